@@ -1,0 +1,109 @@
+/**
+ * proactive — the data pipeline behind proactive LLM agents, as one executable.
+ * This file only dispatches to `src/<command>/command.ts` and maps errors to exit codes.
+ */
+import denoJson from "./deno.json" with { type: "json" };
+import type { Command, CommandContext } from "./src/cli/command.ts";
+import { describeError, ProactiveError } from "./src/cli/errors.ts";
+import { createLogger } from "./src/cli/logger.ts";
+import { command as serve } from "./src/serve/command.ts";
+import { command as convert } from "./src/convert/command.ts";
+
+export const VERSION: string = denoJson.version;
+
+export const COMMANDS: readonly Command[] = [serve, convert];
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `proactive ${VERSION} — data pipeline for proactive LLM agents
+
+Usage: proactive <command> [options]
+
+Commands (in the order the data flows):
+${lines.join("\n")}
+
+Options:
+  -h, --help     Show help (also: proactive <command> --help)
+  -V, --version  Show the version
+  --verbose      Debug logging; failures print their stack
+
+Run 'proactive <command> --help' for a command's options.
+`;
+}
+
+export interface MainIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: (name: string) => string | undefined;
+  isTerminal: boolean;
+  signal: AbortSignal;
+  now: () => number;
+}
+
+/** Runs the program with `args`; resolves to the process exit code. */
+export async function main(args: string[], io: MainIo): Promise<number> {
+  const verbose = args.includes("--verbose");
+  const rest = args.filter((a) => a !== "--verbose");
+  const [name, ...commandArgs] = rest;
+
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const helpFor = name === "help" ? COMMANDS.find((c) => c.name === commandArgs[0]) : undefined;
+    io.stdout(helpFor ? helpFor.help : mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    io.stdout(`proactive ${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`proactive: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
+    io.stdout(command.help);
+    return 0;
+  }
+
+  const ctx: CommandContext = {
+    env: io.env,
+    stdout: io.stdout,
+    logger: createLogger({ verbose, write: io.stderr, timestamps: !io.isTerminal, now: io.now }),
+    isTerminal: io.isTerminal,
+    signal: io.signal,
+    now: io.now,
+  };
+  try {
+    return await command.run(commandArgs, ctx);
+  } catch (error) {
+    if (error instanceof ProactiveError && error.kind === "usage") {
+      io.stderr(`proactive ${command.name}: ${error.message}\n\n${command.help}`);
+      return 2;
+    }
+    io.stderr(`proactive ${command.name}: ${describeError(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  const encoder = new TextEncoder();
+  const writeAll = (file: typeof Deno.stdout, text: string) => {
+    const bytes = encoder.encode(text);
+    for (let n = 0; n < bytes.length;) n += file.writeSync(bytes.subarray(n));
+  };
+  const code = await main(Deno.args, {
+    stdout: (text) => writeAll(Deno.stdout, text),
+    stderr: (text) => writeAll(Deno.stderr, text),
+    env: (key) => Deno.env.get(key),
+    isTerminal: Deno.stderr.isTerminal(),
+    signal: controller.signal,
+    now: Date.now,
+  });
+  Deno.exit(code);
+}

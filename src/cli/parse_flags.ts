@@ -1,0 +1,95 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import ms from "ms";
+import { usageError } from "./errors.ts";
+
+export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+export interface ParsedFlags {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Strict flag parsing shared by every command (node:util `parseArgs`): unknown flags,
+ * missing values and stray positionals become usage errors (exit 2).
+ */
+export function parseFlags(
+  args: string[],
+  options: FlagSpec,
+  { positionals = 0 }: { positionals?: number } = {},
+): ParsedFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+  } catch (error) {
+    throw usageError(cleanParseArgsMessage(error));
+  }
+  if (parsed.positionals.length > positionals) {
+    throw usageError(`Unexpected argument "${parsed.positionals[positionals]}"`);
+  }
+  return { values: parsed.values as ParsedFlags["values"], positionals: parsed.positionals };
+}
+
+function cleanParseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // node:util adds hints about "--" that do not apply here.
+  return message.replace(/\. To specify a positional argument.*$/s, "").replace(/\s+$/, "");
+}
+
+/** A string flag, or the environment variable, or the default. */
+export function stringFlag(
+  values: ParsedFlags["values"],
+  name: string,
+  fallback?: string,
+): string | undefined {
+  const value = values[name];
+  if (typeof value === "string") return value;
+  return fallback;
+}
+
+/** An integer flag within [min, max]. */
+export function integerFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) {
+    throw usageError(`--${name} must be a whole number, got "${raw}"`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw usageError(`--${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** A number flag (decimals allowed) within [min, max]. */
+export function numberFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  { min = -Infinity, max = Infinity } = {},
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value)) {
+    throw usageError(`--${name} must be a number, got "${raw}"`);
+  }
+  if (value < min || value > max) {
+    throw usageError(`--${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** A duration such as `90s`, `30m`, `2h`, `1d` or plain milliseconds, in milliseconds. */
+export function durationFlag(name: string, raw: string | undefined, fallbackMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  const trimmed = raw.trim();
+  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : ms(trimmed as ms.StringValue);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw usageError(`--${name} must be a duration such as 90s, 30m or 2h, got "${raw}"`);
+  }
+  return value;
+}
