@@ -70,6 +70,7 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     env: io.env,
     stdout: io.stdout,
     logger: createLogger({ verbose, write: io.stderr, timestamps: !io.isTerminal, now: io.now }),
+    stderr: io.stderr,
     isTerminal: io.isTerminal,
     signal: io.signal,
     now: io.now,

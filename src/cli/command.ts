@@ -8,6 +8,8 @@ export interface CommandContext {
   stdout: (text: string) => void;
   /** Diagnostics: progress, warnings, log lines. */
   logger: Logger;
+  /** Raw stderr, for a progress bar redrawn in place (absent: use `logger`). */
+  stderr?: (text: string) => void;
   /** True when stderr is a terminal (progress bars) rather than a log file (cron). */
   isTerminal: boolean;
   /** Aborted on SIGINT/SIGTERM so long work can stop cleanly. */

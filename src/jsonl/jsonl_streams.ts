@@ -66,7 +66,7 @@ export function parseJsonlStream<T = unknown>(
   source: string,
 ): ReadableStream<{ line: number; value: T }> {
   return bytes
-    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
     .pipeThrough(new LineSplitStream())
     .pipeThrough(new JsonlParseStream<T>(source));
 }

@@ -1,11 +1,185 @@
-import type { Command } from "../cli/command.ts";
-import { runtimeError } from "../cli/errors.ts";
+import { join } from "node:path";
+import type { Command, CommandContext } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { durationFlag, integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type ServeOptions, startServer } from "./serve_server.ts";
+import { DEFAULT_HELP_CHECKPOINTS } from "./trace_catalog.ts";
+
+export const DEFAULT_PASSWORD = "password";
+const DEFAULT_RECLAIM_MS = 2 * 3600 * 1000;
+
+const HELP = `proactive serve — web annotation server
+
+Usage: proactive serve [options]
+
+Annotators log in with any username and the shared password, get a trace, and label its
+questions step by step in the browser. Labels live in a Deno KV store and are mirrored as
+one result file per trace (<out>/<trace>.json, the reference result format).
+
+Options:
+  --port N                    Port to listen on; 0 picks a free one
+                              (default 7860, env PROACTIVE_PORT)
+  --host ADDR                 Address to listen on (default 127.0.0.1, env PROACTIVE_HOST);
+                              anything but loopback exposes the server to the network
+  --data DIR                  Trace files (*.json except splits.json; empty_*.json are
+                              help-mode traces) (default: the 12 embedded ProactiveBench
+                              traces, env PROACTIVE_DATA)
+  --out DIR                   Result folder, created if missing (default result)
+  --password TEXT             Shared annotator password (env PROACTIVE_PASSWORD; default
+                              "password" as in the reference, with a warning)
+  --annotators-per-trace N    Most annotators per trace, done + in progress (default 3)
+  --reclaim-after DURATION    Release an unfinished trace whose annotator submitted nothing
+                              for this long, e.g. 90m, 2h; 0 never releases (default 2h)
+  --kv PATH                   Deno KV store file (default <out>/.state/serve.kv)
+  --help-checkpoints LIST     0-based turns asked in help-mode traces; turns past a
+                              trace's end are skipped (default 3,7,10,14)
+  -h, --help                  Show this help
+
+The server prints "Listening on http://HOST:PORT/" once it is ready and stops cleanly
+on Ctrl-C (SIGINT) or SIGTERM. Status page: /status. JSON API: see README.md.
+
+Example:
+  PROACTIVE_PASSWORD=s3cret proactive serve --port 7860 --out result
+`;
+
+const FLAGS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  data: { type: "string" },
+  out: { type: "string" },
+  password: { type: "string" },
+  "annotators-per-trace": { type: "string" },
+  "reclaim-after": { type: "string" },
+  kv: { type: "string" },
+  "help-checkpoints": { type: "string" },
+} as const;
+
+function envValue(env: (name: string) => string | undefined, name: string): string | undefined {
+  const value = env(name);
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function nonEmpty(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
+  return value;
+}
+
+/** Parses `--help-checkpoints` ("3,7,10,14") into sorted unique turn numbers. */
+export function parseCheckpoints(raw: string): number[] {
+  const parts = raw.split(",").map((p) => p.trim());
+  if (parts.some((p) => !/^\d{1,6}$/.test(p))) {
+    throw usageError(
+      `--help-checkpoints must be comma-separated turn numbers such as 3,7,10,14, got "${raw}"`,
+    );
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
+/** The serve options from the command line and the environment (pure; tests call it). */
+export function parseServeOptions(
+  args: string[],
+  env: (name: string) => string | undefined,
+): ServeOptions {
+  const { values } = parseFlags(args, FLAGS);
+  const port = integerFlag(
+    "port",
+    stringFlag(values, "port", envValue(env, "PROACTIVE_PORT")),
+    7860,
+    { min: 0, max: 65535 },
+  );
+  const host = nonEmpty("host", stringFlag(values, "host", envValue(env, "PROACTIVE_HOST"))) ??
+    "127.0.0.1";
+  const dataDir = nonEmpty("data", stringFlag(values, "data", envValue(env, "PROACTIVE_DATA")));
+  const outDir = nonEmpty("out", stringFlag(values, "out")) ?? "result";
+  const flagPassword = stringFlag(values, "password");
+  if (flagPassword === "") throw usageError("--password must not be empty");
+  const envPassword = envValue(env, "PROACTIVE_PASSWORD");
+  const password = flagPassword ?? envPassword ?? DEFAULT_PASSWORD;
+  const passwordSource = flagPassword !== undefined
+    ? "flag"
+    : envPassword !== undefined
+    ? "env"
+    : "default";
+  const annotatorsPerTrace = integerFlag(
+    "annotators-per-trace",
+    stringFlag(values, "annotators-per-trace"),
+    3,
+    { min: 1, max: 1000 },
+  );
+  const reclaimAfterMs = durationFlag(
+    "reclaim-after",
+    stringFlag(values, "reclaim-after"),
+    DEFAULT_RECLAIM_MS,
+  );
+  const kvPath = nonEmpty("kv", stringFlag(values, "kv")) ?? join(outDir, ".state", "serve.kv");
+  const rawCheckpoints = stringFlag(values, "help-checkpoints");
+  const helpCheckpoints = rawCheckpoints === undefined
+    ? [...DEFAULT_HELP_CHECKPOINTS]
+    : parseCheckpoints(rawCheckpoints);
+  return {
+    port,
+    host,
+    dataDir,
+    outDir,
+    password,
+    passwordSource,
+    annotatorsPerTrace,
+    reclaimAfterMs,
+    kvPath,
+    helpCheckpoints,
+  };
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Warnings about the password and the listening address (never containing the password). */
+export function securityWarnings(options: ServeOptions): string[] {
+  const warnings: string[] = [];
+  const isDefault = options.passwordSource === "default";
+  if (!isLoopbackHost(options.host)) {
+    const bar = "!".repeat(72);
+    warnings.push(
+      bar,
+      `!!! The server listens on ${options.host}, reachable from other machines, over plain HTTP.`,
+      isDefault
+        ? "!!! It uses the DEFAULT password: anyone who can reach it can log in and label."
+        : "!!! Passwords and session cookies cross the network unencrypted.",
+      isDefault
+        ? "!!! Set --password or PROACTIVE_PASSWORD, or listen on 127.0.0.1."
+        : "!!! Prefer an SSH tunnel or an HTTPS reverse proxy.",
+      bar,
+    );
+  } else if (isDefault) {
+    warnings.push(
+      "Using the default password; set --password or PROACTIVE_PASSWORD before sharing this server",
+    );
+  }
+  return warnings;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
 
 export const command: Command = {
   name: "serve",
-  summary: "(being built)",
-  help: "proactive serve\n",
-  run() {
-    return Promise.reject(runtimeError("serve is being built"));
+  summary: "Web annotation server: annotators label agent traces in the browser",
+  help: HELP,
+  async run(args: string[], ctx: CommandContext): Promise<number> {
+    const options = parseServeOptions(args, ctx.env);
+    for (const warning of securityWarnings(options)) ctx.logger.warn(warning);
+    const server = await startServer(options, { logger: ctx.logger, now: ctx.now });
+    ctx.stdout(`Listening on ${server.url}\n`);
+    await aborted(ctx.signal);
+    ctx.logger.info("Stopping (signal received)...");
+    await server.shutdown();
+    return 0;
   },
 };

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
+import { writeFileAtomic, writeFilesAtomic, writeJsonAtomic } from "./atomic_write.ts";
 
 Deno.test("writeFileAtomic replaces the file and leaves no temporary file", async () => {
   const dir = await Deno.makeTempDir();
@@ -33,5 +33,42 @@ Deno.test("writeFileAtomic fails without touching the target when the folder is 
     failed = true;
   }
   assertEquals(failed, true);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("writeFilesAtomic writes every file from chunks, or none when one fails", async () => {
+  const dir = await Deno.makeTempDir();
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  await writeFilesAtomic([
+    { path: `${dir}/a.txt`, chunks: [bytes("one "), bytes("two")] },
+    {
+      path: `${dir}/b.txt`,
+      chunks: (async function* () {
+        yield bytes("three");
+      })(),
+    },
+  ]);
+  assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "one two");
+  assertEquals(await Deno.readTextFile(`${dir}/b.txt`), "three");
+
+  let failed = false;
+  try {
+    await writeFilesAtomic([
+      { path: `${dir}/a.txt`, chunks: [bytes("new a")] },
+      {
+        path: `${dir}/b.txt`,
+        chunks: (function* () {
+          yield bytes("half");
+          throw new Error("disk full");
+        })(),
+      },
+    ]);
+  } catch {
+    failed = true;
+  }
+  assertEquals(failed, true);
+  assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "one two");
+  assertEquals(await Deno.readTextFile(`${dir}/b.txt`), "three");
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["a.txt", "b.txt"]);
   await Deno.remove(dir, { recursive: true });
 });

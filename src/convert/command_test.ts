@@ -1,0 +1,83 @@
+import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
+import { command, parseConvertOptions } from "./command.ts";
+
+Deno.test("parseConvertOptions: defaults", () => {
+  assertEquals(parseConvertOptions([]), {
+    inDir: "result",
+    outDir: "reward_data",
+    seed: 42n,
+    testPerCategory: 30,
+    rules: "reference",
+    json: false,
+  });
+});
+
+Deno.test("parseConvertOptions: every flag, and the folder as argument or --in", () => {
+  assertEquals(
+    parseConvertOptions([
+      "res",
+      "--out-dir",
+      "out",
+      "--seed",
+      "18446744073709551739",
+      "--test-per-category",
+      "0",
+      "--rules",
+      "majority",
+      "--json",
+    ]),
+    {
+      inDir: "res",
+      outDir: "out",
+      seed: 18446744073709551739n,
+      testPerCategory: 0,
+      rules: "majority",
+      json: true,
+    },
+  );
+  assertEquals(parseConvertOptions(["--in", "r2"]).inDir, "r2");
+  assertEquals(parseConvertOptions(["r3", "--in", "r3"]).inDir, "r3");
+  assertEquals(parseConvertOptions(["--seed=-7"]).seed, -7n);
+});
+
+Deno.test("parseConvertOptions: usage errors", () => {
+  const cases: [string[], string][] = [
+    [["--rules", "vote"], "--rules must be one of reference, majority"],
+    [["--seed", "4.2"], "--seed must be a whole number"],
+    [["--test-per-category=-1"], "--test-per-category must be between 0"],
+    [["--test-per-category", "many"], "whole number"],
+    [["a", "b"], 'Unexpected argument "b"'],
+    [["a", "--in", "b"], "disagree"],
+    [["--out-dir", ""], "--out-dir must not be empty"],
+    [["--nope"], "nope"],
+  ];
+  for (const [args, message] of cases) {
+    const error = assertThrows(() => parseConvertOptions(args), ProactiveError, message);
+    assertEquals(error.kind, "usage", args.join(" "));
+  }
+});
+
+Deno.test("the help text lists every flag with its default and an example", () => {
+  assertEquals(command.name, "convert");
+  assertEquals(command.summary.includes("\n"), false);
+  for (
+    const text of [
+      "--in DIR",
+      "(default: result)",
+      "--out-dir DIR",
+      "(default: reward_data)",
+      "--seed N",
+      "(default: 42)",
+      "--test-per-category N",
+      "(default: 30)",
+      "--rules reference|majority",
+      "(default: reference)",
+      "--json",
+      "Example:",
+      "proactive convert result",
+    ]
+  ) {
+    assertStringIncludes(command.help, text);
+  }
+});

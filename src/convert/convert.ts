@@ -1,0 +1,122 @@
+import { join } from "node:path";
+import { inputError, runtimeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import { CATEGORIES, type Category } from "../formats/reward_item.ts";
+import { PythonRandom } from "../random/python_random.ts";
+import { writeFilesAtomic } from "../store/atomic_write.ts";
+import type { ConvertSummary } from "./convert_summary.ts";
+import { listResultFiles, readResultFiles } from "./read_results.ts";
+import { type EncodedItem, encodeRewardLines } from "./reward_lines.ts";
+import { splitDataset } from "./split_dataset.ts";
+import { type Rules, voteTurn } from "./vote_rules.ts";
+
+export interface ConvertOptions {
+  /** The result folder (`*.json` files written by `proactive serve` or the reference). */
+  inDir: string;
+  /** Where train_data.jsonl and test_data.jsonl go (created when missing). */
+  outDir: string;
+  seed: bigint;
+  testPerCategory: number;
+  rules: Rules;
+  /** Print the summary as JSON (used by the command, not here). */
+  json: boolean;
+}
+
+export interface ConvertDeps {
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export const TRAIN_FILE = "train_data.jsonl";
+export const TEST_FILE = "test_data.jsonl";
+
+/**
+ * Majority-votes a result folder into the reward model's train and test sets. Files are
+ * read one at a time in name order; every file is validated before anything is written,
+ * and both outputs are replaced together or not at all.
+ */
+export async function convertResults(
+  options: ConvertOptions,
+  { logger, signal }: ConvertDeps,
+): Promise<ConvertSummary> {
+  const names = await listResultFiles(options.inDir);
+  if (names.length === 0) {
+    throw inputError(`No result files (*.json) in "${options.inDir}"`);
+  }
+
+  const items: EncodedItem[] = [];
+  let entries = 0;
+  let labelledTurns = 0;
+  let helpTurns = 0;
+  let agreeVotes = 0;
+  let taskVotes = 0;
+  const paths = names.map((name) => join(options.inDir, name));
+  for await (const file of readResultFiles(paths, (m) => logger.warn(m))) {
+    if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
+    entries += file.entryCount;
+    labelledTurns += file.turns.length;
+    for (const turn of file.turns) {
+      const votes = voteTurn(turn.labels, turn.tasks, options.rules);
+      if (votes.helpTurn) helpTurns++;
+      agreeVotes += votes.agreeVotes;
+      taskVotes += votes.taskVotes;
+      if (votes.items.length === 0) continue;
+      const obs = file.obs(turn.entry);
+      for (const vote of votes.items) items.push({ ...vote, obs });
+    }
+    logger.debug(`Read "${file.path}": ${file.entryCount} entries, ${file.turns.length} labelled`);
+  }
+
+  const rng = new PythonRandom(options.seed);
+  const { train, test, testCounts } = splitDataset(items, rng, options.testPerCategory);
+
+  if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
+  const trainPath = join(options.outDir, TRAIN_FILE);
+  const testPath = join(options.outDir, TEST_FILE);
+  try {
+    await Deno.mkdir(options.outDir, { recursive: true });
+    await writeFilesAtomic([
+      { path: trainPath, chunks: encodeRewardLines(train) },
+      { path: testPath, chunks: encodeRewardLines(test) },
+    ]);
+  } catch (error) {
+    throw runtimeError(
+      `Cannot write the reward data into "${options.outDir}": ${(error as Error).message}`,
+      error,
+    );
+  }
+
+  const totals = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  for (const item of items) totals[item.category]++;
+  const categories = Object.fromEntries(CATEGORIES.map((c) => [c, {
+    train: totals[c] - testCounts[c],
+    test: testCounts[c],
+    total: totals[c],
+  }])) as ConvertSummary["categories"];
+  for (const category of CATEGORIES) {
+    if (testCounts[category] < options.testPerCategory) {
+      logger.warn(
+        `Only ${testCounts[category]} test items for ${category} ` +
+          `(asked for ${options.testPerCategory})`,
+      );
+    }
+  }
+
+  return {
+    rules: options.rules,
+    seed: options.seed.toString(),
+    inDir: options.inDir,
+    filesRead: names.length,
+    entries,
+    labelledTurns,
+    helpTurns,
+    helpFraction: entries > 0 ? helpTurns / entries : null,
+    humanAgreement: taskVotes > 0 ? agreeVotes / taskVotes : null,
+    agreeVotes,
+    taskVotes,
+    testPerCategory: options.testPerCategory,
+    categories,
+    train: { path: trainPath, items: train.length },
+    test: { path: testPath, items: test.length },
+  };
+}

@@ -1,0 +1,235 @@
+import { join } from "node:path";
+import { inputError } from "../cli/errors.ts";
+import {
+  HELP_NEED,
+  HELP_NO_NEED,
+  type Label,
+  parseResultFile,
+  REJECT_ALL,
+} from "../formats/result_file.ts";
+import { pythonJsonDumps } from "../jsonl/python_json.ts";
+import { parseJsonKeepingKeyOrder } from "./key_order.ts";
+import { labelKind } from "./vote_rules.ts";
+
+/** A question turn with labels, ready for the vote rules. */
+export interface LabelledTurn {
+  /** 0-based index of the entry in its file. */
+  entry: number;
+  tasks: string[];
+  /** Annotator UUIDs in the file's key order, and their labels in the same order. */
+  annotators: string[];
+  labels: Label[];
+}
+
+/** What convert needs of one result file. */
+export interface ResultFileData {
+  path: string;
+  /** All entries of the file (the reference counts them as turns). */
+  entryCount: number;
+  turns: LabelledTurn[];
+  /**
+   * The observations of entries 0..(last labelled turn), as Python's `json.dumps` writes
+   * them, UTF-8, joined with ", ". `obs(t)` is the bytes of entries 0..t without brackets.
+   */
+  obs: (entry: number) => Uint8Array;
+}
+
+/** `*.json` files directly in `dir` (no hidden files, no folders), in Python `sorted()` order. */
+export async function listResultFiles(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.name.endsWith(".json") || entry.name.startsWith(".")) continue;
+      if (entry.isFile) names.push(entry.name);
+      else if (entry.isSymlink) {
+        const target = await Deno.stat(join(dir, entry.name)).catch(() => null);
+        if (target?.isFile) names.push(entry.name);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw inputError(`Cannot read the result folder "${dir}": no such folder`);
+    }
+    throw inputError(`Cannot read the result folder "${dir}": ${(error as Error).message}`, error);
+  }
+  return names.sort(compareCodePoints);
+}
+
+/** Python's string order: by Unicode code point (JavaScript's default sorts UTF-16 units). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** Reads and validates one result file; errors name the file (and the JSON path). */
+export async function readResultFile(
+  path: string,
+  warn: (message: string) => void = () => {},
+): Promise<ResultFileData> {
+  return decodeResultFile(await readBytes(path), path, warn);
+}
+
+/**
+ * Reads result files one after the other (see `readResultFile`); the next file's bytes
+ * are read while the current one is parsed, so at most two files are in memory.
+ */
+export async function* readResultFiles(
+  paths: readonly string[],
+  warn: (message: string) => void = () => {},
+): AsyncGenerator<ResultFileData> {
+  const prefetch = (i: number) => {
+    const bytes = readBytes(paths[i]);
+    bytes.catch(() => {}); // awaited below; this keeps an early exit from leaving it unhandled
+    return bytes;
+  };
+  let next = paths.length > 0 ? prefetch(0) : undefined;
+  try {
+    for (let i = 0; i < paths.length; i++) {
+      const bytes = await next!;
+      next = i + 1 < paths.length ? prefetch(i + 1) : undefined;
+      yield decodeResultFile(bytes, paths[i], warn);
+    }
+  } finally {
+    // Stopped early (bad file, consumer error): let the read in flight finish.
+    await next?.catch(() => {});
+  }
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    throw inputError(`Cannot read "${path}": ${(error as Error).message}`, error);
+  }
+}
+
+function decodeResultFile(
+  bytes: Uint8Array,
+  path: string,
+  warn: (message: string) => void,
+): ResultFileData {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw inputError(`Cannot read "${path}": not valid UTF-8`);
+  }
+  return parseResultData(text, path, warn);
+}
+
+const encoder = new TextEncoder();
+
+/** Parses the text of one result file (see `readResultFile`). */
+export function parseResultData(
+  text: string,
+  path: string,
+  warn: (message: string) => void = () => {},
+): ResultFileData {
+  let parsed;
+  try {
+    parsed = parseJsonKeepingKeyOrder(text);
+  } catch (error) {
+    throw inputError(`Cannot parse "${path}" as JSON: ${(error as Error).message}`);
+  }
+  // Validation only: the data is taken from the raw value, which keeps the observations'
+  // own keys and key order (the reference writes them as they are). The schema (zod) is
+  // the authority; a quick hand check spares running it on files that are clearly valid.
+  if (!isPlainResultFile(parsed.value)) parseResultFile(parsed.value, path);
+  const entries = parsed.value as Record<string, unknown>[];
+  const { keyOrder } = parsed;
+
+  const turns: LabelledTurn[] = [];
+  for (let entry = 0; entry < entries.length; entry++) {
+    const item = entries[entry];
+    if (!Object.hasOwn(item, "real_user")) continue;
+    const realUser = item.real_user as Record<string, Label>;
+    const annotators = [...(keyOrder(realUser) ?? Object.keys(realUser))];
+    const labels = annotators.map((id) => realUser[id]);
+    const tasks = item.candidate_task as string[];
+    if (labelKind(labels) === "mixed") {
+      throw inputError(
+        `Invalid result file "${path}" at $[${entry}].real_user: mixes help-mode labels ` +
+          `("need"/"no need") with task labels`,
+      );
+    }
+    labels.forEach((label, i) => {
+      if (Array.isArray(label) && label.some((index) => index >= tasks.length)) {
+        warn(
+          `"${path}" at $[${entry}].real_user.${annotators[i]}: task index past the ` +
+            `${tasks.length} candidate tasks ignored (as the reference does)`,
+        );
+      }
+    });
+    turns.push({ entry, tasks, annotators, labels });
+  }
+  const last = turns.length > 0 ? turns[turns.length - 1].entry : -1;
+  const { bytes, ends } = encodeObservations(entries, last, keyOrder);
+  return {
+    path,
+    entryCount: entries.length,
+    turns,
+    obs: (entry) => bytes.subarray(0, ends[entry]),
+  };
+}
+
+/** A fast check at least as strict as `resultFileSchema` (false: ask the schema). */
+export function isPlainResultFile(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const entry of value) {
+    if (!isRecord(entry)) return false;
+    const observation = entry.observation;
+    if (!isRecord(observation)) return false;
+    if (typeof observation.time !== "string" || typeof observation.event !== "string") return false;
+    const tasks = entry.candidate_task;
+    if (!Array.isArray(tasks)) return false;
+    for (const task of tasks) if (typeof task !== "string") return false;
+    if (!Object.hasOwn(entry, "real_user")) continue;
+    const realUser = entry.real_user;
+    if (!isRecord(realUser)) return false;
+    for (const key in realUser) {
+      const label = realUser[key];
+      if (typeof label === "string") {
+        if (label !== REJECT_ALL && label !== HELP_NEED && label !== HELP_NO_NEED) return false;
+      } else if (Array.isArray(label)) {
+        for (const index of label) if (!Number.isSafeInteger(index) || index < 0) return false;
+      } else {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The observations of entries 0..last as Python JSON, joined by ", ", with end offsets. */
+function encodeObservations(
+  entries: Record<string, unknown>[],
+  last: number,
+  keyOrder: (object: object) => readonly string[] | undefined,
+): { bytes: Uint8Array; ends: number[] } {
+  const pieces: string[] = [];
+  let length = 0;
+  for (let entry = 0; entry <= last; entry++) {
+    const piece = (entry > 0 ? ", " : "") +
+      pythonJsonDumps(entries[entry].observation, { keyOrder });
+    pieces.push(piece);
+    length += piece.length;
+  }
+  const buffer = new Uint8Array(length * 3);
+  const ends: number[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    offset += encoder.encodeInto(piece, buffer.subarray(offset)).written;
+    ends.push(offset);
+  }
+  return { bytes: buffer.slice(0, offset), ends };
+}

@@ -1,0 +1,139 @@
+import { assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
+import {
+  compareCodePoints,
+  isPlainResultFile,
+  listResultFiles,
+  parseResultData,
+  readResultFile,
+} from "./read_results.ts";
+
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+function entry(event: string, extra: Record<string, unknown> = {}) {
+  return { observation: { time: "1", event }, candidate_task: [], ...extra };
+}
+
+Deno.test("listResultFiles: *.json files only, no hidden files or folders, code-point order", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const name of ["b.json", "a.json", "😀.json", "ﬀ.json", ".hidden.json", "notes.txt"]) {
+      await Deno.writeTextFile(`${dir}/${name}`, "[]");
+    }
+    await Deno.mkdir(`${dir}/folder.json`);
+    await Deno.symlink(`${dir}/a.json`, `${dir}/link.json`);
+    // Python sorts by code point: U+FB00 (ﬀ) before U+1F600 (😀); UTF-16 order would not.
+    assertEquals(await listResultFiles(dir), [
+      "a.json",
+      "b.json",
+      "link.json",
+      "ﬀ.json",
+      "😀.json",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("listResultFiles names a missing folder", async () => {
+  await assertRejects(
+    () => listResultFiles("/nonexistent/result"),
+    ProactiveError,
+    "no such folder",
+  );
+});
+
+Deno.test("compareCodePoints orders like Python's sorted()", () => {
+  const names = ["😀", "ﬀ", "z", "Z", "é", "a", "ab", ""];
+  assertEquals(names.sort(compareCodePoints), ["", "Z", "a", "ab", "z", "é", "ﬀ", "😀"]);
+});
+
+Deno.test("parseResultData: labelled turns, counts and observation prefixes as Python JSON", () => {
+  const file = [
+    entry("first"),
+    {
+      observation: { event: '二 "q"', time: "2", extra: 1 },
+      candidate_task: ["x", "y"],
+      real_user: { u1: [1], u2: "Reject all" },
+    },
+    entry("third"),
+    { ...entry("fourth"), candidate_task: ["z"], real_user: { u1: [0, 5] } },
+    entry("after the last question"),
+  ];
+  const warnings: string[] = [];
+  const data = parseResultData(JSON.stringify(file), "r.json", (m) => warnings.push(m));
+  assertEquals(data.entryCount, 5);
+  assertEquals(data.turns.map((t) => [t.entry, t.tasks, t.annotators, t.labels]), [
+    [1, ["x", "y"], ["u1", "u2"], [[1], "Reject all"]],
+    [3, ["z"], ["u1"], [[0, 5]]],
+  ]);
+  assertEquals(
+    decode(data.obs(1)),
+    '{"time": "1", "event": "first"}, {"event": "二 \\"q\\"", "time": "2", "extra": 1}',
+  );
+  assertEquals(decode(data.obs(3)).split(", {").length, 4);
+  assertEquals(warnings.length, 1);
+  assertEquals(warnings[0].includes("$[3].real_user.u1"), true);
+});
+
+Deno.test("parseResultData keeps the file's order of integer-like annotator keys", () => {
+  const text = '[{"observation": {"time": "1", "event": "e"}, "candidate_task": ["t"], ' +
+    '"real_user": {"f00d": [0], "7": "Reject all", "2": [0]}}]';
+  const data = parseResultData(text, "r.json");
+  assertEquals(data.turns[0].annotators, ["f00d", "7", "2"]);
+  assertEquals(data.turns[0].labels, [[0], "Reject all", [0]]);
+});
+
+Deno.test("parseResultData: errors name the file and the JSON path", () => {
+  assertThrows(
+    () => parseResultData("[{", "bad.json"),
+    ProactiveError,
+    'Cannot parse "bad.json" as JSON',
+  );
+  assertThrows(
+    () => parseResultData('{"a": 1}', "obj.json"),
+    ProactiveError,
+    'Invalid result file "obj.json" at $:',
+  );
+  const wrongLabel = [{ ...entry("e"), candidate_task: ["t"], real_user: { u: "maybe" } }];
+  assertThrows(
+    () => parseResultData(JSON.stringify(wrongLabel), "w.json"),
+    ProactiveError,
+    'Invalid result file "w.json" at $[0].real_user.u',
+  );
+  const noEvent = [{ observation: { time: "1" }, candidate_task: [] }];
+  assertThrows(
+    () => parseResultData(JSON.stringify(noEvent), "n.json"),
+    ProactiveError,
+    "at $[0].observation.event",
+  );
+  const mixed = [{ ...entry("e"), candidate_task: ["t"], real_user: { a: "need", b: [0] } }];
+  const error = assertThrows(
+    () => parseResultData(JSON.stringify(mixed), "m.json"),
+    ProactiveError,
+    'Invalid result file "m.json" at $[0].real_user: mixes help-mode labels',
+  );
+  assertEquals(error.kind, "input");
+});
+
+Deno.test("isPlainResultFile accepts what the schema accepts and refuses odd shapes", () => {
+  assertEquals(isPlainResultFile([entry("e", { real_user: { a: [0, 1], b: "no need" } })]), true);
+  assertEquals(isPlainResultFile([entry("e", { real_user: { a: [-1] } })]), false);
+  assertEquals(isPlainResultFile([entry("e", { real_user: { a: [1.5] } })]), false);
+  assertEquals(isPlainResultFile([entry("e", { real_user: null })]), false);
+  assertEquals(
+    isPlainResultFile([{ observation: { time: 1, event: "e" }, candidate_task: [] }]),
+    false,
+  );
+  assertEquals(isPlainResultFile({}), false);
+});
+
+Deno.test("readResultFile refuses files that are not UTF-8, naming them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/x.json`, new Uint8Array([0x5b, 0xff, 0x5d]));
+    await assertRejects(() => readResultFile(`${dir}/x.json`), ProactiveError, "not valid UTF-8");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

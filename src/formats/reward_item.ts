@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { inputError } from "../cli/errors.ts";
+import { jsonPath, observationSchema } from "./trace.ts";
+
+/**
+ * One reward-model item, as written by `proactive convert` (train_data.jsonl /
+ * test_data.jsonl) and read by `proactive reward` and `proactive eval reward`.
+ */
+export const CATEGORIES = [
+  "Missed-Need (MN)",
+  "Correct-Rejection (CR)",
+  "Correct-Detection (CD)",
+  "False-Alarm (FA)",
+] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+
+/** Short codes as used in tables: MN, CR, CD, FA. */
+export function categoryCode(category: Category): "MN" | "CR" | "CD" | "FA" {
+  return category.slice(-3, -1) as "MN" | "CR" | "CD" | "FA";
+}
+
+export const rewardItemSchema = z.object({
+  obs: z.array(observationSchema),
+  pred_task: z.string().nullable(),
+  valid: z.boolean(),
+  help_needed: z.boolean(),
+  annotation: z.array(z.boolean()),
+  category: z.enum(CATEGORIES),
+});
+
+export type RewardItem = z.infer<typeof rewardItemSchema>;
+
+/** Validates one parsed JSONL line; errors name the file, line and JSON path. */
+export function parseRewardItem(value: unknown, source: string, line: number): RewardItem {
+  const result = rewardItemSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw inputError(
+      `Invalid reward item on line ${line} of "${source}" at ${
+        jsonPath(issue.path)
+      }: ${issue.message}`,
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,91 @@
+import { assert, assertEquals, assertNotEquals } from "../../tests/assert.ts";
+import { createMemoryLogger } from "../cli/logger.ts";
+import {
+  cacheKey,
+  canonicalJson,
+  type Completion,
+  type CompletionRequest,
+  openCompletionCache,
+} from "./completion_cache.ts";
+
+const request: CompletionRequest = {
+  model: "m",
+  messages: [{ role: "user", content: "hello" }],
+  params: { temperature: 0.8, n: 5 },
+};
+const completion: Completion = {
+  choices: [{ text: "hi", finishReason: "stop" }],
+  usage: { promptTokens: 3, completionTokens: 1 },
+};
+
+async function withTempDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("cacheKey covers model, messages, every parameter and the tag, in any key order", () => {
+  const key = cacheKey(request);
+  assertEquals(key.length, 64);
+  assertEquals(cacheKey({ ...request, params: { n: 5, temperature: 0.8 } }), key);
+  assertNotEquals(cacheKey({ ...request, model: "m2" }), key);
+  assertNotEquals(cacheKey({ ...request, params: { temperature: 0.8, n: 4 } }), key);
+  assertNotEquals(cacheKey({ ...request, params: { ...request.params, top_p: 1 } }), key);
+  assertNotEquals(
+    cacheKey({
+      ...request,
+      params: { ...request.params, response_format: { type: "json_object" } },
+    }),
+    key,
+  );
+  assertNotEquals(cacheKey({ ...request, messages: [{ role: "user", content: "hi" }] }), key);
+  assertNotEquals(cacheKey({ ...request, tag: "attempt-2" }), key);
+  assertEquals(
+    canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } }),
+    '{"a":{"c":[2,{"y":2,"z":1}]},"b":1}',
+  );
+});
+
+Deno.test("the file cache stores and returns values larger than 64 KiB", async () => {
+  await withTempDir(async (dir) => {
+    const cache = openCompletionCache({ dir, now: () => 0 });
+    const big: Completion = {
+      choices: [{ text: "x".repeat(200_000) + "ü", finishReason: "length" }],
+      usage: { promptTokens: 1, completionTokens: 50_000 },
+    };
+    const key = cacheKey(request);
+    assertEquals(await cache.get(key), undefined);
+    await cache.put(key, request, big);
+    assertEquals(await cache.get(key), big);
+    // A second handle on the same folder (a new run) sees it too.
+    assertEquals(await openCompletionCache({ dir }).get(key), big);
+  });
+});
+
+Deno.test("a corrupt cache entry is reported and treated as missing", async () => {
+  await withTempDir(async (dir) => {
+    const logger = createMemoryLogger();
+    const key = cacheKey(request);
+    await openCompletionCache({ dir }).put(key, request, completion);
+    const folder = `${dir}/completions-v1`;
+    const [name] = [...Deno.readDirSync(folder)].map((entry) => entry.name);
+    const text = await Deno.readTextFile(`${folder}/${name}`);
+    await Deno.writeTextFile(`${folder}/${name}`, text.replace('"format":', '"formaat":'));
+    const cache = openCompletionCache({ dir, logger });
+    assertEquals(await cache.get(key), undefined);
+    assert(logger.lines.some((line) => line.includes("corrupt completion cache entry")));
+    await cache.put(key, request, completion);
+    assertEquals(await cache.get(key), completion);
+  });
+});
+
+Deno.test("a disabled cache neither stores nor finds", async () => {
+  const cache = openCompletionCache({ dir: null });
+  const key = cacheKey(request);
+  await cache.put(key, request, completion);
+  assertEquals(cache.enabled, false);
+  assertEquals(await cache.get(key), undefined);
+});

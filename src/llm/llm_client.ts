@@ -1,0 +1,262 @@
+/**
+ * The facade an LLM stage uses for one endpoint:
+ *
+ * ```ts
+ * const client = createLlmClient({ endpoint, settings, cache, stats, logger });
+ * const reply = await client.chat([{ role: "user", content: "Hi" }], { temperature: 0 });
+ * reply.choices[0];                                   // the text
+ * const [value] = await client.chatJson(Schema, messages, { n: 1 });  // validated
+ * ```
+ *
+ * Each call goes: completion cache (and joining an identical call already in flight) →
+ * concurrency limiter → whole-request deadline → the `openai` client (its own retries
+ * off) → our retry loop → cache write → stats. API keys (several rotate per request) are
+ * redacted from every message, log line and stat; the cache never sees them.
+ * Most stages get their clients from `createLlmRuntime` (one per role) instead.
+ */
+import OpenAI from "openai";
+import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import type { z } from "zod";
+import { ProactiveError, runtimeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import {
+  cacheKey,
+  type Completion,
+  type CompletionCache,
+  type CompletionRequest,
+} from "./completion_cache.ts";
+import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
+import { withDeadline } from "./deadline.ts";
+import type { EndpointConfig, LlmSettings } from "./llm_config.ts";
+import type { EndpointLabel, LlmStats } from "./llm_stats.ts";
+import type {
+  CallOptions,
+  ChatMessage,
+  ChatParams,
+  ChatReply,
+  StructuredCallOptions,
+} from "./llm_types.ts";
+import { displayUrl, redactSecrets } from "./redact.ts";
+import { abortableSleep, DEFAULT_BACKOFF, withRetries } from "./retry_policy.ts";
+import { completeStructured, LlmOutputError } from "./structured_completion.ts";
+
+export interface LlmClient {
+  /** Alias, model and displayable base URL (no key). */
+  readonly endpoint: EndpointLabel;
+  readonly limiter: ConcurrencyLimiter;
+  /** One completion; `params` override the endpoint's defaults. */
+  chat(messages: ChatMessage[], params?: ChatParams, options?: CallOptions): Promise<ChatReply>;
+  /**
+   * A structured completion: one validated value per choice (`params.n`, default 1).
+   * Throws `LlmOutputError` when a choice stays invalid after the re-asks.
+   */
+  chatJson<T>(
+    schema: z.ZodType<T>,
+    messages: ChatMessage[],
+    params?: ChatParams,
+    options?: StructuredCallOptions,
+  ): Promise<T[]>;
+}
+
+export interface LlmClientDeps {
+  endpoint: EndpointConfig;
+  settings: LlmSettings;
+  cache: CompletionCache;
+  stats: LlmStats;
+  logger: Logger;
+  /** Shared by every client of the same endpoint; default: a new one at its concurrency. */
+  limiter?: ConcurrencyLimiter;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** The stage's abort signal (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Backoff without Retry-After (tests shrink it). */
+  backoff?: { baseDelayMs: number; maxDelayMs: number };
+  /** A fetch for the openai client (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+export function createLlmClient(deps: LlmClientDeps): LlmClient {
+  const { endpoint, settings, cache, stats, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? abortableSleep;
+  const random = deps.random ?? Math.random;
+  const limiter = deps.limiter ?? new ConcurrencyLimiter(endpoint.concurrency);
+  const label: EndpointLabel = {
+    alias: endpoint.alias,
+    model: endpoint.model,
+    baseUrl: displayUrl(endpoint.baseUrl),
+  };
+  const target = `endpoint "${label.alias}" (${label.baseUrl}, model ${label.model})`;
+  const redact = (text: string) => redactSecrets(text, endpoint.apiKeys);
+  const keys = endpoint.apiKeys.length > 0 ? endpoint.apiKeys : ["no-key"];
+  const openaiClients = keys.map((apiKey) =>
+    new OpenAI({
+      baseURL: endpoint.baseUrl,
+      apiKey,
+      maxRetries: 0,
+      // Ours covers the body too; theirs (headers only) is a backstop just behind it.
+      timeout: settings.timeoutMs + 1_000,
+      logLevel: "off",
+      fetch: deps.fetch,
+    })
+  );
+  let nextKey = 0;
+  const inFlight = new Map<string, Promise<{ completion: Completion; cached: boolean }>>();
+  let warnedCacheWrite = false;
+
+  const request = async (body: CompletionRequest, signal?: AbortSignal): Promise<Completion> => {
+    return await withRetries(async () => {
+      const openai = openaiClients[nextKey++ % openaiClients.length];
+      return await limiter.run(() => {
+        stats.add(label, { requests: 1 });
+        return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
+          const response = await openai.chat.completions.create(
+            {
+              ...body.params,
+              model: body.model,
+              messages: body.messages,
+            } as ChatCompletionCreateParamsNonStreaming,
+            { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
+          );
+          return toCompletion(response);
+        }, signal);
+      }, signal);
+    }, {
+      policy: {
+        maxRetries: settings.maxRetries,
+        retryAfterCapMs: settings.retryAfterCapMs,
+        ...(deps.backoff ?? DEFAULT_BACKOFF),
+      },
+      sleep,
+      random,
+      now,
+      signal,
+      target,
+      redact,
+      onRetry: ({ attempt, failure, delayMs, capped }) => {
+        stats.add(label, { retries: 1 });
+        const wait = `${(delayMs / 1000).toFixed(1)} s`;
+        const message = `${target}: attempt ${attempt} failed (${failure.reason}); ` +
+          `retrying in ${wait}`;
+        if (capped) logger.warn(`${message} (Retry-After was longer; capped by --retry-after-cap)`);
+        else logger.debug(message);
+      },
+    });
+  };
+
+  const lookupOrRequest = async (key: string, body: CompletionRequest, signal?: AbortSignal) => {
+    const cached = await cache.get(key);
+    if (cached) {
+      stats.add(label, { cacheHits: 1 });
+      return { completion: cached, cached: true };
+    }
+    const completion = await request(body, signal);
+    stats.add(label, {
+      promptTokens: completion.usage.promptTokens,
+      completionTokens: completion.usage.completionTokens,
+    });
+    await cache.put(key, body, completion).catch((error) => {
+      if (!warnedCacheWrite) logger.warn(redact(`Cannot write the completion cache: ${error}`));
+      warnedCacheWrite = true;
+    });
+    return { completion, cached: false };
+  };
+
+  /** Cache, or the same request already in flight, or a new request. */
+  const complete = async (body: CompletionRequest, signal?: AbortSignal) => {
+    const key = cacheKey(body);
+    const joined = inFlight.get(key);
+    if (joined) {
+      const { completion } = await joined;
+      stats.add(label, { cacheHits: 1 });
+      return { completion, cached: true };
+    }
+    const pending = lookupOrRequest(key, body, signal);
+    inFlight.set(key, pending);
+    try {
+      return await pending;
+    } finally {
+      inFlight.delete(key);
+    }
+  };
+
+  const client: LlmClient = {
+    endpoint: label,
+    limiter,
+    async chat(messages, params = {}, options = {}) {
+      stats.add(label, { calls: 1 });
+      const body: CompletionRequest = {
+        model: endpoint.model,
+        messages: messages.map(({ role, content }) => ({ role, content })),
+        params: requestParams(endpoint.params, params),
+        ...(options.cacheTag !== undefined ? { tag: options.cacheTag } : {}),
+      };
+      try {
+        const { completion, cached } = await complete(body, options.signal ?? deps.signal);
+        return {
+          choices: completion.choices.map((c) => c.text),
+          finishReasons: completion.choices.map((c) => c.finishReason),
+          usage: completion.usage,
+          cached,
+        };
+      } catch (error) {
+        stats.add(label, { failures: 1 });
+        throw error;
+      }
+    },
+    async chatJson(schema, messages, params = {}, options = {}) {
+      try {
+        return await completeStructured(schema, messages, params, client.chat, options, {
+          responseFormat: settings.responseFormat,
+          maxRepairs: options.maxRepairs ?? settings.maxRepairs,
+          schemaName: options.schemaName,
+          strict: options.strict,
+          target,
+          onRepair: () => stats.add(label, { repairs: 1 }),
+        });
+      } catch (error) {
+        if (error instanceof LlmOutputError) stats.add(label, { failures: 1 });
+        if (
+          settings.responseFormat && error instanceof ProactiveError &&
+          / 400 .*(response_format|json_schema)/i.test(error.message)
+        ) {
+          throw runtimeError(
+            `${error.message} (without JSON-schema support: --no-response-format)`,
+          );
+        }
+        throw error;
+      }
+    },
+  };
+  return client;
+}
+
+/** The request body besides model and messages: defaults, then the call's, extras flat. */
+function requestParams(defaults: ChatParams, params: ChatParams): Record<string, unknown> {
+  const { extra: defaultExtra, ...defaultRest } = defaults;
+  const { extra, ...rest } = params;
+  const merged: Record<string, unknown> = { ...defaultExtra, ...extra, ...defaultRest, ...rest };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  return merged;
+}
+
+function toCompletion(response: OpenAI.ChatCompletion): Completion {
+  if (!Array.isArray(response?.choices) || response.choices.length === 0) {
+    throw runtimeError("the answer has no choices");
+  }
+  const choices = [...response.choices]
+    .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
+    .map((choice) => ({
+      text: choice.message?.content ?? "",
+      finishReason: choice.finish_reason ?? null,
+    }));
+  return {
+    choices,
+    usage: {
+      promptTokens: response.usage?.prompt_tokens ?? 0,
+      completionTokens: response.usage?.completion_tokens ?? 0,
+    },
+  };
+}

@@ -1,0 +1,294 @@
+/**
+ * Which endpoints an LLM stage talks to, and how: the flags every LLM command shares
+ * (`LLM_FLAGS`, `LLM_FLAGS_HELP`), an optional YAML config, and the pure `parseLlmFlags`
+ * that turns both (plus the environment) into `LlmOptions`.
+ *
+ * The config (`--config FILE`, else `proactive.yaml` in the working directory) names
+ * model aliases and the alias each role uses:
+ *
+ * ```yaml
+ * models:
+ *   gpt:
+ *     base_url: https://api.openai.com/v1
+ *     model: gpt-4o-2024-08-06
+ *     api_key_env: [OPENAI_KEY_A, OPENAI_KEY_B]   # one name, or several keys to rotate
+ *     params: { temperature: 0.7, max_tokens: 2048 }
+ *     concurrency: 32
+ *   local:
+ *     base_url: http://127.0.0.1:8000/v1
+ *     model: Qwen/Qwen2.5-7B-Instruct
+ *     params: { extra: { top_k: 20 } }           # sent as-is (endpoint-specific)
+ * roles: { default: gpt, reward: local }
+ * ```
+ *
+ * Precedence: flags, then the config, then `OPENAI_BASE_URL` / `OPENAI_API_KEY`.
+ * `--base-url`, `--model`, `--api-key` and `--concurrency` apply to every role.
+ * A role without an entry uses `roles.default`, else the only alias.
+ */
+import { inputError, usageError } from "../cli/errors.ts";
+import {
+  durationFlag,
+  type FlagSpec,
+  integerFlag,
+  type ParsedFlags,
+  stringFlag,
+} from "../cli/parse_flags.ts";
+import {
+  type ConfigSource,
+  DEFAULT_CONFIG_FILE,
+  type LlmConfigFile,
+  type LlmRole,
+  parseLlmConfig,
+} from "./llm_config_file.ts";
+
+export {
+  type ConfigReader,
+  type ConfigSource,
+  DEFAULT_CONFIG_FILE,
+  LLM_ROLES,
+  type LlmRole,
+  parseLlmConfig,
+  readLlmConfig,
+} from "./llm_config_file.ts";
+
+/** Sampling parameters, with the names of the chat completions API. */
+export interface SamplingParams {
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  seed?: number;
+  stop?: string | string[];
+  /** Number of choices. */
+  n?: number;
+  /** Endpoint-specific fields sent as they are (e.g. vLLM's `top_k`). */
+  extra?: Record<string, unknown>;
+}
+
+/** One resolved endpoint. `apiKeys` are secrets: never print or store them. */
+export interface EndpointConfig {
+  /** The config alias ("default" when only flags and environment are used). */
+  alias: string;
+  baseUrl: string;
+  model: string;
+  /** Zero keys (a local server), one, or several used in turn. */
+  apiKeys: string[];
+  /** Default sampling parameters; a call's own parameters win. */
+  params: SamplingParams;
+  /** Requests in flight at once on this endpoint. */
+  concurrency: number;
+}
+
+/** How requests are made, shared by all endpoints. */
+export interface LlmSettings {
+  maxRetries: number;
+  timeoutMs: number;
+  retryAfterCapMs: number;
+  /** Send a JSON-schema `response_format` with structured requests. */
+  responseFormat: boolean;
+  maxRepairs: number;
+}
+
+export interface LlmOptions extends LlmSettings {
+  /** The endpoint of each role the command asked for. */
+  endpoints: Partial<Record<LlmRole, EndpointConfig>>;
+  /** Completion cache folder, or null with `--no-cache`. */
+  cacheDir: string | null;
+  /** `--limit N`: process only the first N items. */
+  limit: number | undefined;
+}
+
+export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
+export const DEFAULT_CACHE_DIR = ".proactive/cache";
+export const LLM_DEFAULTS = {
+  concurrency: 16,
+  maxRetries: 5,
+  timeoutMs: 300_000,
+  retryAfterCapMs: 600_000,
+  maxRepairs: 2,
+} as const;
+
+/** Flags every LLM command accepts; spread into the command's own `FlagSpec`. */
+export const LLM_FLAGS: FlagSpec = {
+  "base-url": { type: "string" },
+  "api-key": { type: "string" },
+  model: { type: "string" },
+  config: { type: "string" },
+  concurrency: { type: "string" },
+  "max-retries": { type: "string" },
+  timeout: { type: "string" },
+  "retry-after-cap": { type: "string" },
+  "no-response-format": { type: "boolean" },
+  "max-repairs": { type: "string" },
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
+  limit: { type: "string" },
+};
+
+/** The help text of `LLM_FLAGS`, to embed in a command's `--help`. */
+export const LLM_FLAGS_HELP = `LLM options:
+  --base-url URL          OpenAI-compatible endpoint (env OPENAI_BASE_URL;
+                          default ${DEFAULT_BASE_URL})
+  --api-key KEY           API key (env OPENAI_API_KEY, preferred: flags show in 'ps')
+  --model ID              Model id, for every role
+  --config FILE           YAML naming model aliases and the alias of each role
+                          (default: ./${DEFAULT_CONFIG_FILE} when it exists)
+  --concurrency N         Requests in flight per endpoint (default ${LLM_DEFAULTS.concurrency})
+  --max-retries N         Retries of a request after 429, 5xx, a timeout or a
+                          connection error (default ${LLM_DEFAULTS.maxRetries})
+  --timeout DURATION      Deadline of one request, response body included (default 5m)
+  --retry-after-cap DUR   Longest Retry-After wait honoured (default 10m)
+  --no-response-format    Do not send a JSON-schema response_format
+  --max-repairs N         Re-asks after an invalid JSON answer (default ${LLM_DEFAULTS.maxRepairs})
+  --cache-dir DIR         Completion cache (default ${DEFAULT_CACHE_DIR})
+  --no-cache              Neither read nor write the completion cache
+  --limit N               Process only the first N items
+`;
+export interface ParseLlmFlagsOptions {
+  /** The config file, already read (see `readLlmConfig`). */
+  config?: ConfigSource;
+  /** The roles the command uses; each must resolve to an endpoint. Default: ["default"]. */
+  roles?: readonly LlmRole[];
+}
+
+/**
+ * Flags (the values of `parseFlags` with `LLM_FLAGS`), environment and config to
+ * `LlmOptions`. Pure: commands call it from their options parser, tests call it directly.
+ */
+export function parseLlmFlags(
+  values: ParsedFlags["values"],
+  env: (name: string) => string | undefined,
+  { config, roles = ["default"] }: ParseLlmFlagsOptions = {},
+): LlmOptions {
+  const parsedConfig = config ? parseLlmConfig(config) : undefined;
+  const concurrencyFlag = stringFlag(values, "concurrency");
+  const endpoints: Partial<Record<LlmRole, EndpointConfig>> = {};
+  for (const role of roles) {
+    const endpoint = parsedConfig
+      ? endpointFromConfig(role, parsedConfig, config!.path, env)
+      : endpointFromEnvironment(env);
+    const baseUrl = stringFlag(values, "base-url") ?? endpoint.baseUrl;
+    const model = stringFlag(values, "model") ?? endpoint.model;
+    const apiKey = stringFlag(values, "api-key");
+    if (!model) {
+      throw usageError(
+        `No model for role "${role}": pass --model or name one in ${DEFAULT_CONFIG_FILE}`,
+      );
+    }
+    endpoints[role] = {
+      ...endpoint,
+      baseUrl: checkBaseUrl(baseUrl),
+      model,
+      apiKeys: apiKey !== undefined ? [apiKey] : endpoint.apiKeys,
+      concurrency: integerFlag("concurrency", concurrencyFlag, endpoint.concurrency, {
+        min: 1,
+        max: 4096,
+      }),
+    };
+  }
+  const limit = stringFlag(values, "limit");
+  return {
+    endpoints,
+    maxRetries: integerFlag(
+      "max-retries",
+      stringFlag(values, "max-retries"),
+      LLM_DEFAULTS.maxRetries,
+      {
+        min: 0,
+        max: 100,
+      },
+    ),
+    timeoutMs: positiveDuration("timeout", values, LLM_DEFAULTS.timeoutMs),
+    retryAfterCapMs: durationFlag(
+      "retry-after-cap",
+      stringFlag(values, "retry-after-cap"),
+      LLM_DEFAULTS.retryAfterCapMs,
+    ),
+    responseFormat: values["no-response-format"] !== true,
+    maxRepairs: integerFlag(
+      "max-repairs",
+      stringFlag(values, "max-repairs"),
+      LLM_DEFAULTS.maxRepairs,
+      {
+        min: 0,
+        max: 20,
+      },
+    ),
+    cacheDir: values["no-cache"] === true
+      ? null
+      : stringFlag(values, "cache-dir", DEFAULT_CACHE_DIR)!,
+    limit: limit === undefined ? undefined : integerFlag("limit", limit, 0, { min: 1 }),
+  };
+}
+
+function endpointFromEnvironment(env: (name: string) => string | undefined): EndpointConfig {
+  const key = env("OPENAI_API_KEY");
+  return {
+    alias: "default",
+    baseUrl: env("OPENAI_BASE_URL") || DEFAULT_BASE_URL,
+    model: "",
+    apiKeys: key ? [key] : [],
+    params: {},
+    concurrency: LLM_DEFAULTS.concurrency,
+  };
+}
+
+function endpointFromConfig(
+  role: LlmRole,
+  config: LlmConfigFile,
+  path: string,
+  env: (name: string) => string | undefined,
+): EndpointConfig {
+  const aliases = Object.keys(config.models);
+  const alias = config.roles?.[role] ?? config.roles?.default ??
+    (aliases.length === 1 ? aliases[0] : undefined);
+  if (alias === undefined) {
+    throw inputError(
+      `Config "${path}" names no model for role "${role}": add roles.${role} or roles.default`,
+    );
+  }
+  const entry = config.models[alias];
+  const fallback = endpointFromEnvironment(env);
+  let apiKeys = fallback.apiKeys;
+  if (entry.api_key_env !== undefined) {
+    const names = typeof entry.api_key_env === "string" ? [entry.api_key_env] : entry.api_key_env;
+    apiKeys = names.map((name) => {
+      const value = env(name)?.trim();
+      if (!value) {
+        throw usageError(
+          `Environment variable ${name} (api_key_env of model "${alias}" in "${path}") is not set`,
+        );
+      }
+      return value;
+    });
+  }
+  return {
+    alias,
+    baseUrl: entry.base_url ?? fallback.baseUrl,
+    model: entry.model,
+    apiKeys,
+    params: entry.params ?? {},
+    concurrency: entry.concurrency ?? LLM_DEFAULTS.concurrency,
+  };
+}
+
+function checkBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usageError(`--base-url must be an http(s) URL, got "${url.replace(/\/\/.*@/, "//")}"`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw usageError(`--base-url must be an http(s) URL, got "${parsed.protocol}…"`);
+  }
+  return url.replace(/\/+$/, "");
+}
+
+function positiveDuration(name: string, values: ParsedFlags["values"], fallback: number): number {
+  const value = durationFlag(name, stringFlag(values, name), fallback);
+  if (value <= 0) throw usageError(`--${name} must be longer than zero`);
+  return value;
+}

@@ -1,0 +1,102 @@
+/**
+ * The optional YAML config of the LLM layer: model aliases and the alias of each role
+ * (see `llm_config.ts` for an example). Validated with zod; errors name the file and
+ * the field, e.g. `Invalid config "proactive.yaml" at models.gpt.concurrency: …`.
+ */
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { inputError } from "../cli/errors.ts";
+import { type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
+
+export const LLM_ROLES = ["default", "scenes", "env", "user", "agent", "reward"] as const;
+export type LlmRole = typeof LLM_ROLES[number];
+
+export const DEFAULT_CONFIG_FILE = "proactive.yaml";
+
+const paramsSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_completion_tokens: z.number().int().positive().optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  seed: z.number().int().optional(),
+  stop: z.union([z.string(), z.array(z.string())]).optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+
+const envName = z.string().regex(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  "must be an environment variable name",
+);
+
+const modelSchema = z.strictObject({
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  model: z.string().min(1),
+  api_key_env: z.union([envName, z.array(envName).min(1)]).optional(),
+  params: paramsSchema.optional(),
+  concurrency: z.number().int().min(1).max(4096).optional(),
+});
+
+const configSchema = z.strictObject({
+  models: z.record(z.string().min(1), modelSchema),
+  roles: z.partialRecord(z.enum(LLM_ROLES), z.string()).optional(),
+});
+
+export type LlmConfigFile = z.infer<typeof configSchema>;
+
+/** A config file's text and where it came from (for error messages). */
+export interface ConfigSource {
+  path: string;
+  text: string;
+}
+
+/** Parses and validates a config file; errors name the file and the field. */
+export function parseLlmConfig(source: ConfigSource): LlmConfigFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(source.text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw inputError(`Cannot parse config "${source.path}": ${reason}`);
+  }
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const at = issue.path.length ? issue.path.join(".") : "(top level)";
+    throw inputError(`Invalid config "${source.path}" at ${at}: ${issue.message}`);
+  }
+  for (const [role, alias] of Object.entries(result.data.roles ?? {})) {
+    if (!(alias in result.data.models)) {
+      throw inputError(
+        `Invalid config "${source.path}" at roles.${role}: "${alias}" is not a model under models`,
+      );
+    }
+  }
+  return result.data;
+}
+
+/** How `readLlmConfig` reaches the file system (tests pass fakes). */
+export interface ConfigReader {
+  cwd: string;
+  readTextFile: (path: string) => Promise<string>;
+}
+
+/**
+ * Reads `--config FILE`, else `proactive.yaml` in `cwd` when it exists. A missing
+ * `--config` file is an error; a missing `proactive.yaml` is not.
+ */
+export async function readLlmConfig(
+  values: ParsedFlags["values"],
+  reader: ConfigReader = { cwd: Deno.cwd(), readTextFile: Deno.readTextFile },
+): Promise<ConfigSource | undefined> {
+  const explicit = stringFlag(values, "config");
+  const path = explicit ?? `${reader.cwd.replace(/\/+$/, "")}/${DEFAULT_CONFIG_FILE}`;
+  try {
+    return { path: explicit ?? DEFAULT_CONFIG_FILE, text: await reader.readTextFile(path) };
+  } catch (error) {
+    if (explicit === undefined && error instanceof Deno.errors.NotFound) return undefined;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw inputError(`Cannot read config "${explicit ?? path}": ${reason}`);
+  }
+}

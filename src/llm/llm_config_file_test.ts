@@ -1,0 +1,36 @@
+import { assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
+import { parseLlmConfig, readLlmConfig } from "./llm_config_file.ts";
+
+Deno.test("parseLlmConfig keeps aliases and roles as written", () => {
+  const config = parseLlmConfig({
+    path: "p.yaml",
+    text: "models:\n  a: {model: m, api_key_env: K, params: {stop: [END]}}\nroles: {env: a}\n",
+  });
+  assertEquals(config, {
+    models: { a: { model: "m", api_key_env: "K", params: { stop: ["END"] } } },
+    roles: { env: "a" },
+  });
+  assertThrows(
+    () => parseLlmConfig({ path: "p.yaml", text: "models: {a: {model: m}}\nroles: {critic: a}\n" }),
+    ProactiveError,
+    'Invalid config "p.yaml" at roles: Unrecognized key: "critic"',
+  );
+});
+
+Deno.test("readLlmConfig: --config, then proactive.yaml in the working directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const reader = { cwd: dir, readTextFile: Deno.readTextFile };
+    assertEquals(await readLlmConfig({}, reader), undefined);
+    await Deno.writeTextFile(`${dir}/proactive.yaml`, "models: {}\n");
+    assertEquals(await readLlmConfig({}, reader), { path: "proactive.yaml", text: "models: {}\n" });
+    await assertRejects(
+      () => readLlmConfig({ config: `${dir}/missing.yaml` }, reader),
+      ProactiveError,
+      "Cannot read config",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

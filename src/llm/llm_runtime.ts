@@ -1,0 +1,77 @@
+/**
+ * Everything a stage needs from the LLM layer, built once in its `run()`. How a command
+ * uses the layer:
+ *
+ * ```ts
+ * // command.ts — flags, help and a pure options parser
+ * const FLAGS = { ...LLM_FLAGS, input: { type: "string" } };
+ * const help = `proactive reward [options]\n…\n${LLM_FLAGS_HELP}`;
+ * export function parseRewardOptions(args, env, config?: ConfigSource) {
+ *   const { values } = parseFlags(args, FLAGS);
+ *   return { input: …, llm: parseLlmFlags(values, env, { config, roles: ["reward"] }) };
+ * }
+ * // run(): read the config, build the runtime, work, report
+ * const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+ * const options = parseRewardOptions(args, ctx.env, config);
+ * const llm = createLlmRuntime(options.llm, { logger: ctx.logger, signal: ctx.signal });
+ * const client = llm.client("reward");
+ * const [value] = await client.chatJson(Schema, messages, { temperature: 0 }, {
+ *   cacheTag: `attempt-${k}`, // a retried item gets a fresh sample, not the cached one
+ * });
+ * const progress = createCommandProgress(ctx, items.length, "reward"); // tick() per item
+ * ctx.stdout(llm.stats.formatStats());   // accounting at the end of the stage
+ * summary.llm = llm.stats.toJSON();      // and in the JSON summary beside the output
+ * ```
+ *
+ * Roles that resolve to the same endpoint share one client; one concurrency limiter per
+ * endpoint (alias and base URL) is shared by all its clients; one cache and one stats
+ * object serve them all.
+ */
+import { runtimeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import { type CompletionCache, openCompletionCache } from "./completion_cache.ts";
+import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
+import { createLlmClient, type LlmClient, type LlmClientDeps } from "./llm_client.ts";
+import type { LlmOptions, LlmRole } from "./llm_config.ts";
+import { LlmStats } from "./llm_stats.ts";
+
+export interface LlmRuntime {
+  /** The client of `role`; the role must be among those given to `parseLlmFlags`. */
+  client(role: LlmRole): LlmClient;
+  readonly stats: LlmStats;
+  readonly cache: CompletionCache;
+}
+
+export type LlmRuntimeDeps =
+  & { logger: Logger }
+  & Pick<LlmClientDeps, "now" | "sleep" | "random" | "signal" | "backoff" | "fetch">;
+
+export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): LlmRuntime {
+  const stats = new LlmStats();
+  const cache = openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
+  const limiters = new Map<string, ConcurrencyLimiter>();
+  const clients = new Map<string, LlmClient>();
+  return {
+    stats,
+    cache,
+    client(role) {
+      const endpoint = options.endpoints[role];
+      if (!endpoint) {
+        throw runtimeError(`No LLM endpoint was configured for role "${role}"`);
+      }
+      const endpointId = JSON.stringify([endpoint.alias, endpoint.baseUrl]);
+      const clientId = JSON.stringify([endpoint.alias, endpoint.baseUrl, endpoint.model]);
+      let client = clients.get(clientId);
+      if (!client) {
+        let limiter = limiters.get(endpointId);
+        if (!limiter) {
+          limiter = new ConcurrencyLimiter(endpoint.concurrency);
+          limiters.set(endpointId, limiter);
+        }
+        client = createLlmClient({ ...deps, endpoint, settings: options, cache, stats, limiter });
+        clients.set(clientId, client);
+      }
+      return client;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Accounting of a stage's LLM use, in total and per endpoint: printed at the end of the
+ * stage (`formatStats`) and written into its JSON summary (`toJSON`). It holds no keys:
+ * endpoints are named by alias, model and a displayable base URL.
+ */
+import { displayUrl } from "./redact.ts";
+
+export interface LlmCounters {
+  /** Logical calls (`chat` / `chatJson`, including re-asks). */
+  calls: number;
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** Requests that were retries of a failed attempt. */
+  retries: number;
+  /** Re-asks after an invalid structured answer. */
+  repairs: number;
+  /** Calls answered from the completion cache. */
+  cacheHits: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Calls that failed for good (retries or repairs exhausted, or not retryable). */
+  failures: number;
+}
+
+/** Names an endpoint in stats; no secrets. */
+export interface EndpointLabel {
+  alias: string;
+  model: string;
+  baseUrl: string;
+}
+
+export interface LlmStatsJson extends LlmCounters {
+  endpoints: (EndpointLabel & LlmCounters)[];
+}
+
+const ZERO: LlmCounters = {
+  calls: 0,
+  requests: 0,
+  retries: 0,
+  repairs: 0,
+  cacheHits: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  failures: 0,
+};
+
+export class LlmStats {
+  #totals: LlmCounters = { ...ZERO };
+  #byEndpoint = new Map<string, EndpointLabel & LlmCounters>();
+
+  /** Adds `delta` to the totals and to `endpoint`'s counters. */
+  add(endpoint: EndpointLabel, delta: Partial<LlmCounters>): void {
+    const label = { ...endpoint, baseUrl: displayUrl(endpoint.baseUrl) };
+    const id = `${label.alias}\u0000${label.model}\u0000${label.baseUrl}`;
+    let row = this.#byEndpoint.get(id);
+    if (!row) {
+      row = { ...label, ...ZERO };
+      this.#byEndpoint.set(id, row);
+    }
+    for (const name of Object.keys(delta) as (keyof LlmCounters)[]) {
+      const amount = delta[name] ?? 0;
+      this.#totals[name] += amount;
+      row[name] += amount;
+    }
+  }
+
+  get totals(): Readonly<LlmCounters> {
+    return { ...this.#totals };
+  }
+
+  /** A short block for the end of a stage, e.g. `LLM: 120 calls, 118 requests (…)`. */
+  formatStats(): string {
+    const lines = [`LLM: ${describe(this.#totals)}`];
+    if (this.#byEndpoint.size > 1) {
+      for (const row of this.#byEndpoint.values()) {
+        lines.push(`  ${row.alias} (${row.model}): ${describe(row)}`);
+      }
+    }
+    return lines.join("\n") + "\n";
+  }
+
+  toJSON(): LlmStatsJson {
+    return {
+      ...this.#totals,
+      endpoints: [...this.#byEndpoint.values()].map((row) => ({ ...row })),
+    };
+  }
+}
+
+function describe(c: LlmCounters): string {
+  const parts = [
+    `${count(c.calls)} call${c.calls === 1 ? "" : "s"}`,
+    `${count(c.requests)} request${c.requests === 1 ? "" : "s"} (${count(c.retries)} retries)`,
+    `${count(c.repairs)} repairs`,
+    `${count(c.cacheHits)} cache hits`,
+    `tokens ${count(c.promptTokens)} prompt + ${count(c.completionTokens)} completion`,
+    `${count(c.failures)} failures`,
+  ];
+  return parts.join(", ");
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}

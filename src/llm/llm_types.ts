@@ -1,0 +1,51 @@
+/** The shapes a stage exchanges with the LLM layer (see `llm_client.ts`). */
+import type { SamplingParams } from "./llm_config.ts";
+import type { CompletionUsage } from "./completion_cache.ts";
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** A JSON-schema `response_format` as the chat completions API takes it. */
+export interface JsonSchemaResponseFormat {
+  type: "json_schema";
+  json_schema: { name: string; schema: Record<string, unknown>; strict: boolean };
+}
+
+/** Parameters of one call; they override the endpoint's default `params`. */
+export interface ChatParams extends SamplingParams {
+  response_format?: JsonSchemaResponseFormat | { type: "json_object" | "text" };
+}
+
+export interface CallOptions {
+  /** Aborts waiting, retrying and the request itself. */
+  signal?: AbortSignal;
+  /**
+   * Part of the cache key but not sent: tells apart requests that are otherwise the
+   * same, so each gets its own sample (e.g. `item-17/attempt-2`).
+   */
+  cacheTag?: string;
+}
+
+export interface StructuredCallOptions extends CallOptions {
+  /** The `json_schema.name` sent (letters, digits, `_`, `-`; default "answer"). */
+  schemaName?: string;
+  /** `json_schema.strict`; default: true when the schema allows it (no optional fields). */
+  strict?: boolean;
+  /** Overrides `--max-repairs` for this call. */
+  maxRepairs?: number;
+}
+
+/** The answer to one call: one text per choice (`n` of them). */
+export interface ChatReply {
+  choices: string[];
+  /** `finish_reason` of each choice ("stop", "length", …). */
+  finishReasons: (string | null)[];
+  /** Tokens of this request (zero when served from the cache). */
+  usage: CompletionUsage;
+  /** True when the answer came from the completion cache. */
+  cached: boolean;
+}

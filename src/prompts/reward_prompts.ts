@@ -1,0 +1,122 @@
+/**
+ * The reward model's prompts, in one place. The reward model plays the *user*: given what
+ * the user has been doing and one task proposed by the proactive assistant (or `null`,
+ * nothing proposed), it decides whether the user would accept it.
+ *
+ * The system + user pair built by `rewardMessages` is exactly what the reward model is
+ * asked at inference time; `proactive reward` trains on it, `proactive eval reward` scores
+ * with it, and the gym and `agent-trainset` judge with it. Bump a version whenever the
+ * wording of its prompt changes: versions are part of every cache key and output summary.
+ */
+import type { Observation } from "../formats/trace.ts";
+
+export const REWARD_PROMPT_VERSION = "reward-v1";
+export const EXPLAIN_PROMPT_VERSION = "explain-v1";
+export const CONSISTENCY_PROMPT_VERSION = "consistency-v1";
+
+export type Judgement = "accepted" | "rejected";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export const REWARD_SYSTEM_PROMPT =
+  `You are the person whose computer activity is listed below. A proactive assistant watches that activity and may offer to do a task for you before you ask.
+
+Decide, as yourself, whether you would take the assistant up on its offer.
+
+How to decide:
+- Read the activity from the oldest event to the newest and work out what you are trying to do right now and what would actually help.
+- The proposed task may be null: the assistant chose to stay quiet. Accept null when you need no help at this moment; reject null when you would have wanted help.
+- Interruptions cost you attention. Accept a task only when it is clearly useful to you now; reject tasks that are vague, redundant, premature or beside the point.
+
+Reply with one JSON object and nothing else:
+{"thought": "<your reasoning, in the first person>", "judgement": "accepted" | "rejected"}`;
+
+/** The user message: the situation and the proposal, without any label. */
+export function rewardUserContent(
+  observations: readonly Observation[],
+  task: string | null,
+): string {
+  return JSON.stringify(
+    {
+      activity_oldest_first: observations,
+      proposed_task: task,
+      instruction:
+        "Judge the proposed task as yourself. Think it through in the first person, then give your judgement.",
+    },
+    null,
+    2,
+  );
+}
+
+/** What the reward model is asked at inference time (and trained on). */
+export function rewardMessages(
+  observations: readonly Observation[],
+  task: string | null,
+): ChatMessage[] {
+  return [
+    { role: "system", content: REWARD_SYSTEM_PROMPT },
+    { role: "user", content: rewardUserContent(observations, task) },
+  ];
+}
+
+/**
+ * The *explain* request of `proactive reward`: the same situation plus the user's real
+ * judgement; the model reconstructs the reasoning that leads to it.
+ */
+export function explainMessages(
+  observations: readonly Observation[],
+  task: string | null,
+  judgement: Judgement,
+): ChatMessage[] {
+  return [
+    { role: "system", content: REWARD_SYSTEM_PROMPT },
+    {
+      role: "user",
+      content: JSON.stringify(
+        {
+          activity_oldest_first: observations,
+          proposed_task: task,
+          your_actual_judgement: judgement,
+          instruction:
+            `You already ${judgement} this proposal. Write down, in the first person, the reasoning that led you to that decision, so that someone reading only your reasoning reaches the same judgement. Then repeat the judgement.`,
+        },
+        null,
+        2,
+      ),
+    },
+  ];
+}
+
+export const CONSISTENCY_SYSTEM_PROMPT =
+  `You read one person's reasoning about an offer of help from an assistant. You do not see the situation, only the reasoning.
+
+Work out which decision the reasoning supports: "accepted" if it argues for taking the offer, "rejected" if it argues against it.
+
+Reply with one JSON object and nothing else:
+{"reason": "<why the reasoning supports that decision>", "judgement": "accepted" | "rejected"}`;
+
+/** The *consistency* check: which judgement does this thought imply on its own? */
+export function consistencyMessages(thought: string): ChatMessage[] {
+  return [
+    { role: "system", content: CONSISTENCY_SYSTEM_PROMPT },
+    {
+      role: "user",
+      content: JSON.stringify(
+        {
+          reasoning: thought,
+          instruction: "Which decision does this reasoning support?",
+        },
+        null,
+        2,
+      ),
+    },
+  ];
+}
+
+/** The label of a reward item as a judgement. */
+export function judgementOf(valid: boolean): Judgement {
+  return valid ? "accepted" : "rejected";
+}

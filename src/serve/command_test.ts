@@ -1,0 +1,161 @@
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
+import {
+  command,
+  isLoopbackHost,
+  parseCheckpoints,
+  parseServeOptions,
+  securityWarnings,
+} from "./command.ts";
+
+const noEnv = () => undefined;
+const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("parseServeOptions: defaults", () => {
+  assertEquals(parseServeOptions([], noEnv), {
+    port: 7860,
+    host: "127.0.0.1",
+    dataDir: undefined,
+    outDir: "result",
+    password: "password",
+    passwordSource: "default",
+    annotatorsPerTrace: 3,
+    reclaimAfterMs: 7_200_000,
+    kvPath: "result/.state/serve.kv",
+    helpCheckpoints: [3, 7, 10, 14],
+  });
+});
+
+Deno.test("parseServeOptions: flags", () => {
+  const options = parseServeOptions([
+    "--port=0",
+    "--host",
+    "0.0.0.0",
+    "--data",
+    "traces",
+    "--out",
+    "out",
+    "--password",
+    "pw",
+    "--annotators-per-trace",
+    "5",
+    "--reclaim-after",
+    "90m",
+    "--kv",
+    "state/x.kv",
+    "--help-checkpoints",
+    "7, 3,3",
+  ], noEnv);
+  assertEquals(options, {
+    port: 0,
+    host: "0.0.0.0",
+    dataDir: "traces",
+    outDir: "out",
+    password: "pw",
+    passwordSource: "flag",
+    annotatorsPerTrace: 5,
+    reclaimAfterMs: 5_400_000,
+    kvPath: "state/x.kv",
+    helpCheckpoints: [3, 7],
+  });
+});
+
+Deno.test("parseServeOptions: environment fallbacks, flags win", () => {
+  const env = envOf({
+    PROACTIVE_PORT: "8000",
+    PROACTIVE_HOST: "::1",
+    PROACTIVE_DATA: "d",
+    PROACTIVE_PASSWORD: "from-env",
+  });
+  const fromEnv = parseServeOptions([], env);
+  assertEquals(
+    [fromEnv.port, fromEnv.host, fromEnv.dataDir, fromEnv.password, fromEnv.passwordSource],
+    [8000, "::1", "d", "from-env", "env"],
+  );
+  const flagsWin = parseServeOptions(["--port", "9000", "--password", "flag"], env);
+  assertEquals([flagsWin.port, flagsWin.password, flagsWin.passwordSource], [9000, "flag", "flag"]);
+  // An empty variable counts as unset.
+  assertEquals(parseServeOptions([], envOf({ PROACTIVE_PASSWORD: "" })).passwordSource, "default");
+});
+
+Deno.test("parseServeOptions: bad values are usage errors", () => {
+  const cases: [string[], string][] = [
+    [["--port", "70000"], "--port must be between 0 and 65535"],
+    [["--port", "abc"], "--port must be a whole number"],
+    [["--annotators-per-trace", "0"], "--annotators-per-trace must be between 1"],
+    [["--reclaim-after", "soon"], "--reclaim-after must be a duration"],
+    [["--help-checkpoints", "3,x"], "--help-checkpoints must be comma-separated"],
+    [["--password", ""], "--password must not be empty"],
+    [["--out", " "], "--out must not be empty"],
+    [["--nope"], "nope"],
+  ];
+  for (const [args, message] of cases) {
+    const error = assertThrows(() => parseServeOptions(args, noEnv), ProactiveError, message);
+    assertEquals(error.kind, "usage");
+  }
+  assertThrows(
+    () => parseServeOptions([], envOf({ PROACTIVE_PORT: "x" })),
+    ProactiveError,
+    "--port",
+  );
+});
+
+Deno.test("parseCheckpoints sorts and deduplicates", () => {
+  assertEquals(parseCheckpoints("14,3,7,10,3"), [3, 7, 10, 14]);
+  assertThrows(() => parseCheckpoints(""), ProactiveError);
+  assertThrows(() => parseCheckpoints("-1"), ProactiveError);
+});
+
+Deno.test("security warnings: quiet with a password on loopback, loud off loopback", () => {
+  const base = parseServeOptions(["--password", "s3cret-value"], noEnv);
+  assertEquals(securityWarnings(base), []);
+  const defaulted = securityWarnings(parseServeOptions([], noEnv));
+  assertEquals(defaulted.length, 1);
+  assert(defaulted[0].includes("default password"));
+  const exposed = securityWarnings(parseServeOptions(["--host", "0.0.0.0"], noEnv));
+  assert(exposed.length >= 3);
+  assert(exposed.some((line) => line.includes("DEFAULT password")));
+  const exposedWithPassword = securityWarnings({ ...base, host: "0.0.0.0" });
+  assert(exposedWithPassword.length >= 3);
+  // The password itself never appears in a warning.
+  for (const line of [...exposedWithPassword, ...defaulted]) {
+    assert(!line.includes("s3cret-value"));
+  }
+});
+
+Deno.test("isLoopbackHost", () => {
+  for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) {
+    assertEquals(isLoopbackHost(host), true, host);
+  }
+  for (const host of ["0.0.0.0", "192.168.1.2", "::", "example.org"]) {
+    assertEquals(isLoopbackHost(host), false, host);
+  }
+});
+
+Deno.test("the help text lists every flag, default and environment variable", () => {
+  for (
+    const text of [
+      "--port",
+      "--host",
+      "--data",
+      "--out",
+      "--password",
+      "--annotators-per-trace",
+      "--reclaim-after",
+      "--kv",
+      "--help-checkpoints",
+      "7860",
+      "127.0.0.1",
+      "PROACTIVE_PORT",
+      "PROACTIVE_HOST",
+      "PROACTIVE_DATA",
+      "PROACTIVE_PASSWORD",
+      "default 3",
+      "default 2h",
+      "<out>/.state/serve.kv",
+      "3,7,10,14",
+    ]
+  ) {
+    assert(command.help.includes(text), `help mentions ${text}`);
+  }
+});

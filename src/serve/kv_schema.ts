@@ -1,0 +1,96 @@
+import type { Label } from "../formats/result_file.ts";
+
+/**
+ * The Deno KV layout of `proactive serve`. Every key the server reads or writes is built
+ * here, so the whole storage model is visible in one place:
+ *
+ * - `["trace", T]` → {@link TraceRecord}: the annotators of trace T in reservation order.
+ *   It is the one record every reservation, release and label of T checks and rewrites
+ *   (`atomic().check(versionstamp)`), so no trace ever gets more than N annotators.
+ * - `["current", A]` → trace name: annotator A's current trace (the per-annotator index).
+ * - `["label", T, A, turn]` → {@link LabelRecord}.
+ * - `["history", T, at, id]` → {@link HistoryRecord}: every label change and removal.
+ * - `["annotator", username]` → {@link AnnotatorRecord}: stable identities.
+ * - `["session", sha256(token)]` → {@link SessionRecord} (expires after 7 days).
+ * - `["login_failures", client]` → {@link LoginFailures} (expires after the window).
+ */
+export const KEY = {
+  trace: (trace: string): Deno.KvKey => ["trace", trace],
+  traces: ["trace"] as Deno.KvKey,
+  current: (annotator: string): Deno.KvKey => ["current", annotator],
+  label: (trace: string, annotator: string, turn: number): Deno.KvKey => [
+    "label",
+    trace,
+    annotator,
+    turn,
+  ],
+  labelsOfTrace: (trace: string): Deno.KvKey => ["label", trace],
+  labelsOfMember: (trace: string, annotator: string): Deno.KvKey => ["label", trace, annotator],
+  labels: ["label"] as Deno.KvKey,
+  history: (trace: string, at: number, id: string): Deno.KvKey => ["history", trace, at, id],
+  historyOfTrace: (trace: string): Deno.KvKey => ["history", trace],
+  annotator: (username: string): Deno.KvKey => ["annotator", username],
+  annotators: ["annotator"] as Deno.KvKey,
+  session: (tokenHash: string): Deno.KvKey => ["session", tokenHash],
+  loginFailures: (client: string): Deno.KvKey => ["login_failures", client],
+};
+
+/** One annotator's reservation of a trace. */
+export interface Member {
+  /** Annotator id (32 hex chars). */
+  id: string;
+  /** Random id of this reservation; labels from an earlier, released reservation are ignored. */
+  reservation: string;
+  reservedAt: number;
+  /** Reservation time or the time of the last submitted label (ms since the epoch). */
+  lastActivity: number;
+  /** Questions answered; labels always cover a prefix of the questions, so this is the position. */
+  answered: number;
+}
+
+export interface TraceRecord {
+  members: Member[];
+}
+
+export interface LabelRecord {
+  label: Label;
+  at: number;
+  reservation: string;
+}
+
+export interface HistoryRecord {
+  annotator: string;
+  trace: string;
+  turn: number;
+  old: Label | null;
+  new: Label | null;
+  at: number;
+  /** Set when the label was removed because the reservation was released. */
+  reason?: "released";
+}
+
+export interface AnnotatorRecord {
+  id: string;
+  username: string;
+  createdAt: number;
+}
+
+export interface SessionRecord {
+  annotatorId: string;
+  username: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface LoginFailures {
+  count: number;
+  firstAt: number;
+}
+
+/** A trace record, or an empty one when the trace was never touched. */
+export function traceRecordOf(entry: Deno.KvEntryMaybe<TraceRecord>): TraceRecord {
+  return entry.value ?? { members: [] };
+}
+
+/** Deno KV allows at most 1000 mutations per atomic operation; stay well below. */
+export const MAX_MUTATIONS = 900;

@@ -1,0 +1,217 @@
+import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_file.ts";
+import { ApiError } from "./api_error.ts";
+import type { Assignment } from "./assignment.ts";
+import {
+  type HistoryRecord,
+  KEY,
+  type LabelRecord,
+  type Member,
+  type TraceRecord,
+  traceRecordOf,
+} from "./kv_schema.ts";
+import type { ServeContext } from "./serve_context.ts";
+import { type CatalogTrace, HELP_TASKS } from "./trace_catalog.ts";
+
+/** Why `label` cannot answer question `turn` of `trace`, or undefined when it can. */
+export function labelProblem(trace: CatalogTrace, turn: number, label: Label): string | undefined {
+  if (trace.mode === "help") {
+    if (label === HELP_NEED || label === HELP_NO_NEED) return undefined;
+    return `label: expected "${HELP_NEED}" or "${HELP_NO_NEED}" for the help-mode trace "${trace.name}"`;
+  }
+  if (label === REJECT_ALL) return undefined;
+  if (!Array.isArray(label)) {
+    return `label: expected a list of task indices or "${REJECT_ALL}" for the trace "${trace.name}"`;
+  }
+  const tasks = trace.turns[turn].agent_response.candidate_task.length;
+  if (label.length === 0) {
+    return `label: choose at least one task, or "${REJECT_ALL}"`;
+  }
+  for (let i = 0; i < label.length; i++) {
+    if (label[i] >= tasks) {
+      return `label: task index ${label[i]} is out of range (turn ${turn} has ${tasks} tasks)`;
+    }
+    if (i > 0 && label[i] <= label[i - 1]) {
+      return "label: task indices must be sorted and unique";
+    }
+  }
+  return undefined;
+}
+
+/** The tasks shown for a question. */
+export function questionTasks(trace: CatalogTrace, turn: number): string[] {
+  return trace.mode === "help" ? [...HELP_TASKS] : trace.turns[turn].agent_response.candidate_task;
+}
+
+function sameLabel(a: Label | null, b: Label | null): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The question number (0-based) of `turn`, or a 409 when the turn is not a question. */
+export function questionNumber(trace: CatalogTrace, turn: number): number {
+  const index = trace.questionIndex.get(turn);
+  if (index === undefined) {
+    throw new ApiError(409, `Turn ${turn} of "${trace.name}" is not a question`);
+  }
+  return index;
+}
+
+/** Why the annotator may not answer question `index` (`turn`) of the record, if so. */
+function answerProblem(
+  trace: CatalogTrace,
+  record: TraceRecord,
+  annotatorId: string,
+  index: number,
+  turn: number,
+): ApiError | Member {
+  const member = record.members.find((m) => m.id === annotatorId);
+  if (!member) return new ApiError(403, `The trace "${trace.name}" is not assigned to you`);
+  if (index > member.answered) {
+    return new ApiError(
+      409,
+      `Turn ${turn} of "${trace.name}" is not reached yet; answer question ${
+        member.answered + 1
+      } first`,
+    );
+  }
+  return member;
+}
+
+/**
+ * The annotator's reservation of `trace`, checked to have reached question `index`: 403
+ * when the trace is not theirs, 409 when the question is ahead of them. A refusal is
+ * confirmed against KV first (the mirror may lag behind another writer).
+ */
+async function reachedMember(
+  ctx: ServeContext,
+  trace: CatalogTrace,
+  annotatorId: string,
+  index: number,
+  turn: number,
+): Promise<{ member: Member; entry: Deno.KvEntryMaybe<TraceRecord> }> {
+  let entry = ctx.records.get(trace.name);
+  let outcome = answerProblem(trace, traceRecordOf(entry), annotatorId, index, turn);
+  if (outcome instanceof ApiError) {
+    entry = await ctx.records.refresh(trace.name);
+    outcome = answerProblem(trace, traceRecordOf(entry), annotatorId, index, turn);
+    if (outcome instanceof ApiError) throw outcome;
+  }
+  return { member: outcome, entry };
+}
+
+/**
+ * Stores the annotator's label for question `turn` and keeps the change in history. The
+ * label, the member's progress and the history entry are one atomic KV commit (checked
+ * against the trace record, so a concurrent release cannot interleave); it is durable
+ * before this resolves.
+ */
+export async function submitLabel(
+  ctx: ServeContext,
+  annotatorId: string,
+  trace: CatalogTrace,
+  turn: number,
+  label: Label,
+): Promise<Assignment> {
+  const index = questionNumber(trace, turn);
+  const problem = labelProblem(trace, turn, label);
+  if (problem) throw new ApiError(400, problem);
+  const traceKey = KEY.trace(trace.name);
+  const labelKey = KEY.label(trace.name, annotatorId, turn);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { member, entry: recordEntry } = await reachedMember(
+      ctx,
+      trace,
+      annotatorId,
+      index,
+      turn,
+    );
+    const members = traceRecordOf(recordEntry).members;
+    const labelEntry = index < member.answered
+      ? await ctx.kv.get<LabelRecord>(labelKey)
+      : undefined; // the current question has no label yet
+    const old = labelEntry?.value?.reservation === member.reservation
+      ? labelEntry.value.label
+      : null;
+    const at = ctx.now();
+    const updated: Member = {
+      ...member,
+      lastActivity: at,
+      answered: index === member.answered ? member.answered + 1 : member.answered,
+    };
+    const record: TraceRecord = { members: members.map((m) => (m === member ? updated : m)) };
+    // The trace record's check covers the label too: every label write rewrites the record.
+    const mutations: Deno.KvMutation[] = [
+      { type: "set", key: traceKey, value: record },
+      {
+        type: "set",
+        key: labelKey,
+        value: { label, at, reservation: member.reservation } satisfies LabelRecord,
+      },
+    ];
+    if (!sameLabel(old, label)) {
+      const change: HistoryRecord = {
+        annotator: annotatorId,
+        trace: trace.name,
+        turn,
+        old,
+        new: label,
+        at,
+      };
+      mutations.push({
+        type: "set",
+        key: KEY.history(trace.name, at, crypto.randomUUID()),
+        value: change,
+      });
+    }
+    const result = await ctx.commits.commit({ checks: [recordEntry], mutations });
+    if (result.ok) {
+      ctx.records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
+      ctx.traceChanged(trace.name);
+      return { trace, member: updated };
+    }
+    await ctx.records.refresh(trace.name);
+  }
+  throw new ApiError(503, `The server is too busy to store the label for "${trace.name}"`);
+}
+
+export interface QuestionView {
+  trace: string;
+  turn: number;
+  kind: "tasks" | "help";
+  tasks: string[];
+  label: Label | null;
+  number: number;
+  count: number;
+}
+
+/** A question the annotator has reached, with their current label (for "change answer"). */
+export async function getQuestion(
+  ctx: ServeContext,
+  annotatorId: string,
+  trace: CatalogTrace,
+  turn: number,
+): Promise<QuestionView> {
+  const index = questionNumber(trace, turn);
+  const { member } = await reachedMember(ctx, trace, annotatorId, index, turn);
+  const labelEntry = await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotatorId, turn));
+  const label = labelEntry.value?.reservation === member.reservation
+    ? labelEntry.value.label
+    : null;
+  return {
+    trace: trace.name,
+    turn,
+    kind: trace.mode,
+    tasks: questionTasks(trace, turn),
+    label,
+    number: index + 1,
+    count: trace.questions.length,
+  };
+}
+
+/** The history of one trace, oldest first. */
+export async function listHistory(kv: Deno.Kv, trace: string): Promise<HistoryRecord[]> {
+  const out: HistoryRecord[] = [];
+  for await (const entry of kv.list<HistoryRecord>({ prefix: KEY.historyOfTrace(trace) })) {
+    out.push(entry.value);
+  }
+  return out;
+}

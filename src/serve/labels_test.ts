@@ -1,0 +1,135 @@
+import { assertEquals, assertRejects } from "../../tests/assert.ts";
+import { ApiError } from "./api_error.ts";
+import { nextAssignment } from "./assignment.ts";
+import { getQuestion, labelProblem, listHistory, submitLabel } from "./labels.ts";
+import { KEY, type TraceRecord } from "./kv_schema.ts";
+import { fixtureCatalog, withContext } from "./test_context.ts";
+
+Deno.test("labelProblem: task traces take index lists or Reject all, help traces need/no need", async () => {
+  const catalog = await fixtureCatalog();
+  const alpha = catalog.get("alpha")!; // turn 1 has 3 tasks, turn 3 has 2
+  const gamma = catalog.get("empty_gamma")!;
+  assertEquals(labelProblem(alpha, 1, [0, 2]), undefined);
+  assertEquals(labelProblem(alpha, 1, "Reject all"), undefined);
+  assertEquals(labelProblem(alpha, 3, [1]), undefined);
+  const bad: [unknown, string][] = [
+    [[2], "out of range"],
+    [[0, 0], "sorted and unique"],
+    [[1, 0], "sorted and unique"],
+    [[], "at least one task"],
+    ["need", "list of task indices"],
+  ];
+  for (const [label, message] of bad) {
+    const problem = labelProblem(alpha, 3, label as never) ?? "";
+    assertEquals(problem.includes(message), true, `${JSON.stringify(label)}: ${problem}`);
+    assertEquals(problem.startsWith("label: "), true);
+  }
+  assertEquals(labelProblem(gamma, 3, "need"), undefined);
+  assertEquals(labelProblem(gamma, 3, "no need"), undefined);
+  assertEquals(labelProblem(gamma, 3, [0])?.includes('"need" or "no need"'), true);
+  assertEquals(labelProblem(gamma, 3, "Reject all")?.includes("help-mode"), true);
+});
+
+async function status(promise: Promise<unknown>): Promise<number> {
+  const error = await assertRejects(() => promise, ApiError);
+  return error.status;
+}
+
+Deno.test("submitLabel: advances on the current question, refuses what is not allowed", async () => {
+  await withContext({}, async (ctx) => {
+    const { trace } = (await nextAssignment(ctx, "a"))!; // alpha: questions 1, 3, 4
+    assertEquals(trace.name, "alpha");
+    const other = ctx.catalog.get("beta")!;
+    assertEquals(await status(submitLabel(ctx, "a", other, 0, [0])), 403);
+    assertEquals(await status(submitLabel(ctx, "b", trace, 1, [0])), 403);
+    assertEquals(await status(submitLabel(ctx, "a", trace, 0, [0])), 409); // not a question
+    assertEquals(await status(submitLabel(ctx, "a", trace, 3, [0])), 409); // not reached
+    assertEquals(await status(submitLabel(ctx, "a", trace, 1, [7])), 400);
+    const first = await submitLabel(ctx, "a", trace, 1, [0, 2]);
+    assertEquals(first.member.answered, 1);
+    assertEquals(first.member.lastActivity, ctx.clock.now);
+    const second = await submitLabel(ctx, "a", trace, 3, "Reject all");
+    assertEquals(second.member.answered, 2);
+    assertEquals(ctx.changed.filter((t) => t === "alpha").length, 3);
+    const stored = await ctx.kv.get(KEY.label("alpha", "a", 3));
+    assertEquals((stored.value as { label: unknown }).label, "Reject all");
+  });
+});
+
+Deno.test("changing an earlier answer keeps the position and is kept in history", async () => {
+  await withContext({}, async (ctx) => {
+    const { trace } = (await nextAssignment(ctx, "a"))!;
+    ctx.clock.now = 1000;
+    await submitLabel(ctx, "a", trace, 1, [0]);
+    ctx.clock.now = 2000;
+    await submitLabel(ctx, "a", trace, 3, [1]);
+    ctx.clock.now = 3000;
+    const changed = await submitLabel(ctx, "a", trace, 1, [1, 2]);
+    assertEquals(changed.member.answered, 2);
+    ctx.clock.now = 4000;
+    await submitLabel(ctx, "a", trace, 1, [1, 2]); // same label again: no history entry
+    assertEquals(await listHistory(ctx.kv, "alpha"), [
+      { annotator: "a", trace: "alpha", turn: 1, old: null, new: [0], at: 1000 },
+      { annotator: "a", trace: "alpha", turn: 3, old: null, new: [1], at: 2000 },
+      { annotator: "a", trace: "alpha", turn: 1, old: [0], new: [1, 2], at: 3000 },
+    ]);
+    const record = await ctx.kv.get<TraceRecord>(KEY.trace("alpha"));
+    assertEquals(record.value?.members[0].answered, 2);
+    assertEquals(record.value?.members[0].lastActivity, 4000);
+    const question = await getQuestion(ctx, "a", trace, 1);
+    assertEquals(question, {
+      trace: "alpha",
+      turn: 1,
+      kind: "tasks",
+      tasks: ["Explain loops", "Add a test", "Rename the variable"],
+      label: [1, 2],
+      number: 1,
+      count: 3,
+    });
+    assertEquals((await getQuestion(ctx, "a", trace, 4)).label, null); // current question
+    assertEquals(await status(getQuestion(ctx, "a", trace, 2)), 409);
+    assertEquals(await status(getQuestion(ctx, "b", trace, 1)), 403);
+  });
+});
+
+Deno.test("help-mode traces take need / no need at their checkpoints", async () => {
+  await withContext({}, async (ctx) => {
+    await nextAssignment(ctx, "x");
+    await nextAssignment(ctx, "y");
+    const { trace } = (await nextAssignment(ctx, "a"))!;
+    assertEquals(trace.name, "empty_gamma");
+    assertEquals(await status(submitLabel(ctx, "a", trace, 3, [0])), 400);
+    await submitLabel(ctx, "a", trace, 3, "need");
+    await submitLabel(ctx, "a", trace, 7, "no need");
+    const done = await submitLabel(ctx, "a", trace, 10, "need");
+    assertEquals(done.member.answered, 3);
+    const question = await getQuestion(ctx, "a", trace, 7);
+    assertEquals([question.kind, question.tasks, question.label], [
+      "help",
+      ["Help needed", "No help needed"],
+      "no need",
+    ]);
+  });
+});
+
+Deno.test("parallel labels of three annotators on one trace are all kept", async () => {
+  await withContext({}, async (ctx) => {
+    const ids = ["a", "b", "c", "d", "e", "f", "g"];
+    for (const id of ids) await nextAssignment(ctx, id);
+    const alpha = ctx.catalog.get("alpha")!;
+    const holders = ["a", "d", "g"]; // least-annotated first: alpha, beta, gamma, alpha, ...
+    await Promise.all(holders.map(async (id, i) => {
+      for (const turn of alpha.questions) await submitLabel(ctx, id, alpha, turn, [i % 2]);
+    }));
+    const record = await ctx.kv.get<TraceRecord>(KEY.trace("alpha"));
+    assertEquals(record.value?.members.map((m) => [m.id, m.answered]), [
+      ["a", 3],
+      ["d", 3],
+      ["g", 3],
+    ]);
+    let labels = 0;
+    for await (const _ of ctx.kv.list({ prefix: KEY.labelsOfTrace("alpha") })) labels++;
+    assertEquals(labels, 9);
+    assertEquals((await listHistory(ctx.kv, "alpha")).length, 9);
+  });
+});

@@ -1,0 +1,152 @@
+import { join } from "node:path";
+import { describeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import { type Label, type ResultFile, stringifyResultFile } from "../formats/result_file.ts";
+import { writeFileAtomic } from "../store/atomic_write.ts";
+import {
+  KEY,
+  type LabelRecord,
+  type Member,
+  type TraceRecord,
+  traceRecordOf,
+} from "./kv_schema.ts";
+import { revealedCount } from "./progress.ts";
+import type { Catalog, CatalogTrace } from "./trace_catalog.ts";
+
+/** Labels of one trace: annotator id → question turn → label record. */
+export type TraceLabels = Map<string, Map<number, LabelRecord>>;
+
+/** A trace's members and their current labels, read from KV. */
+export async function readTraceLabels(
+  kv: Deno.Kv,
+  trace: string,
+): Promise<{ members: Member[]; labels: TraceLabels }> {
+  const members = traceRecordOf(await kv.get<TraceRecord>(KEY.trace(trace))).members;
+  const labels: TraceLabels = new Map();
+  for await (const entry of kv.list<LabelRecord>({ prefix: KEY.labelsOfTrace(trace) })) {
+    const annotator = entry.key[2] as string;
+    let own = labels.get(annotator);
+    if (!own) labels.set(annotator, own = new Map());
+    own.set(entry.key[3] as number, entry.value);
+  }
+  return { members, labels };
+}
+
+/**
+ * The reference result file of a trace: entries for turns 0..R-1, R = the most events any
+ * current annotator has been shown (the whole trace once someone finished); each entry
+ * `{observation, candidate_task}`, question turns with labels also `real_user: {uuid:
+ * label}`, keys in reservation order. Labels of released reservations are left out.
+ */
+export function buildResultFile(
+  trace: CatalogTrace,
+  members: readonly Member[],
+  labels: TraceLabels,
+): ResultFile {
+  const revealed = Math.max(0, ...members.map((m) => revealedCount(trace, m)));
+  const entries: ResultFile = [];
+  for (let turn = 0; turn < revealed; turn++) {
+    const source = trace.turns[turn];
+    const entry: ResultFile[number] = {
+      observation: { time: source.observation.time, event: source.observation.event },
+      candidate_task: source.agent_response.candidate_task,
+    };
+    if (trace.questionIndex.has(turn)) {
+      const realUser: Record<string, Label> = {};
+      for (const member of members) {
+        const record = labels.get(member.id)?.get(turn);
+        if (record && record.reservation === member.reservation) {
+          realUser[member.id] = record.label;
+        }
+      }
+      if (Object.keys(realUser).length > 0) entry.real_user = realUser;
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+export interface ResultWriter {
+  /** Regenerates the trace's file soon, off the request path (coalesced per trace). */
+  schedule(trace: string): void;
+  /** Resolves when every scheduled write has finished. */
+  flush(): Promise<void>;
+  /** Writes the file of every trace that has a record in KV; resolves to how many. */
+  regenerateAll(): Promise<number>;
+}
+
+/** Result files written at the same time (the rest wait in the queue). */
+const CONCURRENT_WRITES = 4;
+
+/**
+ * Keeps `<outDir>/<trace>.json` in step with KV. A scheduled trace waits in a queue (a set,
+ * so a burst of labels gives one write); at most 4 files are written at once and never two
+ * of the same trace, each from a fresh read of KV, so the last write always reflects the
+ * last change. Each write replaces the file atomically, so the folder always holds valid
+ * JSON. Failures are logged, never thrown.
+ */
+export function createResultWriter(options: {
+  kv: Deno.Kv;
+  catalog: Catalog;
+  outDir: string;
+  logger: Logger;
+}): ResultWriter {
+  const { kv, catalog, outDir, logger } = options;
+  const queued = new Set<string>();
+  const writing = new Set<string>();
+  let idleWaiters: (() => void)[] = [];
+
+  async function writeOne(name: string): Promise<void> {
+    const trace = catalog.get(name);
+    if (!trace) return;
+    const path = join(outDir, `${name}.json`);
+    try {
+      const { members, labels } = await readTraceLabels(kv, name);
+      await writeFileAtomic(path, stringifyResultFile(buildResultFile(trace, members, labels)));
+    } catch (error) {
+      logger.error(`Cannot write the result file "${path}": ${describeError(error)}`);
+    }
+  }
+
+  function pump(): void {
+    for (const name of queued) {
+      if (writing.size >= CONCURRENT_WRITES) break;
+      if (writing.has(name)) continue;
+      queued.delete(name);
+      writing.add(name);
+      writeOne(name).finally(() => {
+        writing.delete(name);
+        pump();
+      });
+    }
+    if (queued.size === 0 && writing.size === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  function schedule(name: string): void {
+    queued.add(name);
+    pump();
+  }
+
+  function flush(): Promise<void> {
+    if (queued.size === 0 && writing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  async function regenerateAll(): Promise<number> {
+    const names: string[] = [];
+    for await (const entry of kv.list<TraceRecord>({ prefix: KEY.traces })) {
+      const name = entry.key[1] as string;
+      if (catalog.get(name)) names.push(name);
+      else logger.warn(`The store has annotations for "${name}", which is not being served`);
+    }
+    for (const name of names) schedule(name);
+    await flush();
+    return names.length;
+  }
+
+  return { schedule, flush, regenerateAll };
+}

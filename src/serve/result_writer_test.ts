@@ -1,0 +1,146 @@
+import { join } from "node:path";
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { parseResultText, stringifyResultFile } from "../formats/result_file.ts";
+import { nextAssignment, releaseAllStale } from "./assignment.ts";
+import { submitLabel } from "./labels.ts";
+import { buildResultFile, createResultWriter, readTraceLabels } from "./result_writer.ts";
+import { type TestContext, withContext } from "./test_context.ts";
+
+/** a, d, g hold alpha (least-annotated first over alpha, beta, empty_gamma). */
+async function threeOnAlpha(ctx: TestContext) {
+  for (const id of ["a", "b", "c", "d", "e", "f", "g"]) await nextAssignment(ctx, id);
+  return ctx.catalog.get("alpha")!;
+}
+
+Deno.test("result file: revealed turns, real_user on labelled questions in reservation order", async () => {
+  await withContext({}, async (ctx) => {
+    const alpha = await threeOnAlpha(ctx);
+    // d labels before a, but a reserved first: a's key comes first.
+    await submitLabel(ctx, "d", alpha, 1, "Reject all");
+    await submitLabel(ctx, "d", alpha, 3, [1]);
+    await submitLabel(ctx, "a", alpha, 1, [0, 2]);
+    const { members, labels } = await readTraceLabels(ctx.kv, "alpha");
+    const file = buildResultFile(alpha, members, labels);
+    // d has seen turns 0..4 (next question at turn 4), a 0..3, g 0..1: R = 5.
+    assertEquals(file.length, 5);
+    assertEquals(file.map((e) => e.real_user), [
+      undefined,
+      { a: [0, 2], d: "Reject all" },
+      undefined,
+      { d: [1] },
+      undefined,
+    ]);
+    assertEquals(Object.keys(file[1].real_user!), ["a", "d"]);
+    assertEquals(file[0], {
+      observation: { time: "1717338000.5", event: "The user opens the editor." },
+      candidate_task: [],
+    });
+    assertEquals(file[3].candidate_task, ["Debug the crash", "Open the docs"]);
+    // The reference's layout: 4-space indentation, entry keys in this order.
+    const text = stringifyResultFile(file);
+    assert(text.startsWith('[\n    {\n        "observation": {\n            "time"'));
+    assertEquals(parseResultText(text, "alpha.json"), file);
+  });
+});
+
+Deno.test("result file: the whole trace once someone finished; nothing when nobody is left", async () => {
+  await withContext({}, async (ctx) => {
+    const alpha = await threeOnAlpha(ctx);
+    for (const turn of alpha.questions) await submitLabel(ctx, "g", alpha, turn, [0]);
+    const { members, labels } = await readTraceLabels(ctx.kv, "alpha");
+    const file = buildResultFile(alpha, members, labels);
+    assertEquals(file.length, 6);
+    assertEquals(file[4].real_user, { g: [0] });
+    assertEquals(buildResultFile(alpha, [], labels), []);
+  });
+});
+
+Deno.test("result file: labels of a released reservation disappear", async () => {
+  await withContext({ reclaimAfterMs: 1000 }, async (ctx) => {
+    const alpha = await threeOnAlpha(ctx);
+    await submitLabel(ctx, "a", alpha, 1, [0]);
+    for (const turn of alpha.questions) await submitLabel(ctx, "d", alpha, turn, [1]);
+    ctx.clock.now += 1000;
+    await releaseAllStale(ctx); // a and g were idle and unfinished
+    const { members, labels } = await readTraceLabels(ctx.kv, "alpha");
+    assertEquals(members.map((m) => m.id), ["d"]);
+    const file = buildResultFile(alpha, members, labels);
+    assertEquals(file[1].real_user, { d: [1] });
+  });
+});
+
+Deno.test("the writer keeps files in step with KV and regenerates them into an empty folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+      });
+      const alpha = await threeOnAlpha(ctx);
+      for (const turn of alpha.questions) {
+        await submitLabel(ctx, "a", alpha, turn, "Reject all");
+        for (let i = 0; i < 5; i++) writer.schedule("alpha"); // coalesced
+      }
+      await submitLabel(ctx, "a", alpha, 4, [2]);
+      writer.schedule("alpha");
+      writer.schedule("beta");
+      await writer.flush();
+      const written = parseResultText(await Deno.readTextFile(join(dir, "alpha.json")), "alpha");
+      assertEquals(written.length, 6);
+      assertEquals(written[4].real_user, { a: [2] });
+      assertEquals(parseResultText(await Deno.readTextFile(join(dir, "beta.json")), "b"), [
+        {
+          observation: { time: "1717338000.5", event: "The user opens a document." },
+          candidate_task: ["Suggest a title", "Check spelling"],
+        },
+      ]);
+      // No temporary files are left behind.
+      const names = [];
+      for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+      assertEquals(names.sort(), ["alpha.json", "beta.json"]);
+
+      const fresh = await Deno.makeTempDir({ dir });
+      const again = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: fresh,
+        logger: ctx.logger,
+      });
+      assertEquals(await again.regenerateAll(), 3);
+      for (const name of ["alpha", "beta"]) {
+        assertEquals(
+          await Deno.readTextFile(join(fresh, `${name}.json`)),
+          await Deno.readTextFile(join(dir, `${name}.json`)),
+        );
+      }
+      const gamma = await Deno.readTextFile(join(fresh, "empty_gamma.json"));
+      assertEquals(parseResultText(gamma, "empty_gamma.json").length, 4); // up to checkpoint 3
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failed write is logged, never thrown", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const missing = join(dir, "no", "such", "folder");
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: missing,
+        logger: ctx.logger,
+      });
+      await nextAssignment(ctx, "a");
+      writer.schedule("alpha");
+      await writer.flush();
+      assert(ctx.logLines.some((line) => line.includes("Cannot write the result file")));
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

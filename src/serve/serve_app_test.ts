@@ -1,0 +1,333 @@
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../tests/assert.ts";
+import type { Hono } from "hono";
+import { createApp } from "./serve_app.ts";
+import type { State } from "./state.ts";
+import type { Status } from "./status.ts";
+import { type TestContext, withContext } from "./test_context.ts";
+
+const PASSWORD = "correct horse";
+
+function appOf(ctx: TestContext): Hono {
+  return createApp({ ...ctx, password: PASSWORD });
+}
+
+function post(
+  app: Hono,
+  path: string,
+  body: unknown,
+  options: { cookie?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return Promise.resolve(app.request(path, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(options.cookie ? { Cookie: options.cookie } : {}),
+      ...options.headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  }));
+}
+
+function get(app: Hono, path: string, cookie?: string): Promise<Response> {
+  return Promise.resolve(app.request(path, { headers: cookie ? { Cookie: cookie } : {} }));
+}
+
+async function login(app: Hono, username: string): Promise<string> {
+  const response = await post(app, "/api/login", { username, password: PASSWORD });
+  assertEquals(response.status, 200);
+  await response.body?.cancel();
+  return response.headers.get("Set-Cookie")!.split(";")[0];
+}
+
+async function expectError(response: Response, status: number, includes: string) {
+  assertEquals(response.status, status);
+  assertEquals(response.headers.get("Content-Type"), "application/json; charset=utf-8");
+  const body = await response.json();
+  assertEquals(Object.keys(body), ["error"]);
+  assertStringIncludes(body.error, includes);
+}
+
+Deno.test("pages and assets are served with their types and security headers", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const expected: [string, string][] = [
+      ["/", "text/html; charset=utf-8"],
+      ["/status", "text/html; charset=utf-8"],
+      ["/app.js", "text/javascript; charset=utf-8"],
+      ["/app.css", "text/css; charset=utf-8"],
+      ["/status.js", "text/javascript; charset=utf-8"],
+    ];
+    for (const [path, type] of expected) {
+      const response = await get(app, path);
+      assertEquals(response.status, 200, path);
+      assertEquals(response.headers.get("Content-Type"), type);
+      assertStringIncludes(response.headers.get("Content-Security-Policy")!, "default-src 'self'");
+      assertStringIncludes(
+        response.headers.get("Content-Security-Policy")!,
+        "frame-ancestors 'none'",
+      );
+      assertEquals(response.headers.get("X-Content-Type-Options"), "nosniff");
+      assertEquals(response.headers.get("Referrer-Policy"), "no-referrer");
+      await response.body?.cancel();
+    }
+    await expectError(await get(app, "/../etc/passwd"), 404, "Not found");
+    await expectError(await get(app, "/api/nothing"), 404, "Not found");
+  });
+});
+
+Deno.test("login, me, logout; the cookie is httpOnly and SameSite=Strict", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    await expectError(await get(app, "/api/me"), 401, "Not logged in");
+    await expectError(
+      await post(app, "/api/login", { username: "ann", password: "nope" }),
+      401,
+      "Wrong password",
+    );
+    const response = await post(app, "/api/login", { username: " ann ", password: PASSWORD });
+    assertEquals(response.status, 200);
+    const body = await response.json();
+    assertEquals(body.annotator.username, "ann");
+    assertMatch(body.annotator.id, /^[0-9a-f]{32}$/);
+    const setCookie = response.headers.get("Set-Cookie")!;
+    assertMatch(setCookie, /^proactive_session=[A-Za-z0-9_-]+;/);
+    for (const flag of ["HttpOnly", "SameSite=Strict", "Path=/"]) {
+      assertStringIncludes(setCookie, flag);
+    }
+    const cookie = setCookie.split(";")[0];
+    const me = await get(app, "/api/me", cookie);
+    assertEquals(await me.json(), { annotator: { username: "ann", id: body.annotator.id } });
+    // The same username always gets the same id.
+    const again = await post(app, "/api/login", { username: "ann", password: PASSWORD });
+    assertEquals((await again.json()).annotator.id, body.annotator.id);
+
+    const logout = await post(app, "/api/logout", "", { cookie }); // empty body = {}
+    assertEquals(await logout.json(), { ok: true });
+    assertStringIncludes(logout.headers.get("Set-Cookie")!, "Max-Age=0");
+    await expectError(await get(app, "/api/me", cookie), 401, "Not logged in");
+    await expectError(
+      await get(app, "/api/state", "proactive_session=forged"),
+      401,
+      "Not logged in",
+    );
+  });
+});
+
+Deno.test("429 after 5 wrong passwords from one client, with Retry-After", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    for (let i = 0; i < 5; i++) {
+      const response = await post(app, "/api/login", { username: "x", password: `guess${i}` });
+      await expectError(response, 401, "Wrong password");
+    }
+    const locked = await post(app, "/api/login", { username: "x", password: PASSWORD });
+    const retry = Number(locked.headers.get("Retry-After"));
+    assertEquals(retry, 15 * 60);
+    await expectError(locked, 429, `try again in ${retry} seconds`);
+    ctx.clock.now += 15 * 60 * 1000;
+    assertEquals(
+      (await post(app, "/api/login", { username: "x", password: PASSWORD })).status,
+      200,
+    );
+    assert(!ctx.logLines.some((line) => line.includes(PASSWORD)), "no password in the log");
+  });
+});
+
+Deno.test("POST guards: 415, 403, 413, 400", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const body = { username: "u", password: PASSWORD };
+    await expectError(
+      await post(app, "/api/login", body, { headers: { "Content-Type": "text/plain" } }),
+      415,
+      "application/json",
+    );
+    await expectError(
+      await post(app, "/api/login", body, { headers: { Origin: "https://evil.example" } }),
+      403,
+      "Cross-origin",
+    );
+    await expectError(
+      await post(app, "/api/login", body, { headers: { "Sec-Fetch-Site": "cross-site" } }),
+      403,
+      "Cross-site",
+    );
+    const sameOrigin = await post(app, "/api/login", body, {
+      headers: { Origin: "http://localhost", "Sec-Fetch-Site": "same-origin" },
+    });
+    assertEquals(sameOrigin.status, 200);
+    await sameOrigin.body?.cancel();
+    const huge = JSON.stringify({ username: "u", password: "x".repeat(1024 * 1024) });
+    await expectError(await post(app, "/api/login", huge), 413, "1 MiB");
+    await expectError(await post(app, "/api/login", "{nope"), 400, "not valid JSON");
+    await expectError(await post(app, "/api/login", { username: 5 }), 400, "username:");
+    await expectError(await post(app, "/api/login", [1]), 400, "body:");
+    await expectError(
+      await post(app, "/api/login", { username: "a\u0000b", password: PASSWORD }),
+      400,
+      "username: expected 1 to 64 characters",
+    );
+  });
+});
+
+Deno.test("label and question errors: 400, 401, 403, 404, 409", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    await expectError(
+      await post(app, "/api/label", { trace: "alpha", turn: 1, label: [0] }),
+      401,
+      "Not logged in",
+    );
+    const cookie = await login(app, "ann");
+    const next: State = await (await post(app, "/api/next", {}, { cookie })).json();
+    assertEquals([next.trace, next.question?.turn], ["alpha", 1]);
+    const label = (body: unknown) => post(app, "/api/label", body, { cookie });
+    await expectError(await label({ trace: "alpha", turn: 1, label: "maybe" }), 400, "label:");
+    await expectError(await label({ trace: "alpha", turn: -1, label: [0] }), 400, "turn:");
+    await expectError(await label({ trace: "alpha", turn: 1, label: [1, 0] }), 400, "sorted");
+    await expectError(await label({ trace: "alpha", turn: 1, label: [9] }), 400, "out of range");
+    await expectError(await label({ trace: "alpha", turn: 1, label: "need" }), 400, "label:");
+    await expectError(
+      await label({ trace: "../etc/passwd", turn: 1, label: [0] }),
+      400,
+      "not a valid trace name",
+    );
+    await expectError(
+      await label({ trace: "a/b", turn: 1, label: [0] }),
+      400,
+      "not a valid trace name",
+    );
+    await expectError(
+      await label({ trace: "nothing_here", turn: 1, label: [0] }),
+      404,
+      "Unknown trace",
+    );
+    await expectError(
+      await label({ trace: "beta", turn: 0, label: [0] }),
+      403,
+      "not assigned to you",
+    );
+    await expectError(await label({ trace: "alpha", turn: 2, label: [0] }), 409, "not a question");
+    await expectError(await label({ trace: "alpha", turn: 3, label: [0] }), 409, "not reached yet");
+    const q = (query: string) => get(app, `/api/question?${query}`, cookie);
+    await expectError(await q("trace=alpha"), 400, "turn:");
+    await expectError(await q("turn=1"), 400, "trace:");
+    await expectError(await q("trace=..%2Fx&turn=1"), 400, "not a valid trace name");
+    await expectError(await q("trace=zzz&turn=1"), 404, "Unknown trace");
+    await expectError(await q("trace=beta&turn=0"), 403, "not assigned");
+    await expectError(await q("trace=alpha&turn=3"), 409, "not reached");
+    await expectError(await get(app, "/api/state?since=-2", cookie), 400, "since:");
+    await expectError(await post(app, "/api/next", { since: "x" }, { cookie }), 400, "since:");
+  });
+});
+
+Deno.test("annotating a trace through the API, then status", async () => {
+  await withContext({ annotatorsPerTrace: 1 }, async (ctx) => {
+    const app = appOf(ctx);
+    const cookie = await login(app, "ann");
+    const empty: State = await (await get(app, "/api/state", cookie)).json();
+    assertEquals([empty.trace, empty.allDone], [null, false]);
+    let state: State = await (await post(app, "/api/next", { since: 7 }, { cookie })).json();
+    assertEquals([state.trace, state.since, state.revealed, state.events.length], [
+      "alpha",
+      0,
+      2,
+      2,
+    ]);
+    state = await (await post(app, "/api/label", {
+      trace: "alpha",
+      turn: 1,
+      label: [0, 2],
+      since: 2,
+    }, { cookie })).json();
+    assertEquals([state.since, state.revealed, state.question?.turn, state.previousTurn], [
+      2,
+      4,
+      3,
+      1,
+    ]);
+    assertEquals(state.events.map((e) => e.turn), [2, 3]);
+    const question = await (await get(app, "/api/question?trace=alpha&turn=1", cookie)).json();
+    assertEquals([question.label, question.number, question.count], [[0, 2], 1, 3]);
+    const resumed: State = await (await get(app, "/api/state?since=4", cookie)).json();
+    assertEquals([resumed.question?.turn, resumed.events], [3, []]);
+    for (const turn of [3, 4]) {
+      state = await (await post(app, "/api/label", { trace: "alpha", turn, label: "Reject all" }, {
+        cookie,
+      })).json();
+    }
+    assertEquals([state.finished, state.question, state.revealed, state.previousTurn], [
+      true,
+      null,
+      6,
+      4,
+    ]);
+    // Changing an earlier answer of a finished trace keeps it finished.
+    state =
+      await (await post(app, "/api/label", { trace: "alpha", turn: 1, label: [1] }, { cookie }))
+        .json();
+    assertEquals(state.finished, true);
+
+    const other = await login(app, "bob");
+    await (await post(app, "/api/next", {}, { cookie: other })).body?.cancel();
+    const names: (string | null)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const next: State = await (await post(app, "/api/next", {}, { cookie })).json();
+      names.push(next.trace);
+      if (next.allDone) {
+        assertEquals(next.message, "All traces are done. Thank you!");
+        break;
+      }
+      for (const turn of ctx.catalog.get(next.trace!)!.questions) {
+        const label = next.mode === "help" ? "no need" : [0];
+        await (await post(app, "/api/label", { trace: next.trace, turn, label }, { cookie })).body
+          ?.cancel();
+      }
+    }
+    assertEquals(names, ["empty_gamma", null]); // beta went to bob, N = 1
+
+    const status: Status = await (await get(app, "/api/status", other)).json();
+    assertEquals(status.annotatorsPerTrace, 1);
+    assertEquals(status.traces.map((t) => [t.trace, t.mode, t.questions, t.done, t.inProgress]), [
+      ["alpha", "tasks", 3, 1, 0],
+      ["beta", "tasks", 2, 0, 1],
+      ["empty_gamma", "help", 3, 1, 0],
+    ]);
+    assertEquals(status.traces[1].annotators[0].username, "bob");
+    assertEquals(status.traces[1].annotators[0].status, "in progress");
+    assertEquals(
+      status.annotators.map((a) => [a.username, a.done, a.inProgress, a.labels]),
+      [["ann", 2, 0, 6], ["bob", 0, 1, 0]],
+    );
+    assertEquals(status.agreement, {
+      measure: "Krippendorff's alpha (nominal)",
+      value: null,
+      units: 0,
+      pairable: 0,
+    });
+    await expectError(await get(app, "/api/status"), 401, "Not logged in");
+  });
+});
+
+Deno.test("status reports agreement over task labels of several annotators", async () => {
+  await withContext({ annotatorsPerTrace: 2 }, async (ctx) => {
+    const app = appOf(ctx);
+    const cookies = [];
+    for (const name of ["a", "b", "c", "d"]) {
+      const cookie = await login(app, name);
+      cookies.push(cookie);
+      await (await post(app, "/api/next", {}, { cookie })).body?.cancel();
+    }
+    // a and d hold alpha; both answer turn 1 only: [0,2] vs [0] → units [T,T],[F,F],[T,F].
+    for (const [cookie, label] of [[cookies[0], [0, 2]], [cookies[3], [0]]] as const) {
+      const response = await post(app, "/api/label", { trace: "alpha", turn: 1, label }, {
+        cookie,
+      });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+    }
+    const status: Status = await (await get(app, "/api/status", cookies[1])).json();
+    assertEquals([status.agreement.units, status.agreement.pairable], [3, 6]);
+    assert(Math.abs(status.agreement.value! - 4 / 9) < 1e-12);
+  });
+});

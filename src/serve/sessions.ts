@@ -1,0 +1,157 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Annotator } from "./annotators.ts";
+import { type Committer, directCommitter } from "./commit_batcher.ts";
+import { KEY, type SessionRecord } from "./kv_schema.ts";
+
+export const SESSION_COOKIE = "proactive_session";
+export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Sessions: a random 256-bit token lives only in the browser's cookie; KV keeps its
+ * SHA-256, so reading the store does not yield usable sessions.
+ */
+export function newSessionToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return toBase64Url(bytes);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Stores a new session for `annotator`; returns the cookie token. */
+export async function createSession(
+  kv: Deno.Kv,
+  annotator: Annotator,
+  now: () => number,
+  committer: Committer = directCommitter(kv),
+): Promise<string> {
+  const token = newSessionToken();
+  const at = now();
+  const record: SessionRecord = {
+    annotatorId: annotator.id,
+    username: annotator.username,
+    createdAt: at,
+    expiresAt: at + SESSION_TTL_MS,
+  };
+  const key = KEY.session(sha256Hex(token));
+  const result = await committer.commit({
+    checks: [],
+    mutations: [{ type: "set", key, value: record, expireIn: SESSION_TTL_MS }],
+  });
+  if (!result.ok) throw new Error("Cannot store the session");
+  return token;
+}
+
+/** The annotator of a live session, or undefined (unknown, malformed or expired token). */
+export async function getSession(
+  kv: Deno.Kv,
+  token: string | undefined,
+  now: () => number,
+): Promise<Annotator | undefined> {
+  return (await readSession(kv, token, now))?.annotator;
+}
+
+async function readSession(
+  kv: Deno.Kv,
+  token: string | undefined,
+  now: () => number,
+): Promise<{ annotator: Annotator; expiresAt: number } | undefined> {
+  if (!token || token.length > 128 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  const entry = await kv.get<SessionRecord>(KEY.session(sha256Hex(token)));
+  // KV deletes expired keys lazily, so the expiry is checked here too.
+  if (!entry.value || entry.value.expiresAt <= now()) return undefined;
+  const annotator = { username: entry.value.username, id: entry.value.annotatorId };
+  return { annotator, expiresAt: entry.value.expiresAt };
+}
+
+export async function deleteSession(kv: Deno.Kv, token: string | undefined): Promise<void> {
+  if (!token || token.length > 128) return;
+  await kv.delete(KEY.session(sha256Hex(token)));
+}
+
+/** `Set-Cookie` value that stores the session: httpOnly, SameSite=Strict, whole site. */
+export function sessionCookie(token: string): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
+    SESSION_TTL_MS / 1000
+  }`;
+}
+
+/** `Set-Cookie` value that clears the session cookie. */
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+}
+
+/** The session token from a `Cookie` request header. */
+export function sessionTokenFromCookies(header: string | null | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Compares a submitted password with the configured one in constant time: both are
+ * hashed first, so neither the content nor the length leaks through timing.
+ */
+export function passwordMatches(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given, "utf8").digest();
+  const b = createHash("sha256").update(expected, "utf8").digest();
+  return timingSafeEqual(a, b);
+}
+
+export interface Sessions {
+  create(annotator: Annotator): Promise<string>;
+  get(token: string | undefined): Promise<Annotator | undefined>;
+  delete(token: string | undefined): Promise<void>;
+}
+
+/**
+ * Sessions with an in-memory cache in front of KV (sessions are created and deleted only
+ * by this server, so the cache cannot go stale; expiry is checked on every hit). At most
+ * `maxCached` sessions are cached; the oldest are dropped first.
+ */
+export function createSessions(
+  kv: Deno.Kv,
+  now: () => number,
+  committer: Committer = directCommitter(kv),
+  maxCached = 20_000,
+): Sessions {
+  const cache = new Map<string, { annotator: Annotator; expiresAt: number }>();
+  const remember = (token: string, annotator: Annotator, expiresAt: number) => {
+    if (cache.size >= maxCached) cache.delete(cache.keys().next().value!);
+    cache.set(token, { annotator, expiresAt });
+  };
+  return {
+    async create(annotator) {
+      const token = await createSession(kv, annotator, now, committer);
+      remember(token, annotator, now() + SESSION_TTL_MS);
+      return token;
+    },
+    async get(token) {
+      if (!token) return undefined;
+      const hit = cache.get(token);
+      if (hit) {
+        if (hit.expiresAt > now()) return hit.annotator;
+        cache.delete(token);
+        return undefined;
+      }
+      const found = await readSession(kv, token, now);
+      if (found) remember(token, found.annotator, found.expiresAt);
+      return found?.annotator;
+    },
+    async delete(token) {
+      if (token) cache.delete(token);
+      await deleteSession(kv, token);
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { Label } from "../formats/result_file.ts";
+import type { Annotator } from "./annotators.ts";
+import type { Assignment } from "./assignment.ts";
+import { questionTasks } from "./labels.ts";
+import { isFinished, revealedCount } from "./progress.ts";
+
+/** The `State` object of the JSON API (see README / api contract). */
+export interface State {
+  annotator: Annotator;
+  trace: string | null;
+  mode: "tasks" | "help" | null;
+  totalTurns: number;
+  since: number;
+  events: { turn: number; time: string; event: string }[];
+  revealed: number;
+  question: null | {
+    turn: number;
+    kind: "tasks" | "help";
+    tasks: string[];
+    label: Label | null;
+    number: number;
+    count: number;
+  };
+  previousTurn: number | null;
+  finished: boolean;
+  allDone: boolean;
+  message: string | null;
+}
+
+export const ALL_DONE_MESSAGE = "All traces are done. Thank you!";
+export const FINISHED_MESSAGE = "This trace is done. Press Next trace for another one.";
+export const START_MESSAGE = "Press Next trace to get a trace to annotate.";
+
+/**
+ * The page's view of an annotator on their trace: events revealed so far (from `since`),
+ * their next unanswered question (which never has a label yet: answers cover a prefix of
+ * the questions) or `finished`.
+ */
+export function buildState(
+  annotator: Annotator,
+  assignment: Assignment | undefined,
+  since: number,
+  allDone = false,
+): State {
+  if (!assignment) {
+    return {
+      annotator,
+      trace: null,
+      mode: null,
+      totalTurns: 0,
+      since: 0,
+      events: [],
+      revealed: 0,
+      question: null,
+      previousTurn: null,
+      finished: false,
+      allDone,
+      message: allDone ? ALL_DONE_MESSAGE : START_MESSAGE,
+    };
+  }
+  const { trace, member } = assignment;
+  const revealed = revealedCount(trace, member);
+  const from = Math.min(Math.max(0, Math.trunc(since)), revealed);
+  const events = [];
+  for (let turn = from; turn < revealed; turn++) {
+    const { time, event } = trace.turns[turn].observation;
+    events.push({ turn, time, event });
+  }
+  const finished = isFinished(trace, member);
+  const questionTurn = finished ? undefined : trace.questions[member.answered];
+  return {
+    annotator,
+    trace: trace.name,
+    mode: trace.mode,
+    totalTurns: trace.turns.length,
+    since: from,
+    events,
+    revealed,
+    question: questionTurn === undefined ? null : {
+      turn: questionTurn,
+      kind: trace.mode,
+      tasks: questionTasks(trace, questionTurn),
+      label: null,
+      number: member.answered + 1,
+      count: trace.questions.length,
+    },
+    previousTurn: member.answered > 0 ? trace.questions[member.answered - 1] : null,
+    finished,
+    allDone: false,
+    message: finished ? FINISHED_MESSAGE : null,
+  };
+}

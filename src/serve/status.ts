@@ -1,0 +1,98 @@
+import { type Agreement, agreementUnits, krippendorffAlphaNominal } from "./agreement.ts";
+import { listAnnotators } from "./annotators.ts";
+import { readTraceRecords, releaseAllStale } from "./assignment.ts";
+import { KEY, type LabelRecord } from "./kv_schema.ts";
+import { isFinished } from "./progress.ts";
+import type { TraceLabels } from "./result_writer.ts";
+import type { ServeContext } from "./serve_context.ts";
+
+/** The `Status` object of the JSON API. */
+export interface Status {
+  annotatorsPerTrace: number;
+  traces: {
+    trace: string;
+    mode: "tasks" | "help";
+    questions: number;
+    done: number;
+    inProgress: number;
+    annotators: {
+      id: string;
+      username: string;
+      status: "done" | "in progress";
+      answered: number;
+    }[];
+  }[];
+  annotators: { id: string; username: string; done: number; inProgress: number; labels: number }[];
+  agreement: Agreement;
+}
+
+async function readAllLabels(kv: Deno.Kv): Promise<Map<string, TraceLabels>> {
+  const byTrace = new Map<string, TraceLabels>();
+  for await (const entry of kv.list<LabelRecord>({ prefix: KEY.labels })) {
+    const [, trace, annotator, turn] = entry.key as [string, string, string, number];
+    let traceLabels = byTrace.get(trace);
+    if (!traceLabels) byTrace.set(trace, traceLabels = new Map());
+    let own = traceLabels.get(annotator);
+    if (!own) traceLabels.set(annotator, own = new Map());
+    own.set(turn, entry.value);
+  }
+  return byTrace;
+}
+
+/**
+ * Progress of every trace and annotator, and the agreement on task labels. Idle
+ * reservations are released first, so the counts match what Next would see. This reads
+ * the whole store; it is meant for the status page, not the annotation hot path.
+ */
+export async function buildStatus(ctx: ServeContext): Promise<Status> {
+  await releaseAllStale(ctx);
+  const [records, usernames, labels] = await Promise.all([
+    readTraceRecords(ctx.kv),
+    listAnnotators(ctx.kv),
+    readAllLabels(ctx.kv),
+  ]);
+  const perAnnotator = new Map<string, { done: number; inProgress: number; labels: number }>();
+  for (const id of usernames.keys()) perAnnotator.set(id, { done: 0, inProgress: 0, labels: 0 });
+  const units: boolean[][] = [];
+
+  const traces = ctx.catalog.traces.map((trace) => {
+    const members = records.get(trace.name)?.value.members ?? [];
+    const annotators = members.map((member) => {
+      const done = isFinished(trace, member);
+      let counts = perAnnotator.get(member.id);
+      if (!counts) perAnnotator.set(member.id, counts = { done: 0, inProgress: 0, labels: 0 });
+      if (done) counts.done++;
+      else counts.inProgress++;
+      counts.labels += member.answered;
+      return {
+        id: member.id,
+        username: usernames.get(member.id) ?? "",
+        status: done ? "done" as const : "in progress" as const,
+        answered: member.answered,
+      };
+    });
+    units.push(...agreementUnits(trace, members, labels.get(trace.name) ?? new Map()));
+    const done = annotators.filter((a) => a.status === "done").length;
+    return {
+      trace: trace.name,
+      mode: trace.mode,
+      questions: trace.questions.length,
+      done,
+      inProgress: annotators.length - done,
+      annotators,
+    };
+  });
+
+  const annotators = [...perAnnotator].map(([id, counts]) => ({
+    id,
+    username: usernames.get(id) ?? "",
+    ...counts,
+  })).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+
+  return {
+    annotatorsPerTrace: ctx.annotatorsPerTrace,
+    traces,
+    annotators,
+    agreement: krippendorffAlphaNominal(units),
+  };
+}

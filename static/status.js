@@ -1,0 +1,134 @@
+// The status page of `proactive serve`: progress per trace and annotator, and agreement.
+// Every value from the server reaches the DOM through textContent.
+
+const $ = (id) => document.getElementById(id);
+
+function cell(text, numeric = false) {
+  const td = document.createElement("td");
+  td.textContent = String(text);
+  if (numeric) td.className = "num";
+  return td;
+}
+
+function row(...cells) {
+  const tr = document.createElement("tr");
+  tr.append(...cells);
+  return tr;
+}
+
+function fillTable(table, rows, emptyText) {
+  const body = table.tBodies[0];
+  if (rows.length === 0) {
+    const td = cell(emptyText);
+    td.colSpan = table.tHead.rows[0].cells.length;
+    td.className = "muted";
+    body.replaceChildren(row(td));
+    return;
+  }
+  const fragment = document.createDocumentFragment();
+  fragment.append(...rows);
+  body.replaceChildren(fragment);
+}
+
+function traceAnnotators(annotators) {
+  const td = document.createElement("td");
+  if (annotators.length === 0) {
+    td.textContent = "—";
+    td.className = "muted";
+    return td;
+  }
+  const list = document.createElement("ul");
+  list.className = "plain";
+  for (const a of annotators) {
+    const item = document.createElement("li");
+    item.textContent = `${a.username}: ${a.status} (${a.answered} answered)`;
+    item.title = a.id;
+    list.append(item);
+  }
+  td.append(list);
+  return td;
+}
+
+function show(status) {
+  const { agreement } = status;
+  const value = agreement.value === null
+    ? "not enough overlapping labels yet"
+    : agreement.value.toFixed(3);
+  $("agreement").replaceChildren();
+  const measure = document.createElement("span");
+  measure.textContent = `${agreement.measure}: `;
+  const strong = document.createElement("strong");
+  strong.id = "agreement-value";
+  strong.textContent = value;
+  $("agreement").append(measure, strong);
+  $("agreement-detail").textContent =
+    `Units: ${agreement.units} · pairable values: ${agreement.pairable}.`;
+  $("per-trace").textContent =
+    `Each trace is given to at most ${status.annotatorsPerTrace} annotator(s).`;
+
+  fillTable(
+    $("traces"),
+    status.traces.map((t) =>
+      row(
+        cell(t.trace),
+        cell(t.mode === "help" ? "help" : "tasks"),
+        cell(t.questions, true),
+        cell(t.done, true),
+        cell(t.inProgress, true),
+        traceAnnotators(t.annotators),
+      )
+    ),
+    "No traces.",
+  );
+  fillTable(
+    $("annotators"),
+    status.annotators.map((a) =>
+      row(
+        cell(a.username),
+        cell(a.id),
+        cell(a.done, true),
+        cell(a.inProgress, true),
+        cell(a.labels, true),
+      )
+    ),
+    "Nobody has logged in yet.",
+  );
+}
+
+async function load() {
+  const live = $("live");
+  live.classList.remove("error");
+  live.textContent = "Loading…";
+  let response;
+  try {
+    response = await fetch("/api/status", { headers: { Accept: "application/json" } });
+  } catch {
+    live.textContent = "Cannot reach the server.";
+    live.classList.add("error");
+    return;
+  }
+  if (response.status === 401) {
+    $("report").hidden = true;
+    $("login-needed").hidden = false;
+    live.textContent = "Not logged in.";
+    return;
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    // handled below
+  }
+  if (!response.ok || data === null) {
+    live.textContent = data?.error ?? `The server answered HTTP ${response.status}.`;
+    live.classList.add("error");
+    return;
+  }
+  show(data);
+  $("login-needed").hidden = true;
+  $("report").hidden = false;
+  live.textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+}
+
+$("refresh").addEventListener("click", load);
+load();

@@ -1,0 +1,63 @@
+/**
+ * `deno task bench`: runs every benchmark and writes BENCHMARKS.md at the repository root.
+ * `deno task bench serve` (or convert, …) runs only the named ones.
+ */
+import { writeFileAtomic } from "../../src/store/atomic_write.ts";
+import { benchServe } from "./serve_bench.ts";
+import { benchConvert } from "./convert_bench.ts";
+
+const ROOT = `${import.meta.dirname}/../../`;
+
+const BENCHES: Record<string, () => Promise<string>> = {
+  serve: () => benchServe({ annotators: 200, seconds: 30, traces: 400 }),
+  convert: () => benchConvert(),
+};
+
+async function machine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+    .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+  return `${navigator.hardwareConcurrency} cores (${cpu}), ${
+    (Deno.systemMemoryInfo().total / 2 ** 30).toFixed(0)
+  } GiB, Deno ${Deno.version.deno}`;
+}
+
+/** Sections of an existing BENCHMARKS.md, by benchmark name (kept when not rerun). */
+async function previousSections(): Promise<Map<string, string>> {
+  const text = await Deno.readTextFile(`${ROOT}BENCHMARKS.md`).catch(() => "");
+  const sections = new Map<string, string>();
+  for (const part of text.split(/^(?=<!-- bench:)/m).slice(1)) {
+    const name = part.match(/^<!-- bench:([\w-]+) -->/)?.[1];
+    if (name) sections.set(name, part.trimEnd() + "\n");
+  }
+  return sections;
+}
+
+const selected = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);
+const sections = await previousSections();
+for (const name of selected) {
+  const bench = BENCHES[name];
+  if (!bench) {
+    console.error(`Unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(", ")}`);
+    Deno.exit(2);
+  }
+  console.error(`Running the ${name} benchmark...`);
+  const section = `<!-- bench:${name} -->\n${(await bench()).trimEnd()}\n` +
+    `\nRun on ${new Date().toISOString()}; reproduce with \`deno task bench ${name}\`.\n`;
+  console.log(section);
+  sections.set(name, section);
+}
+
+const header = `# Benchmarks
+
+Written by \`deno task bench\` (all) or \`deno task bench <name>\` (${
+  Object.keys(BENCHES).join(", ")
+}).
+Machine of the last run: ${await machine()}.
+Numbers vary with the machine and its load; rerun to reproduce.
+
+`;
+const ordered = Object.keys(BENCHES).filter((name) => sections.has(name)).map((name) =>
+  sections.get(name)
+);
+await writeFileAtomic(`${ROOT}BENCHMARKS.md`, header + ordered.join("\n"));
+console.error("Wrote BENCHMARKS.md");

@@ -1,0 +1,57 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { COMMANDS, main, type MainIo, VERSION } from "../main.ts";
+
+function captureIo(): MainIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    env: () => undefined,
+    isTerminal: false,
+    signal: new AbortController().signal,
+    now: () => 0,
+  };
+}
+
+Deno.test("--version prints the version from deno.json", async () => {
+  const io = captureIo();
+  assertEquals(await main(["--version"], io), 0);
+  assertEquals(io.out.join(""), `proactive ${VERSION}\n`);
+  assert(/^\d+\.\d+\.\d+$/.test(VERSION));
+});
+
+Deno.test("--help lists every command; no command is a usage error", async () => {
+  const io = captureIo();
+  assertEquals(await main(["--help"], io), 0);
+  for (const command of COMMANDS) assertStringIncludes(io.out.join(""), command.name);
+  const bare = captureIo();
+  assertEquals(await main([], bare), 2);
+});
+
+Deno.test("an unknown command exits 2 and names it", async () => {
+  const io = captureIo();
+  assertEquals(await main(["frobnicate"], io), 2);
+  assertStringIncludes(io.err.join(""), 'unknown command "frobnicate"');
+});
+
+Deno.test("every command answers --help with its own help text", async () => {
+  for (const command of COMMANDS) {
+    const io = captureIo();
+    assertEquals(await main([command.name, "--help"], io), 0);
+    assertEquals(io.out.join(""), command.help);
+    assertStringIncludes(command.help, `proactive ${command.name}`);
+  }
+});
+
+Deno.test("a bad flag exits 2 with the command's help on stderr", async () => {
+  for (const command of COMMANDS) {
+    const io = captureIo();
+    assertEquals(await main([command.name, "--no-such-flag"], io), 2, command.name);
+    const err = io.err.join("");
+    assertStringIncludes(err, `proactive ${command.name}:`);
+    assertStringIncludes(err, command.help);
+  }
+});
