@@ -55,3 +55,18 @@ Deno.test("a bad flag exits 2 with the command's help on stderr", async () => {
     assertStringIncludes(err, command.help);
   }
 });
+
+Deno.test("a failure exits 1 with one line naming the input; --verbose adds the stack", async () => {
+  const missing = `/nonexistent-${crypto.randomUUID()}`;
+  const io = captureIo();
+  assertEquals(await main(["convert", missing], io), 1);
+  const err = io.err.join("");
+  assertEquals(err.trimEnd().split("\n").length, 1, err);
+  assertStringIncludes(err, missing);
+
+  const verbose = captureIo();
+  assertEquals(await main(["convert", missing, "--verbose"], verbose), 1);
+  const lines = verbose.err.join("").trimEnd().split("\n");
+  assert(lines.length > 1, "the stack follows the message");
+  assertStringIncludes(lines.slice(1).join("\n"), "at ");
+});

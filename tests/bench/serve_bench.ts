@@ -10,6 +10,8 @@ export interface ServeBenchOptions {
   annotators: number;
   seconds: number;
   traces: number;
+  /** Pause of each simulated annotator before each action, uniform in [min, max] ms. */
+  thinkMs: [number, number];
 }
 
 interface Sample {
@@ -108,7 +110,14 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
     }
   }
 
+  const think = () => {
+    const [min, max] = options.thinkMs;
+    if (max <= 0) return Promise.resolve();
+    return new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
+  };
+
   async function annotator(i: number) {
+    await think();
     const login = await timed("/api/login", {
       method: "POST",
       body: JSON.stringify({ username: `bench-${i}`, password: "bench" }),
@@ -125,6 +134,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
         state = (await timed("/api/next", { method: "POST", body: "{}", cookie })).body;
         continue;
       }
+      await think();
       const label = Math.random() < 0.3 ? "Reject all" : [Math.floor(Math.random() * 5)];
       const reply = await timed("/api/label", {
         method: "POST",
@@ -159,11 +169,16 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
   const errors = samples.filter((s) => !s.ok).length;
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
+  const targeted = options.thinkMs[1] > 0;
   const weight = page.byteLength + js.byteLength + css.byteLength;
   return [
-    `## serve: ${options.annotators} concurrent annotators for ${options.seconds} s`,
+    `### ${options.annotators} concurrent annotators for ${options.seconds} s, ${
+      options.thinkMs[1] > 0
+        ? `each pausing ${options.thinkMs[0]}–${options.thinkMs[1]} ms before every action`
+        : "no pause between actions (saturation)"
+    }`,
     "",
-    `${options.traces} synthetic 20-turn traces (10 questions each), 3 annotators per trace, server in its own process.`,
+    `${options.traces} synthetic 20-turn traces (10 questions each), 3 annotators per trace, server in its own process (\`main.ts serve\` on 127.0.0.1), load from the benchmark process.`,
     "",
     "| metric | value | target |",
     "| --- | --- | --- |",
@@ -171,8 +186,10 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
     `| throughput | ${(samples.length / elapsed).toFixed(0)} req/s | |`,
     `| labels acknowledged | ${labels} | |`,
     `| p50 latency | ${p50.toFixed(1)} ms | |`,
-    `| p99 latency | ${p99.toFixed(1)} ms | < 50 ms ${p99 < 50 ? "✅" : "❌"} |`,
-    `| errors | ${errors} | 0 ${errors === 0 ? "✅" : "❌"} |`,
+    `| p99 latency | ${p99.toFixed(1)} ms | ${
+      targeted ? `< 50 ms ${p99 < 50 ? "✅" : "❌"}` : ""
+    } |`,
+    `| errors | ${errors} | ${targeted ? `0 ${errors === 0 ? "✅" : "❌"}` : ""} |`,
     `| page weight (/ + app.js + app.css, uncompressed) | ${(weight / 1024).toFixed(1)} KiB | |`,
     "",
   ].join("\n");

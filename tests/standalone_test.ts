@@ -1,0 +1,88 @@
+/**
+ * The compiled binary must not need the source tree: the frontend and the default data are
+ * embedded through imports. `deno compile` downloads a runtime this machine cannot reach,
+ * so this test checks the same property with `deno bundle` (one self-contained file, the
+ * module graph `deno compile` embeds), run from an empty folder far from the sources.
+ */
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+
+const ROOT = `${import.meta.dirname}/..`;
+
+async function run(args: string[], cwd: string) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("a bundled build serves the embedded page and traces from an empty folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "proactive-standalone-" });
+  const bundle = `${dir}/proactive.js`;
+  const built = await run([
+    "bundle",
+    "--platform",
+    "deno",
+    "--quiet",
+    "-o",
+    bundle,
+    `${ROOT}/main.ts`,
+  ], ROOT);
+  assertEquals(built.code, 0, built.stderr);
+
+  const cwd = `${dir}/elsewhere`;
+  await Deno.mkdir(cwd);
+  const version = await run(["run", bundle, "--version"], cwd);
+  assertEquals(version.code, 0, version.stderr);
+  assertStringIncludes(version.stdout, "proactive ");
+
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--unstable-kv", "-A", bundle, "serve", "--port", "0", "--out", `${cwd}/out`],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    let url = "";
+    while (!url) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+      url = seen.match(/Listening on (http:\/\/\S+)/)?.[1] ?? "";
+    }
+    reader.releaseLock();
+    assert(url, `no Listening line in ${JSON.stringify(seen)}`);
+
+    const page = await fetch(url).then((r) => r.text());
+    assertEquals(page, await Deno.readTextFile(`${ROOT}/static/index.html`));
+    const script = await fetch(new URL("app.js", url)).then((r) => r.text());
+    assertEquals(script, await Deno.readTextFile(`${ROOT}/static/app.js`));
+
+    const login = await fetch(new URL("api/login", url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "standalone", password: "password" }),
+    });
+    assertEquals(login.status, 200);
+    await login.body?.cancel();
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const state = await fetch(new URL("api/next", url), {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie },
+      body: "{}",
+    }).then((r) => r.json());
+    assertEquals(state.trace, "code_11", "the embedded ProactiveBench traces are served");
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
