@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { inputError } from "../cli/errors.ts";
-import { jsonPath, observationSchema } from "./trace.ts";
+import { observationSchema, parseJsonText, validateAs } from "./trace.ts";
 
 /**
  * The annotation result format of the reference project: one JSON array per trace with
@@ -36,25 +35,12 @@ export type ResultFile = z.infer<typeof resultFileSchema>;
 
 /** Validates a parsed result file; errors name the file and the JSON path. */
 export function parseResultFile(value: unknown, source: string): ResultFile {
-  const result = resultFileSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw inputError(
-      `Invalid result file "${source}" at ${jsonPath(issue.path)}: ${issue.message}`,
-    );
-  }
-  return result.data;
+  return validateAs(resultFileSchema, value, "result file", source);
 }
 
 /** Parses result JSON text; errors name the file. */
 export function parseResultText(text: string, source: string): ResultFile {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw inputError(`Cannot parse "${source}" as JSON: ${(error as Error).message}`);
-  }
-  return parseResultFile(value, source);
+  return parseResultFile(parseJsonText(text, source), source);
 }
 
 /** Serialises a result file the way the reference writes it (4-space indent, UTF-8). */

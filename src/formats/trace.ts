@@ -43,23 +43,39 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Validates parsed JSON as a trace; errors name the source and the JSON path. */
-export function parseTrace(value: unknown, source: string): Trace {
-  const result = traceSchema.safeParse(value);
+/**
+ * Validates `value` with `schema`; the error names what was expected, the source and the
+ * JSON path of the first problem: `Invalid trace "a.json" at $[3].observation: …`.
+ */
+export function validateAs<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  what: string,
+  source: string,
+): T {
+  const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw inputError(`Invalid trace "${source}" at ${jsonPath(issue.path)}: ${issue.message}`);
+    throw inputError(`Invalid ${what} "${source}" at ${jsonPath(issue.path)}: ${issue.message}`);
   }
   return result.data;
 }
 
-/** Parses trace JSON text; errors name the source. */
-export function parseTraceText(text: string, source: string): Trace {
-  let value: unknown;
+/** `JSON.parse` whose error names the source. */
+export function parseJsonText(text: string, source: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw inputError(`Cannot parse "${source}" as JSON: ${(error as Error).message}`);
   }
-  return parseTrace(value, source);
+}
+
+/** Validates parsed JSON as a trace; errors name the source and the JSON path. */
+export function parseTrace(value: unknown, source: string): Trace {
+  return validateAs(traceSchema, value, "trace", source);
+}
+
+/** Parses trace JSON text; errors name the source. */
+export function parseTraceText(text: string, source: string): Trace {
+  return parseTrace(parseJsonText(text, source), source);
 }

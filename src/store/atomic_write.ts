@@ -6,27 +6,9 @@ import { basename, dirname, join } from "node:path";
  * old file or the new one, never half of either; a crash leaves at most a stray
  * `.<name>.tmp-*` file, which is never read.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
-  const file = await Deno.open(temp, { write: true, create: true, truncate: true });
-  try {
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.syncData();
-  } catch (error) {
-    file.close();
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
-  file.close();
-  try {
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  return writeFilesAtomic([{ path, chunks: [bytes] }]);
 }
 
 /** `writeFileAtomic` for JSON text. */
