@@ -8,10 +8,12 @@ import { describeError, ProactiveError } from "./src/cli/errors.ts";
 import { createLogger } from "./src/cli/logger.ts";
 import { command as serve } from "./src/serve/command.ts";
 import { command as convert } from "./src/convert/command.ts";
+import { command as reward } from "./src/reward/command.ts";
+import { command as evalCommand } from "./src/eval/command.ts";
 
 export const VERSION: string = denoJson.version;
 
-export const COMMANDS: readonly Command[] = [serve, convert];
+export const COMMANDS: readonly Command[] = [serve, convert, reward, evalCommand];
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,6 +5,7 @@
 import { writeFileAtomic } from "../../src/store/atomic_write.ts";
 import { benchServe } from "./serve_bench.ts";
 import { benchConvert } from "./convert_bench.ts";
+import { benchReward } from "./reward_bench.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
 
@@ -31,6 +32,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
       }),
     ].join("\n"),
   convert: () => benchConvert(),
+  reward: () => benchReward(),
 };
 
 async function machine(): Promise<string> {

@@ -1,0 +1,105 @@
+import type { Command } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import {
+  type ConfigSource,
+  LLM_FLAGS,
+  LLM_FLAGS_HELP,
+  parseLlmFlags,
+  readLlmConfig,
+} from "../llm/llm_config.ts";
+import { formatRewardTable } from "./format_reward_table.ts";
+import { type EvalRewardOptions, runEvalReward } from "./run_eval_reward.ts";
+
+export const TARGETS = ["reward"] as const;
+export type EvalTarget = (typeof TARGETS)[number];
+
+export const DEFAULTS = { output: "reward_eval_results.jsonl" };
+
+const HELP = `proactive eval — score a model on a test set
+
+Usage: proactive eval reward [options]
+
+reward: asks the reward model (role "reward") to judge every item of a reward test set
+with the reward prompt at temperature 0 — what it is asked at inference time — reads the
+judgement leniently, and prints a table: accuracy per category (MN, NR = Correct-Rejection,
+CD, FA), the confusion matrix with "accepted" as positive, accuracy, precision, recall
+and F1. An answer with no readable judgement counts as wrong and is listed. Per-item
+results (label, prediction, the answer) go to a JSONL file.
+
+Options:
+  --in FILE       Reward test set, JSONL as written by 'proactive convert'
+                  (default: the embedded 120-item ProactiveBench reward test set)
+  --out FILE      Per-item results, JSONL (default: ${DEFAULTS.output})
+  --json          Print the table (and the LLM accounting) as JSON
+  -h, --help      Show this help
+
+${LLM_FLAGS_HELP}
+eval reward sends no response_format and never re-asks: the model is scored on its first
+answer, as it would be used.
+
+Example:
+  proactive eval reward --base-url http://127.0.0.1:8000/v1 --model reward-7b --json
+`;
+
+const FLAGS = {
+  ...LLM_FLAGS,
+  in: { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+export interface EvalOptions extends EvalRewardOptions {
+  target: EvalTarget;
+}
+
+/** Parses the command line of `proactive eval` (pure; usage errors throw). */
+export function parseEvalOptions(
+  args: string[],
+  env: (name: string) => string | undefined,
+  config?: ConfigSource,
+): EvalOptions {
+  const { values, positionals } = parseFlags(args, FLAGS, { positionals: 1 });
+  const target = positionals[0];
+  if (target === undefined) {
+    throw usageError(
+      `Say what to evaluate: ${TARGETS.map((t) => `proactive eval ${t}`).join(", ")}`,
+    );
+  }
+  if (!(TARGETS as readonly string[]).includes(target)) {
+    throw usageError(`Unknown evaluation "${target}"; known: ${TARGETS.join(", ")}`);
+  }
+  const input = stringFlag(values, "in");
+  const output = stringFlag(values, "out", DEFAULTS.output)!;
+  if (input !== undefined && input.trim() === "") throw usageError("--in must not be empty");
+  if (output.trim() === "") throw usageError("--out must not be empty");
+  return {
+    target: target as EvalTarget,
+    input: input ?? null,
+    output,
+    json: values.json === true,
+    llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
+  };
+}
+
+export const command: Command = {
+  name: "eval",
+  summary: "Score a model on a test set (eval reward: the reward model's table)",
+  help: HELP,
+  async run(args, ctx) {
+    const config = await readLlmConfig(parseFlags(args, FLAGS, { positionals: 1 }).values);
+    const options = parseEvalOptions(args, ctx.env, config);
+    const result = await runEvalReward(options, ctx);
+    if (options.json) {
+      const { table, source, endpoint, promptVersion, llm } = result;
+      const json = { source, endpoint, promptVersion, output: options.output, ...table, llm };
+      ctx.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    } else {
+      ctx.stdout(
+        formatRewardTable(result.table, { source: result.source, endpoint: result.endpoint }) +
+          `\nPer-item results: ${options.output}\n${result.stats}`,
+      );
+    }
+    return 0;
+  },
+};

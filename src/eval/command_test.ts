@@ -1,0 +1,57 @@
+import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
+import { command, parseEvalOptions } from "./command.ts";
+import { loadTestSet } from "./run_eval_reward.ts";
+
+const env = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("parseEvalOptions: reward with defaults (embedded test set)", () => {
+  const options = parseEvalOptions(["reward", "--model", "judge"], env({}));
+  assertEquals(options.target, "reward");
+  assertEquals(options.input, null);
+  assertEquals(options.output, "reward_eval_results.jsonl");
+  assertEquals(options.json, false);
+  assertEquals(options.llm.endpoints.reward?.model, "judge");
+});
+
+Deno.test("parseEvalOptions: flags before or after the target", () => {
+  const options = parseEvalOptions(
+    ["--in", "t.jsonl", "reward", "--out", "r.jsonl", "--json", "--model", "m", "--limit", "7"],
+    env({}),
+  );
+  assertEquals([options.input, options.output, options.json], ["t.jsonl", "r.jsonl", true]);
+  assertEquals(options.llm.limit, 7);
+});
+
+Deno.test("parseEvalOptions: a missing or unknown target is a usage error", () => {
+  const missing = assertThrows(() => parseEvalOptions(["--model", "m"], env({})), ProactiveError);
+  assertEquals(missing.kind, "usage");
+  assertStringIncludes(missing.message, "proactive eval reward");
+  const unknown = assertThrows(
+    () => parseEvalOptions(["agent", "--model", "m"], env({})),
+    ProactiveError,
+  );
+  assertEquals(unknown.kind, "usage");
+  assertStringIncludes(unknown.message, 'Unknown evaluation "agent"');
+  const two = assertThrows(
+    () => parseEvalOptions(["reward", "reward", "--model", "m"], env({})),
+    ProactiveError,
+  );
+  assertEquals(two.kind, "usage");
+});
+
+Deno.test("loadTestSet: the embedded set has 120 items, 30 per category", async () => {
+  const { source, items } = await loadTestSet(null);
+  assertStringIncludes(source, "embedded");
+  assertEquals(items.length, 120);
+  const counts: Record<string, number> = {};
+  for (const { item } of items) counts[item.category] = (counts[item.category] ?? 0) + 1;
+  assertEquals(Object.values(counts), [30, 30, 30, 30]);
+  assertEquals(items[119].line, 120);
+});
+
+Deno.test("eval help names the target and the flags", () => {
+  for (const part of ["proactive eval reward", "--json", "--out", "--base-url", "NR"]) {
+    assertStringIncludes(command.help, part);
+  }
+});

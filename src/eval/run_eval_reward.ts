@@ -1,0 +1,95 @@
+/**
+ * `proactive eval reward` from options to results: load the test set (a file, or the
+ * embedded 120-item ProactiveBench reward test set), judge every item, write the
+ * per-item JSONL, and tally the table.
+ */
+import { dirname } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { inputError } from "../cli/errors.ts";
+import { parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
+import { parseJsonlText, readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
+import type { LlmOptions } from "../llm/llm_config.ts";
+import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import type { EndpointLabel, LlmStatsJson } from "../llm/llm_stats.ts";
+import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
+import { writeFileAtomic } from "../store/atomic_write.ts";
+import embeddedTestSet from "../../data/reward_data/test_data.jsonl" with { type: "text" };
+import { type RewardTable, tallyRewardTable } from "./reward_table.ts";
+import { type EvalItemResult, scoreReward } from "./score_reward.ts";
+
+/** How the embedded test set (data/reward_data/test_data.jsonl) is named in output. */
+export const EMBEDDED_TEST_SET = "embedded ProactiveBench reward test set";
+
+export interface EvalRewardOptions {
+  /** The test set file, or null for the embedded one. */
+  input: string | null;
+  /** Per-item results, JSONL. */
+  output: string;
+  json: boolean;
+  llm: LlmOptions;
+}
+
+export interface EvalRewardResult {
+  source: string;
+  endpoint: EndpointLabel;
+  promptVersion: string;
+  table: RewardTable;
+  results: EvalItemResult[];
+  llm: LlmStatsJson;
+  stats: string;
+}
+
+type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
+
+/** The test set's items with their line numbers. */
+export async function loadTestSet(
+  input: string | null,
+): Promise<{ source: string; items: { item: RewardItem; line: number }[] }> {
+  const source = input ?? EMBEDDED_TEST_SET;
+  const rows = input === null
+    ? parseJsonlText(embeddedTestSet, source)
+    : await readJsonlFile(input);
+  const items = rows.map(({ value, line }) => ({
+    item: parseRewardItem(value, source, line),
+    line,
+  }));
+  if (items.length === 0) throw inputError(`"${source}" holds no reward items`);
+  return { source, items };
+}
+
+export async function runEvalReward(
+  options: EvalRewardOptions,
+  ctx: RunContext,
+): Promise<EvalRewardResult> {
+  const loaded = await loadTestSet(options.input);
+  const items = options.llm.limit === undefined
+    ? loaded.items
+    : loaded.items.slice(0, options.llm.limit);
+  const progress = createCommandProgress(ctx, items.length, "eval reward");
+  const logger = loggerAboveProgress(ctx.logger, progress);
+  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const client = llm.client("reward");
+  let results: EvalItemResult[];
+  try {
+    results = await scoreReward(items, {
+      client,
+      workers: client.limiter.limit,
+      signal: ctx.signal,
+      progress,
+    });
+  } finally {
+    progress.done();
+  }
+  await Deno.mkdir(dirname(options.output), { recursive: true });
+  await writeFileAtomic(options.output, toJsonl(results));
+  return {
+    source: loaded.source,
+    endpoint: client.endpoint,
+    promptVersion: REWARD_PROMPT_VERSION,
+    table: tallyRewardTable(results),
+    results,
+    llm: llm.stats.toJSON(),
+    stats: llm.stats.formatStats(),
+  };
+}

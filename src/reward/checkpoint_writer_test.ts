@@ -1,0 +1,49 @@
+import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { createMemoryLogger } from "../cli/logger.ts";
+import { CheckpointWriter } from "./checkpoint_writer.ts";
+
+Deno.test("CheckpointWriter: writes never overlap; requests during a write make one more", async () => {
+  let running = 0;
+  let overlap = false;
+  const started: number[] = [];
+  let value = 0;
+  const writer = new CheckpointWriter(async () => {
+    if (running > 0) overlap = true;
+    running++;
+    started.push(value);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+  }, createMemoryLogger());
+  value = 1;
+  writer.request();
+  value = 2;
+  writer.request();
+  value = 3;
+  writer.request();
+  await writer.flush();
+  assertEquals(overlap, false);
+  assertEquals(started, [1, 3]);
+  assertEquals(writer.writes, 2);
+  writer.request();
+  await writer.flush();
+  assertEquals(writer.writes, 3);
+});
+
+Deno.test("CheckpointWriter: a failed write is warned about once and rethrown by flush", async () => {
+  const logger = createMemoryLogger();
+  let fail = true;
+  const writer = new CheckpointWriter(() => {
+    if (fail) return Promise.reject(new Error("disk full"));
+    return Promise.resolve();
+  }, logger);
+  writer.request();
+  await assertRejects(() => writer.flush(), Error, "disk full");
+  writer.request();
+  await assertRejects(() => writer.flush(), Error, "disk full");
+  assertEquals(logger.lines.length, 1);
+  assertStringIncludes(logger.lines[0], "Cannot write a checkpoint: disk full");
+  fail = false;
+  writer.request();
+  await writer.flush();
+  assertEquals(writer.writes, 1);
+});

@@ -1,0 +1,152 @@
+import { dirname, join } from "node:path";
+import type { Command } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { integerFlag, numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import {
+  type ConfigSource,
+  LLM_FLAGS,
+  LLM_FLAGS_HELP,
+  parseLlmFlags,
+  readLlmConfig,
+} from "../llm/llm_config.ts";
+import { formatRewardReport } from "./reward_summary.ts";
+import { type RewardOptions, runReward } from "./run_reward.ts";
+
+export const DEFAULTS = {
+  input: "reward_data/train_data.jsonl",
+  output: "reward_data/trainset_reward_llama.json",
+  failuresName: "trainset_reward_failures.jsonl",
+  seed: 42n,
+  maxAttempts: 3,
+  consistencySamples: 5,
+  consistencyTemperature: 0.8,
+  checkpointEvery: 50,
+};
+
+const HELP = `proactive reward — build the reward model's training set with an LLM
+
+Usage: proactive reward [options]
+
+Reads reward items (the train JSONL written by 'proactive convert'), balances the
+categories (each one below a fifth of the largest is topped up to it by drawing its own
+items again, seeded), and for each item asks the model, as the user, to explain the
+user's real judgement ({thought, judgement}); the thought must then lead
+--consistency-samples fresh answers to the same judgement. Each kept item becomes one
+LLaMA-Factory sharegpt conversation: the reward system prompt, the situation and the
+proposed task (without the label), and the explanation.
+
+Writes, replacing each atomically:
+  the dataset (--out), a JSON array of {"conversations": [...]}, also at checkpoints;
+  dataset_info.json beside it, with the entry that loads it (other entries kept);
+  a JSON summary beside it (<name>.summary.json): counts, prompt versions, LLM use;
+  the failures (--failures), one JSON line per item that failed every attempt.
+Running again keeps what the output already holds and asks only for the rest, so an
+interrupted or killed run is continued by running the same command. Failed items are
+asked again then, but their earlier attempts come from the completion cache: raise
+--max-attempts to give them new ones.
+
+Options:
+  --in FILE                  Reward items, JSONL (default: ${DEFAULTS.input})
+  --out FILE                 The dataset (default: ${DEFAULTS.output})
+  --failures FILE            Failures, JSONL (default: ${DEFAULTS.failuresName} beside --out)
+  --seed N                   Seed of the balancing draw (default: ${DEFAULTS.seed})
+  --max-attempts N           Attempts per item (default: ${DEFAULTS.maxAttempts})
+  --consistency-samples N    Answers of the consistency check (default: ${DEFAULTS.consistencySamples})
+  --consistency-temperature T
+                             Their temperature (default: ${DEFAULTS.consistencyTemperature})
+  --checkpoint-every N       Rewrite the output after every N new conversations
+                             (default: ${DEFAULTS.checkpointEvery})
+  -h, --help                 Show this help
+  (--limit N asks only for items among the first N of the balanced list.)
+
+${LLM_FLAGS_HELP}
+The model is the one of role "reward" in the config (else "default"). The explain request
+uses the endpoint's sampling parameters (the config's params, else the server's defaults).
+
+Example:
+  OPENAI_API_KEY=… proactive reward --model gpt-4o-2024-08-06 --concurrency 32 \\
+    --in reward_data/train_data.jsonl --out reward_data/trainset_reward_llama.json
+`;
+
+const FLAGS = {
+  ...LLM_FLAGS,
+  in: { type: "string" },
+  out: { type: "string" },
+  failures: { type: "string" },
+  seed: { type: "string" },
+  "max-attempts": { type: "string" },
+  "consistency-samples": { type: "string" },
+  "consistency-temperature": { type: "string" },
+  "checkpoint-every": { type: "string" },
+} as const;
+
+/** Parses the command line of `proactive reward` (pure; usage errors throw). */
+export function parseRewardOptions(
+  args: string[],
+  env: (name: string) => string | undefined,
+  config?: ConfigSource,
+): RewardOptions {
+  const { values } = parseFlags(args, FLAGS);
+  const input = nonEmpty("in", stringFlag(values, "in", DEFAULTS.input)!);
+  const output = nonEmpty("out", stringFlag(values, "out", DEFAULTS.output)!);
+  const failures = nonEmpty(
+    "failures",
+    stringFlag(values, "failures", join(dirname(output), DEFAULTS.failuresName))!,
+  );
+  const rawSeed = stringFlag(values, "seed");
+  if (rawSeed !== undefined && !/^[+-]?\d+$/.test(rawSeed.trim())) {
+    throw usageError(`--seed must be a whole number, got "${rawSeed}"`);
+  }
+  const stem = output.replace(/\.json$/i, "");
+  return {
+    input,
+    output,
+    failures,
+    datasetInfo: join(dirname(output), "dataset_info.json"),
+    summary: `${stem}.summary.json`,
+    seed: rawSeed === undefined ? DEFAULTS.seed : BigInt(rawSeed.trim()),
+    maxAttempts: integerFlag(
+      "max-attempts",
+      stringFlag(values, "max-attempts"),
+      DEFAULTS.maxAttempts,
+      { min: 1, max: 100 },
+    ),
+    consistencySamples: integerFlag(
+      "consistency-samples",
+      stringFlag(values, "consistency-samples"),
+      DEFAULTS.consistencySamples,
+      { min: 1, max: 128 },
+    ),
+    consistencyTemperature: numberFlag(
+      "consistency-temperature",
+      stringFlag(values, "consistency-temperature"),
+      DEFAULTS.consistencyTemperature,
+      { min: 0, max: 2 },
+    ),
+    checkpointEvery: integerFlag(
+      "checkpoint-every",
+      stringFlag(values, "checkpoint-every"),
+      DEFAULTS.checkpointEvery,
+      { min: 1 },
+    ),
+    llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
+  };
+}
+
+function nonEmpty(name: string, value: string): string {
+  if (value.trim() === "") throw usageError(`--${name} must not be empty`);
+  return value;
+}
+
+export const command: Command = {
+  name: "reward",
+  summary: "Build the reward model's LLaMA-Factory training set with an LLM",
+  help: HELP,
+  async run(args, ctx) {
+    const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+    const options = parseRewardOptions(args, ctx.env, config);
+    const result = await runReward(options, ctx);
+    ctx.stdout(formatRewardReport(result.summary, result.failures, result.stats));
+    return 0;
+  },
+};

@@ -1,0 +1,233 @@
+/**
+ * `proactive reward` from options to files: read and balance the items, take over what
+ * an earlier run already wrote, ask the model for the rest (`buildRewardSet`), and write
+ * the dataset, the failures, the `dataset_info.json` entry and the JSON summary.
+ *
+ * The output is replaced atomically at every checkpoint and once more when the run stops
+ * for any reason, so a killed run loses at most the items in flight; the final files are
+ * written together (all or none).
+ */
+import { dirname } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
+import { categoryCode, parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
+import { readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
+import type { LlmOptions } from "../llm/llm_config.ts";
+import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import {
+  CONSISTENCY_PROMPT_VERSION,
+  EXPLAIN_PROMPT_VERSION,
+  judgementOf,
+  REWARD_PROMPT_VERSION,
+  rewardMessages,
+} from "../prompts/reward_prompts.ts";
+import { writeFilesAtomic } from "../store/atomic_write.ts";
+import { balanceItems } from "./balance_items.ts";
+import { buildRewardSet, type RewardFailure, type RewardJob } from "./build_reward_set.ts";
+import { CheckpointWriter } from "./checkpoint_writer.ts";
+import { datasetInfoEntry, datasetName, mergedDatasetInfo } from "./dataset_info.ts";
+import {
+  type Conversation,
+  conversationKey,
+  encodeConversation,
+  matchDone,
+  outputChunks,
+  readExistingOutput,
+} from "./reward_output.ts";
+import type { RewardSummary } from "./reward_summary.ts";
+
+export interface RewardOptions {
+  input: string;
+  output: string;
+  failures: string;
+  datasetInfo: string;
+  summary: string;
+  seed: bigint;
+  maxAttempts: number;
+  consistencySamples: number;
+  consistencyTemperature: number;
+  checkpointEvery: number;
+  llm: LlmOptions;
+}
+
+export interface RewardRunResult {
+  summary: RewardSummary;
+  failures: RewardFailure[];
+  /** The accounting block printed at the end. */
+  stats: string;
+}
+
+type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
+
+export async function runReward(options: RewardOptions, ctx: RunContext): Promise<RewardRunResult> {
+  const startedAt = ctx.now();
+  const inputs = await readRewardItems(options.input);
+  const balance = balanceItems(inputs, options.seed);
+  for (const category of balance.emptyBelowTarget) {
+    ctx.logger.warn(`"${options.input}" has no ${category} item: that category stays empty`);
+  }
+
+  const existing = await readExistingOutput(options.output);
+  const entry = datasetInfoEntry(options.output);
+  await mergedDatasetInfo(options.datasetInfo, datasetName(options.output), entry); // fails early
+  const copies = new Map<string, number>();
+  const entries = balance.items.map(({ item, line }, index) => {
+    const [system, user] = rewardMessages(item.obs, item.pred_task);
+    const key = conversationKey(system.content, user.content, judgementOf(item.valid));
+    const copy = copies.get(key) ?? 0;
+    copies.set(key, copy + 1);
+    return { key, job: { index, item, line, copy } as RewardJob };
+  });
+  const { assigned, unmatched } = matchDone(entries.map((e) => e.key), existing);
+  if (unmatched.length > 0) {
+    ctx.logger.warn(
+      `${unmatched.length} conversation(s) in "${options.output}" match no item of ` +
+        `"${options.input}" (other input, seed or prompt version); they are dropped`,
+    );
+  }
+  const slots: (Uint8Array | undefined)[] = assigned.map((c) => c && encodeConversation(c));
+  const alreadyDone = slots.filter((s) => s !== undefined).length;
+  const limit = options.llm.limit ?? entries.length;
+  const jobs = entries.filter((_, i) => i < limit && slots[i] === undefined).map((e) => e.job);
+  const notAsked = entries.filter((_, i) => i >= limit && slots[i] === undefined).length;
+
+  await ensureParent(options.output);
+  const writeOutput = () =>
+    writeFilesAtomic([{ path: options.output, chunks: outputChunks(defined(slots)) }]);
+  const progress = createCommandProgress(ctx, jobs.length, "reward");
+  const logger = loggerAboveProgress(ctx.logger, progress);
+  const checkpoints = new CheckpointWriter(writeOutput, logger);
+  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const client = llm.client("reward");
+  if (jobs.length > 0) {
+    logger.info(
+      `reward: ${jobs.length} item(s) to ask for, ${alreadyDone} already in "${options.output}"`,
+    );
+  }
+
+  let result;
+  try {
+    result = await buildRewardSet(jobs, {
+      maxAttempts: options.maxAttempts,
+      consistencySamples: options.consistencySamples,
+      consistencyTemperature: options.consistencyTemperature,
+      // A few more items than request slots, so that a slot freed by an answer is taken
+      // at once by a waiting request rather than after the next request is prepared.
+      workers: client.limiter.limit + Math.floor(client.limiter.limit / 4),
+      checkpointEvery: options.checkpointEvery,
+    }, {
+      client,
+      signal: ctx.signal,
+      progress,
+      onDone(job, reply) {
+        const [system, user] = rewardMessages(job.item.obs, job.item.pred_task);
+        const conversation: Conversation = {
+          conversations: [system, user, { role: "assistant", content: reply }],
+        };
+        slots[job.index] = encodeConversation(conversation);
+      },
+      requestCheckpoint: () => checkpoints.request(),
+    });
+  } catch (error) {
+    progress.done();
+    await checkpoints.flush().catch(() => {});
+    await writeOutput().catch((writeError) => {
+      ctx.logger.error(`Cannot save the conversations done to "${options.output}": ${writeError}`);
+    });
+    throw stoppedError(error, ctx.signal, defined(slots).length, entries.length, options.output);
+  }
+  progress.done();
+  await checkpoints.flush().catch(() => {});
+
+  const written = defined(slots).length;
+  const codes = (counts: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(counts).map(([c, n]) => [categoryCode(c as RewardItem["category"]), n]),
+    );
+  const summary: RewardSummary = {
+    command: "reward",
+    input: options.input,
+    output: options.output,
+    failuresFile: options.failures,
+    datasetInfo: options.datasetInfo,
+    datasetName: datasetName(options.output),
+    summaryFile: options.summary,
+    promptVersions: {
+      reward: REWARD_PROMPT_VERSION,
+      explain: EXPLAIN_PROMPT_VERSION,
+      consistency: CONSISTENCY_PROMPT_VERSION,
+    },
+    seed: options.seed.toString(),
+    maxAttempts: options.maxAttempts,
+    consistency: {
+      samples: options.consistencySamples,
+      temperature: options.consistencyTemperature,
+    },
+    limit: options.llm.limit ?? null,
+    balance: { target: balance.target, before: codes(balance.before), after: codes(balance.after) },
+    counts: {
+      inputItems: inputs.length,
+      balancedItems: entries.length,
+      alreadyDone,
+      asked: jobs.length,
+      succeeded: result.succeeded,
+      failed: result.failures.length,
+      notAsked,
+      written,
+      dropped: unmatched.length,
+      attempts: result.attempts,
+      checkpoints: checkpoints.writes,
+    },
+    llm: llm.stats.toJSON(),
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: ctx.now() - startedAt,
+  };
+
+  const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
+  for (const path of [options.failures, options.datasetInfo, options.summary]) {
+    await ensureParent(path);
+  }
+  const encoder = new TextEncoder();
+  await writeFilesAtomic([
+    { path: options.output, chunks: outputChunks(defined(slots)) },
+    { path: options.failures, chunks: [encoder.encode(toJsonl(result.failures))] },
+    { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
+    { path: options.summary, chunks: [encoder.encode(JSON.stringify(summary, null, 2) + "\n")] },
+  ]);
+  return { summary, failures: result.failures, stats: llm.stats.formatStats() };
+}
+
+/** The items of the input JSONL, validated. */
+export async function readRewardItems(
+  path: string,
+): Promise<{ item: RewardItem; line: number }[]> {
+  const rows = await readJsonlFile(path);
+  const items = rows.map(({ value, line }) => ({ item: parseRewardItem(value, path, line), line }));
+  if (items.length === 0) throw inputError(`"${path}" holds no reward items`);
+  return items;
+}
+
+function defined(slots: readonly (Uint8Array | undefined)[]): Uint8Array[] {
+  return slots.filter((s): s is Uint8Array => s !== undefined);
+}
+
+async function ensureParent(path: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+}
+
+function stoppedError(
+  error: unknown,
+  signal: AbortSignal,
+  saved: number,
+  total: number,
+  output: string,
+): Error {
+  const kept = `${saved} of ${total} conversations are saved in "${output}"; ` +
+    `run the same command again to continue`;
+  if (signal.aborted) return runtimeError(`Interrupted: ${kept}`);
+  if (error instanceof ProactiveError) {
+    return new ProactiveError(error.kind, `${error.message} (${kept})`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

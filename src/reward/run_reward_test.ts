@@ -1,0 +1,177 @@
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
+import { createMemoryLogger } from "../cli/logger.ts";
+import { startFakeOpenAiServer } from "../llm/testing/fake_openai_server.ts";
+import { explainMessages, judgementOf, rewardMessages } from "../prompts/reward_prompts.ts";
+import { parseRewardOptions } from "./command.ts";
+import { readRewardItems, runReward } from "./run_reward.ts";
+import { createFakeRewardModel } from "./testing/fake_reward_model.ts";
+
+const FIXTURE =
+  new URL("../../tests/testdata/reward/fifteen_items.jsonl", import.meta.url).pathname;
+
+async function setup(handler?: Parameters<typeof createFakeRewardModel>[0]) {
+  const model = createFakeRewardModel(handler);
+  const server = await startFakeOpenAiServer({ handler: model.handler });
+  const dir = await Deno.makeTempDir({ prefix: "run-reward-" });
+  const logger = createMemoryLogger();
+  const run = (...extra: string[]) => {
+    const options = parseRewardOptions(
+      [
+        "--in",
+        FIXTURE,
+        "--out",
+        `${dir}/out/set.json`,
+        "--base-url",
+        server.baseUrl,
+        "--model",
+        "fake",
+        "--checkpoint-every",
+        "3",
+        ...extra,
+      ],
+      () => undefined,
+    );
+    return runReward(options, {
+      logger,
+      isTerminal: false,
+      now: Date.now,
+      signal: new AbortController().signal,
+    });
+  };
+  return {
+    model,
+    server,
+    dir,
+    logger,
+    run,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** The explain user message of each fixture line, as the fake model counts them. */
+async function explainUsers(): Promise<string[]> {
+  const items = await readRewardItems(FIXTURE);
+  return items.map(({ item }) =>
+    explainMessages(item.obs, item.pred_task, judgementOf(item.valid))[1].content
+  );
+}
+
+Deno.test("runReward: balanced items become conversations in balanced order", async () => {
+  await using t = await setup();
+  const { summary, failures } = await t.run("--no-cache");
+  assertEquals(failures, []);
+  assertEquals(summary.counts.balancedItems, 16);
+  assertEquals(summary.counts.written, 16);
+  assertEquals(summary.balance, {
+    target: 2,
+    before: { MN: 1, CR: 2, CD: 2, FA: 10 },
+    after: { MN: 2, CR: 2, CD: 2, FA: 10 },
+  });
+  const output = JSON.parse(await Deno.readTextFile(`${t.dir}/out/set.json`));
+  const items = await readRewardItems(FIXTURE);
+  const balanced = [...items, items[0]]; // the only MN item, drawn once more
+  assertEquals(output.length, 16);
+  for (let i = 0; i < 16; i++) {
+    const { item } = balanced[i];
+    const [system, user, assistant] = output[i].conversations;
+    assertEquals([system, user], rewardMessages(item.obs, item.pred_task));
+    assertEquals(assistant.role, "assistant");
+    assertEquals(JSON.parse(assistant.content).judgement, judgementOf(item.valid));
+  }
+  // The drawn copy was asked separately: its own sample, not a cache hit of the first.
+  const users = await explainUsers();
+  assertEquals(t.model.explainCounts.get(users[0]), 2);
+  assert(output[0].conversations[2].content !== output[15].conversations[2].content);
+  assertEquals(await Deno.readTextFile(`${t.dir}/out/trainset_reward_failures.jsonl`), "");
+  const saved = JSON.parse(await Deno.readTextFile(`${t.dir}/out/set.summary.json`));
+  assertEquals(saved.counts, summary.counts);
+  assertEquals(saved.promptVersions, {
+    reward: "reward-v1",
+    explain: "explain-v1",
+    consistency: "consistency-v1",
+  });
+  assertEquals(saved.llm.requests, 32);
+});
+
+Deno.test("runReward: a rerun keeps the output and asks only for the rest (no cache)", async () => {
+  await using t = await setup();
+  const first = await t.run("--no-cache", "--limit", "5");
+  assertEquals(first.summary.counts.written, 5);
+  assertEquals(first.summary.counts.notAsked, 11);
+  assertEquals(t.model.counts.explain, 5);
+
+  const second = await t.run("--no-cache");
+  assertEquals(second.summary.counts.alreadyDone, 5);
+  assertEquals(second.summary.counts.asked, 11);
+  assertEquals(second.summary.counts.written, 16);
+  const users = await explainUsers();
+  for (const [line, user] of users.entries()) {
+    // Line 0 (MN) is owed two conversations; one came from the first run.
+    assertEquals(t.model.explainCounts.get(user), line === 0 ? 2 : 1, `line ${line + 1}`);
+  }
+
+  const requests = t.server.requests.length;
+  const third = await t.run("--no-cache");
+  assertEquals(third.summary.counts.asked, 0);
+  assertEquals(t.server.requests.length, requests);
+});
+
+Deno.test("runReward: --limit after a full run keeps every conversation", async () => {
+  await using t = await setup();
+  await t.run("--no-cache");
+  const before = await Deno.readTextFile(`${t.dir}/out/set.json`);
+  const limited = await t.run("--no-cache", "--limit", "3");
+  assertEquals(limited.summary.counts.written, 16);
+  assertEquals(await Deno.readTextFile(`${t.dir}/out/set.json`), before);
+});
+
+Deno.test("runReward: stale conversations are dropped with a warning", async () => {
+  await using t = await setup();
+  await t.run("--no-cache", "--limit", "2");
+  const path = `${t.dir}/out/set.json`;
+  const output = JSON.parse(await Deno.readTextFile(path));
+  output.push({
+    conversations: [
+      { role: "system", content: "an older prompt" },
+      { role: "user", content: "{}" },
+      { role: "assistant", content: '{"thought":"x","judgement":"accepted"}' },
+    ],
+  });
+  await Deno.writeTextFile(path, JSON.stringify(output));
+  const { summary } = await t.run("--no-cache", "--limit", "2");
+  assertEquals(summary.counts.dropped, 1);
+  assertEquals(summary.counts.written, 2);
+  assert(t.logger.lines.some((l) => l.includes("1 conversation(s)") && l.includes("dropped")));
+});
+
+Deno.test("runReward: a corrupt output is an error and stays as it is", async () => {
+  await using t = await setup();
+  await Deno.mkdir(`${t.dir}/out`);
+  await Deno.writeTextFile(`${t.dir}/out/set.json`, "[{");
+  const error = await assertRejects(() => t.run("--no-cache"), ProactiveError);
+  assertStringIncludes(error.message, `"${t.dir}/out/set.json"`);
+  assertEquals(await Deno.readTextFile(`${t.dir}/out/set.json`), "[{");
+  assertEquals(t.server.requests.length, 0);
+});
+
+Deno.test("runReward: an endpoint failure stops the run and keeps what was done", async () => {
+  await using t = await setup();
+  let answered = 0;
+  const model = t.model.handler;
+  t.server.setHandler((body, info) => {
+    if (answered++ >= 12) return { status: 401, errorMessage: "bad key" };
+    return model(body, info);
+  });
+  const error = await assertRejects(
+    () => t.run("--no-cache", "--concurrency", "1"),
+    ProactiveError,
+  );
+  assertStringIncludes(error.message, "401");
+  assertStringIncludes(error.message, `6 of 16 conversations are saved in "${t.dir}/out/set.json"`);
+  const output = JSON.parse(await Deno.readTextFile(`${t.dir}/out/set.json`));
+  assertEquals(output.length, 6);
+});
