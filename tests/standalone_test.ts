@@ -61,8 +61,12 @@ Deno.test("a bundled build serves the embedded page and traces from an empty fol
 
     const page = await fetch(url).then((r) => r.text());
     assertEquals(page, await Deno.readTextFile(`${ROOT}/static/index.html`));
-    const script = await fetch(new URL("app.js", url)).then((r) => r.text());
-    assertEquals(script, await Deno.readTextFile(`${ROOT}/static/app.js`));
+    // The page's ES modules, entry first: each one is served from the bundle.
+    for (const name of ["app.js", "page.js", "annotation.js"]) {
+      const script = await fetch(new URL(name, url));
+      assertEquals(script.headers.get("content-type"), "text/javascript; charset=utf-8", name);
+      assertEquals(await script.text(), await Deno.readTextFile(`${ROOT}/static/${name}`), name);
+    }
 
     const login = await fetch(new URL("api/login", url), {
       method: "POST",

@@ -1,12 +1,20 @@
 /**
  * The frontend, embedded through imports so `deno run` and the compiled binary serve the
- * same bytes without the source tree.
+ * same bytes without the source tree. Only the paths listed here are served: there is no
+ * lookup of files by request path. A new module under static/ needs an import and an entry.
  */
 import indexHtml from "../../static/index.html" with { type: "text" };
-import appJs from "../../static/app.js" with { type: "text" };
 import appCss from "../../static/app.css" with { type: "text" };
 import statusHtml from "../../static/status.html" with { type: "text" };
 import statusJs from "../../static/status.js" with { type: "text" };
+import appJs from "../../static/app.js" with { type: "text" };
+import annotationJs from "../../static/annotation.js" with { type: "text" };
+import apiClientJs from "../../static/api_client.js" with { type: "text" };
+import eventListJs from "../../static/event_list.js" with { type: "text" };
+import keyboardJs from "../../static/keyboard.js" with { type: "text" };
+import pageJs from "../../static/page.js" with { type: "text" };
+import questionFormJs from "../../static/question_form.js" with { type: "text" };
+import sessionJs from "../../static/session.js" with { type: "text" };
 
 export interface StaticAsset {
   body: string;
@@ -17,11 +25,26 @@ const HTML = "text/html; charset=utf-8";
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 
-/** URL path → asset. */
+/** The ES modules of the pages (static/<name>), each served at /<name>. */
+const SCRIPTS: ReadonlyArray<[string, string]> = [
+  ["status.js", statusJs],
+  ["app.js", appJs],
+  ["annotation.js", annotationJs],
+  ["api_client.js", apiClientJs],
+  ["event_list.js", eventListJs],
+  ["keyboard.js", keyboardJs],
+  ["page.js", pageJs],
+  ["question_form.js", questionFormJs],
+  ["session.js", sessionJs],
+];
+
+/** URL path → asset: the allow-list of everything served besides the API. */
 export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
   ["/", { body: indexHtml, contentType: HTML }],
   ["/status", { body: statusHtml, contentType: HTML }],
-  ["/app.js", { body: appJs, contentType: JS }],
   ["/app.css", { body: appCss, contentType: CSS }],
-  ["/status.js", { body: statusJs, contentType: JS }],
+  ...SCRIPTS.map(([name, body]): [string, StaticAsset] => [
+    `/${name}`,
+    { body, contentType: JS },
+  ]),
 ]);

@@ -4,6 +4,8 @@
  * answers. Reports throughput, latency percentiles and errors, plus the page weight.
  */
 
+import { STATIC_ASSETS } from "../../src/serve/static_assets.ts";
+
 const ROOT = `${import.meta.dirname}/../../`;
 
 export interface ServeBenchOptions {
@@ -157,9 +159,13 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
   await Promise.allSettled(Array.from({ length: options.annotators }, (_, i) => annotator(i)));
   const elapsed = (performance.now() - started) / 1000;
 
-  const page = await fetch(`${url}/`).then((r) => r.arrayBuffer());
-  const js = await fetch(`${url}/app.js`).then((r) => r.arrayBuffer());
-  const css = await fetch(`${url}/app.css`).then((r) => r.arrayBuffer());
+  // What the annotation page loads: the page, its stylesheet and every module (status.js
+  // belongs to the status page).
+  let weight = 0;
+  for (const path of STATIC_ASSETS.keys()) {
+    if (path === "/status" || path === "/status.js") continue;
+    weight += (await fetch(`${url}${path}`).then((r) => r.arrayBuffer())).byteLength;
+  }
   child.kill("SIGTERM");
   await child.status;
   await Deno.remove(dataDir, { recursive: true });
@@ -170,7 +176,6 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
   const targeted = options.thinkMs[1] > 0;
-  const weight = page.byteLength + js.byteLength + css.byteLength;
   return [
     `### ${options.annotators} concurrent annotators for ${options.seconds} s, ${
       options.thinkMs[1] > 0
@@ -190,7 +195,9 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
       targeted ? `< 50 ms ${p99 < 50 ? "✅" : "❌"}` : ""
     } |`,
     `| errors | ${errors} | ${targeted ? `0 ${errors === 0 ? "✅" : "❌"}` : ""} |`,
-    `| page weight (/ + app.js + app.css, uncompressed) | ${(weight / 1024).toFixed(1)} KiB | |`,
+    `| page weight (/, app.css and every module, uncompressed) | ${
+      (weight / 1024).toFixed(1)
+    } KiB | |`,
     "",
   ].join("\n");
 }

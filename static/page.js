@@ -1,0 +1,103 @@
+// The annotation page's shell: its elements, the status line, the login and annotation
+// views, and `run`, which sends one server action at a time.
+
+import { ApiError } from "./api_client.js";
+import { EventList } from "./event_list.js";
+import { QuestionForm } from "./question_form.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The elements of static/index.html the page script uses. */
+export function findElements() {
+  return {
+    live: $("live"),
+    who: $("who"),
+    whoName: $("who-name"),
+    whoId: $("who-id"),
+    logout: $("logout"),
+    loginView: $("login-view"),
+    loginForm: $("login-form"),
+    loginUser: $("login-user"),
+    loginPassword: $("login-password"),
+    loginError: $("login-error"),
+    appView: $("app-view"),
+    traceName: $("trace-name"),
+    progress: $("progress"),
+    events: $("events"),
+    eventCount: $("event-count"),
+    form: $("question-form"),
+    fieldset: $("question-fieldset"),
+    legend: $("question-legend"),
+    prompt: $("question-prompt"),
+    choices: $("choices"),
+    rejectRow: $("reject-row"),
+    reject: $("reject-all"),
+    hint: $("hint"),
+    cancel: $("cancel-edit"),
+    doneBox: $("done-box"),
+    doneText: $("done-text"),
+    back: $("back"),
+    next: $("next"),
+    keysDigits: $("keys-digits"),
+  };
+}
+
+/** What the page shows; the State changes only through the annotation module's receive(). */
+export class Page {
+  constructor(ui) {
+    this.ui = ui;
+    this.state = null; // last State from the server
+    this.busy = false; // a server action is running
+    this.events = new EventList(ui.events);
+    this.form = new QuestionForm(ui, this.events);
+  }
+
+  /** Puts `text` on the status line (read out by screen readers). */
+  say(text, isError = false) {
+    this.ui.live.textContent = text;
+    this.ui.live.classList.toggle("error", isError);
+  }
+
+  /** The login form instead of the annotation view, with `message` when given. */
+  showLogin(message) {
+    const ui = this.ui;
+    this.state = null;
+    this.events.reset(null);
+    ui.appView.hidden = true;
+    ui.who.hidden = true;
+    ui.loginView.hidden = false;
+    ui.loginError.hidden = !message;
+    ui.loginError.textContent = message ?? "";
+    this.say("");
+    ui.loginUser.focus();
+  }
+
+  /** The annotation view for `annotator` ({username, id}). */
+  showApp(annotator) {
+    const ui = this.ui;
+    ui.whoName.textContent = annotator.username;
+    ui.whoId.textContent = annotator.id;
+    ui.who.hidden = false;
+    ui.loginView.hidden = true;
+    ui.appView.hidden = false;
+  }
+
+  /** Runs one server action at a time; a lost session brings back the login form. */
+  async run(action) {
+    if (this.busy) return;
+    this.busy = true;
+    this.ui.appView.setAttribute("aria-busy", "true");
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.showLogin("Your session has ended. Please log in again.");
+      } else {
+        this.say(error instanceof Error ? error.message : String(error), true);
+      }
+    } finally {
+      this.busy = false;
+      this.ui.appView.removeAttribute("aria-busy");
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// The question form: the candidate tasks (or Help needed / No help needed) as choices, the
+// Reject all box, and the hint shown when nothing is chosen. Task text goes in as textContent.
+
+const TASKS_PROMPT =
+  "Which of these tasks would you accept the agent doing now? Tick every one you would accept, or Reject all.";
+
+function choiceItem(task, index, help, label) {
+  const item = document.createElement("li");
+  item.className = "choice";
+  const input = document.createElement("input");
+  input.type = help ? "radio" : "checkbox";
+  input.name = help ? "help" : "task";
+  input.id = `choice-${index}`;
+  input.value = String(index);
+  input.checked = help
+    ? label === (index === 0 ? "need" : "no need")
+    : Array.isArray(label) && label.includes(index);
+  const text = document.createElement("label");
+  text.htmlFor = input.id;
+  if (index < 9) {
+    const key = document.createElement("kbd");
+    key.textContent = String(index + 1);
+    text.append(key, " ");
+  }
+  const span = document.createElement("span");
+  span.textContent = task;
+  text.append(span);
+  item.append(input, text);
+  return item;
+}
+
+/** The form of the question on screen: the current one or, when editing, an earlier one. */
+export class QuestionForm {
+  /** `ui`: the page's elements; `events`: the EventList whose turn is marked. */
+  constructor(ui, events) {
+    this.ui = ui;
+    this.events = events;
+    this.question = null; // question on screen
+    this.editing = false; // changing an earlier answer
+  }
+
+  /** Shows `question` with its current label ticked; `editing` when changing an answer. */
+  show(question, editing) {
+    const ui = this.ui;
+    this.question = question;
+    this.editing = editing;
+    const help = question.kind === "help";
+    ui.legend.textContent = editing
+      ? `Changing your answer to question ${question.number} of ${question.count}`
+      : `Question ${question.number} of ${question.count}`;
+    ui.prompt.textContent = help ? "Does the user need help at this point?" : TASKS_PROMPT;
+    ui.progress.textContent = `Question ${question.number} of ${question.count} · ${
+      help ? "help mode" : "task mode"
+    }`;
+    ui.keysDigits.textContent = help ? "1 = Help needed, 2 = No help needed" : "toggle task 1–9";
+
+    const label = question.label;
+    const fragment = document.createDocumentFragment();
+    question.tasks.forEach((task, index) => {
+      fragment.append(choiceItem(task, index, help, label));
+    });
+    ui.choices.replaceChildren(fragment);
+    ui.rejectRow.hidden = help;
+    ui.reject.checked = !help && label === "Reject all";
+    ui.hint.hidden = true;
+    ui.cancel.hidden = !editing;
+    ui.doneBox.hidden = true;
+    ui.form.hidden = false;
+    this.events.mark(question.turn, editing);
+    ui.fieldset.focus({ preventScroll: true }); // Enter, digits and screen readers start here
+  }
+
+  /** Hides the form: no question on screen. */
+  hide() {
+    this.question = null;
+    this.editing = false;
+    this.events.mark(null, false);
+    this.ui.form.hidden = true;
+  }
+
+  choiceInputs() {
+    return this.ui.choices.querySelectorAll("input");
+  }
+
+  /** The label the choices say for `question`, or null when nothing is chosen. */
+  readLabel(question) {
+    const inputs = [...this.choiceInputs()];
+    const picked = inputs.filter((input) => input.checked).map((input) => Number(input.value));
+    if (question.kind === "help") {
+      if (picked.length !== 1) return null;
+      return picked[0] === 0 ? "need" : "no need";
+    }
+    if (picked.length > 0) return picked.sort((a, b) => a - b);
+    return this.ui.reject.checked ? "Reject all" : null;
+  }
+
+  /** Says what to choose before `question` can be submitted. */
+  showHint(question) {
+    this.ui.hint.textContent = question.kind === "help"
+      ? "Choose Help needed or No help needed first."
+      : "Tick at least one task, or Reject all, first.";
+    this.ui.hint.hidden = false;
+  }
+
+  toggleChoice(index) {
+    const input = this.choiceInputs()[index];
+    if (!input) return;
+    input.checked = !input.checked;
+    this.onChoiceChange(input);
+  }
+
+  toggleReject() {
+    if (this.ui.rejectRow.hidden) return;
+    this.ui.reject.checked = !this.ui.reject.checked;
+    this.onChoiceChange(this.ui.reject);
+  }
+
+  /** A task and Reject all exclude each other. */
+  onChoiceChange(input) {
+    this.ui.hint.hidden = true;
+    if (!input.checked || input.type !== "checkbox") return;
+    if (input === this.ui.reject) {
+      for (const task of this.choiceInputs()) task.checked = false;
+    } else {
+      this.ui.reject.checked = false;
+    }
+  }
+}

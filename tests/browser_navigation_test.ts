@@ -1,0 +1,121 @@
+/// <reference lib="dom" />
+/** Browser tests: changing the previous answer, a stale second tab, moving to the next trace. */
+import { assert, assertEquals } from "./assert.ts";
+import {
+  checked,
+  eventCount,
+  login,
+  pressKeys,
+  resultLabels,
+  waitDone,
+  waitQuestion,
+  waitReady,
+  waitText,
+  withApp,
+} from "./browser_harness.ts";
+
+Deno.test("browser: b changes the previous answer, then the page returns to the next question", async () => {
+  await withApp(["tasks_six.json"], async ({ base, out, page }) => {
+    const id = await login(page, base, "dave");
+    await page.keyboard.press("n");
+    await waitQuestion(page, 1, 3);
+    await pressKeys(page, "1", "Enter");
+    await waitQuestion(page, 2, 3);
+    await pressKeys(page, "2", "Enter");
+    await waitQuestion(page, 3, 3);
+    const before = await eventCount(page);
+
+    await page.keyboard.press("b");
+    await waitText(page, "#question-legend", "Changing your answer to question 2 of 3");
+    assertEquals(await checked(page), [false, true, false, false], "the current label is ticked");
+    assert(await page.isVisible("#cancel-edit"));
+    await pressKeys(page, "2", "3", "Enter");
+    await waitQuestion(page, 3, 3);
+    assertEquals(await eventCount(page), before, "no event is listed twice");
+    const labels = await resultLabels(out, "tasks_six", (l) => {
+      const label = l.get(3)?.[id];
+      return Array.isArray(label) && label[0] === 2;
+    });
+    assertEquals(labels.get(3), { [id]: [2] });
+    assertEquals(labels.get(1), { [id]: [0] }, "the first answer is untouched");
+
+    // Esc leaves a change without sending it; after the last question b changes that one.
+    await page.keyboard.press("b");
+    await waitText(page, "#question-legend", "Changing your answer to question 2 of 3");
+    await page.keyboard.press("Escape");
+    await waitQuestion(page, 3, 3);
+    await pressKeys(page, "r", "Enter");
+    await waitDone(page, "Trace done — press Next trace (N).");
+    await page.click("#back");
+    await waitText(page, "#question-legend", "Changing your answer to question 3 of 3");
+    assert(await page.isChecked("#reject-all"));
+    await pressKeys(page, "3", "Enter");
+    await waitDone(page, "Trace done — press Next trace (N).");
+    const after = await resultLabels(out, "tasks_six", (l) => Array.isArray(l.get(5)?.[id]));
+    assertEquals(after.get(5), { [id]: [2] });
+    assertEquals(after.get(3), { [id]: [2] });
+  });
+});
+
+Deno.test("browser: a stale second tab catches up without listing an event twice", async () => {
+  await withApp(["tasks_six.json"], async ({ base, out, page }) => {
+    const id = await login(page, base, "lena");
+    await page.keyboard.press("n");
+    await waitQuestion(page, 1, 3);
+    const other = await page.context().newPage();
+    await other.goto(`${base}/`);
+    await waitReady(other);
+    await waitQuestion(other, 1, 3);
+    await pressKeys(other, "1", "Enter");
+    await waitQuestion(other, 2, 3);
+    await pressKeys(other, "2", "Enter");
+    await waitQuestion(other, 3, 3);
+
+    // The first tab still shows question 1: its answer changes that label and catches up.
+    await pressKeys(page, "3", "Enter");
+    await waitQuestion(page, 3, 3);
+    const turns = await page.$$eval("#events .turn", (s) => s.map((x) => x.textContent));
+    assertEquals(turns, ["#1", "#2", "#3", "#4", "#5", "#6"]);
+    const labels = await resultLabels(out, "tasks_six", (l) => {
+      const label = l.get(1)?.[id];
+      return Array.isArray(label) && label[0] === 2;
+    });
+    assertEquals(labels.get(1), { [id]: [2] });
+    assertEquals(labels.get(3), { [id]: [1] });
+  });
+});
+
+Deno.test("browser: n moves to the next trace; all done when nothing is left", async () => {
+  await withApp(["tasks_six.json", "xss.json"], async ({ base, page }) => {
+    await login(page, base, "erin");
+    await page.keyboard.press("n");
+    await waitQuestion(page, 1, 3);
+    await waitText(page, "#trace-name", "tasks_six");
+    await page.keyboard.press("n");
+    await page.waitForFunction(() =>
+      document.querySelector("#live")?.textContent?.includes("Finish")
+    );
+    assertEquals(await page.textContent("#trace-name"), "tasks_six", "n waits for the trace");
+    for (const n of [1, 2, 3]) {
+      await waitQuestion(page, n, 3);
+      await pressKeys(page, "1", "Enter");
+    }
+    await waitDone(page, "Trace done — press Next trace (N).");
+
+    await page.keyboard.press("n");
+    await waitQuestion(page, 1, 2);
+    await waitText(page, "#trace-name", "xss");
+    assertEquals(await eventCount(page), 2, "the list restarts with the new trace");
+    await pressKeys(page, "r", "Enter");
+    await waitQuestion(page, 2, 2);
+    await pressKeys(page, "r", "Enter");
+    await waitDone(page, "Trace done — press Next trace (N).");
+
+    await page.keyboard.press("n");
+    await page.waitForSelector("#done-box:not([hidden])");
+    await page.waitForFunction(() =>
+      /all traces are done/i.test(document.querySelector("#done-text")?.textContent ?? "")
+    );
+    assert(await page.isHidden("#question-form"));
+  });
+});
