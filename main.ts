@@ -6,18 +6,34 @@ import denoJson from "./deno.json" with { type: "json" };
 import type { Command, CommandContext } from "./src/cli/command.ts";
 import { describeError, ProactiveError } from "./src/cli/errors.ts";
 import { createLogger } from "./src/cli/logger.ts";
-import { command as serve } from "./src/serve/command.ts";
-import { command as convert } from "./src/convert/command.ts";
-import { command as reward } from "./src/reward/command.ts";
-import { command as evalCommand } from "./src/eval/command.ts";
 
 export const VERSION: string = denoJson.version;
 
-export const COMMANDS: readonly Command[] = [serve, convert, reward, evalCommand];
+/**
+ * The command modules by name, in the order the data flows. They are imported on demand:
+ * running a command loads its own code only (start-up time matters for `convert`).
+ */
+const COMMAND_MODULES: Record<string, () => Promise<{ command: Command }>> = {
+  serve: () => import("./src/serve/command.ts"),
+  convert: () => import("./src/convert/command.ts"),
+  reward: () => import("./src/reward/command.ts"),
+  eval: () => import("./src/eval/command.ts"),
+};
 
-export function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+/** Loads the command called `name`, or resolves to undefined for an unknown name. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  if (!Object.hasOwn(COMMAND_MODULES, name)) return undefined;
+  return (await COMMAND_MODULES[name]()).command;
+}
+
+/** Every command, in the order the data flows (loads all their modules). */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(Object.values(COMMAND_MODULES).map(async (load) => (await load()).command));
+}
+
+export function mainHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `proactive ${VERSION} — data pipeline for proactive LLM agents
 
 Usage: proactive <command> [options]
@@ -50,17 +66,17 @@ export async function main(args: string[], io: MainIo): Promise<number> {
   const [name, ...commandArgs] = rest;
 
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    const helpFor = name === "help" ? COMMANDS.find((c) => c.name === commandArgs[0]) : undefined;
-    io.stdout(helpFor ? helpFor.help : mainHelp());
+    const helpFor = name === "help" ? await loadCommand(commandArgs[0]) : undefined;
+    io.stdout(helpFor ? helpFor.help : mainHelp(await loadCommands()));
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
     io.stdout(`proactive ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    io.stderr(`proactive: unknown command "${name}"\n\n${mainHelp()}`);
+    io.stderr(`proactive: unknown command "${name}"\n\n${mainHelp(await loadCommands())}`);
     return 2;
   }
   if (commandArgs.includes("--help") || commandArgs.includes("-h")) {

@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { COMMANDS, main, type MainIo, VERSION } from "../main.ts";
+import { loadCommands, main, type MainIo, VERSION } from "../main.ts";
+
+const COMMANDS = await loadCommands();
 
 function captureIo(): MainIo & { out: string[]; err: string[] } {
   const out: string[] = [];

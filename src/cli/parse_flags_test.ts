@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "./errors.ts";
-import { durationFlag, integerFlag, numberFlag, parseFlags } from "./parse_flags.ts";
+import { durationFlag } from "./duration_flag.ts";
+import { integerFlag, numberFlag, parseFlags } from "./parse_flags.ts";
 
 Deno.test("parseFlags reads strings and booleans", () => {
   const parsed = parseFlags(["--port", "8000", "--verbose"], {

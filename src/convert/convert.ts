@@ -1,14 +1,15 @@
 import { join } from "node:path";
 import { inputError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import { CATEGORIES, type Category } from "../formats/reward_item.ts";
+import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 import { PythonRandom } from "../random/python_random.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
 import type { ConvertSummary } from "./convert_summary.ts";
-import { listResultFiles, readResultFiles } from "./read_results.ts";
+import { listResultFiles } from "./read_results.ts";
 import { type EncodedItem, encodeRewardLines } from "./reward_lines.ts";
 import { splitDataset } from "./split_dataset.ts";
-import { type Rules, voteTurn } from "./vote_rules.ts";
+import { voteFiles } from "./vote_files.ts";
+import type { Rules } from "./vote_rules.ts";
 
 export interface ConvertOptions {
   /** The result folder (`*.json` files written by `proactive serve` or the reference). */
@@ -44,27 +45,22 @@ export async function convertResults(
     throw inputError(`No result files (*.json) in "${options.inDir}"`);
   }
 
+  const paths = names.map((name) => join(options.inDir, name));
+  const files = await voteFiles(paths, { rules: options.rules, logger, signal });
+  if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
   const items: EncodedItem[] = [];
   let entries = 0;
   let labelledTurns = 0;
   let helpTurns = 0;
   let agreeVotes = 0;
   let taskVotes = 0;
-  const paths = names.map((name) => join(options.inDir, name));
-  for await (const file of readResultFiles(paths, (m) => logger.warn(m))) {
-    if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
+  for (const file of files) {
     entries += file.entryCount;
-    labelledTurns += file.turns.length;
-    for (const turn of file.turns) {
-      const votes = voteTurn(turn.labels, turn.tasks, options.rules);
-      if (votes.helpTurn) helpTurns++;
-      agreeVotes += votes.agreeVotes;
-      taskVotes += votes.taskVotes;
-      if (votes.items.length === 0) continue;
-      const obs = file.obs(turn.entry);
-      for (const vote of votes.items) items.push({ ...vote, obs });
-    }
-    logger.debug(`Read "${file.path}": ${file.entryCount} entries, ${file.turns.length} labelled`);
+    labelledTurns += file.labelledTurns;
+    helpTurns += file.helpTurns;
+    agreeVotes += file.agreeVotes;
+    taskVotes += file.taskVotes;
+    for (const item of file.items) items.push(item);
   }
 
   const rng = new PythonRandom(options.seed);

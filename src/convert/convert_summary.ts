@@ -1,4 +1,4 @@
-import { CATEGORIES, type Category, categoryCode } from "../formats/reward_item.ts";
+import { CATEGORIES, type Category, categoryCode } from "../formats/reward_category.ts";
 import type { Rules } from "./vote_rules.ts";
 
 /** What `proactive convert` reports (printed as text, or as JSON with `--json`). */

@@ -1,12 +1,6 @@
 import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
-import {
-  HELP_NEED,
-  HELP_NO_NEED,
-  type Label,
-  parseResultFile,
-  REJECT_ALL,
-} from "../formats/result_file.ts";
+import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_label.ts";
 import { pythonJsonDumps } from "../jsonl/python_json.ts";
 import { parseJsonKeepingKeyOrder } from "./key_order.ts";
 import { labelKind } from "./vote_rules.ts";
@@ -28,23 +22,25 @@ export interface ResultFileData {
   entryCount: number;
   turns: LabelledTurn[];
   /**
-   * The observations of entries 0..(last labelled turn), as Python's `json.dumps` writes
-   * them, UTF-8, joined with ", ". `obs(t)` is the bytes of entries 0..t without brackets.
+   * The observations of entries 0..(last labelled turn), each as Python's `json.dumps`
+   * writes it (an item of turn t has those of entries 0..t).
    */
-  obs: (entry: number) => Uint8Array;
+  observations: string[];
 }
 
-/** `*.json` files directly in `dir` (no hidden files, no folders), in Python `sorted()` order. */
+/**
+ * `*.json` files directly in `dir` (no hidden files, no folders), in Python `sorted()` order.
+ * The folder is listed synchronously (several times faster for a large folder); the
+ * function stays async so that errors come as rejections.
+ */
+// deno-lint-ignore require-await
 export async function listResultFiles(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(dir)) {
+    for (const entry of Deno.readDirSync(dir)) {
       if (!entry.name.endsWith(".json") || entry.name.startsWith(".")) continue;
       if (entry.isFile) names.push(entry.name);
-      else if (entry.isSymlink) {
-        const target = await Deno.stat(join(dir, entry.name)).catch(() => null);
-        if (target?.isFile) names.push(entry.name);
-      }
+      else if (entry.isSymlink && isFile(join(dir, entry.name))) names.push(entry.name);
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
@@ -53,6 +49,14 @@ export async function listResultFiles(dir: string): Promise<string[]> {
     throw inputError(`Cannot read the result folder "${dir}": ${(error as Error).message}`, error);
   }
   return names.sort(compareCodePoints);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** Python's string order: by Unicode code point (JavaScript's default sorts UTF-16 units). */
@@ -75,32 +79,7 @@ export async function readResultFile(
   return decodeResultFile(await readBytes(path), path, warn);
 }
 
-/**
- * Reads result files one after the other (see `readResultFile`); the next file's bytes
- * are read while the current one is parsed, so at most two files are in memory.
- */
-export async function* readResultFiles(
-  paths: readonly string[],
-  warn: (message: string) => void = () => {},
-): AsyncGenerator<ResultFileData> {
-  const prefetch = (i: number) => {
-    const bytes = readBytes(paths[i]);
-    bytes.catch(() => {}); // awaited below; this keeps an early exit from leaving it unhandled
-    return bytes;
-  };
-  let next = paths.length > 0 ? prefetch(0) : undefined;
-  try {
-    for (let i = 0; i < paths.length; i++) {
-      const bytes = await next!;
-      next = i + 1 < paths.length ? prefetch(i + 1) : undefined;
-      yield decodeResultFile(bytes, paths[i], warn);
-    }
-  } finally {
-    // Stopped early (bad file, consumer error): let the read in flight finish.
-    await next?.catch(() => {});
-  }
-}
-
+/** The bytes of a file; errors name it. */
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
@@ -109,28 +88,49 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-function decodeResultFile(
+/** `readBytes`, synchronously. */
+export function readBytesSync(path: string): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (error) {
+    throw inputError(`Cannot read "${path}": ${(error as Error).message}`, error);
+  }
+}
+
+/** `readResultFile` for bytes already read. */
+export async function decodeResultFile(
   bytes: Uint8Array,
   path: string,
-  warn: (message: string) => void,
-): ResultFileData {
-  let text: string;
+  warn: (message: string) => void = () => {},
+): Promise<ResultFileData> {
+  return await parseResultData(decodeUtf8(bytes, path), path, warn);
+}
+
+// Without `stream`, a decoder keeps no state from one call to the next.
+const lenientDecoder = new TextDecoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The UTF-8 text of a file; an error names it if it is not UTF-8. A lenient decoder
+ * (bad bytes become U+FFFD) is faster than a fatal one, so only text that holds U+FFFD
+ * (from bad bytes, or written as such) is decoded a second time, strictly.
+ */
+function decodeUtf8(bytes: Uint8Array, path: string): string {
+  const text = lenientDecoder.decode(bytes);
+  if (!text.includes("\ufffd")) return text;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return strictDecoder.decode(bytes);
   } catch {
     throw inputError(`Cannot read "${path}": not valid UTF-8`);
   }
-  return parseResultData(text, path, warn);
 }
 
-const encoder = new TextEncoder();
-
 /** Parses the text of one result file (see `readResultFile`). */
-export function parseResultData(
+export async function parseResultData(
   text: string,
   path: string,
   warn: (message: string) => void = () => {},
-): ResultFileData {
+): Promise<ResultFileData> {
   let parsed;
   try {
     parsed = parseJsonKeepingKeyOrder(text);
@@ -139,8 +139,12 @@ export function parseResultData(
   }
   // Validation only: the data is taken from the raw value, which keeps the observations'
   // own keys and key order (the reference writes them as they are). The schema (zod) is
-  // the authority; a quick hand check spares running it on files that are clearly valid.
-  if (!isPlainResultFile(parsed.value)) parseResultFile(parsed.value, path);
+  // the authority; a quick hand check spares loading and running it for files that are
+  // clearly valid.
+  if (!isPlainResultFile(parsed.value)) {
+    const { parseResultFile } = await import("../formats/result_file.ts");
+    parseResultFile(parsed.value, path);
+  }
   const entries = parsed.value as Record<string, unknown>[];
   const { keyOrder } = parsed;
 
@@ -169,13 +173,11 @@ export function parseResultData(
     turns.push({ entry, tasks, annotators, labels });
   }
   const last = turns.length > 0 ? turns[turns.length - 1].entry : -1;
-  const { bytes, ends } = encodeObservations(entries, last, keyOrder);
-  return {
-    path,
-    entryCount: entries.length,
-    turns,
-    obs: (entry) => bytes.subarray(0, ends[entry]),
-  };
+  const observations: string[] = [];
+  for (let entry = 0; entry <= last; entry++) {
+    observations.push(pythonJsonDumps(entries[entry].observation, { keyOrder }));
+  }
+  return { path, entryCount: entries.length, turns, observations };
 }
 
 /** A fast check at least as strict as `resultFileSchema` (false: ask the schema). */
@@ -208,28 +210,4 @@ export function isPlainResultFile(value: unknown): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** The observations of entries 0..last as Python JSON, joined by ", ", with end offsets. */
-function encodeObservations(
-  entries: Record<string, unknown>[],
-  last: number,
-  keyOrder: (object: object) => readonly string[] | undefined,
-): { bytes: Uint8Array; ends: number[] } {
-  const pieces: string[] = [];
-  let length = 0;
-  for (let entry = 0; entry <= last; entry++) {
-    const piece = (entry > 0 ? ", " : "") +
-      pythonJsonDumps(entries[entry].observation, { keyOrder });
-    pieces.push(piece);
-    length += piece.length;
-  }
-  const buffer = new Uint8Array(length * 3);
-  const ends: number[] = [];
-  let offset = 0;
-  for (const piece of pieces) {
-    offset += encoder.encodeInto(piece, buffer.subarray(offset)).written;
-    ends.push(offset);
-  }
-  return { bytes: buffer.slice(0, offset), ends };
 }

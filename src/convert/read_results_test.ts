@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
+import { assertEquals, assertRejects } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
 import {
   compareCodePoints,
@@ -7,8 +7,6 @@ import {
   parseResultData,
   readResultFile,
 } from "./read_results.ts";
-
-const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 function entry(event: string, extra: Record<string, unknown> = {}) {
   return { observation: { time: "1", event }, candidate_task: [], ...extra };
@@ -48,7 +46,7 @@ Deno.test("compareCodePoints orders like Python's sorted()", () => {
   assertEquals(names.sort(compareCodePoints), ["", "Z", "a", "ab", "z", "é", "ﬀ", "😀"]);
 });
 
-Deno.test("parseResultData: labelled turns, counts and observation prefixes as Python JSON", () => {
+Deno.test("parseResultData: labelled turns, counts and observations as Python JSON", async () => {
   const file = [
     entry("first"),
     {
@@ -61,54 +59,56 @@ Deno.test("parseResultData: labelled turns, counts and observation prefixes as P
     entry("after the last question"),
   ];
   const warnings: string[] = [];
-  const data = parseResultData(JSON.stringify(file), "r.json", (m) => warnings.push(m));
+  const data = await parseResultData(JSON.stringify(file), "r.json", (m) => warnings.push(m));
   assertEquals(data.entryCount, 5);
   assertEquals(data.turns.map((t) => [t.entry, t.tasks, t.annotators, t.labels]), [
     [1, ["x", "y"], ["u1", "u2"], [[1], "Reject all"]],
     [3, ["z"], ["u1"], [[0, 5]]],
   ]);
+  // Entries 0..3 (the last labelled turn): the one after it is never written.
+  assertEquals(data.observations.length, 4);
   assertEquals(
-    decode(data.obs(1)),
-    '{"time": "1", "event": "first"}, {"event": "二 \\"q\\"", "time": "2", "extra": 1}',
+    data.observations.slice(0, 2),
+    ['{"time": "1", "event": "first"}', '{"event": "二 \\"q\\"", "time": "2", "extra": 1}'],
   );
-  assertEquals(decode(data.obs(3)).split(", {").length, 4);
   assertEquals(warnings.length, 1);
   assertEquals(warnings[0].includes("$[3].real_user.u1"), true);
 });
 
-Deno.test("parseResultData keeps the file's order of integer-like annotator keys", () => {
-  const text = '[{"observation": {"time": "1", "event": "e"}, "candidate_task": ["t"], ' +
-    '"real_user": {"f00d": [0], "7": "Reject all", "2": [0]}}]';
-  const data = parseResultData(text, "r.json");
+Deno.test("parseResultData keeps the file's order of integer-like keys", async () => {
+  const text = '[{"observation": {"time": "1", "10": "x", "event": "e"}, "candidate_task": ' +
+    '["t"], "real_user": {"f00d": [0], "7": "Reject all", "2": [0]}}]';
+  const data = await parseResultData(text, "r.json");
   assertEquals(data.turns[0].annotators, ["f00d", "7", "2"]);
   assertEquals(data.turns[0].labels, [[0], "Reject all", [0]]);
+  assertEquals(data.observations, ['{"time": "1", "10": "x", "event": "e"}']);
 });
 
-Deno.test("parseResultData: errors name the file and the JSON path", () => {
-  assertThrows(
+Deno.test("parseResultData: errors name the file and the JSON path", async () => {
+  await assertRejects(
     () => parseResultData("[{", "bad.json"),
     ProactiveError,
     'Cannot parse "bad.json" as JSON',
   );
-  assertThrows(
+  await assertRejects(
     () => parseResultData('{"a": 1}', "obj.json"),
     ProactiveError,
     'Invalid result file "obj.json" at $:',
   );
   const wrongLabel = [{ ...entry("e"), candidate_task: ["t"], real_user: { u: "maybe" } }];
-  assertThrows(
+  await assertRejects(
     () => parseResultData(JSON.stringify(wrongLabel), "w.json"),
     ProactiveError,
     'Invalid result file "w.json" at $[0].real_user.u',
   );
   const noEvent = [{ observation: { time: "1" }, candidate_task: [] }];
-  assertThrows(
+  await assertRejects(
     () => parseResultData(JSON.stringify(noEvent), "n.json"),
     ProactiveError,
     "at $[0].observation.event",
   );
   const mixed = [{ ...entry("e"), candidate_task: ["t"], real_user: { a: "need", b: [0] } }];
-  const error = assertThrows(
+  const error = await assertRejects(
     () => parseResultData(JSON.stringify(mixed), "m.json"),
     ProactiveError,
     'Invalid result file "m.json" at $[0].real_user: mixes help-mode labels',
@@ -133,6 +133,11 @@ Deno.test("readResultFile refuses files that are not UTF-8, naming them", async 
   try {
     await Deno.writeFile(`${dir}/x.json`, new Uint8Array([0x5b, 0xff, 0x5d]));
     await assertRejects(() => readResultFile(`${dir}/x.json`), ProactiveError, "not valid UTF-8");
+    // U+FFFD itself is valid UTF-8.
+    const labelled = entry("\ufffd", { candidate_task: ["t"], real_user: { a: [0] } });
+    await Deno.writeTextFile(`${dir}/ok.json`, JSON.stringify([labelled]));
+    const file = await readResultFile(`${dir}/ok.json`);
+    assertEquals(file.observations, ['{"time": "1", "event": "\ufffd"}']);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,5 +1,5 @@
 import type { PythonRandom } from "../random/python_random.ts";
-import { CATEGORIES, type Category } from "../formats/reward_item.ts";
+import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 
 /** What the split looks at in an item. */
 export interface SplitItem {

@@ -1,5 +1,5 @@
-import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_file.ts";
-import type { Category } from "../formats/reward_item.ts";
+import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_label.ts";
+import type { Category } from "../formats/reward_category.ts";
 
 /**
  * How one labelled turn (the labels of its annotators, in the result file's key order)
@@ -89,9 +89,8 @@ export function voteTurn(
 }
 
 function voteReference(labels: readonly Label[], tasks: readonly string[]): TurnVotes {
-  const { n, rows, accepted, noSelect } = tally(labels, tasks.length);
-  const helpNeeded = accepted.some((count) => count === n);
-  const selecting = noSelect.filter((none) => !none).length;
+  const { n, columns, accepted, noSelect, selecting } = tally(labels, tasks.length);
+  const helpNeeded = accepted.includes(n);
   const items: Vote[] = [];
   let helpTurn = false;
   if (n >= 2) {
@@ -104,36 +103,37 @@ function voteReference(labels: readonly Label[], tasks: readonly string[]): Turn
   }
   let agreeVotes = 0;
   let taskVotes = 0;
-  for (const valid of [true, false]) {
+  for (let pass = 0; pass < 2; pass++) {
+    const valid = pass === 0;
     for (let task = 0; task < tasks.length; task++) {
       const agreeing = valid ? accepted[task] : n - accepted[task];
       if (agreeing < 2) continue;
       agreeVotes += agreeing;
       taskVotes += n;
-      items.push(taskVote(tasks[task], valid, helpNeeded, column(rows, task)));
+      items.push(taskVote(tasks[task], valid, helpNeeded, columns[task].slice()));
     }
   }
   return { items, helpTurn, agreeVotes, taskVotes };
 }
 
 function voteMajority(labels: readonly Label[], tasks: readonly string[]): TurnVotes {
-  const { n, rows, accepted, noSelect } = tally(labels, tasks.length);
+  const { n, columns, accepted, noSelect, selecting } = tally(labels, tasks.length);
   const none: TurnVotes = { items: [], helpTurn: false, agreeVotes: 0, taskVotes: 0 };
   if (n < 2) return none;
-  const selecting = noSelect.filter((x) => !x).length;
   const helpNeeded = selecting * 2 > n;
   const items: Vote[] = [];
   const tie = selecting * 2 === n;
   if (!tie) items.push(nullVote(!helpNeeded, helpNeeded, noSelect));
   let agreeVotes = 0;
   let taskVotes = 0;
-  for (const valid of [true, false]) {
+  for (let pass = 0; pass < 2; pass++) {
+    const valid = pass === 0;
     for (let task = 0; task < tasks.length; task++) {
       const agreeing = valid ? accepted[task] : n - accepted[task];
       if (agreeing * 2 <= n) continue;
       agreeVotes += agreeing;
       taskVotes += n;
-      items.push(taskVote(tasks[task], valid, helpNeeded, column(rows, task)));
+      items.push(taskVote(tasks[task], valid, helpNeeded, columns[task].slice()));
     }
   }
   return { items, helpTurn: helpNeeded && !tie, agreeVotes, taskVotes };
@@ -153,24 +153,35 @@ function voteHelpTurn(labels: readonly Label[]): TurnVotes {
   };
 }
 
+/**
+ * The labels of a turn by task: `columns[task][i]` = annotator i accepted the task (its
+ * `labelRow` entry), `accepted[task]` = how many did, `noSelect[i]` = annotator i
+ * accepted nothing, `selecting` = how many accepted something.
+ */
 function tally(labels: readonly Label[], taskCount: number) {
-  const rows = labels.map((label) => labelRow(label, taskCount));
+  const n = labels.length;
+  const columns: boolean[][] = [];
+  for (let task = 0; task < taskCount; task++) columns.push(new Array<boolean>(n).fill(false));
   const accepted = new Array<number>(taskCount).fill(0);
-  const noSelect = rows.map((row) => {
+  const noSelect: boolean[] = [];
+  let selecting = 0;
+  for (let i = 0; i < n; i++) {
+    const label = labels[i];
     let none = true;
-    for (let task = 0; task < taskCount; task++) {
-      if (row[task]) {
-        accepted[task]++;
-        none = false;
+    if (label !== REJECT_ALL) {
+      if (!Array.isArray(label)) throw new TypeError(`Not a task label: ${JSON.stringify(label)}`);
+      for (const task of label) {
+        if (task < taskCount && !columns[task][i]) {
+          columns[task][i] = true;
+          accepted[task]++;
+          none = false;
+        }
       }
     }
-    return none;
-  });
-  return { n: labels.length, rows, accepted, noSelect };
-}
-
-function column(rows: boolean[][], task: number): boolean[] {
-  return rows.map((row) => row[task]);
+    noSelect.push(none);
+    if (!none) selecting++;
+  }
+  return { n, columns, accepted, noSelect, selecting };
 }
 
 function nullVote(valid: boolean, helpNeeded: boolean, annotation: boolean[]): Vote {

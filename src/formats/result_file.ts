@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { observationSchema, parseJsonText, validateAs } from "./trace.ts";
+import { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
 
 /**
  * The annotation result format of the reference project: one JSON array per trace with
@@ -9,9 +10,7 @@ import { observationSchema, parseJsonText, validateAs } from "./trace.ts";
  * - `"Reject all"`,
  * - `"need"` / `"no need"` for help-mode traces.
  */
-export const REJECT_ALL = "Reject all";
-export const HELP_NEED = "need";
-export const HELP_NO_NEED = "no need";
+export { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
 
 export const labelSchema = z.union([
   z.array(z.number().int().nonnegative()),

@@ -1,24 +1,13 @@
 import { z } from "zod";
 import { inputError } from "../cli/errors.ts";
 import { jsonPath, observationSchema } from "./trace.ts";
+import { CATEGORIES } from "./reward_category.ts";
 
 /**
  * One reward-model item, as written by `proactive convert` (train_data.jsonl /
  * test_data.jsonl) and read by `proactive reward` and `proactive eval reward`.
  */
-export const CATEGORIES = [
-  "Missed-Need (MN)",
-  "Correct-Rejection (CR)",
-  "Correct-Detection (CD)",
-  "False-Alarm (FA)",
-] as const;
-
-export type Category = (typeof CATEGORIES)[number];
-
-/** Short codes as used in tables: MN, CR, CD, FA. */
-export function categoryCode(category: Category): "MN" | "CR" | "CD" | "FA" {
-  return category.slice(-3, -1) as "MN" | "CR" | "CD" | "FA";
-}
+export { CATEGORIES, type Category, categoryCode } from "./reward_category.ts";
 
 export const rewardItemSchema = z.object({
   obs: z.array(observationSchema),

@@ -25,14 +25,9 @@
  * `--base-url`, `--model`, `--api-key` and `--concurrency` apply to every role.
  * A role without an entry uses `roles.default`, else the only alias.
  */
+import { durationFlag } from "../cli/duration_flag.ts";
 import { inputError, usageError } from "../cli/errors.ts";
-import {
-  durationFlag,
-  type FlagSpec,
-  integerFlag,
-  type ParsedFlags,
-  stringFlag,
-} from "../cli/parse_flags.ts";
+import { type FlagSpec, integerFlag, type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
 import {
   type ConfigSource,
   DEFAULT_CONFIG_FILE,

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
-import { durationFlag, integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { durationFlag } from "../cli/duration_flag.ts";
+import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ServeOptions, startServer } from "./serve_server.ts";
 import { DEFAULT_HELP_CHECKPOINTS } from "./trace_catalog.ts";
 

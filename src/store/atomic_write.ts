@@ -32,31 +32,49 @@ async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
   }
 }
 
+export interface WriteFilesOptions {
+  /**
+   * While a file is written, what is written so far is flushed to disk in the background
+   * every `flushEvery` bytes (default 8 MiB), through a second handle: the disk works
+   * while the next chunks are produced, and the flush before the rename has only the
+   * tail left. Files smaller than this are flushed once, at the end, as before.
+   */
+  flushEvery?: number;
+}
+
 /**
  * Writes several files together, streaming: every file goes to a temporary file in its
  * folder and is flushed; only when all are complete are they renamed over their targets,
  * back to back. A failure while writing removes the temporary files and replaces none.
- * One chunk is written while the next is produced.
+ * One chunk is written while the next is produced, and a large file is flushed in the
+ * background as it grows (see `WriteFilesOptions`).
  */
-export async function writeFilesAtomic(files: readonly AtomicFileContent[]): Promise<void> {
+export async function writeFilesAtomic(
+  files: readonly AtomicFileContent[],
+  { flushEvery = 8 << 20 }: WriteFilesOptions = {},
+): Promise<void> {
   const temps: string[] = [];
   try {
     for (const { path, chunks } of files) {
       const temp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
       temps.push(temp);
       const file = await Deno.open(temp, { write: true, create: true, truncate: true });
+      const flusher = new BackgroundFlush(temp, flushEvery);
       let pending: Promise<void> | undefined;
       try {
         for await (const chunk of chunks) {
           if (pending) await pending;
           pending = writeAll(file, chunk);
+          flusher.wrote(chunk.length);
         }
         const last = pending;
         pending = undefined;
         await last;
+        await flusher.settle();
         await file.syncData();
       } finally {
         if (pending) await pending.catch(() => {});
+        await flusher.close();
         file.close();
       }
     }
@@ -67,5 +85,50 @@ export async function writeFilesAtomic(files: readonly AtomicFileContent[]): Pro
   } catch (error) {
     await Promise.all(temps.filter((t) => t !== "").map((t) => Deno.remove(t).catch(() => {})));
     throw error;
+  }
+}
+
+/**
+ * Flushes a file being written, in the background, through a handle of its own: Deno runs
+ * the operations on one handle one after the other, so a flush on the writer's handle
+ * would hold up its writes.
+ */
+class BackgroundFlush {
+  #handle: Deno.FsFile | undefined;
+  #running: Promise<void> | undefined;
+  #failure: { error: unknown } | undefined;
+  #unflushed = 0;
+
+  constructor(readonly path: string, readonly every: number) {}
+
+  /** Counts bytes handed to the writer; starts a flush when enough are new and none runs. */
+  wrote(bytes: number): void {
+    this.#unflushed += bytes;
+    if (this.#unflushed < this.every || this.#running) return;
+    this.#unflushed = 0;
+    this.#running = this.#flush()
+      .catch((error) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
+  }
+
+  async #flush(): Promise<void> {
+    this.#handle ??= await Deno.open(this.path, { write: true });
+    await this.#handle.syncData();
+  }
+
+  /** Waits for the flush in progress; throws if any background flush failed. */
+  async settle(): Promise<void> {
+    await this.#running;
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  async close(): Promise<void> {
+    await this.#running;
+    this.#handle?.close();
+    this.#handle = undefined;
   }
 }

@@ -72,3 +72,28 @@ Deno.test("writeFilesAtomic writes every file from chunks, or none when one fail
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["a.txt", "b.txt"]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("writeFilesAtomic flushes a large file in the background as it grows", async () => {
+  const dir = await Deno.makeTempDir();
+  const chunks = Array.from({ length: 50 }, (_, i) => new Uint8Array(1000).fill(65 + (i % 26)));
+  // Flushes start after every 4 KB; the buffers are refilled between writes, as a producer
+  // alternating two buffers would.
+  const buffers = [new Uint8Array(1000), new Uint8Array(1000)];
+  await writeFilesAtomic([{
+    path: `${dir}/big.txt`,
+    chunks: (function* () {
+      for (const [i, chunk] of chunks.entries()) {
+        buffers[i % 2].set(chunk);
+        yield buffers[i % 2];
+      }
+    })(),
+  }], { flushEvery: 4000 });
+  const written = await Deno.readFile(`${dir}/big.txt`);
+  assertEquals(written.length, 50_000);
+  const intact = chunks.every((chunk, i) =>
+    chunk.every((byte, j) => written[i * 1000 + j] === byte)
+  );
+  assertEquals(intact, true);
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["big.txt"]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,56 @@
+import { decodeResultFile } from "./read_results.ts";
+import type { EncodedItem, LineEncoder } from "./reward_lines.ts";
+import { type Rules, type Vote, voteTurn } from "./vote_rules.ts";
+
+/** What one result file contributes to a conversion: its items and its figures. */
+export interface FileItems {
+  entryCount: number;
+  labelledTurns: number;
+  helpTurns: number;
+  agreeVotes: number;
+  taskVotes: number;
+  /** The file's items in turn order, encoded. */
+  items: EncodedItem[];
+  /** Warnings about the file, to be logged in file order. */
+  warnings: string[];
+}
+
+/**
+ * Decodes, validates and votes one result file, and encodes its items with `lines`.
+ * Errors name the file (and the JSON path), as `readResultFile` does.
+ */
+export async function fileItems(
+  bytes: Uint8Array,
+  path: string,
+  rules: Rules,
+  lines: LineEncoder,
+): Promise<FileItems> {
+  const warnings: string[] = [];
+  const file = await decodeResultFile(bytes, path, (message) => warnings.push(message));
+  let helpTurns = 0;
+  let agreeVotes = 0;
+  let taskVotes = 0;
+  const itemEntries: number[] = [];
+  const itemVotes: Vote[] = [];
+  for (const turn of file.turns) {
+    const votes = voteTurn(turn.labels, turn.tasks, rules);
+    if (votes.helpTurn) helpTurns++;
+    agreeVotes += votes.agreeVotes;
+    taskVotes += votes.taskVotes;
+    for (const vote of votes.items) {
+      itemEntries.push(turn.entry);
+      itemVotes.push(vote);
+    }
+  }
+  const items: EncodedItem[] = [];
+  lines.encodeFile(file.observations, itemEntries, itemVotes, items);
+  return {
+    entryCount: file.entryCount,
+    labelledTurns: file.turns.length,
+    helpTurns,
+    agreeVotes,
+    taskVotes,
+    items,
+    warnings,
+  };
+}
