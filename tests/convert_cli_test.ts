@@ -3,24 +3,13 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { runProactive } from "./run_deno.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const FIXTURE = `${ROOT}tests/testdata/convert/three_annotators`;
 
-async function convert(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, "convert", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function convert(args: string[]) {
+  return runProactive(["convert", ...args]);
 }
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {

@@ -14,6 +14,7 @@
  *   F1 = 94/125 = 75.20 %.
  */
 import { fileURLToPath } from "node:url";
+import { runDeno } from "./run_deno.ts";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
 import { parseJsonlText } from "../src/jsonl/jsonl_streams.ts";
@@ -22,7 +23,6 @@ import { judgementOf, rewardMessages } from "../src/prompts/reward_prompts.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const KEY = "sk-test-SECRET";
-const decoder = new TextDecoder();
 
 const TEST_SET = parseJsonlText(
   await Deno.readTextFile(`${ROOT}data/reward_data/test_data.jsonl`),
@@ -71,20 +71,8 @@ async function fixture() {
     },
   });
   const dir = await Deno.makeTempDir({ prefix: "eval-reward-cli-" });
-  const run = async (...args: string[]) => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--unstable-kv", "-A", `${ROOT}main.ts`, "eval", ...args],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  };
+  const run = (...args: string[]) =>
+    runDeno(["run", "--unstable-kv", "-A", `${ROOT}main.ts`, "eval", ...args], dir);
   const llmArgs = [
     "--base-url",
     server.baseUrl,

@@ -6,6 +6,7 @@
  * the verdict marked in the thought.
  */
 import { fileURLToPath } from "node:url";
+import { runDeno } from "./run_deno.ts";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
 import { balanceItems } from "../src/reward/balance_items.ts";
@@ -65,20 +66,7 @@ async function fixture(options?: FakeRewardModelOptions) {
     "fake-model",
     ...extra,
   ];
-  const reward = async (...extra: string[]) => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: args(...extra),
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  };
+  const reward = (...extra: string[]) => runDeno(args(...extra), dir);
   return {
     model,
     server,

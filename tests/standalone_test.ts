@@ -5,20 +5,9 @@
  * module graph `deno compile` embeds), run from an empty folder far from the sources.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { runDeno as run } from "./run_deno.ts";
 
 const ROOT = `${import.meta.dirname}/..`;
-
-async function run(args: string[], cwd: string) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("a bundled build serves the embedded page and traces from an empty folder", async () => {
   const dir = await Deno.makeTempDir({ prefix: "proactive-standalone-" });
