@@ -186,7 +186,12 @@ Deno.test("eval reward --json: the same numbers as JSON; served from the cache",
   assertEquals(json.promptVersion, "reward-v1");
   assertEquals(json.output, out);
   assertEquals((await Deno.readTextFile(out)).trim().split("\n").length, 120);
-  for (const file of [out, ...await cacheFiles(`${t.dir}/cache`)]) {
+  const summaryFile = `${t.dir}/results/eval.summary.json`;
+  assertEquals(json.summary, summaryFile);
+  const summary = JSON.parse(await Deno.readTextFile(summaryFile));
+  assertEquals(summary.confusion, json.confusion);
+  assertEquals(summary.llm.cacheHits, 120);
+  for (const file of [out, summaryFile, ...await cacheFiles(`${t.dir}/cache`)]) {
     assert(!(await Deno.readTextFile(file)).includes(KEY), file);
   }
 });

@@ -9,7 +9,7 @@ import {
   readLlmConfig,
 } from "../llm/llm_config.ts";
 import { formatRewardTable } from "./format_reward_table.ts";
-import { type EvalRewardOptions, runEvalReward } from "./run_eval_reward.ts";
+import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
 
 export const TARGETS = ["reward"] as const;
 export type EvalTarget = (typeof TARGETS)[number];
@@ -30,7 +30,8 @@ results (label, prediction, the answer) go to a JSONL file.
 Options:
   --in FILE       Reward test set, JSONL as written by 'proactive convert'
                   (default: the embedded 120-item ProactiveBench reward test set)
-  --out FILE      Per-item results, JSONL (default: ${DEFAULTS.output})
+  --out FILE      Per-item results, JSONL (default: ${DEFAULTS.output}); the table and
+                  the LLM accounting go to <name>.summary.json beside it
   --json          Print the table (and the LLM accounting) as JSON
   -h, --help      Show this help
 
@@ -77,6 +78,7 @@ export function parseEvalOptions(
     target: target as EvalTarget,
     input: input ?? null,
     output,
+    summary: `${output.replace(/\.jsonl?$/i, "")}.summary.json`,
     json: values.json === true,
     llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
   };
@@ -91,13 +93,16 @@ export const command: Command = {
     const options = parseEvalOptions(args, ctx.env, config);
     const result = await runEvalReward(options, ctx);
     if (options.json) {
-      const { table, source, endpoint, promptVersion, llm } = result;
-      const json = { source, endpoint, promptVersion, output: options.output, ...table, llm };
+      const json = {
+        output: options.output,
+        summary: options.summary,
+        ...evalRewardSummary(result),
+      };
       ctx.stdout(`${JSON.stringify(json, null, 2)}\n`);
     } else {
       ctx.stdout(
         formatRewardTable(result.table, { source: result.source, endpoint: result.endpoint }) +
-          `\nPer-item results: ${options.output}\n${result.stats}`,
+          `\nPer-item results: ${options.output}\nSummary: ${options.summary}\n${result.stats}`,
       );
     }
     return 0;

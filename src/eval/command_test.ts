@@ -10,6 +10,7 @@ Deno.test("parseEvalOptions: reward with defaults (embedded test set)", () => {
   assertEquals(options.target, "reward");
   assertEquals(options.input, null);
   assertEquals(options.output, "reward_eval_results.jsonl");
+  assertEquals(options.summary, "reward_eval_results.summary.json");
   assertEquals(options.json, false);
   assertEquals(options.llm.endpoints.reward?.model, "judge");
 });
@@ -20,6 +21,7 @@ Deno.test("parseEvalOptions: flags before or after the target", () => {
     env({}),
   );
   assertEquals([options.input, options.output, options.json], ["t.jsonl", "r.jsonl", true]);
+  assertEquals(options.summary, "r.summary.json");
   assertEquals(options.llm.limit, 7);
 });
 

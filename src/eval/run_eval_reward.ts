@@ -26,6 +26,8 @@ export interface EvalRewardOptions {
   input: string | null;
   /** Per-item results, JSONL. */
   output: string;
+  /** The JSON summary beside the output: the table and the LLM accounting. */
+  summary: string;
   json: boolean;
   llm: LlmOptions;
 }
@@ -81,9 +83,7 @@ export async function runEvalReward(
   } finally {
     progress.done();
   }
-  await Deno.mkdir(dirname(options.output), { recursive: true });
-  await writeFileAtomic(options.output, toJsonl(results));
-  return {
+  const result: EvalRewardResult = {
     source: loaded.source,
     endpoint: client.endpoint,
     promptVersion: REWARD_PROMPT_VERSION,
@@ -92,4 +92,14 @@ export async function runEvalReward(
     llm: llm.stats.toJSON(),
     stats: llm.stats.formatStats(),
   };
+  await Deno.mkdir(dirname(options.output), { recursive: true });
+  await writeFileAtomic(options.output, toJsonl(results));
+  await writeFileAtomic(options.summary, JSON.stringify(evalRewardSummary(result), null, 2) + "\n");
+  return result;
+}
+
+/** What `--json` prints and the summary file holds: everything but the per-item results. */
+export function evalRewardSummary(result: EvalRewardResult): Record<string, unknown> {
+  const { source, endpoint, promptVersion, table, llm } = result;
+  return { source, endpoint, promptVersion, ...table, llm };
 }
