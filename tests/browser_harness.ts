@@ -40,8 +40,39 @@ export interface App {
   newPage(): Promise<Page>;
 }
 
-/** Runs `body` against a fresh server serving `files` from tests/testdata/browser/. */
-export async function withApp(files: string[], body: (app: App) => Promise<void>): Promise<void> {
+/** A trace written into the data folder as `<name>.json` instead of copied from FIXTURES. */
+export interface GeneratedTrace {
+  name: string;
+  turns: unknown[];
+}
+
+/**
+ * A task-mode trace of `turns` turns whose every `every`-th turn (turns every-1, 2·every-1, …)
+ * is a question with five candidate tasks.
+ */
+export function longTaskTrace(turns: number, every: number): unknown[] {
+  return Array.from({ length: turns }, (_, i) => ({
+    observation: {
+      time: String(1717338000 + i * 7.5),
+      event: `Step ${i + 1}: the user edits a long report, reads the notes and types another line.`,
+    },
+    agent_response: {
+      candidate_task: i % every === every - 1
+        ? Array.from({ length: 5 }, (_, k) => `Offer help ${k + 1} with step ${i + 1}`)
+        : [],
+    },
+    task_status: false,
+  }));
+}
+
+/**
+ * Runs `body` against a fresh server serving `files`: names of tests/testdata/browser/ files,
+ * or generated traces.
+ */
+export async function withApp(
+  files: (string | GeneratedTrace)[],
+  body: (app: App) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "proactive_browser_" });
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
@@ -49,7 +80,13 @@ export async function withApp(files: string[], body: (app: App) => Promise<void>
     const data = `${dir}/data`;
     const out = `${dir}/out`;
     await Deno.mkdir(data);
-    for (const file of files) await Deno.copyFile(new URL(file, FIXTURES), `${data}/${file}`);
+    for (const file of files) {
+      if (typeof file === "string") {
+        await Deno.copyFile(new URL(file, FIXTURES), `${data}/${file}`);
+      } else {
+        await Deno.writeTextFile(`${data}/${file.name}.json`, JSON.stringify(file.turns));
+      }
+    }
     const options = parseServeOptions(
       [
         "--port",

@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../../src/store/atomic_write.ts";
 import { benchServe } from "./serve_bench.ts";
 import { benchConvert } from "./convert_bench.ts";
 import { benchReward } from "./reward_bench.ts";
+import { benchPage } from "./page_bench.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
 
@@ -33,6 +34,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
     ].join("\n"),
   convert: () => benchConvert(),
   reward: () => benchReward(),
+  page: () => benchPage(),
 };
 
 async function machine(): Promise<string> {
