@@ -101,18 +101,11 @@ function voteReference(labels: readonly Label[], tasks: readonly string[]): Turn
       items.push(nullVote(true, helpNeeded, noSelect));
     }
   }
-  let agreeVotes = 0;
-  let taskVotes = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    const valid = pass === 0;
-    for (let task = 0; task < tasks.length; task++) {
-      const agreeing = valid ? accepted[task] : n - accepted[task];
-      if (agreeing < 2) continue;
-      agreeVotes += agreeing;
-      taskVotes += n;
-      items.push(taskVote(tasks[task], valid, helpNeeded, columns[task].slice()));
-    }
-  }
+  const { agreeVotes, taskVotes } = pushTaskVotes(
+    items,
+    { n, columns, accepted, tasks, helpNeeded },
+    (agreeing) => agreeing >= 2,
+  );
   return { items, helpTurn, agreeVotes, taskVotes };
 }
 
@@ -124,19 +117,43 @@ function voteMajority(labels: readonly Label[], tasks: readonly string[]): TurnV
   const items: Vote[] = [];
   const tie = selecting * 2 === n;
   if (!tie) items.push(nullVote(!helpNeeded, helpNeeded, noSelect));
+  const { agreeVotes, taskVotes } = pushTaskVotes(
+    items,
+    { n, columns, accepted, tasks, helpNeeded },
+    (agreeing) => agreeing * 2 > n,
+  );
+  return { items, helpTurn: helpNeeded && !tie, agreeVotes, taskVotes };
+}
+
+/**
+ * Appends the task items of a turn: first every task enough annotators accepted (valid),
+ * then, in a second pass, every task enough annotators rejected (invalid). `enough` gets
+ * the number of annotators agreeing with that verdict. Returns the human-agreement counts.
+ */
+function pushTaskVotes(
+  items: Vote[],
+  turn: {
+    n: number;
+    columns: readonly boolean[][];
+    accepted: readonly number[];
+    tasks: readonly string[];
+    helpNeeded: boolean;
+  },
+  enough: (agreeing: number) => boolean,
+): { agreeVotes: number; taskVotes: number } {
+  const { n, columns, accepted, tasks, helpNeeded } = turn;
   let agreeVotes = 0;
   let taskVotes = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    const valid = pass === 0;
+  for (const valid of [true, false]) {
     for (let task = 0; task < tasks.length; task++) {
       const agreeing = valid ? accepted[task] : n - accepted[task];
-      if (agreeing * 2 <= n) continue;
+      if (!enough(agreeing)) continue;
       agreeVotes += agreeing;
       taskVotes += n;
       items.push(taskVote(tasks[task], valid, helpNeeded, columns[task].slice()));
     }
   }
-  return { items, helpTurn: helpNeeded && !tie, agreeVotes, taskVotes };
+  return { agreeVotes, taskVotes };
 }
 
 function voteHelpTurn(labels: readonly Label[]): TurnVotes {
