@@ -5,6 +5,7 @@
  * prose, any case, else a `"judgement": "…"` member of an answer whose JSON is broken or
  * cut off. An answer with no readable judgement counts as wrong.
  */
+import { runWorkerPool } from "../llm/worker_pool.ts";
 import { z } from "zod";
 import type { Category, RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
@@ -65,19 +66,12 @@ export async function scoreReward(
   deps: ScoreDeps,
 ): Promise<EvalItemResult[]> {
   const results: EvalItemResult[] = new Array(items.length);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(deps.signal?.reason);
-  deps.signal?.addEventListener("abort", onAbort, { once: true });
-  if (deps.signal?.aborted) onAbort();
-  let next = 0;
-  let fatal: { error: unknown } | undefined;
-
-  const judge = async (index: number) => {
+  const judge = async (index: number, signal: AbortSignal) => {
     const { item, line } = items[index];
     const reply = await deps.client.chat(
       rewardMessages(item.obs, item.pred_task),
       { temperature: 0 },
-      { signal: stop.signal },
+      { signal },
     );
     const text = reply.choices[0] ?? "";
     const parsed = parseJudgement(text, reply.finishReasons[0] ?? null);
@@ -96,24 +90,6 @@ export async function scoreReward(
     deps.progress?.tick(1, { failed: !parsed.ok });
   };
 
-  const worker = async () => {
-    while (!fatal && !stop.signal.aborted && next < items.length) {
-      const index = next++;
-      try {
-        await judge(index);
-      } catch (error) {
-        fatal ??= { error: deps.signal?.aborted ? deps.signal.reason : error };
-        stop.abort(error);
-      }
-    }
-  };
-  try {
-    const count = Math.max(1, Math.min(deps.workers, items.length));
-    await Promise.all(Array.from({ length: count }, worker));
-  } finally {
-    deps.signal?.removeEventListener("abort", onAbort);
-  }
-  if (fatal) throw fatal.error;
-  if (deps.signal?.aborted) throw deps.signal.reason;
+  await runWorkerPool(items.length, deps.workers, judge, deps.signal);
   return results;
 }

@@ -9,6 +9,7 @@
  * run is interrupted) stops the run: no new item starts, the items in flight are
  * abandoned, and the error is thrown once every worker has stopped.
  */
+import { runWorkerPool } from "../llm/worker_pool.ts";
 import type { Category, RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import { type Judgement, judgementOf } from "../prompts/reward_prompts.ts";
@@ -73,18 +74,12 @@ export async function buildRewardSet(
   deps: BuildDeps,
 ): Promise<BuildResult> {
   const attempt = deps.attempt ?? explainItem;
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(deps.signal?.reason);
-  deps.signal?.addEventListener("abort", onAbort, { once: true });
-  if (deps.signal?.aborted) onAbort();
-
   const failures: RewardFailure[] = [];
   let succeeded = 0;
   let attempts = 0;
-  let next = 0;
-  let fatal: { error: unknown } | undefined;
 
-  const runJob = async (job: RewardJob) => {
+  const runJob = async (index: number, signal: AbortSignal) => {
+    const job = jobs[index];
     const reasons: string[] = [];
     for (let k = 1; k <= settings.maxAttempts; k++) {
       attempts++;
@@ -93,7 +88,7 @@ export async function buildRewardSet(
         job.item,
         settings,
         attemptTag(job.copy, k),
-        stop.signal,
+        signal,
       );
       if (result.ok) {
         succeeded++;
@@ -117,28 +112,7 @@ export async function buildRewardSet(
     deps.progress?.tick(1, { failed: true });
   };
 
-  const worker = async () => {
-    while (!fatal && !stop.signal.aborted && next < jobs.length) {
-      const job = jobs[next++];
-      try {
-        await runJob(job);
-      } catch (error) {
-        fatal ??= {
-          error: stop.signal.aborted && deps.signal?.aborted ? stop.signal.reason : error,
-        };
-        stop.abort(error);
-      }
-    }
-  };
-
-  try {
-    const count = Math.max(1, Math.min(settings.workers, jobs.length));
-    await Promise.all(Array.from({ length: count }, worker));
-  } finally {
-    deps.signal?.removeEventListener("abort", onAbort);
-  }
-  if (fatal) throw fatal.error;
-  if (deps.signal?.aborted) throw deps.signal.reason;
+  await runWorkerPool(jobs.length, settings.workers, runJob, deps.signal);
   failures.sort((a, b) => a.index - b.index);
   return { succeeded, failures, attempts };
 }

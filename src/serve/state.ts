@@ -1,7 +1,6 @@
-import type { Label } from "../formats/result_file.ts";
 import type { Annotator } from "./annotators.ts";
 import type { Assignment } from "./assignment.ts";
-import { questionTasks } from "./labels.ts";
+import { questionTasks, type QuestionView } from "./labels.ts";
 import { isFinished, revealedCount } from "./progress.ts";
 
 /** The `State` object of the JSON API (see README / api contract). */
@@ -13,14 +12,7 @@ export interface State {
   since: number;
   events: { turn: number; time: string; event: string }[];
   revealed: number;
-  question: null | {
-    turn: number;
-    kind: "tasks" | "help";
-    tasks: string[];
-    label: Label | null;
-    number: number;
-    count: number;
-  };
+  question: null | Omit<QuestionView, "trace">;
   previousTurn: number | null;
   finished: boolean;
   allDone: boolean;
