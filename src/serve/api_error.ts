@@ -1,6 +1,6 @@
 import { ProactiveError } from "../cli/errors.ts";
 
-export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503 | 507;
 
 /** An expected failure of an API request: the app answers `{error: message}` with `status`. */
 export class ApiError extends ProactiveError {

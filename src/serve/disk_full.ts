@@ -1,0 +1,25 @@
+import { describeError } from "../cli/errors.ts";
+import { ApiError } from "./api_error.ts";
+
+/**
+ * True for a write that failed because the disk (or its quota) is full: SQLite's
+ * "database or disk is full" from a KV commit, or the OS's ENOSPC / EDQUOT
+ * ("No space left on device (os error 28)", "Disk quota exceeded (os error 122)").
+ */
+export function isDiskFullError(error: unknown): boolean {
+  const text = error instanceof Error
+    ? `${error.message} ${String((error as { code?: unknown }).code ?? "")}`
+    : String(error);
+  return /database or disk is full|no space left on device|os error 28\b|ENOSPC|disk quota exceeded|os error 122\b|EDQUOT/i
+    .test(text);
+}
+
+/** The 507 answered when a request could not be stored because the disk is full. */
+export function diskFullApiError(error: unknown): ApiError {
+  return new ApiError(
+    507,
+    `The server's disk is full, so nothing was stored (${
+      describeError(error)
+    }). Tell the person running the server; your earlier labels are safe.`,
+  );
+}
