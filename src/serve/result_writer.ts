@@ -66,14 +66,42 @@ export function buildResultFile(
   return entries;
 }
 
+/** A result file whose last write failed: it lags behind the store until a retry succeeds. */
+export interface StaleFile {
+  trace: string;
+  /** The file's path. */
+  path: string;
+  /** Why the last attempt failed. */
+  error: string;
+  /** When the first failed attempt of this streak happened (ms since the epoch). */
+  since: number;
+  /** Failed attempts in a row. */
+  attempts: number;
+}
+
 export interface ResultWriter {
   /** Regenerates the trace's file soon, off the request path (coalesced per trace). */
   schedule(trace: string): void;
-  /** Resolves when every scheduled write has finished. */
+  /** Resolves when every scheduled write has finished (retries waiting for their turn excepted). */
   flush(): Promise<void>;
   /** Writes the file of every trace that has a record in KV; resolves to how many. */
   regenerateAll(): Promise<number>;
+  /** The files whose last write failed, oldest failure first. */
+  stale(): StaleFile[];
+  /**
+   * Stops retrying in the background: tries every stale file once more, waits for all
+   * writes, and resolves to the files still stale.
+   */
+  close(): Promise<StaleFile[]>;
 }
+
+/** How a failed write is retried: after `baseMs`, doubling up to `maxMs`. */
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
 
 /** Result files written at the same time (the rest wait in the queue). */
 const CONCURRENT_WRITES = 4;
@@ -83,18 +111,35 @@ const CONCURRENT_WRITES = 4;
  * so a burst of labels gives one write); at most 4 files are written at once and never two
  * of the same trace, each from a fresh read of KV, so the last write always reflects the
  * last change. Each write replaces the file atomically, so the folder always holds valid
- * JSON. Failures are logged, never thrown.
+ * JSON. A failed write (read-only folder, full disk) is logged, reported by `stale()` and
+ * retried with exponential backoff until it succeeds; it never throws to the caller.
+ * `writeFile` is the filesystem seam (tests inject failures).
  */
 export function createResultWriter(options: {
   kv: Deno.Kv;
   catalog: Catalog;
   outDir: string;
   logger: Logger;
+  now?: () => number;
+  retry?: RetryPolicy;
+  writeFile?: (path: string, text: string) => Promise<void>;
 }): ResultWriter {
   const { kv, catalog, outDir, logger } = options;
+  const now = options.now ?? Date.now;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const writeFile = options.writeFile ?? writeFileAtomic;
   const queued = new Set<string>();
   const writing = new Set<string>();
+  const failed = new Map<string, StaleFile>();
+  const retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  let closed = false;
   let idleWaiters: (() => void)[] = [];
+
+  function clearRetry(name: string): void {
+    const timer = retryTimers.get(name);
+    if (timer !== undefined) clearTimeout(timer);
+    retryTimers.delete(name);
+  }
 
   async function writeOne(name: string): Promise<void> {
     const trace = catalog.get(name);
@@ -102,9 +147,42 @@ export function createResultWriter(options: {
     const path = join(outDir, `${name}.json`);
     try {
       const { members, labels } = await readTraceLabels(kv, name);
-      await writeFileAtomic(path, stringifyResultFile(buildResultFile(trace, members, labels)));
+      await writeFile(path, stringifyResultFile(buildResultFile(trace, members, labels)));
+      const was = failed.get(name);
+      if (was) {
+        failed.delete(name);
+        clearRetry(name);
+        logger.info(
+          `The result file "${path}" is current again (after ${was.attempts} failed writes)`,
+        );
+      }
     } catch (error) {
-      logger.error(`Cannot write the result file "${path}": ${describeError(error)}`);
+      const was = failed.get(name);
+      const stale: StaleFile = {
+        trace: name,
+        path,
+        error: describeError(error),
+        since: was?.since ?? now(),
+        attempts: (was?.attempts ?? 0) + 1,
+      };
+      failed.set(name, stale);
+      clearRetry(name);
+      if (closed) {
+        logger.error(`Cannot write the result file "${path}": ${stale.error}`);
+        return;
+      }
+      const delay = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(30, stale.attempts - 1));
+      logger.error(
+        `Cannot write the result file "${path}": ${stale.error} (attempt ${stale.attempts}; retrying in ${
+          Math.round(delay / 100) / 10
+        } s)`,
+      );
+      const timer = setTimeout(() => {
+        retryTimers.delete(name);
+        schedule(name);
+      }, delay);
+      Deno.unrefTimer(timer);
+      retryTimers.set(name, timer);
     }
   }
 
@@ -148,5 +226,18 @@ export function createResultWriter(options: {
     return names.length;
   }
 
-  return { schedule, flush, regenerateAll };
+  function stale(): StaleFile[] {
+    return [...failed.values()].sort((a, b) => a.since - b.since);
+  }
+
+  async function close(): Promise<StaleFile[]> {
+    closed = true;
+    for (const name of [...retryTimers.keys()]) clearRetry(name);
+    await flush();
+    for (const name of failed.keys()) schedule(name);
+    await flush();
+    return stale();
+  }
+
+  return { schedule, flush, regenerateAll, stale, close };
 }

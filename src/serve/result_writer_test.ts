@@ -139,6 +139,88 @@ Deno.test("a failed write is logged, never thrown", async () => {
       writer.schedule("alpha");
       await writer.flush();
       assert(ctx.logLines.some((line) => line.includes("Cannot write the result file")));
+      assertEquals(writer.stale().map((s) => s.trace), ["alpha"]);
+      assertEquals((await writer.close()).length, 1);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failing file is retried with backoff, reported stale, and current once it heals", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      let broken = true;
+      const attempts: number[] = [];
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        now: () => ctx.clock.now,
+        retry: { baseMs: 20, maxMs: 80 },
+        writeFile: async (path, text) => {
+          attempts.push(performance.now());
+          if (broken && path.endsWith("alpha.json")) {
+            throw new Error("No space left on device (os error 28)");
+          }
+          await Deno.writeTextFile(path, text);
+        },
+      });
+      await nextAssignment(ctx, "a");
+      writer.schedule("alpha");
+      await writer.flush();
+      assertEquals(writer.stale(), [{
+        trace: "alpha",
+        path: join(dir, "alpha.json"),
+        error: "No space left on device (os error 28)",
+        since: ctx.clock.now,
+        attempts: 1,
+      }]);
+      // Retries come by themselves, further and further apart (20, 40, 80, 80 ms).
+      while (attempts.length < 5) await new Promise((r) => setTimeout(r, 10));
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
+      assert(gaps[0] >= 15 && gaps[1] >= 35 && gaps[2] >= 75 && gaps[3] >= 75, `gaps ${gaps}`);
+      assert(writer.stale()[0].attempts >= 4);
+      assert(ctx.logLines.some((l) => l.includes("retrying in")));
+      broken = false;
+      while (writer.stale().length > 0) await new Promise((r) => setTimeout(r, 10));
+      assertEquals(
+        parseResultText(await Deno.readTextFile(join(dir, "alpha.json")), "a").length,
+        2,
+      );
+      assert(ctx.logLines.some((l) => l.includes("is current again")));
+      assertEquals(await writer.close(), []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("close tries stale files once more and returns those still failing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      let failures = 0;
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        retry: { baseMs: 60_000, maxMs: 60_000 },
+        writeFile: (path) => {
+          failures++;
+          return Promise.reject(new Error(`Read-only file system (os error 30): ${path}`));
+        },
+      });
+      await nextAssignment(ctx, "a");
+      writer.schedule("alpha");
+      await writer.flush();
+      assertEquals(failures, 1);
+      const stale = await writer.close();
+      assertEquals(failures, 2); // the last attempt, without waiting for the retry timer
+      assertEquals(stale.map((s) => [s.trace, s.attempts]), [["alpha", 2]]);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
