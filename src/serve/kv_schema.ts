@@ -65,8 +65,11 @@ export interface HistoryRecord {
   old: Label | null;
   new: Label | null;
   at: number;
-  /** Set when the label was removed because the reservation was released. */
-  reason?: "released";
+  /**
+   * "released": removed because the reservation was released; "imported": read back
+   * from a result file at start-up (see `importResultFiles`).
+   */
+  reason?: "released" | "imported";
 }
 
 export interface AnnotatorRecord {

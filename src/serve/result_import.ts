@@ -1,0 +1,238 @@
+import { join } from "node:path";
+import { describeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import { type Label, parseResultText, type ResultFile } from "../formats/result_file.ts";
+import { writeFileAtomic } from "../store/atomic_write.ts";
+import {
+  type HistoryRecord,
+  KEY,
+  type LabelRecord,
+  MAX_MUTATIONS,
+  type Member,
+  type TraceRecord,
+} from "./kv_schema.ts";
+import { labelProblem } from "./labels.ts";
+import { isFinished } from "./progress.ts";
+import { buildResultFile, readTraceLabels } from "./result_writer.ts";
+import type { Catalog, CatalogTrace } from "./trace_catalog.ts";
+
+/** One annotator's labels read back from a result file. */
+export interface ImportedMember {
+  trace: string;
+  annotator: string;
+  labels: number;
+  done: boolean;
+}
+
+export interface ImportReport {
+  imported: ImportedMember[];
+  /** Copies of result files that held labels the store still lacks after the import. */
+  savedCopies: string[];
+}
+
+/** Annotator id → turn → label, in the order the annotators first appear in the file. */
+export function labelsInFile(file: ResultFile): Map<string, Map<number, Label>> {
+  const byAnnotator = new Map<string, Map<number, Label>>();
+  file.forEach((entry, turn) => {
+    for (const [id, label] of Object.entries(entry.real_user ?? {})) {
+      let own = byAnnotator.get(id);
+      if (!own) byAnnotator.set(id, own = new Map());
+      own.set(turn, label);
+    }
+  });
+  return byAnnotator;
+}
+
+/**
+ * The labels of an annotator that can be imported: the longest prefix of the trace's
+ * questions with a valid label each (live labels always cover such a prefix).
+ */
+export function importablePrefix(trace: CatalogTrace, labels: Map<number, Label>): Label[] {
+  const prefix: Label[] = [];
+  for (const turn of trace.questions) {
+    const label = labels.get(turn);
+    if (label === undefined || labelProblem(trace, turn, label) !== undefined) break;
+    prefix.push(label);
+  }
+  return prefix;
+}
+
+/** True when every label of `file` is in `current` (the file the store would write now). */
+function holdsNothingMore(file: ResultFile, current: ResultFile): boolean {
+  return file.every((entry, turn) =>
+    Object.entries(entry.real_user ?? {}).every(([id, label]) =>
+      JSON.stringify(current[turn]?.real_user?.[id]) === JSON.stringify(label)
+    )
+  );
+}
+
+/**
+ * Reads the result files in `outDir` back into the store before the server rewrites them,
+ * so a deleted, empty or replaced store never shrinks them. For each served trace, an
+ * annotator found in `<trace>.json` whom the store knows nothing about on that trace (not
+ * a member, no history other than an earlier import) becomes a member again with the
+ * labels of their answered prefix of questions: done when that covers every question,
+ * in progress otherwise (their idle time starts now, so the usual release rule applies).
+ * Each imported label gets a history entry with reason "imported". The store wins
+ * wherever it knows the annotator. A file that still holds labels the store lacks after
+ * this (a label the trace no longer accepts, an annotator the store released) is copied
+ * to `<outDir>/.state/replaced/` before it is rewritten; so is a file that does not parse.
+ */
+export async function importResultFiles(options: {
+  kv: Deno.Kv;
+  catalog: Catalog;
+  outDir: string;
+  logger: Logger;
+  now: () => number;
+}): Promise<ImportReport> {
+  const { kv, catalog, outDir, logger, now } = options;
+  const report: ImportReport = { imported: [], savedCopies: [] };
+  const saveCopy = async (trace: string, path: string, text: string, why: string) => {
+    const folder = join(outDir, ".state", "replaced");
+    const copy = join(folder, `${trace}.${now()}.json`);
+    await Deno.mkdir(folder, { recursive: true });
+    await writeFileAtomic(copy, text);
+    report.savedCopies.push(copy);
+    logger.warn(`The result file "${path}" ${why}; saved a copy as "${copy}"`);
+  };
+
+  for (const trace of catalog.traces) {
+    const path = join(outDir, `${trace.name}.json`);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        logger.warn(`Cannot read the result file "${path}" to import it: ${describeError(error)}`);
+      }
+      continue;
+    }
+    let file: ResultFile;
+    try {
+      file = parseResultText(text, path);
+    } catch (error) {
+      await saveCopy(
+        trace.name,
+        path,
+        text,
+        `is not a valid result file (${describeError(error)})`,
+      );
+      continue;
+    }
+    const inFile = labelsInFile(file);
+    if (inFile.size > 0) {
+      report.imported.push(...await importTrace(kv, trace, inFile, now()));
+    }
+    const { members, labels } = await readTraceLabels(kv, trace.name);
+    if (!holdsNothingMore(file, buildResultFile(trace, members, labels))) {
+      await saveCopy(
+        trace.name,
+        path,
+        text,
+        "holds labels the store does not have and will not take",
+      );
+    }
+  }
+
+  for (const member of report.imported) {
+    logger.info(
+      `Imported ${member.labels} labels of annotator ${member.annotator} on "${member.trace}" (${
+        member.done ? "done" : "in progress"
+      }) from the result file`,
+    );
+  }
+  if (report.imported.length > 0) {
+    const labels = report.imported.reduce((sum, m) => sum + m.labels, 0);
+    const traces = new Set(report.imported.map((m) => m.trace)).size;
+    logger.info(
+      `Imported ${labels} labels of ${report.imported.length} annotator reservations on ${traces} traces from the result files in "${outDir}" into the store`,
+    );
+  }
+  return report;
+}
+
+/** Imports the labels of `trace` whose annotators the store does not know there. */
+async function importTrace(
+  kv: Deno.Kv,
+  trace: CatalogTrace,
+  inFile: Map<string, Map<number, Label>>,
+  at: number,
+): Promise<ImportedMember[]> {
+  const recordEntry = await kv.get<TraceRecord>(KEY.trace(trace.name));
+  const members = recordEntry.value?.members ?? [];
+  const known = new Set(members.map((m) => m.id));
+  for await (const entry of kv.list<HistoryRecord>({ prefix: KEY.historyOfTrace(trace.name) })) {
+    if (entry.value.reason !== "imported") known.add(entry.value.annotator);
+  }
+
+  const added: Member[] = [];
+  const imported: ImportedMember[] = [];
+  const labelWrites: Deno.KvMutation[] = [];
+  for (const [id, labels] of inFile) {
+    if (known.has(id)) continue;
+    const prefix = importablePrefix(trace, labels);
+    if (prefix.length === 0) continue;
+    const member: Member = {
+      id,
+      reservation: crypto.randomUUID(),
+      reservedAt: at,
+      lastActivity: at,
+      answered: prefix.length,
+    };
+    prefix.forEach((label, index) => {
+      const turn = trace.questions[index];
+      labelWrites.push(
+        {
+          type: "set",
+          key: KEY.label(trace.name, id, turn),
+          value: { label, at, reservation: member.reservation } satisfies LabelRecord,
+        },
+        {
+          type: "set",
+          key: KEY.history(trace.name, at, crypto.randomUUID()),
+          value: {
+            annotator: id,
+            trace: trace.name,
+            turn,
+            old: null,
+            new: label,
+            at,
+            reason: "imported",
+          } satisfies HistoryRecord,
+        },
+      );
+    });
+    added.push(member);
+    imported.push({
+      trace: trace.name,
+      annotator: id,
+      labels: prefix.length,
+      done: isFinished(trace, member),
+    });
+  }
+  if (added.length === 0) return [];
+
+  // Labels first, in batches below KV's limit; the record that makes them count goes last,
+  // so an interrupted import leaves no member without labels (and is redone next start).
+  for (let i = 0; i < labelWrites.length; i += MAX_MUTATIONS) {
+    const result = await kv.atomic().mutate(...labelWrites.slice(i, i + MAX_MUTATIONS)).commit();
+    if (!result.ok) throw new Error(`Cannot import the labels of "${trace.name}" into the store`);
+  }
+  const final = kv.atomic().check(recordEntry).set(
+    KEY.trace(trace.name),
+    {
+      members: [...members, ...added],
+    } satisfies TraceRecord,
+  );
+  for (const member of added) {
+    if (isFinished(trace, member)) continue;
+    // An unfinished trace is the annotator's current one, unless they already have one.
+    const current = await kv.get<string>(KEY.current(member.id));
+    if (current.value === null) {
+      final.check(current).set(KEY.current(member.id), trace.name);
+    }
+  }
+  const result = await final.commit();
+  if (!result.ok) throw new Error(`The trace record of "${trace.name}" changed during the import`);
+  return imported;
+}

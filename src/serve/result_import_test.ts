@@ -1,0 +1,193 @@
+import { join } from "node:path";
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { parseResultText, type ResultFile, stringifyResultFile } from "../formats/result_file.ts";
+import type { Trace } from "../formats/trace.ts";
+import { nextAssignment } from "./assignment.ts";
+import { KEY, MAX_MUTATIONS, type TraceRecord } from "./kv_schema.ts";
+import { listHistory, submitLabel } from "./labels.ts";
+import { importResultFiles } from "./result_import.ts";
+import { createResultWriter } from "./result_writer.ts";
+import { type Catalog, catalogTrace } from "./trace_catalog.ts";
+import { openTestContext, type TestContext, withContext } from "./test_context.ts";
+
+async function writeAll(ctx: TestContext, dir: string): Promise<void> {
+  const writer = createResultWriter({
+    kv: ctx.kv,
+    catalog: ctx.catalog,
+    outDir: dir,
+    logger: ctx.logger,
+  });
+  await writer.regenerateAll();
+  assertEquals(await writer.close(), []);
+}
+
+function importInto(ctx: TestContext, dir: string) {
+  return importResultFiles({
+    kv: ctx.kv,
+    catalog: ctx.catalog,
+    outDir: dir,
+    logger: ctx.logger,
+    now: ctx.now,
+  });
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a lost store is rebuilt from the result files: members, labels, done or in progress", async () => {
+  await withDir(async (dir) => {
+    const before = new Map<string, string>();
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      for (const id of ["a", "b", "c", "d"]) await nextAssignment(ctx, id); // a, d on alpha
+      for (const turn of alpha.questions) await submitLabel(ctx, "a", alpha, turn, [0]);
+      await submitLabel(ctx, "d", alpha, alpha.questions[0], "Reject all");
+      await writeAll(ctx, dir);
+      for (const name of ["alpha.json"]) {
+        before.set(name, await Deno.readTextFile(join(dir, name)));
+      }
+    });
+    await withContext({}, async (fresh) => {
+      const report = await importInto(fresh, dir);
+      const alpha = fresh.catalog.get("alpha")!;
+      assertEquals(report.imported, [
+        { trace: "alpha", annotator: "a", labels: alpha.questions.length, done: true },
+        { trace: "alpha", annotator: "d", labels: 1, done: false },
+      ]);
+      assertEquals(report.savedCopies, []);
+      const record = (await fresh.kv.get<TraceRecord>(KEY.trace("alpha"))).value!;
+      assertEquals(record.members.map((m) => [m.id, m.answered]), [
+        ["a", alpha.questions.length],
+        ["d", 1],
+      ]);
+      assertEquals((await fresh.kv.get(KEY.current("d"))).value, "alpha");
+      assertEquals((await fresh.kv.get(KEY.current("a"))).value, null);
+      const history = await listHistory(fresh.kv, "alpha");
+      assertEquals(history.length, alpha.questions.length + 1);
+      assert(history.every((h) => h.reason === "imported" && h.old === null));
+      assert(
+        fresh.logLines.some((l) => l.includes(`Imported ${alpha.questions.length + 1} labels`)),
+      );
+      // The rewritten file is the same file.
+      await writeAll(fresh, dir);
+      assertEquals(await Deno.readTextFile(join(dir, "alpha.json")), before.get("alpha.json"));
+      // The annotator in progress carries on where they were.
+      await fresh.records.load();
+      const resumed = await nextAssignment(fresh, "d");
+      assertEquals([resumed?.trace.name, resumed?.resumed, resumed?.member.answered], [
+        "alpha",
+        true,
+        1,
+      ]);
+      // A second start imports nothing more.
+      assertEquals((await importInto(fresh, dir)).imported, []);
+    });
+  });
+});
+
+Deno.test("the store wins where it knows the annotator; a file holding more is saved first", async () => {
+  await withDir(async (dir) => {
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      await nextAssignment(ctx, "a");
+      await submitLabel(ctx, "a", alpha, alpha.questions[0], [0]);
+      await writeAll(ctx, dir);
+      const path = join(dir, "alpha.json");
+      const file = parseResultText(await Deno.readTextFile(path), path);
+      // Hand-edited: a's label changed, and a second answer the store never saw.
+      file[alpha.questions[0]].real_user = { a: [1] };
+      const text = stringifyResultFile(file);
+      await Deno.writeTextFile(path, text);
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, []);
+      assertEquals(report.savedCopies.length, 1);
+      assert(report.savedCopies[0].startsWith(join(dir, ".state", "replaced", "alpha.")));
+      assertEquals(await Deno.readTextFile(report.savedCopies[0]), text);
+      assert(ctx.logLines.some((l) => l.includes("holds labels the store does not have")));
+    });
+  });
+});
+
+Deno.test("only the valid prefix of questions is imported; a broken file is saved, not imported", async () => {
+  await withDir(async (dir) => {
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      const [q0, q1, q2] = alpha.questions;
+      const file: ResultFile = alpha.turns.map((turn) => ({
+        observation: turn.observation,
+        candidate_task: turn.agent_response.candidate_task,
+      }));
+      file[q0].real_user = { x: "Reject all" };
+      file[q1].real_user = { x: [99] }; // out of range: stops the prefix
+      file[q2].real_user = { x: [0], y: [0] }; // y skipped q0: nothing to import
+      await Deno.writeTextFile(join(dir, "alpha.json"), stringifyResultFile(file));
+      await Deno.writeTextFile(join(dir, "beta.json"), "[{");
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, [{ trace: "alpha", annotator: "x", labels: 1, done: false }]);
+      assertEquals(report.savedCopies.map((p) => p.split("/").pop()!.split(".")[0]), [
+        "alpha",
+        "beta",
+      ]);
+      assert(ctx.logLines.some((l) => l.includes("is not a valid result file")));
+    });
+  });
+});
+
+Deno.test("an annotator the store released is not brought back", async () => {
+  await withDir(async (dir) => {
+    await withContext({ reclaimAfterMs: 1000 }, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      await nextAssignment(ctx, "a");
+      await submitLabel(ctx, "a", alpha, alpha.questions[0], [0]);
+      await writeAll(ctx, dir); // the file still shows a's label …
+      ctx.clock.now += 5000;
+      await nextAssignment(ctx, "b"); // … while the store released a
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, []);
+      assertEquals(report.savedCopies.length, 1);
+    });
+  });
+});
+
+Deno.test("a long trace is imported in atomic operations below KV's mutation limit", async () => {
+  await withDir(async (dir) => {
+    const questions = MAX_MUTATIONS; // two mutations per label: needs several operations
+    const turns: Trace = Array.from({ length: questions }, (_, i) => ({
+      observation: { time: String(1_700_000_000 + i), event: `event ${i}` },
+      agent_response: { candidate_task: ["a task"] },
+    } as Trace[number]));
+    const trace = catalogTrace("long", turns, []);
+    const catalog: Catalog = {
+      traces: [trace],
+      get: (n) => (n === "long" ? trace : undefined),
+      source: "test",
+    };
+    const file: ResultFile = turns.map((turn) => ({
+      observation: turn.observation,
+      candidate_task: turn.agent_response.candidate_task,
+      real_user: { z: [0] },
+    }));
+    await Deno.writeTextFile(join(dir, "long.json"), stringifyResultFile(file));
+    const ctx = await openTestContext({ catalog });
+    try {
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, [{
+        trace: "long",
+        annotator: "z",
+        labels: questions,
+        done: true,
+      }]);
+      let labels = 0;
+      for await (const _ of ctx.kv.list({ prefix: KEY.labelsOfMember("long", "z") })) labels++;
+      assertEquals(labels, questions);
+    } finally {
+      ctx.close();
+    }
+  });
+});
