@@ -49,7 +49,18 @@ function traceAnnotators(annotators) {
   return td;
 }
 
+function showStorage(storage) {
+  $("storage").hidden = !storage || storage.ok;
+  const items = (storage?.reasons ?? []).map((reason) => {
+    const item = document.createElement("li");
+    item.textContent = reason;
+    return item;
+  });
+  $("storage-reasons").replaceChildren(...items);
+}
+
 function show(status) {
+  showStorage(status.storage);
   const { agreement } = status;
   const value = agreement.value === null
     ? "not enough overlapping labels yet"

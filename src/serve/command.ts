@@ -180,7 +180,7 @@ export const command: Command = {
     ctx.stdout(`Listening on ${server.url}\n`);
     await aborted(ctx.signal);
     ctx.logger.info("Stopping (signal received)...");
-    await server.shutdown();
-    return 0;
+    const { stale } = await server.shutdown();
+    return stale.length > 0 ? 1 : 0;
   },
 };

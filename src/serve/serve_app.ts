@@ -14,6 +14,8 @@ import {
   readJsonBody,
   SECURITY_HEADERS,
 } from "./http_guards.ts";
+import { diskFullApiError, isDiskFullError } from "./disk_full.ts";
+import { healthStatus, HEALTHY } from "./health.ts";
 import { getQuestion, submitLabel } from "./labels.ts";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login_throttle.ts";
 import type { ServeContext } from "./serve_context.ts";
@@ -97,6 +99,10 @@ export function createApp(deps: AppDeps): Hono {
     deps.logger.error(
       `${c.req.method} ${new URL(c.req.url).pathname} failed: ${describeError(error)}`,
     );
+    if (isDiskFullError(error)) {
+      const full = diskFullApiError(error);
+      return jsonResponse({ error: full.message }, full.status);
+    }
     return jsonResponse({ error: "Internal server error" }, 500);
   });
   app.notFound((c) => jsonResponse({ error: `Not found: ${new URL(c.req.url).pathname}` }, 404));
@@ -126,7 +132,11 @@ export function createApp(deps: AppDeps): Hono {
       );
     }
     if (!passwordMatches(body.password, deps.password)) {
-      const failures = await recordLoginFailure(deps.kv, client, deps.now);
+      // A store that cannot record the failure (disk full) must not turn the 401 into a 5xx.
+      const failures = await recordLoginFailure(deps.kv, client, deps.now).catch((error) => {
+        deps.logger.error(`Cannot record a wrong password from ${client}: ${describeError(error)}`);
+        return "?";
+      });
       deps.logger.warn(`Wrong password from ${client} (${failures} in the last 15 minutes)`);
       throw new ApiError(401, "Wrong password");
     }
@@ -182,6 +192,11 @@ export function createApp(deps: AppDeps): Hono {
     }
     const trace = traceNamed(deps, name);
     return jsonResponse(await getQuestion(deps, annotator.id, trace, Number(rawTurn)));
+  });
+
+  app.get("/api/health", () => {
+    const health = deps.storageHealth?.() ?? HEALTHY;
+    return jsonResponse(health, healthStatus(health));
   });
 
   app.get("/api/status", async (c) => {

@@ -1,5 +1,6 @@
 import type { Logger } from "../cli/logger.ts";
 import type { CommitBatcher } from "./commit_batcher.ts";
+import type { StorageHealth } from "./health.ts";
 import type { Catalog } from "./trace_catalog.ts";
 import type { TraceRecords } from "./trace_records.ts";
 
@@ -22,4 +23,6 @@ export interface ServeContext {
   logger: Logger;
   /** Called after a trace's annotators or labels changed (regenerates its result file). */
   traceChanged: (trace: string) => void;
+  /** Health of the result files (`GET /api/health`, status page); healthy when absent. */
+  storageHealth?: () => StorageHealth;
 }

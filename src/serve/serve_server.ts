@@ -1,10 +1,14 @@
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
+import { acquireProcessLock, type ProcessLock } from "../store/process_lock.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
-import { createResultWriter } from "./result_writer.ts";
+import { shutdownLine, storageHealth } from "./health.ts";
+import { damagedStoreError, isDamagedStoreError, openStore } from "./open_store.ts";
+import { importResultFiles } from "./result_import.ts";
+import { createResultWriter, type StaleFile } from "./result_writer.ts";
 import { createApp } from "./serve_app.ts";
-import { loadCatalog } from "./trace_catalog.ts";
+import { type Catalog, loadCatalog } from "./trace_catalog.ts";
 import { TraceRecords } from "./trace_records.ts";
 
 export interface ServeOptions {
@@ -29,8 +33,11 @@ export interface ServerDeps {
 export interface RunningServer {
   url: string;
   port: number;
-  /** Stops accepting requests, finishes the result files and closes the store. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops accepting requests, finishes the result files (one last try for stale ones),
+   * closes the store and releases the locks; resolves to the files still stale.
+   */
+  shutdown(): Promise<ShutdownReport>;
 }
 
 /** `http://host:port/`, with brackets around IPv6 addresses. */
@@ -38,29 +45,59 @@ export function serverUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
 }
 
+/** What `shutdown` leaves behind: result files that could not be brought up to date. */
+export interface ShutdownReport {
+  stale: StaleFile[];
+}
+
 /**
- * Loads the traces, opens the store, rewrites the result file of every trace the store
- * knows (so the folder matches KV even after a crash), then serves the app. Port 0 picks
- * a free port.
+ * Takes the port first (so a busy port creates no folder or store), loads the traces,
+ * locks the result folder (`<out>/.state/serve.lock`) and the store (`<kv>.lock`) for the
+ * server's lifetime, opens the store (refusing a damaged one), imports labels that only
+ * the result files still hold, rewrites the result file of every trace the store knows (so
+ * the folder matches KV even after a crash), then serves the app. Port 0 picks a free port.
  */
 export async function startServer(options: ServeOptions, deps: ServerDeps): Promise<RunningServer> {
   const { logger, now } = deps;
-  const catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
-  await mkdirs(options.outDir, "result folder");
-  if (options.kvPath !== ":memory:") await mkdirs(dirname(options.kvPath), "store folder");
-
+  const probe = options.port === 0 ? undefined : takePort(options.host, options.port);
+  const locks: ProcessLock[] = [];
+  const releaseLocks = () => locks.splice(0).forEach((lock) => lock.release());
+  let catalog: Catalog;
   let kv: Deno.Kv;
   try {
-    kv = await Deno.openKv(options.kvPath);
+    catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
+    await mkdirs(options.outDir, "result folder");
+    locks.push(
+      await acquireProcessLock(
+        join(options.outDir, ".state", "serve.lock"),
+        `The result folder "${options.outDir}"`,
+      ),
+    );
+    if (options.kvPath !== ":memory:") {
+      await mkdirs(dirname(options.kvPath), "store folder");
+      locks.push(
+        await acquireProcessLock(`${options.kvPath}.lock`, `The store "${options.kvPath}"`),
+      );
+    }
+    kv = await openStore(options.kvPath);
   } catch (error) {
-    throw runtimeError(`Cannot open the store "${options.kvPath}": ${describeError(error)}`);
+    probe?.close();
+    releaseLocks();
+    throw error;
   }
-  const writer = createResultWriter({ kv, catalog, outDir: options.outDir, logger });
+  const writer = createResultWriter({ kv, catalog, outDir: options.outDir, logger, now });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     const records = new TraceRecords(kv);
-    await records.load();
-    const rewritten = await writer.regenerateAll();
+    let rewritten: number;
+    try {
+      await importResultFiles({ kv, catalog, outDir: options.outDir, logger, now });
+      await records.load();
+      rewritten = await writer.regenerateAll();
+    } catch (error) {
+      if (isDamagedStoreError(error)) throw damagedStoreError(options.kvPath, error);
+      throw error;
+    }
     const questions = catalog.traces.reduce((sum, t) => sum + t.questions.length, 0);
     logger.info(
       `Loaded ${catalog.traces.length} traces with ${questions} questions from ${catalog.source}`,
@@ -83,8 +120,10 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       now,
       logger,
       traceChanged: writer.schedule,
+      storageHealth: () => storageHealth(writer.stale()),
       password: options.password,
     });
+    probe?.close();
     server = Deno.serve({
       hostname: options.host,
       port: options.port,
@@ -95,8 +134,10 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       },
     }, (request, info) => app.fetch(request, info));
   } catch (error) {
-    await writer.flush();
+    probe?.close();
+    await writer.close();
     kv.close();
+    releaseLocks();
     if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.PermissionDenied) {
       throw runtimeError(
         `Cannot listen on ${options.host}:${options.port}: ${describeError(error)}`,
@@ -106,20 +147,35 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
   }
 
   const port = server.addr.port;
-  let closing: Promise<void> | undefined;
+  let closing: Promise<ShutdownReport> | undefined;
   return {
     url: serverUrl(options.host, port),
     port,
     shutdown() {
       closing ??= (async () => {
         await server.shutdown();
-        await writer.flush();
+        const stale = await writer.close();
         kv.close();
-        logger.info("Server stopped; result files are up to date");
+        releaseLocks();
+        if (stale.length > 0) logger.error(shutdownLine(stale));
+        else logger.info(shutdownLine(stale));
+        return { stale };
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Listens on the port until the server takes it over, so a busy port is reported before
+ * any folder or store is created.
+ */
+function takePort(host: string, port: number): Deno.Listener {
+  try {
+    return Deno.listen({ hostname: host, port, transport: "tcp" });
+  } catch (error) {
+    throw runtimeError(`Cannot listen on ${host}:${port}: ${describeError(error)}`);
+  }
 }
 
 async function mkdirs(path: string, what: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { type Agreement, agreementUnits, krippendorffAlphaNominal } from "./agreement.ts";
 import { listAnnotators } from "./annotators.ts";
 import { readTraceRecords, releaseAllStale } from "./assignment.ts";
+import { HEALTHY, type StorageHealth } from "./health.ts";
 import { KEY, type LabelRecord } from "./kv_schema.ts";
 import { isFinished } from "./progress.ts";
 import type { TraceLabels } from "./result_writer.ts";
@@ -24,6 +25,8 @@ export interface Status {
   }[];
   annotators: { id: string; username: string; done: number; inProgress: number; labels: number }[];
   agreement: Agreement;
+  /** Whether every result file is current (as `GET /api/health`). */
+  storage: StorageHealth;
 }
 
 async function readAllLabels(kv: Deno.Kv): Promise<Map<string, TraceLabels>> {
@@ -94,5 +97,6 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
     traces,
     annotators,
     agreement: krippendorffAlphaNominal(units),
+    storage: ctx.storageHealth?.() ?? HEALTHY,
   };
 }
