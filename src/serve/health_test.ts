@@ -1,5 +1,8 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { healthStatus, shutdownLine, storageHealth } from "./health.ts";
+import type { StaleFile } from "./result_writer.ts";
+import { createApp } from "./serve_app.ts";
+import { withContext } from "./test_context.ts";
 
 const STALE = {
   trace: "alpha",
@@ -35,4 +38,27 @@ Deno.test("shutdownLine counts the stale files and says why", () => {
   const two = shutdownLine([STALE, { ...STALE, trace: "beta", path: "/srv/out/beta.json" }]);
   assert(two.includes("2 result files are stale"), two);
   assert(two.includes('"/srv/out/beta.json"'), two);
+});
+
+Deno.test("GET /api/health: 200 when every file is current, 503 with the reasons otherwise", async () => {
+  await withContext({}, async (ctx) => {
+    let stale: StaleFile[] = [];
+    const app = createApp({ ...ctx, storageHealth: () => storageHealth(stale), password: "pw" });
+    const healthy = await app.request("/api/health");
+    assertEquals([healthy.status, await healthy.json()], [200, {
+      ok: true,
+      staleFiles: [],
+      reasons: [],
+    }]);
+    stale = [STALE];
+    const sick = await app.request("/api/health");
+    assertEquals(sick.status, 503);
+    const body = await sick.json();
+    assertEquals([body.ok, body.staleFiles[0].file], [false, "alpha.json"]);
+    assert(body.reasons[0].includes("Is a directory"), body.reasons[0]);
+    // A context without a writer (unit tests) is healthy.
+    const plain = await createApp({ ...ctx, password: "pw" }).request("/api/health");
+    assertEquals(plain.status, 200);
+    await plain.body?.cancel();
+  });
 });
