@@ -136,7 +136,9 @@ export async function importResultFiles(options: {
 
   for (const member of report.imported) {
     logger.info(
-      `Imported ${member.labels} labels of annotator ${member.annotator} on "${member.trace}" (${
+      `Imported ${
+        plural(member.labels, "label")
+      } of annotator ${member.annotator} on "${member.trace}" (${
         member.done ? "done" : "in progress"
       }) from the result file`,
     );
@@ -145,7 +147,9 @@ export async function importResultFiles(options: {
     const labels = report.imported.reduce((sum, m) => sum + m.labels, 0);
     const traces = new Set(report.imported.map((m) => m.trace)).size;
     logger.info(
-      `Imported ${labels} labels of ${report.imported.length} annotator reservations on ${traces} traces from the result files in "${outDir}" into the store`,
+      `Imported ${plural(labels, "label")} of ${
+        plural(report.imported.length, "annotator reservation")
+      } on ${plural(traces, "trace")} from the result files in "${outDir}" into the store`,
     );
   }
   return report;
@@ -235,4 +239,8 @@ async function importTrace(
   const result = await final.commit();
   if (!result.ok) throw new Error(`The trace record of "${trace.name}" changed during the import`);
   return imported;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
