@@ -305,3 +305,80 @@ Deno.test("a result file that cannot be written is retried, reported unhealthy, 
     assertStringIncludes(stopped.stderr, "Is a directory");
   });
 });
+
+/** True when this process may mount a tmpfs (root with CAP_SYS_ADMIN), tried once. */
+function canMountTmpfs(): boolean {
+  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
+  const dir = Deno.makeTempDirSync({ prefix: "tmpfs-probe-" });
+  try {
+    const mounted = new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+    if (mounted) new Deno.Command("umount", { args: [dir] }).outputSync();
+    return mounted;
+  } catch {
+    return false;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "a really full disk (1 MB tmpfs) answers a label with 507, a wrong password with 401",
+  ignore: !canMountTmpfs(), // needs root; CI runs as root
+  async fn() {
+    const mount = await Deno.makeTempDir({ prefix: "serve-full-" });
+    const mounted = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount],
+    }).output();
+    assert(mounted.success, new TextDecoder().decode(mounted.stderr));
+    try {
+      const server = await spawnServe([
+        "--port",
+        "0",
+        "--out",
+        mount,
+        "--data",
+        TRACES,
+        "--password",
+        PASSWORD,
+      ]);
+      let stopped: { code: number; stderr: string } | undefined;
+      try {
+        const { client, state } = await labelSome(server.url, "ann", 1);
+        // Fill the file system (bounded by its 1 MB).
+        const filler = await Deno.open(join(mount, "filler"), { write: true, create: true });
+        try {
+          const chunk = new Uint8Array(4096);
+          for (let i = 0; i < 1024; i++) await filler.write(chunk);
+          throw new Error("the 1 MB tmpfs did not fill up");
+        } catch (error) {
+          assertStringIncludes(String(error), "No space left on device");
+        } finally {
+          filler.close();
+        }
+        const question = { trace: state.trace, turn: state.question.turn };
+        const full = await client.call("/api/label", { ...question, label: "Reject all" });
+        assertEquals(full.status, 507, JSON.stringify(full.body));
+        assertStringIncludes(full.body.error, "disk is full");
+        const wrong = await client.call("/api/login", { username: "ann", password: "nope" });
+        assertEquals([wrong.status, wrong.body.error], [401, "Wrong password"]);
+
+        await Deno.remove(join(mount, "filler"));
+        const room = await client.call("/api/label", { ...question, label: "Reject all" });
+        assertEquals(room.status, 200, JSON.stringify(room.body));
+        stopped = await stop(server);
+      } finally {
+        if (!stopped) await stop(server);
+      }
+      assertEquals(stopped.code, 0, stopped.stderr);
+      assertStringIncludes(stopped.stderr, "database or disk is full");
+    } finally {
+      const unmounted = await new Deno.Command("umount", { args: [mount] }).output();
+      if (!unmounted.success) await new Deno.Command("umount", { args: ["-l", mount] }).output();
+      await Deno.remove(mount, { recursive: true });
+    }
+  },
+});

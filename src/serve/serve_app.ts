@@ -134,10 +134,12 @@ export function createApp(deps: AppDeps): Hono {
     if (!passwordMatches(body.password, deps.password)) {
       // A store that cannot record the failure (disk full) must not turn the 401 into a 5xx.
       const failures = await recordLoginFailure(deps.kv, client, deps.now).catch((error) => {
-        deps.logger.error(`Cannot record a wrong password from ${client}: ${describeError(error)}`);
-        return "?";
+        deps.logger.error(`Cannot count a wrong password from ${client}: ${describeError(error)}`);
+        return undefined;
       });
-      deps.logger.warn(`Wrong password from ${client} (${failures} in the last 15 minutes)`);
+      if (failures !== undefined) {
+        deps.logger.warn(`Wrong password from ${client} (${failures} in the last 15 minutes)`);
+      }
       throw new ApiError(401, "Wrong password");
     }
     const username = normalizeUsername(body.username);
