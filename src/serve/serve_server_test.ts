@@ -120,3 +120,38 @@ Deno.test("the serve command prints the Listening line and stops on the signal",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("one server per result folder and per store; the locks are released on shutdown", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const deps = { logger: createMemoryLogger(), now: Date.now };
+    const args = (out: string, kv: string) =>
+      parseServeOptions(
+        ["--port", "0", "--out", join(dir, out), "--kv", join(dir, kv), "--data", FIXTURE_TRACES],
+        () => undefined,
+      );
+    const first = await startServer(args("out", "a.kv"), deps);
+    try {
+      await assertRejects(
+        () => startServer(args("out", "b.kv"), deps),
+        ProactiveError,
+        `The result folder "${
+          join(dir, "out")
+        }" is in use by another proactive serve (process ${Deno.pid}`,
+      );
+      await assertRejects(
+        () => startServer(args("other", "a.kv"), deps),
+        ProactiveError,
+        `The store "${
+          join(dir, "a.kv")
+        }" is in use by another proactive serve (process ${Deno.pid}`,
+      );
+    } finally {
+      assertEquals(await first.shutdown(), { stale: [] });
+    }
+    const again = await startServer(args("out", "a.kv"), deps);
+    await again.shutdown();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
