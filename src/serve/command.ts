@@ -25,19 +25,23 @@ Options:
   --data DIR                  Trace files (*.json except splits.json; empty_*.json are
                               help-mode traces) (default: the 12 embedded ProactiveBench
                               traces, env PROACTIVE_DATA)
-  --out DIR                   Result folder, created if missing (default result)
+  --out DIR                   Result folder, created if missing (default result); labels a
+                              result file holds but the store lacks are imported at start-up
   --password TEXT             Shared annotator password (env PROACTIVE_PASSWORD; default
                               "password" as in the reference, with a warning)
   --annotators-per-trace N    Most annotators per trace, done + in progress (default 3)
   --reclaim-after DURATION    Release an unfinished trace whose annotator submitted nothing
                               for this long, e.g. 90m, 2h; 0 never releases (default 2h)
-  --kv PATH                   Deno KV store file (default <out>/.state/serve.kv)
+  --kv PATH                   Deno KV store file (default <out>/.state/serve.kv); one server
+                              per --out and per --kv (locks <out>/.state/serve.lock, <kv>.lock)
   --help-checkpoints LIST     0-based turns asked in help-mode traces; turns past a
                               trace's end are skipped (default 3,7,10,14)
   -h, --help                  Show this help
 
 The server prints "Listening on http://HOST:PORT/" once it is ready and stops cleanly
-on Ctrl-C (SIGINT) or SIGTERM. Status page: /status. JSON API: see README.md.
+on Ctrl-C (SIGINT) or SIGTERM; it exits 1 when result files could not be written (they are
+retried meanwhile and listed by GET /api/health, 503). Status page: /status. JSON API: see
+README.md.
 
 Example:
   PROACTIVE_PASSWORD=s3cret proactive serve --port 7860 --out result

@@ -1,4 +1,4 @@
-import { describeError, ProactiveError, runtimeError } from "../cli/errors.ts";
+import { describeError, type ProactiveError, runtimeError } from "../cli/errors.ts";
 
 /**
  * True for SQLite's "this file is not (or no longer) a valid database" errors, which Deno
