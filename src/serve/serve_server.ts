@@ -3,6 +3,7 @@ import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { createResultWriter } from "./result_writer.ts";
+import { allowedHostsFor } from "./host_check.ts";
 import { createApp } from "./serve_app.ts";
 import { loadCatalog } from "./trace_catalog.ts";
 import { TraceRecords } from "./trace_records.ts";
@@ -19,6 +20,12 @@ export interface ServeOptions {
   reclaimAfterMs: number;
   kvPath: string;
   helpCheckpoints: number[];
+  /** `--trust-proxy`: client address and scheme from X-Forwarded-For / X-Forwarded-Proto. */
+  trustProxy: boolean;
+  /** `--allowed-hosts`: extra `Host` names answered (see `allowedHostsFor`). */
+  allowedHosts: string[];
+  /** `--cert` / `--key`: serve HTTPS with this PEM certificate chain and private key. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface ServerDeps {
@@ -33,9 +40,23 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** `http://host:port/`, with brackets around IPv6 addresses. */
-export function serverUrl(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+/** `http://host:port/` (or `https://`), with brackets around IPv6 addresses. */
+export function serverUrl(host: string, port: number, scheme: "http" | "https" = "http"): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+}
+
+/** Reads the PEM files of `--cert` and `--key`. */
+export async function readTlsFiles(
+  tls: { certFile: string; keyFile: string },
+): Promise<{ cert: string; key: string }> {
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw runtimeError(`Cannot read the TLS ${what} "${path}": ${describeError(error)}`);
+    }
+  };
+  return { cert: await read(tls.certFile, "certificate"), key: await read(tls.keyFile, "key") };
 }
 
 /**
@@ -46,6 +67,7 @@ export function serverUrl(host: string, port: number): string {
 export async function startServer(options: ServeOptions, deps: ServerDeps): Promise<RunningServer> {
   const { logger, now } = deps;
   const catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
+  const tls = options.tls ? await readTlsFiles(options.tls) : undefined;
   await mkdirs(options.outDir, "result folder");
   if (options.kvPath !== ":memory:") await mkdirs(dirname(options.kvPath), "store folder");
 
@@ -84,10 +106,13 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       logger,
       traceChanged: writer.schedule,
       password: options.password,
+      trustProxy: options.trustProxy,
+      allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });
     server = Deno.serve({
       hostname: options.host,
       port: options.port,
+      ...tls,
       onListen: () => {},
       onError: (error) => {
         logger.error(`Request failed: ${describeError(error)}`);
@@ -102,13 +127,20 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
         `Cannot listen on ${options.host}:${options.port}: ${describeError(error)}`,
       );
     }
+    if (options.tls && error instanceof Deno.errors.InvalidData) {
+      throw runtimeError(
+        `Cannot use the TLS certificate "${options.tls.certFile}" with the key "${options.tls.keyFile}": ${
+          describeError(error)
+        }`,
+      );
+    }
     throw error;
   }
 
   const port = server.addr.port;
   let closing: Promise<void> | undefined;
   return {
-    url: serverUrl(options.host, port),
+    url: serverUrl(options.host, port, tls ? "https" : "http"),
     port,
     shutdown() {
       closing ??= (async () => {
