@@ -65,7 +65,10 @@ export class LoginThrottle {
    * username or the address is locked.
    */
   async attempt(username: string, address: string, passwordOk: boolean): Promise<LoginVerdict> {
-    await (this.#loaded ??= this.#load());
+    await (this.#loaded ??= this.#load().catch((error) => {
+      this.#loaded = undefined; // the next attempt loads again
+      throw error;
+    }));
     const verdict = this.decide(username, address, passwordOk);
     if (verdict.kind !== "locked") await this.#persist();
     return verdict;
