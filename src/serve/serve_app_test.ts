@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../tests/assert.ts";
 import type { Hono } from "hono";
+import { KEY } from "./kv_schema.ts";
 import { createApp } from "./serve_app.ts";
 import type { State } from "./state.ts";
 import type { Status } from "./status.ts";
@@ -354,5 +355,23 @@ Deno.test("status reports agreement over task labels of several annotators", asy
     const status: Status = await (await get(app, "/api/status", cookies[1])).json();
     assertEquals([status.agreement.units, status.agreement.pairable], [3, 6]);
     assert(Math.abs(status.agreement.value! - 4 / 9) < 1e-12);
+  });
+});
+
+Deno.test("login: spellings of a name are one annotator; old records keep their ids", async () => {
+  await withContext({}, async (ctx) => {
+    // Stored the old way (trimmed + NFC, case kept) before usernames were case-folded.
+    const old = { id: "a".repeat(32), username: "Alice", createdAt: 1 };
+    await ctx.kv.set(KEY.annotator("Alice"), old);
+    const app = appOf(ctx);
+    for (const spelling of ["Alice", "alice", " ALICE ", "\uff41\uff4c\uff49\uff43\uff45"]) {
+      const response = await post(app, "/api/login", { username: spelling, password: PASSWORD });
+      assertEquals((await response.json()).annotator, { username: "Alice", id: old.id }, spelling);
+    }
+    const bob = await (await post(app, "/api/login", { username: "Bob", password: PASSWORD }))
+      .json();
+    assertEquals(bob.annotator.username, "bob");
+    const again = await post(app, "/api/login", { username: "BOB", password: PASSWORD });
+    assertEquals((await again.json()).annotator.id, bob.annotator.id);
   });
 });
