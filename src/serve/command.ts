@@ -57,8 +57,8 @@ README.md.
 
 Examples:
   PROACTIVE_PASSWORD=s3cret proactive serve --port 7860 --out result
-  proactive serve --host 0.0.0.0 --cert cert.pem --key key.pem --allowed-hosts annot.lab.example
-  proactive serve --trust-proxy --allowed-hosts annotate.example.org   # behind nginx/Caddy
+  proactive serve --host 0.0.0.0 --cert cert.pem --key key.pem --allowed-hosts annot.lab
+  proactive serve --trust-proxy --allowed-hosts annotate.example.org  # behind nginx/Caddy
 `;
 
 const FLAGS = {

@@ -158,6 +158,11 @@ export function createApp(deps: AppDeps): Hono {
       deps.logger.warn(
         `Wrong password from ${client} (${verdict.addressFailures} from this address, ${verdict.usernameFailures} for this username in the last 15 minutes)`,
       );
+      if (verdict.addressFailures === throttle.limits.perAddress) {
+        deps.logger.warn(
+          `Logins from ${client} are locked for 15 minutes (too many wrong passwords)`,
+        );
+      }
       throw new ApiError(401, "Wrong password");
     }
     await migrateOnce();
