@@ -4,6 +4,7 @@
  */
 import denoJson from "./deno.json" with { type: "json" };
 import type { Command, CommandContext } from "./src/cli/command.ts";
+import { didYouMean } from "./src/cli/did_you_mean.ts";
 import { describeError, ProactiveError } from "./src/cli/errors.ts";
 import { createLogger } from "./src/cli/logger.ts";
 
@@ -76,7 +77,8 @@ export async function main(args: string[], io: MainIo): Promise<number> {
   }
   const command = await loadCommand(name);
   if (!command) {
-    io.stderr(`proactive: unknown command "${name}"\n\n${mainHelp(await loadCommands())}`);
+    const hint = didYouMean(name, [...Object.keys(COMMAND_MODULES), "help"]);
+    io.stderr(`proactive: unknown command "${name}"${hint}\n\n${mainHelp(await loadCommands())}`);
     return 2;
   }
   if (commandArgs.includes("--help") || commandArgs.includes("-h")) {

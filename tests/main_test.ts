@@ -72,3 +72,35 @@ Deno.test("a failure exits 1 with one line naming the input; --verbose adds the 
   assert(lines.length > 1, "the stack follows the message");
   assertStringIncludes(lines.slice(1).join("\n"), "at ");
 });
+
+Deno.test("a mistyped command or flag suggests the closest one", async () => {
+  const command = captureIo();
+  assertEquals(await main(["serv"], command), 2);
+  assertStringIncludes(command.err.join(""), 'unknown command "serv"; did you mean serve?');
+  const far = captureIo();
+  assertEquals(await main(["frobnicate"], far), 2);
+  assert(!far.err.join("").includes("did you mean"));
+  const flag = captureIo();
+  assertEquals(await main(["serve", "--prot", "80"], flag), 2);
+  assertStringIncludes(flag.err.join(""), "Unknown option '--prot'; did you mean --port?");
+  const evalTarget = captureIo();
+  assertEquals(await main(["eval", "rewrd"], evalTarget), 2);
+  assertStringIncludes(evalTarget.err.join(""), "did you mean reward?");
+});
+
+Deno.test("OS errors reach the user as sentences naming the path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/taken`;
+    await Deno.writeTextFile(file, "");
+    const io = captureIo();
+    const code = await main(
+      ["serve", "--port", "0", "--out", `${file}/out`, "--kv", ":memory:"],
+      io,
+    );
+    assertEquals(code, 1);
+    assertStringIncludes(io.err.join(""), `"${file}" is a file, not a folder`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

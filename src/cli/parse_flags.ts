@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { didYouMean } from "./did_you_mean.ts";
 import { usageError } from "./errors.ts";
 
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -10,7 +11,8 @@ export interface ParsedFlags {
 
 /**
  * Strict flag parsing shared by every command (node:util `parseArgs`): unknown flags,
- * missing values and stray positionals become usage errors (exit 2).
+ * missing values and stray positionals become usage errors (exit 2). An unknown flag is
+ * answered with the closest known one ("did you mean --port?").
  */
 export function parseFlags(
   args: string[],
@@ -21,12 +23,24 @@ export function parseFlags(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
   } catch (error) {
-    throw usageError(cleanParseArgsMessage(error));
+    throw usageError(cleanParseArgsMessage(error) + unknownFlagHint(error, args, options));
   }
   if (parsed.positionals.length > positionals) {
     throw usageError(`Unexpected argument "${parsed.positionals[positionals]}"`);
   }
   return { values: parsed.values as ParsedFlags["values"], positionals: parsed.positionals };
+}
+
+/** "; did you mean --port?" for an unknown option, else "". */
+function unknownFlagHint(error: unknown, args: string[], options: FlagSpec): string {
+  const message = error instanceof Error ? error.message : "";
+  const unknown = message.match(/Unknown option '(-{1,2})([^'=]+)/);
+  if (!unknown) return "";
+  const known = [...Object.keys(options), "help"];
+  if (unknown[1] === "--") return didYouMean(unknown[2], known, "--");
+  // `-port` is read as the short options -p -o -r -t: look at the word that was typed.
+  const word = args.find((arg) => /^-[^-]/.test(arg) && arg.includes(unknown[2]));
+  return word && word.length > 2 ? didYouMean(word.slice(1).split("=")[0], known, "--") : "";
 }
 
 function cleanParseArgsMessage(error: unknown): string {

@@ -34,3 +34,15 @@ Deno.test("numberFlag and durationFlag parse their units", () => {
   assertEquals(durationFlag("reclaim-after", "1500", 0), 1500);
   assertThrows(() => durationFlag("reclaim-after", "soon", 0), ProactiveError, "duration");
 });
+
+Deno.test("an unknown flag suggests the closest known one", () => {
+  const spec = { port: { type: "string" }, password: { type: "string" } } as const;
+  const typo = assertThrows(() => parseFlags(["--prot", "80"], spec), ProactiveError);
+  assertEquals(typo.kind, "usage");
+  assertEquals(typo.message.endsWith("; did you mean --port?"), true, typo.message);
+  assertThrows(() => parseFlags(["--pasword=x"], spec), ProactiveError, "did you mean --password?");
+  assertThrows(() => parseFlags(["-port", "80"], spec), ProactiveError, "did you mean --port?");
+  assertThrows(() => parseFlags(["--hepl"], spec), ProactiveError, "did you mean --help?");
+  const far = assertThrows(() => parseFlags(["--frobnicate"], spec), ProactiveError);
+  assertEquals(far.message.includes("did you mean"), false, far.message);
+});

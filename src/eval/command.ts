@@ -1,4 +1,5 @@
 import type { Command } from "../cli/command.ts";
+import { didYouMean } from "../cli/did_you_mean.ts";
 import { usageError } from "../cli/errors.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import {
@@ -68,7 +69,9 @@ export function parseEvalOptions(
     );
   }
   if (!(TARGETS as readonly string[]).includes(target)) {
-    throw usageError(`Unknown evaluation "${target}"; known: ${TARGETS.join(", ")}`);
+    throw usageError(
+      `Unknown evaluation "${target}" (known: ${TARGETS.join(", ")})${didYouMean(target, TARGETS)}`,
+    );
   }
   const input = stringFlag(values, "in");
   const output = stringFlag(values, "out", DEFAULTS.output)!;

@@ -3,6 +3,7 @@ import type { Command, CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { durationFlag } from "../cli/duration_flag.ts";
 import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { hostNameOf, isLoopbackHost } from "./host_check.ts";
 import { type ServeOptions, startServer } from "./serve_server.ts";
 import { DEFAULT_HELP_CHECKPOINTS } from "./trace_catalog.ts";
 
@@ -36,15 +37,31 @@ Options:
                               per --out and per --kv (locks <out>/.state/serve.lock, <kv>.lock)
   --help-checkpoints LIST     0-based turns asked in help-mode traces; turns past a
                               trace's end are skipped (default 3,7,10,14)
+  --cert FILE --key FILE      Serve HTTPS with this PEM certificate (chain) and private
+                              key; session cookies are then marked Secure
+  --trust-proxy               Behind a reverse proxy: take the client address from the
+                              last X-Forwarded-For entry and the scheme (https → Secure
+                              cookies) from X-Forwarded-Proto. Off by default: without a
+                              proxy in front, clients could forge these headers
+  --allowed-hosts LIST        Host names the server answers, comma-separated (DNS
+                              rebinding protection). On a loopback --host only localhost,
+                              127.0.0.0/8 and [::1] are answered, plus LIST; on any other
+                              --host exactly LIST, or every name (with a warning) without it
   -h, --help                  Show this help
 
-The server prints "Listening on http://HOST:PORT/" once it is ready and stops cleanly
-on Ctrl-C (SIGINT) or SIGTERM; it exits 1 when result files could not be written (they are
-retried meanwhile and listed by GET /api/health, 503). Status page: /status. JSON API: see
-README.md.
+Logins: usernames are case-folded (Alice = alice); 5 wrong passwords for one username, or
+20 from one client address, within 15 minutes lock it (HTTP 429) until 15 minutes after
+its first failure.
 
-Example:
+The server prints "Listening on http://HOST:PORT/" (https:// with --cert) once it is ready
+and stops cleanly on Ctrl-C (SIGINT) or SIGTERM; it exits 1 when result files could not
+be written (they are retried meanwhile and listed by GET /api/health, 503). Status page:
+/status. JSON API: see README.md.
+
+Examples:
   PROACTIVE_PASSWORD=s3cret proactive serve --port 7860 --out result
+  proactive serve --host 0.0.0.0 --cert cert.pem --key key.pem --allowed-hosts annot.lab
+  proactive serve --trust-proxy --allowed-hosts annotate.example.org  # behind nginx/Caddy
 `;
 
 const FLAGS = {
@@ -57,6 +74,10 @@ const FLAGS = {
   "reclaim-after": { type: "string" },
   kv: { type: "string" },
   "help-checkpoints": { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  "trust-proxy": { type: "boolean" },
+  "allowed-hosts": { type: "string" },
 } as const;
 
 function envValue(env: (name: string) => string | undefined, name: string): string | undefined {
@@ -121,6 +142,12 @@ export function parseServeOptions(
   const helpCheckpoints = rawCheckpoints === undefined
     ? [...DEFAULT_HELP_CHECKPOINTS]
     : parseCheckpoints(rawCheckpoints);
+  const certFile = nonEmpty("cert", stringFlag(values, "cert"));
+  const keyFile = nonEmpty("key", stringFlag(values, "key"));
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw usageError("--cert and --key go together: give both files or neither");
+  }
+  const allowedHosts = parseAllowedHosts(stringFlag(values, "allowed-hosts"));
   return {
     port,
     host,
@@ -132,20 +159,33 @@ export function parseServeOptions(
     reclaimAfterMs,
     kvPath,
     helpCheckpoints,
+    trustProxy: values["trust-proxy"] === true,
+    allowedHosts,
+    ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
   };
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+/** Parses `--allowed-hosts` ("a.example,b.example:8443") into host names (ports dropped). */
+export function parseAllowedHosts(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const names = raw.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  const bad = names.find((name) => hostNameOf(name) === undefined);
+  if (names.length === 0 || bad !== undefined) {
+    throw usageError(
+      `--allowed-hosts must be comma-separated host names such as annotate.example.org,10.0.0.5, got "${raw}"`,
+    );
+  }
+  return [...new Set(names.map((name) => hostNameOf(name)!))];
 }
+
+export { isLoopbackHost };
 
 /** Warnings about the password and the listening address (never containing the password). */
 export function securityWarnings(options: ServeOptions): string[] {
   const warnings: string[] = [];
   const isDefault = options.passwordSource === "default";
-  if (!isLoopbackHost(options.host)) {
+  const loopback = isLoopbackHost(options.host);
+  if (!loopback && !options.tls && !options.trustProxy) {
     const bar = "!".repeat(72);
     warnings.push(
       bar,
@@ -155,12 +195,22 @@ export function securityWarnings(options: ServeOptions): string[] {
         : "!!! Passwords and session cookies cross the network unencrypted.",
       isDefault
         ? "!!! Set --password or PROACTIVE_PASSWORD, or listen on 127.0.0.1."
-        : "!!! Prefer an SSH tunnel or an HTTPS reverse proxy.",
+        : "!!! Use --cert/--key, an SSH tunnel or an HTTPS reverse proxy (--trust-proxy).",
       bar,
     );
   } else if (isDefault) {
     warnings.push(
       "Using the default password; set --password or PROACTIVE_PASSWORD before sharing this server",
+    );
+  }
+  if (!loopback && options.allowedHosts.length === 0) {
+    warnings.push(
+      `Every Host name is answered on ${options.host}; set --allowed-hosts to the names annotators use (protects against DNS rebinding)`,
+    );
+  }
+  if (!loopback && options.trustProxy) {
+    warnings.push(
+      `--trust-proxy while listening on ${options.host}: clients that reach the server directly can forge X-Forwarded-For; listen on 127.0.0.1 behind the proxy`,
     );
   }
   return warnings;

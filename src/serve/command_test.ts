@@ -23,6 +23,8 @@ Deno.test("parseServeOptions: defaults", () => {
     reclaimAfterMs: 7_200_000,
     kvPath: "result/.state/serve.kv",
     helpCheckpoints: [3, 7, 10, 14],
+    trustProxy: false,
+    allowedHosts: [],
   });
 });
 
@@ -45,6 +47,13 @@ Deno.test("parseServeOptions: flags", () => {
     "state/x.kv",
     "--help-checkpoints",
     "7, 3,3",
+    "--trust-proxy",
+    "--allowed-hosts",
+    "Annot.Example.org:8443, 10.0.0.5,annot.example.org",
+    "--cert",
+    "c.pem",
+    "--key",
+    "k.pem",
   ], noEnv);
   assertEquals(options, {
     port: 0,
@@ -57,6 +66,9 @@ Deno.test("parseServeOptions: flags", () => {
     reclaimAfterMs: 5_400_000,
     kvPath: "state/x.kv",
     helpCheckpoints: [3, 7],
+    trustProxy: true,
+    allowedHosts: ["annot.example.org", "10.0.0.5"],
+    tls: { certFile: "c.pem", keyFile: "k.pem" },
   });
 });
 
@@ -88,6 +100,10 @@ Deno.test("parseServeOptions: bad values are usage errors", () => {
     [["--password", ""], "--password must not be empty"],
     [["--out", " "], "--out must not be empty"],
     [["--nope"], "nope"],
+    [["--cert", "c.pem"], "--cert and --key go together"],
+    [["--key", "k.pem"], "--cert and --key go together"],
+    [["--allowed-hosts", ","], "--allowed-hosts must be comma-separated host names"],
+    [["--allowed-hosts", "a b"], "--allowed-hosts must be comma-separated host names"],
   ];
   for (const [args, message] of cases) {
     const error = assertThrows(() => parseServeOptions(args, noEnv), ProactiveError, message);
@@ -121,6 +137,20 @@ Deno.test("security warnings: quiet with a password on loopback, loud off loopba
   for (const line of [...exposedWithPassword, ...defaulted]) {
     assert(!line.includes("s3cret-value"));
   }
+  // Off loopback without --allowed-hosts every Host is answered: that is warned about.
+  assert(exposedWithPassword.some((line) => line.includes("--allowed-hosts")));
+  // HTTPS: no plain-HTTP banner; with a host list, no Host warning either.
+  const https = securityWarnings({
+    ...base,
+    host: "0.0.0.0",
+    tls: { certFile: "c", keyFile: "k" },
+    allowedHosts: ["annot.example.org"],
+  });
+  assertEquals(https, []);
+  const proxied = securityWarnings({ ...base, trustProxy: true });
+  assertEquals(proxied, []);
+  const proxiedOpen = securityWarnings({ ...base, host: "0.0.0.0", trustProxy: true });
+  assert(proxiedOpen.some((line) => line.includes("can forge X-Forwarded-For")));
 });
 
 Deno.test("isLoopbackHost", () => {
@@ -154,6 +184,12 @@ Deno.test("the help text lists every flag, default and environment variable", ()
       "default 2h",
       "<out>/.state/serve.kv",
       "3,7,10,14",
+      "--cert",
+      "--key",
+      "--trust-proxy",
+      "--allowed-hosts",
+      "X-Forwarded-For",
+      "X-Forwarded-Proto",
     ]
   ) {
     assert(command.help.includes(text), `help mentions ${text}`);

@@ -68,7 +68,7 @@ Deno.test("a label on a full disk is a 507 with a clear message; a wrong passwor
     assert(!body.error.includes("Internal server error"));
     const wrong = await send("/api/login", { username: "ann", password: "nope" });
     assertEquals([wrong.status, (await wrong.json()).error], [401, "Wrong password"]);
-    assert(ctx.logLines.some((l) => l.includes("Cannot count a wrong password")));
+    assert(ctx.logLines.some((l) => l.includes("Cannot store the login attempt")));
     // Nothing was stored; once there is room again the same label goes through.
     full = false;
     const again = await send("/api/label", {

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { getConnInfo } from "hono/deno";
 import type { z } from "zod";
 import { jsonPath } from "../formats/trace.ts";
 import { ApiError } from "./api_error.ts";
+import { requestOrigin, type TransportOptions } from "./request_origin.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -35,9 +35,12 @@ export function jsonResponse(
 /**
  * POST requests: same-origin only when the browser says where it comes from (403), JSON
  * only (415), at most 1 MiB (413). Together with the SameSite=Strict cookie this stops
- * cross-site requests.
+ * cross-site requests. `Origin` must match scheme, host and port of the request (the
+ * scheme from `X-Forwarded-Proto` with `--trust-proxy`).
  */
-export function postGuards(): MiddlewareHandler[] {
+export function postGuards(
+  transport: TransportOptions = { trustProxy: false },
+): MiddlewareHandler[] {
   const sameOrigin: MiddlewareHandler = async (c, next) => {
     if (c.req.method !== "POST") return await next();
     const site = c.req.header("Sec-Fetch-Site");
@@ -45,7 +48,7 @@ export function postGuards(): MiddlewareHandler[] {
       throw new ApiError(403, `Cross-site requests are refused (Sec-Fetch-Site: ${site})`);
     }
     const origin = c.req.header("Origin");
-    if (origin !== undefined && !sameHost(origin, c.req.url)) {
+    if (origin !== undefined && !originMatches(origin, requestOrigin(c, transport))) {
       throw new ApiError(403, "Cross-origin requests are refused (Origin does not match)");
     }
     const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
@@ -67,9 +70,11 @@ export function postGuards(): MiddlewareHandler[] {
   return [sameOrigin, onlyPost];
 }
 
-function sameHost(origin: string, url: string): boolean {
+/** Scheme, host and port equal (default ports normalised: `https://a` = `https://a:443`). */
+export function originMatches(origin: string, expected: string | undefined): boolean {
+  if (expected === undefined || origin === "null") return false;
   try {
-    return new URL(origin).host === new URL(url).host;
+    return new URL(origin).origin === expected;
   } catch {
     return false;
   }
@@ -94,13 +99,4 @@ export async function readJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise
   const result = schema.safeParse(value);
   if (!result.success) throw new ApiError(400, zodProblem(result.error));
   return result.data;
-}
-
-/** The client's IP address, or "unknown" (e.g. under `app.request()` in tests). */
-export function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }

@@ -12,7 +12,8 @@ import type { Label } from "../formats/result_file.ts";
  * - `["history", T, at, id]` → {@link HistoryRecord}: every label change and removal.
  * - `["annotator", username]` → {@link AnnotatorRecord}: stable identities.
  * - `["session", sha256(token)]` → {@link SessionRecord} (expires after 7 days).
- * - `["login_failures", client]` → {@link LoginFailures} (expires after the window).
+ * - `["login_failures", "username" | "address", name]` → {@link LoginFailures} (expires
+ *   after the window).
  */
 export const KEY = {
   trace: (trace: string): Deno.KvKey => ["trace", trace],
@@ -32,7 +33,12 @@ export const KEY = {
   annotator: (username: string): Deno.KvKey => ["annotator", username],
   annotators: ["annotator"] as Deno.KvKey,
   session: (tokenHash: string): Deno.KvKey => ["session", tokenHash],
-  loginFailures: (client: string): Deno.KvKey => ["login_failures", client],
+  loginFailures: (scope: "username" | "address", name: string): Deno.KvKey => [
+    "login_failures",
+    scope,
+    name,
+  ],
+  loginFailuresAll: ["login_failures"] as Deno.KvKey,
 };
 
 /** One annotator's reservation of a trace. */

@@ -5,19 +5,21 @@ import { describeError } from "../cli/errors.ts";
 import { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "../formats/result_file.ts";
 import { isValidTraceName } from "../formats/trace.ts";
 import { ApiError } from "./api_error.ts";
-import { type Annotator, getOrCreateAnnotator, normalizeUsername } from "./annotators.ts";
-import { currentAssignment, nextAssignment } from "./assignment.ts";
 import {
-  clientAddress,
-  jsonResponse,
-  postGuards,
-  readJsonBody,
-  SECURITY_HEADERS,
-} from "./http_guards.ts";
+  type Annotator,
+  canonicalUsername,
+  getOrCreateAnnotator,
+  migrateLegacyUsernames,
+  usernameProblem,
+} from "./annotators.ts";
+import { currentAssignment, nextAssignment } from "./assignment.ts";
 import { diskFullApiError, isDiskFullError } from "./disk_full.ts";
 import { healthStatus, HEALTHY } from "./health.ts";
+import { hostGuard } from "./host_check.ts";
+import { jsonResponse, postGuards, readJsonBody, SECURITY_HEADERS } from "./http_guards.ts";
 import { getQuestion, submitLabel } from "./labels.ts";
-import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login_throttle.ts";
+import { LoginThrottle, minutesText } from "./login_throttle.ts";
+import { clientAddress, requestScheme } from "./request_origin.ts";
 import type { ServeContext } from "./serve_context.ts";
 import {
   clearedSessionCookie,
@@ -34,6 +36,10 @@ import type { CatalogTrace } from "./trace_catalog.ts";
 export interface AppDeps extends ServeContext {
   /** The shared annotator password (never logged). */
   password: string;
+  /** `--trust-proxy`: client address and scheme from X-Forwarded-For / -Proto. */
+  trustProxy?: boolean;
+  /** The `Host` names answered (see `allowedHostsFor`); undefined answers every name. */
+  allowedHosts?: { loopback: boolean; names: string[] };
 }
 
 const since = z.number().int().nonnegative();
@@ -82,6 +88,18 @@ function sinceParam(raw: string | undefined): number {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const sessions = createSessions(deps.kv, deps.now, deps.commits);
+  const transport = { trustProxy: deps.trustProxy ?? false };
+  const throttle = new LoginThrottle(deps.kv, deps.now);
+  let migrated: Promise<void> | undefined;
+  const migrateOnce = () =>
+    migrated ??= migrateLegacyUsernames(deps.kv).then((added) => {
+      if (added > 0) {
+        deps.logger.info(`${added} annotators stored under old usernames got case-folded names`);
+      }
+    }, (error) => {
+      migrated = undefined;
+      throw error;
+    });
 
   async function annotatorOf(c: Context): Promise<Annotator> {
     const annotator = await sessions.get(sessionTokenFromCookies(c.req.header("Cookie")));
@@ -107,6 +125,8 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.notFound((c) => jsonResponse({ error: `Not found: ${new URL(c.req.url).pathname}` }, 404));
 
+  app.use("*", hostGuard(deps.allowedHosts));
+
   for (const [path, asset] of STATIC_ASSETS) {
     app.get(path, () =>
       new Response(asset.body, {
@@ -118,44 +138,57 @@ export function createApp(deps: AppDeps): Hono {
       }));
   }
 
-  app.use("/api/*", ...postGuards());
+  app.use("/api/*", ...postGuards(transport));
 
   app.post("/api/login", async (c) => {
     const body = await readJsonBody(c, loginBody);
-    const client = clientAddress(c);
-    const wait = await loginRetryAfter(deps.kv, client, deps.now);
-    if (wait > 0) {
+    const problem = usernameProblem(body.username);
+    if (problem !== undefined) throw new ApiError(400, `username: ${problem}`);
+    const client = clientAddress(c, transport);
+    // Counting a wrong password and deciding whether the client may still try is one
+    // atomic step (see LoginThrottle); the password is compared in constant time.
+    const verdict = await throttle.attempt(
+      canonicalUsername(body.username),
+      client,
+      passwordMatches(body.password, deps.password),
+    );
+    if (verdict.kind === "locked") {
+      const who = verdict.scope === "username" ? "for this username" : "from this address";
       throw new ApiError(
         429,
-        `Too many wrong passwords from this client; try again in ${wait} seconds`,
-        { "Retry-After": String(wait) },
+        `Too many wrong passwords ${who}; try again in ${minutesText(verdict.retryAfterMs)}`,
+        { "Retry-After": String(Math.ceil(verdict.retryAfterMs / 1000)) },
       );
     }
-    if (!passwordMatches(body.password, deps.password)) {
-      // A store that cannot record the failure (disk full) must not turn the 401 into a 5xx.
-      const failures = await recordLoginFailure(deps.kv, client, deps.now).catch((error) => {
-        deps.logger.error(`Cannot count a wrong password from ${client}: ${describeError(error)}`);
-        return undefined;
-      });
-      if (failures !== undefined) {
-        deps.logger.warn(`Wrong password from ${client} (${failures} in the last 15 minutes)`);
+    if (verdict.persistError !== undefined) {
+      // A store that cannot record the attempt (disk full) must not turn a 401 into a 5xx.
+      deps.logger.error(
+        `Cannot store the login attempt from ${client}: ${describeError(verdict.persistError)}`,
+      );
+    }
+    if (verdict.kind === "wrong") {
+      deps.logger.warn(
+        `Wrong password from ${client} (${verdict.addressFailures} from this address, ${verdict.usernameFailures} for this username in the last 15 minutes)`,
+      );
+      if (verdict.addressFailures === throttle.limits.perAddress) {
+        deps.logger.warn(
+          `Logins from ${client} are locked for 15 minutes (too many wrong passwords)`,
+        );
       }
       throw new ApiError(401, "Wrong password");
     }
-    const username = normalizeUsername(body.username);
-    if (username === undefined) {
-      throw new ApiError(400, "username: expected 1 to 64 characters without control characters");
-    }
-    const annotator = await getOrCreateAnnotator(deps.kv, username, deps.now, deps.commits);
+    await migrateOnce();
+    const annotator = await getOrCreateAnnotator(deps.kv, body.username, deps.now, deps.commits);
     const token = await sessions.create(annotator);
-    await clearLoginFailures(deps.kv, client);
-    return jsonResponse({ annotator }, 200, { "Set-Cookie": sessionCookie(token) });
+    const secure = requestScheme(c, transport) === "https";
+    return jsonResponse({ annotator }, 200, { "Set-Cookie": sessionCookie(token, secure) });
   });
 
   app.post("/api/logout", async (c) => {
     await readJsonBody(c, z.object({}));
     await sessions.delete(sessionTokenFromCookies(c.req.header("Cookie")));
-    return jsonResponse({ ok: true }, 200, { "Set-Cookie": clearedSessionCookie() });
+    const secure = requestScheme(c, transport) === "https";
+    return jsonResponse({ ok: true }, 200, { "Set-Cookie": clearedSessionCookie(secure) });
   });
 
   app.get("/api/me", async (c) => jsonResponse({ annotator: await annotatorOf(c) }));

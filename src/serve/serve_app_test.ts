@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../tests/assert.ts";
 import type { Hono } from "hono";
+import { KEY } from "./kv_schema.ts";
 import { createApp } from "./serve_app.ts";
 import type { State } from "./state.ts";
 import type { Status } from "./status.ts";
@@ -113,18 +114,25 @@ Deno.test("login, me, logout; the cookie is httpOnly and SameSite=Strict", async
   });
 });
 
-Deno.test("429 after 5 wrong passwords from one client, with Retry-After", async () => {
+Deno.test("429 after 5 wrong passwords for one username, with Retry-After", async () => {
   await withContext({}, async (ctx) => {
     const app = appOf(ctx);
     for (let i = 0; i < 5; i++) {
       const response = await post(app, "/api/login", { username: "x", password: `guess${i}` });
       await expectError(response, 401, "Wrong password");
     }
-    const locked = await post(app, "/api/login", { username: "x", password: PASSWORD });
+    ctx.clock.now += 3 * 60 * 1000 - 1;
+    // "X" is the same username as "x".
+    const locked = await post(app, "/api/login", { username: "X", password: PASSWORD });
     const retry = Number(locked.headers.get("Retry-After"));
-    assertEquals(retry, 15 * 60);
-    await expectError(locked, 429, `try again in ${retry} seconds`);
-    ctx.clock.now += 15 * 60 * 1000;
+    assertEquals(retry, 12 * 60 + 1);
+    await expectError(locked, 429, "for this username; try again in 13 minutes");
+    // Another annotator behind the same address is not shut out.
+    assertEquals(
+      (await post(app, "/api/login", { username: "y", password: PASSWORD })).status,
+      200,
+    );
+    ctx.clock.now += 12 * 60 * 1000 + 1;
     assertEquals(
       (await post(app, "/api/login", { username: "x", password: PASSWORD })).status,
       200,
@@ -152,6 +160,14 @@ Deno.test("POST guards: 415, 403, 413, 400", async () => {
       403,
       "Cross-site",
     );
+    // Scheme and port count: the app answers http://localhost here.
+    for (const origin of ["https://localhost", "http://localhost:8080", "null"]) {
+      await expectError(
+        await post(app, "/api/login", body, { headers: { Origin: origin } }),
+        403,
+        "Cross-origin",
+      );
+    }
     const sameOrigin = await post(app, "/api/login", body, {
       headers: { Origin: "http://localhost", "Sec-Fetch-Site": "same-origin" },
     });
@@ -165,7 +181,17 @@ Deno.test("POST guards: 415, 403, 413, 400", async () => {
     await expectError(
       await post(app, "/api/login", { username: "a\u0000b", password: PASSWORD }),
       400,
+      "username: control characters are not allowed",
+    );
+    await expectError(
+      await post(app, "/api/login", { username: "   ", password: PASSWORD }),
+      400,
       "username: expected 1 to 64 characters",
+    );
+    await expectError(
+      await post(app, "/api/login", { username: "ad\u202emin", password: PASSWORD }),
+      400,
+      "username: bidirectional control characters",
     );
   });
 });
@@ -329,5 +355,23 @@ Deno.test("status reports agreement over task labels of several annotators", asy
     const status: Status = await (await get(app, "/api/status", cookies[1])).json();
     assertEquals([status.agreement.units, status.agreement.pairable], [3, 6]);
     assert(Math.abs(status.agreement.value! - 4 / 9) < 1e-12);
+  });
+});
+
+Deno.test("login: spellings of a name are one annotator; old records keep their ids", async () => {
+  await withContext({}, async (ctx) => {
+    // Stored the old way (trimmed + NFC, case kept) before usernames were case-folded.
+    const old = { id: "a".repeat(32), username: "Alice", createdAt: 1 };
+    await ctx.kv.set(KEY.annotator("Alice"), old);
+    const app = appOf(ctx);
+    for (const spelling of ["Alice", "alice", " ALICE ", "\uff41\uff4c\uff49\uff43\uff45"]) {
+      const response = await post(app, "/api/login", { username: spelling, password: PASSWORD });
+      assertEquals((await response.json()).annotator, { username: "Alice", id: old.id }, spelling);
+    }
+    const bob = await (await post(app, "/api/login", { username: "Bob", password: PASSWORD }))
+      .json();
+    assertEquals(bob.annotator.username, "bob");
+    const again = await post(app, "/api/login", { username: "BOB", password: PASSWORD });
+    assertEquals((await again.json()).annotator.id, bob.annotator.id);
   });
 });

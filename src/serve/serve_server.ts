@@ -4,6 +4,7 @@ import type { Logger } from "../cli/logger.ts";
 import { acquireProcessLock, type ProcessLock } from "../store/process_lock.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { shutdownLine, storageHealth } from "./health.ts";
+import { allowedHostsFor } from "./host_check.ts";
 import { damagedStoreError, isDamagedStoreError, openStore } from "./open_store.ts";
 import { importResultFiles } from "./result_import.ts";
 import { createResultWriter, type StaleFile } from "./result_writer.ts";
@@ -23,6 +24,12 @@ export interface ServeOptions {
   reclaimAfterMs: number;
   kvPath: string;
   helpCheckpoints: number[];
+  /** `--trust-proxy`: client address and scheme from X-Forwarded-For / X-Forwarded-Proto. */
+  trustProxy: boolean;
+  /** `--allowed-hosts`: extra `Host` names answered (see `allowedHostsFor`). */
+  allowedHosts: string[];
+  /** `--cert` / `--key`: serve HTTPS with this PEM certificate chain and private key. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface ServerDeps {
@@ -40,9 +47,23 @@ export interface RunningServer {
   shutdown(): Promise<ShutdownReport>;
 }
 
-/** `http://host:port/`, with brackets around IPv6 addresses. */
-export function serverUrl(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+/** `http://host:port/` (or `https://`), with brackets around IPv6 addresses. */
+export function serverUrl(host: string, port: number, scheme: "http" | "https" = "http"): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+}
+
+/** Reads the PEM files of `--cert` and `--key`. */
+export async function readTlsFiles(
+  tls: { certFile: string; keyFile: string },
+): Promise<{ cert: string; key: string }> {
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw runtimeError(`Cannot read the TLS ${what} "${path}": ${describeError(error)}`);
+    }
+  };
+  return { cert: await read(tls.certFile, "certificate"), key: await read(tls.keyFile, "key") };
 }
 
 /** What `shutdown` leaves behind: result files that could not be brought up to date. */
@@ -59,12 +80,15 @@ export interface ShutdownReport {
  */
 export async function startServer(options: ServeOptions, deps: ServerDeps): Promise<RunningServer> {
   const { logger, now } = deps;
+
   const probe = options.port === 0 ? undefined : takePort(options.host, options.port);
   const locks: ProcessLock[] = [];
   const releaseLocks = () => locks.splice(0).forEach((lock) => lock.release());
   let catalog: Catalog;
+  let tls: { cert: string; key: string } | undefined;
   let kv: Deno.Kv;
   try {
+    tls = options.tls ? await readTlsFiles(options.tls) : undefined;
     catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
     await mkdirs(options.outDir, "result folder");
     locks.push(
@@ -122,11 +146,14 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       traceChanged: writer.schedule,
       storageHealth: () => storageHealth(writer.stale()),
       password: options.password,
+      trustProxy: options.trustProxy,
+      allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });
     probe?.close();
     server = Deno.serve({
       hostname: options.host,
       port: options.port,
+      ...tls,
       onListen: () => {},
       onError: (error) => {
         logger.error(`Request failed: ${describeError(error)}`);
@@ -143,13 +170,20 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
         `Cannot listen on ${options.host}:${options.port}: ${describeError(error)}`,
       );
     }
+    if (options.tls && error instanceof Deno.errors.InvalidData) {
+      throw runtimeError(
+        `Cannot use the TLS certificate "${options.tls.certFile}" with the key "${options.tls.keyFile}": ${
+          describeError(error)
+        }`,
+      );
+    }
     throw error;
   }
 
   const port = server.addr.port;
   let closing: Promise<ShutdownReport> | undefined;
   return {
-    url: serverUrl(options.host, port),
+    url: serverUrl(options.host, port, tls ? "https" : "http"),
     port,
     shutdown() {
       closing ??= (async () => {

@@ -76,16 +76,21 @@ export async function deleteSession(kv: Deno.Kv, token: string | undefined): Pro
   await kv.delete(KEY.session(sha256Hex(token)));
 }
 
-/** `Set-Cookie` value that stores the session: httpOnly, SameSite=Strict, whole site. */
-export function sessionCookie(token: string): string {
+/**
+ * `Set-Cookie` value that stores the session: httpOnly, SameSite=Strict, whole site, and
+ * `Secure` when the request came over HTTPS (so the browser never sends it over HTTP).
+ */
+export function sessionCookie(token: string, secure = false): string {
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
     SESSION_TTL_MS / 1000
-  }`;
+  }${secure ? "; Secure" : ""}`;
 }
 
 /** `Set-Cookie` value that clears the session cookie. */
-export function clearedSessionCookie(): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+export function clearedSessionCookie(secure = false): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
+    secure ? "; Secure" : ""
+  }`;
 }
 
 /** The session token from a `Cookie` request header. */

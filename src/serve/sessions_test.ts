@@ -46,6 +46,9 @@ Deno.test("the session cookie is httpOnly, SameSite=Strict and site-wide", () =>
   assertStringIncludes(cookie, "SameSite=Strict");
   assertStringIncludes(cookie, "Path=/");
   assertStringIncludes(clearedSessionCookie(), "Max-Age=0");
+  assertEquals(cookie.includes("Secure"), false);
+  assertMatch(sessionCookie("tok", true), /; Secure$/);
+  assertMatch(clearedSessionCookie(true), /Max-Age=0; Secure$/);
   assertEquals(sessionTokenFromCookies("a=1; proactive_session=xyz; b=2"), "xyz");
   assertEquals(sessionTokenFromCookies("a=1"), undefined);
   assertEquals(sessionTokenFromCookies(null), undefined);
