@@ -26,7 +26,15 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-for (const name of ["mixed_unicode", "three_annotators", "default_flags"]) {
+for (
+  const name of [
+    "mixed_unicode",
+    "three_annotators",
+    "default_flags",
+    "finished_traces",
+    "finished_traces_small_quota",
+  ]
+) {
   Deno.test(`golden: "${name}" is byte-identical to the reference script's output`, async () => {
     const fixture = `${FIXTURES}${name}`;
     const spec: Case = JSON.parse(await Deno.readTextFile(`${fixture}/case.json`));
