@@ -56,7 +56,9 @@ Deno.test("convert --json prints the summary as JSON", async () => {
     const summary = JSON.parse(result.stdout);
     assertEquals(summary.filesRead, 10);
     assertEquals(summary.rules, "reference");
-    assertEquals(summary.seed, "42");
+    assertEquals(summary.seed, 42);
+    assertEquals(summary.splitBy, "item");
+    assertEquals(summary.written, true);
     assertEquals(summary.train.path, `${dir}/train_data.jsonl`);
     assertEquals(typeof summary.humanAgreement, "number");
   });

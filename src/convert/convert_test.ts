@@ -166,6 +166,9 @@ Deno.test("help-mode files and --rules majority convert end to end", async () =>
       [3, "t", false, "False-Alarm (FA)"],
     ]);
     assertEquals([summary.helpTurns, summary.entries, summary.labelledTurns], [1, 3, 2]);
-    assertStringIncludes(logger.lines.join("\n"), "Only 0 test items for Correct-Detection (CD)");
+    assertStringIncludes(
+      summary.notes.join("\n"),
+      "Correct-Detection (CD): 0 of 30 test items; the category has 0 items",
+    );
   });
 });
