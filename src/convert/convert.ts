@@ -121,6 +121,7 @@ export async function convertResults(
   const categories = Object.fromEntries(CATEGORIES.map((c) => [c, {
     train: totals[c] - testCounts[c] - heldOutCounts[c],
     test: testCounts[c],
+    heldOut: heldOutCounts[c],
     total: totals[c],
     testWorthy: worthy[c],
   }])) as ConvertSummary["categories"];

@@ -30,7 +30,10 @@ export interface ConvertSummary {
   taskItems: number;
   testPerCategory: number;
   /** Per category: items in each set, all items, and those a test item may be. */
-  categories: Record<Category, { train: number; test: number; total: number; testWorthy: number }>;
+  categories: Record<
+    Category,
+    { train: number; test: number; heldOut: number; total: number; testWorthy: number }
+  >;
   /** Items of test groups (`--split-by turn|trace`) that may not be test items: in neither set. */
   heldOut: number;
   train: { path: string; items: number };
@@ -64,7 +67,7 @@ export function shortfallNotes(summary: Omit<ConvertSummary, "notes">): string[]
       `${total} items, ${testWorthy} of them test-worthy (${WORTHY})`;
     if (testWorthy > test) {
       note += `; ${testWorthy - test} stay in train because their ${summary.splitBy} could not ` +
-        `move to the test set without exceeding another category's quota`;
+        `move to the test set without exceeding --test-per-category in some category`;
     }
     notes.push(`${note}.`);
   }
@@ -95,12 +98,15 @@ export function summaryJson(summary: ConvertSummary): string {
 
 /** The human-readable summary. */
 export function formatSummary(summary: ConvertSummary): string {
+  const grouped = summary.splitBy !== "item";
+  const row = (name: string, train: number, test: number, held: number, total: number) =>
+    `  ${name.padEnd(24)} ${String(train).padStart(7)} ${String(test).padStart(6)} ${
+      grouped ? `${String(held).padStart(8)} ` : ""
+    }${String(total).padStart(7)}`;
   const rows = CATEGORIES.map((category) => {
-    const { train, test, total } = summary.categories[category];
+    const { train, test, heldOut, total } = summary.categories[category];
     const short = test < summary.testPerCategory ? `  (fewer than ${summary.testPerCategory})` : "";
-    return `  ${category.padEnd(24)} ${String(train).padStart(7)} ${String(test).padStart(6)} ${
-      String(total).padStart(7)
-    }${short}`;
+    return row(category, train, test, heldOut, total) + short;
   });
   const totalTrain = summary.train.items;
   const totalTest = summary.test.items;
@@ -110,12 +116,10 @@ export function formatSummary(summary: ConvertSummary): string {
     `(rules: ${summary.rules}, split by: ${summary.splitBy}, seed: ${summary.seed})`,
     "",
     `  ${"category".padEnd(24)} ${"train".padStart(7)} ${"test".padStart(6)} ${
-      "total".padStart(7)
-    }`,
+      grouped ? `${"held out".padStart(8)} ` : ""
+    }${"total".padStart(7)}`,
     ...rows,
-    `  ${"all".padEnd(24)} ${String(totalTrain).padStart(7)} ${String(totalTest).padStart(6)} ${
-      String(totalTrain + totalTest).padStart(7)
-    }`,
+    row("all", totalTrain, totalTest, summary.heldOut, totalTrain + totalTest + summary.heldOut),
     "",
     `Labelled turns:       ${summary.labelledTurns} of ${summary.entries} entries carry real_user; ` +
     `${summary.fewAnnotatorTurns} had fewer than 2 annotators, ${summary.noMajorityTurns} ` +

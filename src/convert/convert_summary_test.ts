@@ -25,10 +25,10 @@ const BASE: Omit<ConvertSummary, "notes"> = {
   taskItems: 2,
   testPerCategory: 30,
   categories: {
-    "Missed-Need (MN)": { train: 10, test: 30, total: 40, testWorthy: 35 },
-    "Correct-Rejection (CR)": { train: 0, test: 12, total: 12, testWorthy: 12 },
-    "Correct-Detection (CD)": { train: 100, test: 30, total: 130, testWorthy: 90 },
-    "False-Alarm (FA)": { train: 200, test: 30, total: 230, testWorthy: 100 },
+    "Missed-Need (MN)": { train: 10, test: 30, heldOut: 0, total: 40, testWorthy: 35 },
+    "Correct-Rejection (CR)": { train: 0, test: 12, heldOut: 0, total: 12, testWorthy: 12 },
+    "Correct-Detection (CD)": { train: 100, test: 30, heldOut: 0, total: 130, testWorthy: 90 },
+    "False-Alarm (FA)": { train: 200, test: 30, heldOut: 0, total: 230, testWorthy: 100 },
   },
   heldOut: 0,
   train: { path: "reward_data/train_data.jsonl", items: 310 },
@@ -105,7 +105,7 @@ Deno.test("shortfallNotes: a group split names the items it kept in train", () =
     heldOut: 4,
     categories: {
       ...BASE.categories,
-      "Correct-Detection (CD)": { train: 103, test: 23, total: 130, testWorthy: 90 },
+      "Correct-Detection (CD)": { train: 103, test: 23, heldOut: 4, total: 130, testWorthy: 90 },
     },
   };
   const notes = shortfallNotes(byTrace);
@@ -113,13 +113,16 @@ Deno.test("shortfallNotes: a group split names the items it kept in train", () =
     notes[1],
     "Correct-Detection (CD): 23 of 30 test items; the category has 130 items, 90 of them " +
       "test-worthy (all 3 of 3 annotators, or exactly 2, agree with its label); 67 stay in " +
-      "train because their trace could not move to the test set without exceeding another " +
-      "category's quota.",
+      "train because their trace could not move to the test set without exceeding " +
+      "--test-per-category in some category.",
   );
+  const text = formatSummary({ ...byTrace, notes });
   assertStringIncludes(
-    formatSummary({ ...byTrace, notes }),
+    text,
     "Held out:             4 items of test traces that are not test-worthy",
   );
+  assertStringIncludes(text, "category                   train   test held out   total");
+  assertStringIncludes(text, "Correct-Detection (CD)       103     23        4     130");
 });
 
 Deno.test("summaryJson prints every figure as a number, a seed past 2^53 exactly", () => {
@@ -131,6 +134,7 @@ Deno.test("summaryJson prints every figure as a number, a seed past 2^53 exactly
   assertEquals(parsed.categories["Missed-Need (MN)"], {
     train: 10,
     test: 30,
+    heldOut: 0,
     total: 40,
     testWorthy: 35,
   });
