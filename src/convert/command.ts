@@ -25,10 +25,10 @@ in name order, and writes ${TRAIN_FILE} and ${TEST_FILE}: one line per item
 an annotator saw ({observation, candidate_task}, with real_user once labelled) and, once
 an annotator finished the trace, its remaining raw turns ({observation, agent_response,
 task_status}); every entry counts as a turn, and only entries with real_user need
-candidate_task. Prints a summary: items per category (train/test/total), labelled turns
-(and how many had fewer than 2 annotators or no majority), help needed and human
-agreement with their denominators, why a category has fewer test items than asked, files
-read and the output paths.
+candidate_task. Prints a summary: items per category (train, test, held out, total),
+labelled turns (and how many had fewer than 2 annotators or no majority), help needed
+and human agreement with their denominators, why a category has fewer test items than
+asked, files read and the output paths.
 
 A run that gives no item writes nothing, leaves existing output files as they are, says
 why, and exits 1 (--allow-empty writes empty files and exits 0).
@@ -49,19 +49,20 @@ Options:
                            gives a Correct-Rejection item; ties give no item.
                            (default: ${DEFAULTS.rules})
   --split-by item|turn|trace
-                           What stays on one side of the train/test split.
-                           item: the reference split, per item (the same situation can
-                           be in both sets with different tasks).
-                           turn: all items of one labelled turn (one file, one entry)
-                           on the same side.
-                           trace: all items of one result file (one trace) on the same
-                           side.
-                           turn and trace: the groups are shuffled once with --seed,
-                           then for MN, CR, CD, FA in turn, groups holding a test-worthy
-                           item of the category (3 of 3 annotators agreeing first, then
-                           exactly 2) are taken whole while every category stays within
-                           --test-per-category; their other items go to neither file.
-                           (default: ${DEFAULTS.splitBy})
+                           What stays together on one side of the train/test split.
+                           item: nothing; the reference split, item by item (one
+                           situation can be in both sets, with different tasks).
+                           turn: all items of one labelled turn (one result file,
+                           one entry).
+                           trace: all items of one result file (one trace).
+                           turn/trace: the groups are shuffled once (--seed); for MN,
+                           CR, CD, FA in turn, groups holding a test-worthy item of
+                           the category (exactly 3 annotations all equal to valid;
+                           then exactly 2 equal) are taken whole while every category
+                           stays within --test-per-category. A taken group's
+                           test-worthy items form the test set; its other items are
+                           held out (in neither file); the other groups are the
+                           training set. (default: ${DEFAULTS.splitBy})
   --allow-empty            Write empty files (exit 0) when no item comes out
   --json                   Print the summary as JSON (every figure a number)
   -h, --help               Show this help
