@@ -72,16 +72,16 @@ export async function convertResults(
     for (const key of Object.keys(figures) as (keyof typeof figures)[]) {
       figures[key] += key === "entries" ? file.entryCount : file[key];
     }
-    let lastEntry = -1;
-    if (options.splitBy === "trace" && file.items.length > 0) group++;
-    for (const item of file.items) {
-      if (options.splitBy !== "trace" && (options.splitBy === "item" || item.entry !== lastEntry)) {
-        group++;
-      }
-      lastEntry = item.entry;
+    file.items.forEach((item, i) => {
+      // Items come in turn order; a new group starts at every item (item), at every new
+      // turn (turn) or at the file's first item (trace).
+      const sameGroup = i > 0 &&
+        (options.splitBy === "trace" ||
+          (options.splitBy === "turn" && item.entry === file.items[i - 1].entry));
+      if (!sameGroup) group++;
       items.push(item);
       groups.push(group);
-    }
+    });
   }
 
   const rng = new PythonRandom(options.seed);
