@@ -56,7 +56,9 @@ Deno.test("convert --json prints the summary as JSON", async () => {
     const summary = JSON.parse(result.stdout);
     assertEquals(summary.filesRead, 10);
     assertEquals(summary.rules, "reference");
-    assertEquals(summary.seed, "42");
+    assertEquals(summary.seed, 42);
+    assertEquals(summary.splitBy, "item");
+    assertEquals(summary.written, true);
     assertEquals(summary.train.path, `${dir}/train_data.jsonl`);
     assertEquals(typeof summary.humanAgreement, "number");
   });
@@ -85,4 +87,66 @@ Deno.test("a bad flag exits 2 and prints the help", async () => {
   assertStringIncludes(result.stderr, "--rules must be one of reference, majority");
   assertStringIncludes(result.stderr, "Usage: proactive convert");
   assert(!result.stdout.includes("Converted"));
+});
+
+/** A result folder whose only labelled turn has one annotator, then raw trace turns. */
+async function writeItemlessFolder(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const observation = (event: string) => ({ time: "1", event });
+  await Deno.writeTextFile(
+    `${dir}/a.json`,
+    JSON.stringify([
+      { observation: observation("a"), candidate_task: ["t"], real_user: { x: [0] } },
+      { observation: observation("b"), agent_response: { candidate_task: [] }, task_status: false },
+    ]),
+  );
+}
+
+Deno.test("a run with no item exits 1, says why and leaves the outputs untouched", async () => {
+  await withTempDir(async (dir) => {
+    await writeItemlessFolder(`${dir}/result`);
+    await Deno.mkdir(`${dir}/out`);
+    await Deno.writeTextFile(`${dir}/out/train_data.jsonl`, "old train\n");
+    await Deno.writeTextFile(`${dir}/out/test_data.jsonl`, "old test\n");
+    const result = await convert([`${dir}/result`, "--out-dir", `${dir}/out`]);
+    assertEquals(result.code, 1, result.stderr);
+    assertStringIncludes(
+      result.stdout,
+      "Note: No items: of 1 labelled turns, 1 had fewer than 2 annotators and 0 had no majority.",
+    );
+    assertStringIncludes(result.stdout, "Wrote nothing:");
+    assertStringIncludes(result.stderr, "No items: of 1 labelled turns");
+    assertEquals(await Deno.readTextFile(`${dir}/out/train_data.jsonl`), "old train\n");
+    assertEquals(await Deno.readTextFile(`${dir}/out/test_data.jsonl`), "old test\n");
+
+    const json = await convert([`${dir}/result`, "--out-dir", `${dir}/out`, "--json"]);
+    assertEquals(json.code, 1);
+    const summary = JSON.parse(json.stdout);
+    assertEquals([summary.written, summary.entries, summary.fewAnnotatorTurns], [false, 2, 1]);
+    assertEquals(summary.helpFraction, 0);
+  });
+});
+
+Deno.test("--allow-empty writes empty files and exits 0", async () => {
+  await withTempDir(async (dir) => {
+    await writeItemlessFolder(`${dir}/result`);
+    await Deno.mkdir(`${dir}/out`);
+    await Deno.writeTextFile(`${dir}/out/train_data.jsonl`, "old train\n");
+    const result = await convert([`${dir}/result`, "--out-dir", `${dir}/out`, "--allow-empty"]);
+    assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, "(0 items)");
+    assertEquals(await Deno.readTextFile(`${dir}/out/train_data.jsonl`), "");
+    assertEquals(await Deno.readTextFile(`${dir}/out/test_data.jsonl`), "");
+  });
+});
+
+Deno.test("convert --split-by trace reads finished traces and names the split", async () => {
+  await withTempDir(async (dir) => {
+    const fixture = `${ROOT}tests/testdata/convert/finished_traces/result`;
+    const result = await convert([fixture, "--out-dir", dir, "--split-by", "trace"]);
+    assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, "(rules: reference, split by: trace, seed: 42)");
+    assertStringIncludes(result.stdout, "held out");
+    assertStringIncludes(result.stdout, "of 117 entries carry real_user");
+  });
 });

@@ -2,7 +2,8 @@ import type { Command } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConvertOptions, convertResults, TEST_FILE, TRAIN_FILE } from "./convert.ts";
-import { formatSummary } from "./convert_summary.ts";
+import { formatSummary, summaryJson } from "./convert_summary.ts";
+import { SPLIT_BY, type SplitBy } from "./split_groups.ts";
 import { RULES, type Rules } from "./vote_rules.ts";
 
 export const DEFAULTS = {
@@ -11,6 +12,7 @@ export const DEFAULTS = {
   seed: 42n,
   testPerCategory: 30,
   rules: "reference" as Rules,
+  splitBy: "item" as SplitBy,
 };
 
 const HELP = `proactive convert — majority-vote annotation results into reward-model data
@@ -19,9 +21,17 @@ Usage: proactive convert [RESULT_DIR] [options]
 
 Reads every *.json result file directly in RESULT_DIR (no subfolders, no hidden files),
 in name order, and writes ${TRAIN_FILE} and ${TEST_FILE}: one line per item
-{obs, pred_task, valid, help_needed, annotation, category}. Prints a summary: items per
-category (train/test/total), human agreement, the fraction of turns where help was
-needed, labelled turns, files read and the output paths.
+{obs, pred_task, valid, help_needed, annotation, category}. A result file holds the turns
+an annotator saw ({observation, candidate_task}, with real_user once labelled) and, once
+an annotator finished the trace, its remaining raw turns ({observation, agent_response,
+task_status}); every entry counts as a turn, and only entries with real_user need
+candidate_task. Prints a summary: items per category (train, test, held out, total),
+labelled turns (and how many had fewer than 2 annotators or no majority), help needed
+and human agreement with their denominators, why a category has fewer test items than
+asked, files read and the output paths.
+
+A run that gives no item writes nothing, leaves existing output files as they are, says
+why, and exits 1 (--allow-empty writes empty files and exits 0).
 
 Options:
   --in DIR                 Result folder, instead of RESULT_DIR (default: ${DEFAULTS.inDir})
@@ -38,15 +48,32 @@ Options:
                            majority: strict majorities instead; a unanimous rejection
                            gives a Correct-Rejection item; ties give no item.
                            (default: ${DEFAULTS.rules})
-  --json                   Print the summary as JSON
+  --split-by item|turn|trace
+                           What stays together on one side of the train/test split.
+                           item: nothing; the reference split, item by item (one
+                           situation can be in both sets, with different tasks).
+                           turn: all items of one labelled turn (one result file,
+                           one entry).
+                           trace: all items of one result file (one trace).
+                           turn/trace: the groups are shuffled once (--seed); for MN,
+                           CR, CD, FA in turn, groups holding a test-worthy item of
+                           the category (exactly 3 annotations all equal to valid;
+                           then exactly 2 equal) are taken whole while every category
+                           stays within --test-per-category. A taken group's
+                           test-worthy items form the test set; its other items are
+                           held out (in neither file); the other groups are the
+                           training set. (default: ${DEFAULTS.splitBy})
+  --allow-empty            Write empty files (exit 0) when no item comes out
+  --json                   Print the summary as JSON (every figure a number)
   -h, --help               Show this help
 
 Help-mode labels ("need" / "no need") give one null item per turn with at least 2
 annotators and a strict majority, under both rules. Bad input (not JSON, wrong shape)
 names the file and the JSON path, and nothing is written.
 
-Example:
+Examples:
   proactive convert result --out-dir reward_data --seed 42 --test-per-category 30
+  proactive convert result --split-by trace --out-dir reward_data_by_trace
 `;
 
 const FLAGS = {
@@ -55,6 +82,8 @@ const FLAGS = {
   seed: { type: "string" },
   "test-per-category": { type: "string" },
   rules: { type: "string" },
+  "split-by": { type: "string" },
+  "allow-empty": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -90,12 +119,18 @@ export function parseConvertOptions(args: string[]): ConvertOptions {
   if (!(RULES as readonly string[]).includes(rules)) {
     throw usageError(`--rules must be one of ${RULES.join(", ")}, got "${rules}"`);
   }
+  const splitBy = stringFlag(values, "split-by", DEFAULTS.splitBy)!;
+  if (!(SPLIT_BY as readonly string[]).includes(splitBy)) {
+    throw usageError(`--split-by must be one of ${SPLIT_BY.join(", ")}, got "${splitBy}"`);
+  }
   return {
     inDir,
     outDir,
     seed,
     testPerCategory,
     rules: rules as Rules,
+    splitBy: splitBy as SplitBy,
+    allowEmpty: values["allow-empty"] === true,
     json: values.json === true,
   };
 }
@@ -107,7 +142,9 @@ export const command: Command = {
   async run(args, ctx) {
     const options = parseConvertOptions(args);
     const summary = await convertResults(options, { logger: ctx.logger, signal: ctx.signal });
-    ctx.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-    return 0;
+    ctx.stdout(options.json ? summaryJson(summary) : formatSummary(summary));
+    if (summary.written) return 0;
+    ctx.logger.error(`${summary.notes[0] ?? "No items"} Nothing was written.`);
+    return 1;
   },
 };

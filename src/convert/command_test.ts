@@ -9,6 +9,8 @@ Deno.test("parseConvertOptions: defaults", () => {
     seed: 42n,
     testPerCategory: 30,
     rules: "reference",
+    splitBy: "item",
+    allowEmpty: false,
     json: false,
   });
 });
@@ -25,6 +27,9 @@ Deno.test("parseConvertOptions: every flag, and the folder as argument or --in",
       "0",
       "--rules",
       "majority",
+      "--split-by",
+      "trace",
+      "--allow-empty",
       "--json",
     ]),
     {
@@ -33,17 +38,21 @@ Deno.test("parseConvertOptions: every flag, and the folder as argument or --in",
       seed: 18446744073709551739n,
       testPerCategory: 0,
       rules: "majority",
+      splitBy: "trace",
+      allowEmpty: true,
       json: true,
     },
   );
   assertEquals(parseConvertOptions(["--in", "r2"]).inDir, "r2");
   assertEquals(parseConvertOptions(["r3", "--in", "r3"]).inDir, "r3");
   assertEquals(parseConvertOptions(["--seed=-7"]).seed, -7n);
+  assertEquals(parseConvertOptions(["--split-by=turn"]).splitBy, "turn");
 });
 
 Deno.test("parseConvertOptions: usage errors", () => {
   const cases: [string[], string][] = [
     [["--rules", "vote"], "--rules must be one of reference, majority"],
+    [["--split-by", "file"], '--split-by must be one of item, turn, trace, got "file"'],
     [["--seed", "4.2"], "--seed must be a whole number"],
     [["--test-per-category=-1"], "--test-per-category must be between 0"],
     [["--test-per-category", "many"], "whole number"],
@@ -73,9 +82,15 @@ Deno.test("the help text lists every flag with its default and an example", () =
       "(default: 30)",
       "--rules reference|majority",
       "(default: reference)",
+      "--split-by item|turn|trace",
+      "(default: item)",
+      "all items of one labelled turn (one result file,",
+      "trace: all items of one result file (one trace)",
+      "--allow-empty",
+      "exits 1",
       "--json",
-      "Example:",
-      "proactive convert result",
+      "Examples:",
+      "proactive convert result --split-by trace",
     ]
   ) {
     assertStringIncludes(command.help, text);

@@ -4,10 +4,11 @@ import type { Logger } from "../cli/logger.ts";
 import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 import { PythonRandom } from "../random/python_random.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
-import type { ConvertSummary } from "./convert_summary.ts";
+import { type ConvertSummary, shortfallNotes } from "./convert_summary.ts";
 import { listResultFiles } from "./read_results.ts";
 import { type EncodedItem, encodeRewardLines } from "./reward_lines.ts";
-import { splitDataset } from "./split_dataset.ts";
+import { splitDataset, testGrade } from "./split_dataset.ts";
+import { type SplitBy, splitGroups } from "./split_groups.ts";
 import { voteFiles } from "./vote_files.ts";
 import type { Rules } from "./vote_rules.ts";
 
@@ -19,6 +20,10 @@ export interface ConvertOptions {
   seed: bigint;
   testPerCategory: number;
   rules: Rules;
+  /** What stays together on one side of the split (see `splitGroups`). */
+  splitBy: SplitBy;
+  /** Write empty files when no item comes out (otherwise nothing is written). */
+  allowEmpty: boolean;
   /** Print the summary as JSON (used by the command, not here). */
   json: boolean;
 }
@@ -34,7 +39,8 @@ export const TEST_FILE = "test_data.jsonl";
 /**
  * Majority-votes a result folder into the reward model's train and test sets. Files are
  * read one at a time in name order; every file is validated before anything is written,
- * and both outputs are replaced together or not at all.
+ * and both outputs are replaced together or not at all. When no item comes out, nothing is
+ * written (`written: false`) unless `allowEmpty`.
  */
 export async function convertResults(
   options: ConvertOptions,
@@ -49,70 +55,96 @@ export async function convertResults(
   const files = await voteFiles(paths, { rules: options.rules, logger, signal });
   if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
   const items: EncodedItem[] = [];
-  let entries = 0;
-  let labelledTurns = 0;
-  let helpTurns = 0;
-  let agreeVotes = 0;
-  let taskVotes = 0;
+  /** The split group of each item: its file (trace) or its (file, turn). */
+  const groups: number[] = [];
+  let group = -1;
+  const figures = {
+    entries: 0,
+    labelledTurns: 0,
+    fewAnnotatorTurns: 0,
+    noMajorityTurns: 0,
+    helpTurns: 0,
+    agreeVotes: 0,
+    taskVotes: 0,
+    taskItems: 0,
+  };
   for (const file of files) {
-    entries += file.entryCount;
-    labelledTurns += file.labelledTurns;
-    helpTurns += file.helpTurns;
-    agreeVotes += file.agreeVotes;
-    taskVotes += file.taskVotes;
-    for (const item of file.items) items.push(item);
+    for (const key of Object.keys(figures) as (keyof typeof figures)[]) {
+      figures[key] += key === "entries" ? file.entryCount : file[key];
+    }
+    file.items.forEach((item, i) => {
+      // Items come in turn order; a new group starts at every item (item), at every new
+      // turn (turn) or at the file's first item (trace).
+      const sameGroup = i > 0 &&
+        (options.splitBy === "trace" ||
+          (options.splitBy === "turn" && item.entry === file.items[i - 1].entry));
+      if (!sameGroup) group++;
+      items.push(item);
+      groups.push(group);
+    });
   }
 
   const rng = new PythonRandom(options.seed);
-  const { train, test, testCounts } = splitDataset(items, rng, options.testPerCategory);
+  const { train, test, testCounts, heldOut } = options.splitBy === "item"
+    ? { ...splitDataset(items, rng, options.testPerCategory), heldOut: [] }
+    : splitGroups(items, groups, rng, options.testPerCategory);
+  const written = items.length > 0 || options.allowEmpty;
 
   if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
   const trainPath = join(options.outDir, TRAIN_FILE);
   const testPath = join(options.outDir, TEST_FILE);
-  try {
-    await Deno.mkdir(options.outDir, { recursive: true });
-    await writeFilesAtomic([
-      { path: trainPath, chunks: encodeRewardLines(train) },
-      { path: testPath, chunks: encodeRewardLines(test) },
-    ]);
-  } catch (error) {
-    throw runtimeError(
-      `Cannot write the reward data into "${options.outDir}": ${(error as Error).message}`,
-      error,
-    );
-  }
-
-  const totals = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  for (const item of items) totals[item.category]++;
-  const categories = Object.fromEntries(CATEGORIES.map((c) => [c, {
-    train: totals[c] - testCounts[c],
-    test: testCounts[c],
-    total: totals[c],
-  }])) as ConvertSummary["categories"];
-  for (const category of CATEGORIES) {
-    if (testCounts[category] < options.testPerCategory) {
-      logger.warn(
-        `Only ${testCounts[category]} test items for ${category} ` +
-          `(asked for ${options.testPerCategory})`,
+  if (written) {
+    try {
+      await Deno.mkdir(options.outDir, { recursive: true });
+      await writeFilesAtomic([
+        { path: trainPath, chunks: encodeRewardLines(train) },
+        { path: testPath, chunks: encodeRewardLines(test) },
+      ]);
+    } catch (error) {
+      throw runtimeError(
+        `Cannot write the reward data into "${options.outDir}": ${(error as Error).message}`,
+        error,
       );
     }
   }
 
-  return {
+  const counts = () =>
+    Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  const totals = counts();
+  const worthy = counts();
+  for (const item of items) {
+    totals[item.category]++;
+    if (testGrade(item) !== 0) worthy[item.category]++;
+  }
+  const heldOutCounts = counts();
+  for (const item of heldOut) heldOutCounts[item.category]++;
+  const categories = Object.fromEntries(CATEGORIES.map((c) => [c, {
+    train: totals[c] - testCounts[c] - heldOutCounts[c],
+    test: testCounts[c],
+    heldOut: heldOutCounts[c],
+    total: totals[c],
+    testWorthy: worthy[c],
+  }])) as ConvertSummary["categories"];
+
+  const summary: Omit<ConvertSummary, "notes"> = {
     rules: options.rules,
-    seed: options.seed.toString(),
+    splitBy: options.splitBy,
+    seed: options.seed,
     inDir: options.inDir,
     filesRead: names.length,
-    entries,
-    labelledTurns,
-    helpTurns,
-    helpFraction: entries > 0 ? helpTurns / entries : null,
-    humanAgreement: taskVotes > 0 ? agreeVotes / taskVotes : null,
-    agreeVotes,
-    taskVotes,
+    ...figures,
+    helpFraction: figures.entries > 0 ? figures.helpTurns / figures.entries : null,
+    helpFractionOfLabelled: figures.labelledTurns > 0
+      ? figures.helpTurns / figures.labelledTurns
+      : null,
+    humanAgreement: figures.taskVotes > 0 ? figures.agreeVotes / figures.taskVotes : null,
     testPerCategory: options.testPerCategory,
     categories,
+    heldOut: heldOut.length,
     train: { path: trainPath, items: train.length },
     test: { path: testPath, items: test.length },
+    written,
   };
+  const notes = shortfallNotes(summary);
+  return { ...summary, notes };
 }

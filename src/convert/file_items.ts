@@ -9,6 +9,12 @@ export interface FileItems {
   helpTurns: number;
   agreeVotes: number;
   taskVotes: number;
+  /** Task items (those with a `pred_task`). */
+  taskItems: number;
+  /** Labelled turns with fewer than 2 annotators (they give no item). */
+  fewAnnotatorTurns: number;
+  /** Labelled turns with at least 2 annotators that give no item (no majority). */
+  noMajorityTurns: number;
   /** The file's items in turn order, encoded. */
   items: EncodedItem[];
   /** Warnings about the file, to be logged in file order. */
@@ -30,6 +36,9 @@ export async function fileItems(
   let helpTurns = 0;
   let agreeVotes = 0;
   let taskVotes = 0;
+  let taskItems = 0;
+  let fewAnnotatorTurns = 0;
+  let noMajorityTurns = 0;
   const itemEntries: number[] = [];
   const itemVotes: Vote[] = [];
   for (const turn of file.turns) {
@@ -37,7 +46,10 @@ export async function fileItems(
     if (votes.helpTurn) helpTurns++;
     agreeVotes += votes.agreeVotes;
     taskVotes += votes.taskVotes;
+    if (turn.labels.length < 2) fewAnnotatorTurns++;
+    else if (votes.items.length === 0) noMajorityTurns++;
     for (const vote of votes.items) {
+      if (vote.predTask !== null) taskItems++;
       itemEntries.push(turn.entry);
       itemVotes.push(vote);
     }
@@ -50,6 +62,9 @@ export async function fileItems(
     helpTurns,
     agreeVotes,
     taskVotes,
+    taskItems,
+    fewAnnotatorTurns,
+    noMajorityTurns,
     items,
     warnings,
   };

@@ -142,8 +142,8 @@ export async function parseResultData(
   // the authority; a quick hand check spares loading and running it for files that are
   // clearly valid.
   if (!isPlainResultFile(parsed.value)) {
-    const { parseResultFile } = await import("../formats/result_file.ts");
-    parseResultFile(parsed.value, path);
+    const { checkResultEntries } = await import("./check_result_entries.ts");
+    checkResultEntries(parsed.value, path);
   }
   const entries = parsed.value as Record<string, unknown>[];
   const { keyOrder } = parsed;
@@ -180,7 +180,11 @@ export async function parseResultData(
   return { path, entryCount: entries.length, turns, observations };
 }
 
-/** A fast check at least as strict as `resultFileSchema` (false: ask the schema). */
+/**
+ * A fast check at least as strict as `checkResultEntries` (false: ask it). An entry without
+ * `real_user` may be a saved turn (`candidate_task`) or a raw trace turn appended when an
+ * annotator finished the trace (`agent_response.candidate_task`).
+ */
 export function isPlainResultFile(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
   for (const entry of value) {
@@ -188,10 +192,16 @@ export function isPlainResultFile(value: unknown): boolean {
     const observation = entry.observation;
     if (!isRecord(observation)) return false;
     if (typeof observation.time !== "string" || typeof observation.event !== "string") return false;
-    const tasks = entry.candidate_task;
+    const labelled = Object.hasOwn(entry, "real_user");
+    let tasks = entry.candidate_task;
+    if (!labelled && !Object.hasOwn(entry, "candidate_task")) {
+      const response = entry.agent_response;
+      if (!isRecord(response)) return false;
+      tasks = response.candidate_task;
+    }
     if (!Array.isArray(tasks)) return false;
     for (const task of tasks) if (typeof task !== "string") return false;
-    if (!Object.hasOwn(entry, "real_user")) continue;
+    if (!labelled) continue;
     const realUser = entry.real_user;
     if (!isRecord(realUser)) return false;
     for (const key in realUser) {

@@ -142,3 +142,57 @@ Deno.test("readResultFile refuses files that are not UTF-8, naming them", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A raw trace turn, as the reference server appends it when an annotator finishes. */
+function rawTurn(event: string, tasks: string[] = []) {
+  return {
+    observation: { time: "1", event },
+    agent_response: { candidate_task: tasks },
+    task_status: tasks.length > 0,
+  };
+}
+
+Deno.test("parseResultData: raw trace turns count as entries and lend their observation", async () => {
+  const file = [
+    rawTurn("r0", ["ignored"]),
+    entry("s1", { candidate_task: ["t"], real_user: { a: [0], b: "Reject all" } }),
+    rawTurn("r2"),
+    rawTurn("r3", ["x"]),
+  ];
+  const data = await parseResultData(JSON.stringify(file), "f.json");
+  assertEquals(data.entryCount, 4);
+  assertEquals(data.turns.map((t) => [t.entry, t.tasks]), [[1, ["t"]]]);
+  assertEquals(data.observations, [
+    '{"time": "1", "event": "r0"}',
+    '{"time": "1", "event": "s1"}',
+  ]);
+  const allRaw = await parseResultData(JSON.stringify([rawTurn("a"), rawTurn("b")]), "r.json");
+  assertEquals([allRaw.entryCount, allRaw.turns.length], [2, 0]);
+});
+
+Deno.test("parseResultData: a labelled entry needs candidate_task; others need one shape", async () => {
+  const labelledRaw = [{ ...rawTurn("e", ["t"]), real_user: { a: [0] } }];
+  await assertRejects(
+    () => parseResultData(JSON.stringify(labelledRaw), "l.json"),
+    ProactiveError,
+    'Invalid result file "l.json" at $[0].candidate_task: an entry with real_user must carry ' +
+      "candidate_task",
+  );
+  await assertRejects(
+    () => parseResultData(JSON.stringify([{ observation: { time: "1", event: "e" } }]), "n.json"),
+    ProactiveError,
+    'Invalid result file "n.json" at $[0]: expected a saved turn',
+  );
+  const badRaw = [{
+    observation: { time: "1", event: "e" },
+    agent_response: { candidate_task: [1] },
+  }];
+  await assertRejects(
+    () => parseResultData(JSON.stringify(badRaw), "b.json"),
+    ProactiveError,
+    'Invalid result file "b.json" at $[0].agent_response.candidate_task[0]',
+  );
+  assertEquals(isPlainResultFile(labelledRaw), false);
+  assertEquals(isPlainResultFile(badRaw), false);
+  assertEquals(isPlainResultFile([rawTurn("e", ["t"]), entry("f")]), true);
+});

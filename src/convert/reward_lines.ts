@@ -12,6 +12,8 @@ import type { Vote } from "./vote_rules.ts";
  * and nothing the split does not need, keep an item small.
  */
 export interface EncodedItem extends SplitItem {
+  /** 0-based index, in its result file, of the entry (turn) the item comes from. */
+  entry: number;
   bytes: Uint8Array;
   /** `{"obs": [` and the observations 0..t joined by ", ". */
   headStart: number;
@@ -122,6 +124,7 @@ export class LineEncoder {
       region.set(rests[i], used);
       used += rests[i].length;
       out.push({
+        entry: entries[i],
         category: vote.category,
         valid: vote.valid,
         annotation: vote.annotation,

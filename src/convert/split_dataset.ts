@@ -46,12 +46,22 @@ export function splitDataset<T extends SplitItem>(
         count++;
       }
     };
-    pass((item) => item.annotation.length === 3 && agreeing(item) === 3);
-    pass((item) => agreeing(item) === 2);
+    pass((item) => testGrade(item) === 1);
+    pass((item) => testGrade(item) === 2);
     for (let i = 0; i < list.length; i++) if (!taken[i]) train.push(list[i]);
     testCounts[category] = count;
   }
   return { train, test, testCounts };
+}
+
+/**
+ * Whether an item may go to the test set, and in which pass: 1 = exactly 3 annotations,
+ * all equal to `valid`; 2 = exactly 2 annotations equal to `valid`; 0 = never.
+ */
+export function testGrade(item: SplitItem): 0 | 1 | 2 {
+  const count = agreeing(item);
+  if (item.annotation.length === 3 && count === 3) return 1;
+  return count === 2 ? 2 : 0;
 }
 
 /** How many annotations equal the item's `valid`. */
