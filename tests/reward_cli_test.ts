@@ -125,7 +125,7 @@ Deno.test("reward: the 1,629 real items become 1,751 balanced conversations; rer
     const { item } = balanced[i];
     assertEquals(conversations.slice(0, 2), rewardMessages(item.obs, item.pred_task));
     assertEquals(conversations[0].content, REWARD_SYSTEM_PROMPT);
-    assert(!conversations[1].content.includes("your_actual_judgement"));
+    assert(!conversations[1].content.includes("your_judgement"));
     const reply = JSON.parse(conversations[2].content);
     assertEquals(Object.keys(reply), ["thought", "judgement"]);
     assertEquals(reply.judgement, judgementOf(item.valid));
@@ -143,7 +143,7 @@ Deno.test("reward: the 1,629 real items become 1,751 balanced conversations; rer
   assertEquals(summary.counts.failed, 0);
   assertEquals(summary.llm.requests, 3502);
   assertEquals(summary.llm.endpoints[0].model, "fake-model");
-  assertEquals(summary.promptVersions.explain, "explain-v1");
+  assertEquals(summary.promptVersions.explain, "explain-v2");
   assertEquals(t.server.requests.length, 3502);
   assertEquals(t.model.counts, { explain: 1751, consistency: 1751, repair: 0, other: 0 });
   assert(t.server.authorizations.every((a) => a === `Bearer ${KEY}`));

@@ -91,8 +91,8 @@ Deno.test("runReward: balanced items become conversations in balanced order", as
   assertEquals(saved.counts, summary.counts);
   assertEquals(saved.promptVersions, {
     reward: "reward-v1",
-    explain: "explain-v1",
-    consistency: "consistency-v1",
+    explain: "explain-v2",
+    consistency: "consistency-v2",
   });
   assertEquals(saved.llm.requests, 32);
 });
