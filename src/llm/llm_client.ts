@@ -8,6 +8,8 @@
  * const [value] = await client.chatJson(Schema, messages, { n: 1 });  // validated
  * ```
  *
+ * Each request carries a `seed` derived from its messages, parameters and cache tag
+ * (`sample_seed.ts`; not with the model's `seed: false`), so two attempts differ.
  * Each call goes: completion cache (and joining an identical call already in flight) →
  * concurrency limiter → whole-request deadline → the `openai` client (its own retries
  * off) → our retry loop → cache write → stats. API keys (several rotate per request) are

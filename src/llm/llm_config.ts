@@ -156,7 +156,9 @@ export const LLM_FLAGS_HELP = `LLM options:
   --retry-after-cap DUR   Longest Retry-After wait honoured (default 10m)
   --response-format MODE  What structured requests carry, for every model: json_schema
                           (strict JSON schema; the default), json_object, or none
-                          (config: response_format per model)
+                          (config: response_format per model); e.g.
+                          --response-format json_object for a server without
+                          JSON-schema support
   --no-response-format    Same as --response-format none
   --max-repairs N         Re-asks after an invalid JSON answer (default ${LLM_DEFAULTS.maxRepairs})
   --cache-dir DIR         Completion cache (default ${DEFAULT_CACHE_DIR})

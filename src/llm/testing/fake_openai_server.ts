@@ -4,6 +4,9 @@
  * body and the largest number of requests it was serving at once, so tests can check
  * what the client sent and that its concurrency limit held.
  *
+ * With `responseFormatCheck: "openai"` it refuses a strict JSON schema that OpenAI would
+ * refuse (same 400 body), with `"unsupported"` any JSON-schema `response_format`.
+ *
  * ```ts
  * await using server = await startFakeOpenAiServer({
  *   handler: (body) => ({ texts: ['{"ok": true}'] }),
