@@ -15,7 +15,7 @@
  * - every object gets `additionalProperties: false` and lists all its properties in
  *   `required`; a property that was optional becomes nullable (the model answers `null`
  *   for "absent", which `parseStructured` reads back as absent);
- * - shapes strict mode cannot express at all (`allOf`, `prefixItems`, `patternProperties`,
+ * - shapes strict mode cannot express at all (a top level that is not an object, `allOf`, `prefixItems`, `patternProperties`,
  *   an object whose extra members follow a schema, e.g. `z.record`) throw a
  *   `RangeError` naming the keyword and where it is: such a schema needs
  *   `response_format: json_object` or `none`.
@@ -48,6 +48,13 @@ export interface StrictSchema {
 
 /** A strict-mode version of `schema` (a JSON schema object; not modified). */
 export function toStrictJsonSchema(schema: Record<string, unknown>): StrictSchema {
+  if (schema.type !== "object") {
+    throw new RangeError(
+      `Strict structured output needs an object at the top of the schema, got ${
+        JSON.stringify(schema.type ?? Object.keys(schema))
+      }`,
+    );
+  }
   const dropped: string[] = [];
   const result = walk(schema, "", dropped);
   return { schema: result, dropped };

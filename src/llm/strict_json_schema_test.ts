@@ -107,7 +107,12 @@ Deno.test("toStrictJsonSchema refuses shapes strict mode cannot express", () => 
     "additionalProperties at /properties/m/additionalProperties",
   );
   assertThrows(
-    () => toStrictJsonSchema({ allOf: [{ type: "object" }] }),
+    () => toStrictJsonSchema(jsonSchemaOf(z.array(z.string()))),
+    RangeError,
+    'needs an object at the top of the schema, got "array"',
+  );
+  assertThrows(
+    () => toStrictJsonSchema({ type: "object", allOf: [{ type: "object" }] }),
     RangeError,
     `"allOf"`,
   );
