@@ -87,9 +87,10 @@ function walk(
       case "$defs":
       case "definitions":
         out[key] = Object.fromEntries(
-          Object.entries(record(value, here)).map((
-            [name, item],
-          ) => [name, walk(record(item, `${here}/${name}`), `${here}/${name}`, dropped)]),
+          Object.entries(record(value, here)).map(([name, item]) => {
+            const path = `${here}/${name}`;
+            return [name, walk(record(item, path), path, dropped)];
+          }),
         );
         break;
       case "items":
