@@ -8,8 +8,16 @@
  * MN: i % 5 == 0 (0, 5, …, 25: 6 items), CR: i % 4 == 0 (32, 36, …, 56: 7),
  * CD: i % 6 == 0 (60, 66, 72, 78, 84: 5), FA: i % 3 == 0 (90, 93, …, 117: 10), and
  * without any readable judgement at 7 (MN), 45 (CR) and 100 (FA). Counted by hand:
- *   MN 23/30 = 76.67 %, NR 22/30 = 73.33 %, CD 25/30 = 83.33 %, FA 19/30 = 63.33 %;
- *   TP = 22 + 25 = 47, FN = 7 + 1 + 5 = 13, TN = 23 + 19 = 42, FP = 6 + 1 + 10 + 1 = 18;
+ *   per category (an unreadable answer is wrong there under both rules)
+ *   MN 23/30 = 76.67 %, NR 22/30 = 73.33 %, CD 25/30 = 83.33 %, FA 19/30 = 63.33 %,
+ *   all 89/120 = 74.17 %;
+ * with the default `--unreadable rejected` (7 and 100 are true negatives, 45 a false
+ * negative):
+ *   TP = 22 + 25 = 47, FN = 7 + 1 + 5 = 13, TN = 24 + 20 = 44, FP = 6 + 10 = 16;
+ *   accuracy 91/120 = 75.83 %, precision 47/63 = 74.60 %, recall 47/60 = 78.33 %,
+ *   F1 = 94/123 = 76.42 %;
+ * with `--unreadable wrong` (7 and 100 are false positives):
+ *   TP 47, FN 13, TN = 23 + 19 = 42, FP = 6 + 1 + 10 + 1 = 18;
  *   accuracy 89/120 = 74.17 %, precision 47/65 = 72.31 %, recall 47/60 = 78.33 %,
  *   F1 = 94/125 = 75.20 %.
  */
@@ -108,15 +116,16 @@ All         120       89    74.17%
 
 Confusion matrix (accepted = positive):
                  label accepted  label rejected
-judged accepted  TP 47           FP 18
-judged rejected  FN 13           TN 42
+judged accepted  TP 47           FP 16
+judged rejected  FN 13           TN 44
 
-Accuracy   74.17%
-Precision  72.31%
+Accuracy   75.83%
+Precision  74.60%
 Recall     78.33%
-F1         75.20%
+F1         76.42%
 
-Unparseable answers (counted as wrong): 3
+Unreadable answers: 3 of 120
+  (counted as rejections in the confusion matrix and the scores from it, and as wrong in the category accuracies, as the reference scores them; --unreadable wrong counts them as wrong everywhere)
   item 8 (line 8): the answer contains no JSON object; answer "I would rather not say."
   item 46 (line 46): the answer is empty; answer ""
   item 101 (line 101): $.judgement: Invalid option: expected one of "accepted"|"rejected"; answer`;
@@ -129,6 +138,7 @@ Unparseable answers (counted as wrong): 3
   assertEquals(t.server.requests.length, 120);
   for (const request of t.server.requests) {
     assertEquals(request.temperature, 0);
+    assertEquals(typeof request.seed, "number");
     assertEquals(request.response_format, undefined);
     assertEquals(request.messages.length, 2);
   }
@@ -174,11 +184,12 @@ Deno.test("eval reward --json: the same numbers as JSON; served from the cache",
     CD: { items: 30, correct: 25, accuracy: 25 / 30 },
     FA: { items: 30, correct: 19, accuracy: 19 / 30 },
   });
-  assertEquals(json.confusion, { tp: 47, fp: 18, fn: 13, tn: 42 });
-  assertEquals(json.accuracy, 89 / 120);
-  assertEquals(json.precision, 47 / 65);
+  assertEquals(json.confusion, { tp: 47, fp: 16, fn: 13, tn: 44 });
+  assertEquals(json.accuracy, 91 / 120);
+  assertEquals(json.precision, 47 / 63);
   assertEquals(json.recall, 47 / 60);
-  assertEquals(json.f1, 94 / 125);
+  assertEquals(json.f1, 94 / 123);
+  assertEquals(json.unreadableRule, "rejected");
   assertEquals(json.unparseable.map((u: { index: number }) => u.index), [7, 45, 100]);
   assertEquals(json.llm.requests, 0);
   assertEquals(json.llm.cacheHits, 120);
@@ -194,6 +205,27 @@ Deno.test("eval reward --json: the same numbers as JSON; served from the cache",
   for (const file of [out, summaryFile, ...await cacheFiles(`${t.dir}/cache`)]) {
     assert(!(await Deno.readTextFile(file)).includes(KEY), file);
   }
+
+  // The stricter rule, from the cache: the unreadable answers are wrong everywhere.
+  const strict = await t.run(
+    "reward",
+    "--json",
+    "--unreadable",
+    "wrong",
+    "--out",
+    out,
+    ...t.llmArgs,
+  );
+  assertEquals(strict.code, 0, strict.stderr);
+  assertEquals(t.server.requests.length, 120);
+  const wrong = JSON.parse(strict.stdout);
+  assertEquals(wrong.unreadableRule, "wrong");
+  assertEquals(wrong.categories, json.categories);
+  assertEquals(wrong.confusion, { tp: 47, fp: 18, fn: 13, tn: 42 });
+  assertEquals(wrong.accuracy, 89 / 120);
+  assertEquals(wrong.precision, 47 / 65);
+  assertEquals(wrong.recall, 47 / 60);
+  assertEquals(wrong.f1, 94 / 125);
 });
 
 Deno.test("eval reward --in and --limit; a missing or unknown target is a usage error", async () => {

@@ -43,9 +43,13 @@ const DATASET_INFO = {
   },
 };
 
-async function fixture(options?: FakeRewardModelOptions) {
+async function fixture(
+  options?: FakeRewardModelOptions,
+  responseFormatCheck: "openai" | "unsupported" = "openai",
+) {
   const model = createFakeRewardModel(options);
-  const server = await startFakeOpenAiServer({ handler: model.handler });
+  // Every request must pass OpenAI's strict-mode schema checks.
+  const server = await startFakeOpenAiServer({ handler: model.handler, responseFormatCheck });
   const dir = await Deno.makeTempDir({ prefix: "reward-cli-" });
   const out = `${dir}/out/trainset_reward_llama.json`;
   const args = (...extra: string[]) => [
@@ -125,7 +129,7 @@ Deno.test("reward: the 1,629 real items become 1,751 balanced conversations; rer
     const { item } = balanced[i];
     assertEquals(conversations.slice(0, 2), rewardMessages(item.obs, item.pred_task));
     assertEquals(conversations[0].content, REWARD_SYSTEM_PROMPT);
-    assert(!conversations[1].content.includes("your_actual_judgement"));
+    assert(!conversations[1].content.includes("your_judgement"));
     const reply = JSON.parse(conversations[2].content);
     assertEquals(Object.keys(reply), ["thought", "judgement"]);
     assertEquals(reply.judgement, judgementOf(item.valid));
@@ -139,13 +143,18 @@ Deno.test("reward: the 1,629 real items become 1,751 balanced conversations; rer
   const summary = JSON.parse(
     await Deno.readTextFile(`${outDir}/trainset_reward_llama.summary.json`),
   );
-  assertEquals(summary.counts.written, 1751);
-  assertEquals(summary.counts.failed, 0);
-  assertEquals(summary.llm.requests, 3502);
-  assertEquals(summary.llm.endpoints[0].model, "fake-model");
-  assertEquals(summary.promptVersions.explain, "explain-v1");
+  assertEquals(summary.conversations, 1751);
+  assertEquals(summary.runs[0].counts.failed, 0);
+  assertEquals(summary.runs[0].llm.requests, 3502);
+  assertEquals(summary.runs[0].llm.endpoints[0].model, "fake-model");
+  assertEquals(summary.promptVersions.explain, "explain-v2");
   assertEquals(t.server.requests.length, 3502);
   assertEquals(t.model.counts, { explain: 1751, consistency: 1751, repair: 0, other: 0 });
+  for (const request of t.server.requests) {
+    const format = request.response_format as { json_schema: { strict: boolean } };
+    assertEquals(format.json_schema.strict, true);
+    assertEquals(typeof request.seed, "number");
+  }
   assert(t.server.authorizations.every((a) => a === `Bearer ${KEY}`));
 
   // Run again: everything is in the output, nothing is asked.
@@ -200,6 +209,15 @@ Deno.test("reward: contradicting and inconsistent items are retried, then listed
 
   const counts = users.map((user) => t.model.explainCounts.get(user));
   assertEquals(counts, [2, 3, 2, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  // Each attempt of an item is a new sample: its own seed.
+  const seedsOf = (line: number) =>
+    t.server.requests.filter((r) =>
+      r.messages.length === 2 && r.messages[1].content === users[line - 1]
+    )
+      .map((r) => r.seed);
+  const line2 = seedsOf(2);
+  assertEquals(line2.length, 3);
+  assertEquals(new Set(line2).size, 3);
   assertEquals(t.model.counts.repair, 1);
 
   const failures = (await Deno.readTextFile(`${t.dir}/out/trainset_reward_failures.jsonl`))
@@ -231,6 +249,35 @@ Deno.test("reward: contradicting and inconsistent items are retried, then listed
   assertStringIncludes(more.stdout, "asked now: 2 (0 succeeded, 2 failed, 8 attempts)");
   assertEquals(t.server.requests.length, before + 3); // 2 explains + 1 consistency
   await assertKeyAbsent(t.dir, [result.stdout, result.stderr]);
+});
+
+Deno.test("reward: a run with no conversation exits 1 and registers nothing", async () => {
+  await using t = await fixture({ plan: () => "contradict" });
+  const result = await t.reward("--in", SMALL, "--limit", "3", "--max-attempts", "1");
+  assertEquals(result.code, 1, result.stderr);
+  assertStringIncludes(result.stdout, "No conversation to write");
+  assertStringIncludes(result.stderr, "No conversation was produced");
+  assertStringIncludes(result.stderr, "nothing was registered");
+  const outDir = `${t.dir}/out`;
+  assertEquals((await filesUnder(outDir)).map((f) => f.slice(outDir.length + 1)).sort(), [
+    "trainset_reward_failures.jsonl",
+    "trainset_reward_llama.summary.json",
+  ]);
+  const summary = JSON.parse(
+    await Deno.readTextFile(`${outDir}/trainset_reward_llama.summary.json`),
+  );
+  assertEquals([summary.conversations, summary.failed, summary.runs.length], [0, 3, 1]);
+});
+
+Deno.test("reward: an endpoint without JSON-schema support stops the run with the flag to use", async () => {
+  await using t = await fixture(undefined, "unsupported");
+  const result = await t.reward("--in", SMALL, "--limit", "2");
+  assertEquals(result.code, 1);
+  assertStringIncludes(result.stderr, "pass --response-format json_object (or none)");
+  assert(t.server.requests.length <= 2); // the items in flight when it stopped
+  const retry = await t.reward("--in", SMALL, "--limit", "2", "--response-format", "json_object");
+  assertEquals(retry.code, 0, retry.stderr);
+  assertEquals(t.server.requests.at(-1)!.response_format, { type: "json_object" });
 });
 
 Deno.test("reward: --limit asks only for the first N balanced items", async () => {

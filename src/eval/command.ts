@@ -10,6 +10,7 @@ import {
   readLlmConfig,
 } from "../llm/llm_config.ts";
 import { formatRewardTable } from "./format_reward_table.ts";
+import { UNREADABLE_RULES, type UnreadableRule } from "./reward_table.ts";
 import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
 
 export const TARGETS = ["reward"] as const;
@@ -25,8 +26,9 @@ reward: asks the reward model (role "reward") to judge every item of a reward te
 with the reward prompt at temperature 0 — what it is asked at inference time — reads the
 judgement leniently, and prints a table: accuracy per category (MN, NR = Correct-Rejection,
 CD, FA), the confusion matrix with "accepted" as positive, accuracy, precision, recall
-and F1. An answer with no readable judgement counts as wrong and is listed. Per-item
-results (label, prediction, the answer) go to a JSONL file.
+and F1. Answers with no readable judgement are counted and listed; by default they count
+as the reference's scoring counts them (see --unreadable). Per-item results (label,
+prediction, the answer) go to a JSONL file.
 
 Options:
   --in FILE       Reward test set, JSONL as written by 'proactive convert'
@@ -34,14 +36,19 @@ Options:
   --out FILE      Per-item results, JSONL (default: ${DEFAULTS.output}); the table and
                   the LLM accounting go to <name>.summary.json beside it
   --json          Print the table (and the LLM accounting) as JSON
+  --unreadable R  How an answer without a readable judgement counts:
+                  rejected (default; the reference's rule: a rejection in the
+                  confusion matrix, accuracy, precision, recall and F1, wrong in the
+                  category accuracies) or wrong (wrong everywhere)
   -h, --help      Show this help
 
 ${LLM_FLAGS_HELP}
 eval reward sends no response_format and never re-asks: the model is scored on its first
 answer, as it would be used.
 
-Example:
+Examples:
   proactive eval reward --base-url http://127.0.0.1:8000/v1 --model reward-7b --json
+  proactive eval reward --model reward-7b --unreadable wrong
 `;
 
 const FLAGS = {
@@ -49,6 +56,7 @@ const FLAGS = {
   in: { type: "string" },
   out: { type: "string" },
   json: { type: "boolean" },
+  unreadable: { type: "string" },
 } as const;
 
 export interface EvalOptions extends EvalRewardOptions {
@@ -77,12 +85,19 @@ export function parseEvalOptions(
   const output = stringFlag(values, "out", DEFAULTS.output)!;
   if (input !== undefined && input.trim() === "") throw usageError("--in must not be empty");
   if (output.trim() === "") throw usageError("--out must not be empty");
+  const unreadable = stringFlag(values, "unreadable", "rejected")!;
+  if (!(UNREADABLE_RULES as readonly string[]).includes(unreadable)) {
+    throw usageError(
+      `--unreadable must be one of ${UNREADABLE_RULES.join(", ")}, got "${unreadable}"`,
+    );
+  }
   return {
     target: target as EvalTarget,
     input: input ?? null,
     output,
     summary: `${output.replace(/\.jsonl?$/i, "")}.summary.json`,
     json: values.json === true,
+    unreadable: unreadable as UnreadableRule,
     llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
   };
 }

@@ -12,7 +12,19 @@ Deno.test("parseEvalOptions: reward with defaults (embedded test set)", () => {
   assertEquals(options.output, "reward_eval_results.jsonl");
   assertEquals(options.summary, "reward_eval_results.summary.json");
   assertEquals(options.json, false);
+  assertEquals(options.unreadable, "rejected");
   assertEquals(options.llm.endpoints.reward?.model, "judge");
+});
+
+Deno.test("parseEvalOptions: --unreadable wrong, and a bad rule is a usage error", () => {
+  const options = parseEvalOptions(["reward", "--model", "m", "--unreadable", "wrong"], env({}));
+  assertEquals(options.unreadable, "wrong");
+  const bad = assertThrows(
+    () => parseEvalOptions(["reward", "--model", "m", "--unreadable", "skip"], env({})),
+    ProactiveError,
+    '--unreadable must be one of rejected, wrong, got "skip"',
+  );
+  assertEquals(bad.kind, "usage");
 });
 
 Deno.test("parseEvalOptions: flags before or after the target", () => {
@@ -53,7 +65,9 @@ Deno.test("loadTestSet: the embedded set has 120 items, 30 per category", async 
 });
 
 Deno.test("eval help names the target and the flags", () => {
-  for (const part of ["proactive eval reward", "--json", "--out", "--base-url", "NR"]) {
+  for (
+    const part of ["proactive eval reward", "--json", "--out", "--base-url", "NR", "--unreadable"]
+  ) {
     assertStringIncludes(command.help, part);
   }
 });

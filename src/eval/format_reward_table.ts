@@ -20,7 +20,12 @@ export function formatRewardTable(table: RewardTable, header: TableHeader): stri
   const { endpoint } = header;
   const rows = [
     ...TABLE_CATEGORIES.map((code) => [code, table.categories[code]] as const),
-    ["All", { items: table.items, correct: table.correct, accuracy: table.accuracy }] as const,
+    // Correct answers over items, as the categories count them (the reference's "Average").
+    ["All", {
+      items: table.items,
+      correct: table.correct,
+      accuracy: table.items === 0 ? null : table.correct / table.items,
+    }] as const,
   ];
   const { tp, fp, fn, tn } = table.confusion;
   const cell = (name: string, value: number) => `${name} ${value}`.padEnd(16);
@@ -45,8 +50,15 @@ export function formatRewardTable(table: RewardTable, header: TableHeader): stri
     `Recall     ${percent(table.recall)}`,
     `F1         ${percent(table.f1)}`,
   ];
+  lines.push("", `Unreadable answers: ${table.unparseable.length} of ${table.items}`);
   if (table.unparseable.length > 0) {
-    lines.push("", `Unparseable answers (counted as wrong): ${table.unparseable.length}`);
+    lines.push(
+      table.unreadableRule === "rejected"
+        ? "  (counted as rejections in the confusion matrix and the scores from it, and as " +
+          "wrong in the category accuracies, as the reference scores them; --unreadable wrong " +
+          "counts them as wrong everywhere)"
+        : "  (counted as wrong everywhere: --unreadable wrong)",
+    );
     for (const item of table.unparseable) {
       const quote = JSON.stringify(
         item.reply.length > QUOTE_LENGTH ? `${item.reply.slice(0, QUOTE_LENGTH)}…` : item.reply,

@@ -23,6 +23,7 @@ Deno.test("formatRewardTable: categories, confusion matrix, scores, unparseable 
     precision: 0.5,
     recall: 0.5,
     f1: 0.5,
+    unreadableRule: "wrong",
     unparseable: [{ index: 3, line: 4, error: "the answer is empty", reply: "" }],
   };
   const text = formatRewardTable(table, {
@@ -51,8 +52,44 @@ Precision  50.00%
 Recall     50.00%
 F1         50.00%
 
-Unparseable answers (counted as wrong): 1
+Unreadable answers: 1 of 4
+  (counted as wrong everywhere: --unreadable wrong)
   item 4 (line 4): the answer is empty; answer ""
 `,
   );
+});
+
+Deno.test("formatRewardTable: the unreadable line under the default rule, and with none", () => {
+  const base: RewardTable = {
+    items: 2,
+    correct: 1,
+    categories: {
+      MN: { items: 1, correct: 0, accuracy: 0 },
+      NR: { items: 0, correct: 0, accuracy: null },
+      CD: { items: 1, correct: 1, accuracy: 1 },
+      FA: { items: 0, correct: 0, accuracy: null },
+    },
+    confusion: { tp: 1, fp: 0, fn: 0, tn: 1 },
+    accuracy: 1,
+    precision: 1,
+    recall: 1,
+    f1: 1,
+    unreadableRule: "rejected",
+    unparseable: [{ index: 0, line: 1, error: "no JSON", reply: "hmm" }],
+  };
+  const header = {
+    source: "t.jsonl",
+    endpoint: { alias: "default", model: "judge", baseUrl: "http://127.0.0.1:9/v1" },
+  };
+  const text = formatRewardTable(base, header);
+  assertEquals(
+    text.slice(text.indexOf("\nUnreadable")),
+    "\nUnreadable answers: 1 of 2\n" +
+      "  (counted as rejections in the confusion matrix and the scores from it, and as wrong " +
+      "in the category accuracies, as the reference scores them; --unreadable wrong counts " +
+      "them as wrong everywhere)\n" +
+      '  item 1 (line 1): no JSON; answer "hmm"\n',
+  );
+  const none = formatRewardTable({ ...base, unparseable: [] }, header);
+  assertEquals(none.endsWith("F1         100.00%\n\nUnreadable answers: 0 of 2\n"), true);
 });

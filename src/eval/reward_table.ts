@@ -1,10 +1,17 @@
 /**
  * The scores of a reward model on a test set: accuracy per category (Correct-Rejection is
  * shown as "NR", as the reference does), the confusion matrix with "accepted" as the
- * positive class, accuracy, precision, recall and F1 (= 2TP / (2TP + FP + FN)). An answer with no readable
- * judgement is wrong: it is counted as the judgement opposite to the label (a missed
- * acceptance is a false negative, a missed rejection a false positive), so the four cells
- * always add up to the number of items.
+ * positive class, and accuracy ((TP + TN) / items), precision, recall and F1
+ * (= 2TP / (2TP + FP + FN)) from it. The four cells always add up to the number of items.
+ *
+ * An answer with no readable judgement is, by the `UnreadableRule`:
+ * - `rejected` (default, the reference's scoring, so tables compare with published
+ *   ones): a rejection in the confusion matrix — a true negative when the label is
+ *   "rejected", a false negative when it is "accepted" — and so in accuracy, precision,
+ *   recall and F1; in the per-category accuracies (and the "All" row) it is wrong, as
+ *   the reference counts it there;
+ * - `wrong`: wrong everywhere — the judgement opposite to the label in the confusion
+ *   matrix (a missed acceptance is a false negative, a missed rejection a false positive).
  */
 import { type Category, categoryCode } from "../formats/reward_item.ts";
 import type { EvalItemResult } from "./score_reward.ts";
@@ -17,6 +24,10 @@ export function tableCategory(category: Category): TableCategory {
   const code = categoryCode(category);
   return code === "CR" ? "NR" : code;
 }
+
+/** How an answer without a readable judgement is counted (`--unreadable`). */
+export const UNREADABLE_RULES = ["rejected", "wrong"] as const;
+export type UnreadableRule = (typeof UNREADABLE_RULES)[number];
 
 export interface CategoryScore {
   items: number;
@@ -35,11 +46,16 @@ export interface RewardTable {
   precision: number | null;
   recall: number | null;
   f1: number | null;
-  /** Answers without a readable judgement (counted as wrong). */
+  /** How the unreadable answers were counted. */
+  unreadableRule: UnreadableRule;
+  /** Answers without a readable judgement. */
   unparseable: { index: number; line: number; error: string; reply: string }[];
 }
 
-export function tallyRewardTable(results: readonly EvalItemResult[]): RewardTable {
+export function tallyRewardTable(
+  results: readonly EvalItemResult[],
+  unreadableRule: UnreadableRule = "rejected",
+): RewardTable {
   const categories = Object.fromEntries(
     TABLE_CATEGORIES.map((c) => [c, { items: 0, correct: 0, accuracy: null }]),
   ) as Record<TableCategory, CategoryScore>;
@@ -54,7 +70,7 @@ export function tallyRewardTable(results: readonly EvalItemResult[]): RewardTabl
     }
     const positive = result.label === "accepted";
     const predictedPositive = result.prediction === null
-      ? !positive
+      ? unreadableRule === "wrong" && !positive
       : result.prediction === "accepted";
     if (predictedPositive && positive) confusion.tp++;
     else if (predictedPositive) confusion.fp++;
@@ -70,10 +86,11 @@ export function tallyRewardTable(results: readonly EvalItemResult[]): RewardTabl
     correct,
     categories,
     confusion,
-    accuracy: ratio(correct, results.length),
+    accuracy: ratio(confusion.tp + confusion.tn, results.length),
     precision,
     recall,
     f1,
+    unreadableRule,
     unparseable: results.filter((r) => r.prediction === null).map((r) => ({
       index: r.index,
       line: r.line,

@@ -15,7 +15,7 @@ import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import embeddedTestSet from "../../data/reward_data/test_data.jsonl" with { type: "text" };
-import { type RewardTable, tallyRewardTable } from "./reward_table.ts";
+import { type RewardTable, tallyRewardTable, type UnreadableRule } from "./reward_table.ts";
 import { type EvalItemResult, scoreReward } from "./score_reward.ts";
 
 /** How the embedded test set (data/reward_data/test_data.jsonl) is named in output. */
@@ -29,6 +29,8 @@ export interface EvalRewardOptions {
   /** The JSON summary beside the output: the table and the LLM accounting. */
   summary: string;
   json: boolean;
+  /** How an answer without a readable judgement counts (default "rejected"). */
+  unreadable?: UnreadableRule;
   llm: LlmOptions;
 }
 
@@ -87,7 +89,7 @@ export async function runEvalReward(
     source: loaded.source,
     endpoint: client.endpoint,
     promptVersion: REWARD_PROMPT_VERSION,
-    table: tallyRewardTable(results),
+    table: tallyRewardTable(results, options.unreadable ?? "rejected"),
     results,
     llm: llm.stats.toJSON(),
     stats: llm.stats.formatStats(),

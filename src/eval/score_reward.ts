@@ -3,7 +3,8 @@
  * (`rewardMessages`) at temperature 0, exactly what it is asked at inference time — and
  * reads its judgement leniently: the JSON object `{thought, judgement}` in fences or
  * prose, any case, else a `"judgement": "…"` member of an answer whose JSON is broken or
- * cut off. An answer with no readable judgement counts as wrong.
+ * cut off. An answer with no readable judgement has prediction null (see `reward_table.ts`
+ * for how it is counted).
  */
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { z } from "zod";

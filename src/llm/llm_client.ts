@@ -8,6 +8,8 @@
  * const [value] = await client.chatJson(Schema, messages, { n: 1 });  // validated
  * ```
  *
+ * Each request carries a `seed` derived from its messages, parameters and cache tag
+ * (`sample_seed.ts`; not with the model's `seed: false`), so two attempts differ.
  * Each call goes: completion cache (and joining an identical call already in flight) →
  * concurrency limiter → whole-request deadline → the `openai` client (its own retries
  * off) → our retry loop → cache write → stats. API keys (several rotate per request) are
@@ -27,7 +29,7 @@ import {
 } from "./completion_cache.ts";
 import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
 import { withDeadline } from "./deadline.ts";
-import type { EndpointConfig, LlmSettings } from "./llm_config.ts";
+import type { EndpointConfig, LlmSettings, ResponseFormatMode } from "./llm_config.ts";
 import type { EndpointLabel, LlmStats } from "./llm_stats.ts";
 import type {
   CallOptions,
@@ -38,7 +40,12 @@ import type {
 } from "./llm_types.ts";
 import { displayUrl, redactSecrets } from "./redact.ts";
 import { abortableSleep, DEFAULT_BACKOFF, withRetries } from "./retry_policy.ts";
-import { completeStructured, LlmOutputError } from "./structured_completion.ts";
+import { sampleSeed } from "./sample_seed.ts";
+import {
+  completeStructured,
+  LlmOutputError,
+  ResponseFormatRefusedError,
+} from "./structured_completion.ts";
 
 export interface LlmClient {
   /** Alias, model and displayable base URL (no key). */
@@ -187,12 +194,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     limiter,
     async chat(messages, params = {}, options = {}) {
       stats.add(label, { calls: 1 });
-      const body: CompletionRequest = {
-        model: endpoint.model,
-        messages: messages.map(({ role, content }) => ({ role, content })),
-        params: requestParams(endpoint.params, params),
-        ...(options.cacheTag !== undefined ? { tag: options.cacheTag } : {}),
-      };
+      const body = requestBody(endpoint, messages, params, options.cacheTag);
       try {
         const { completion, cached } = await complete(body, options.signal ?? deps.signal);
         return {
@@ -207,9 +209,10 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
       }
     },
     async chatJson(schema, messages, params = {}, options = {}) {
+      const mode = settings.responseFormat ?? endpoint.responseFormat ?? "json_schema";
       try {
         return await completeStructured(schema, messages, params, client.chat, options, {
-          responseFormat: settings.responseFormat,
+          responseFormat: mode,
           maxRepairs: options.maxRepairs ?? settings.maxRepairs,
           schemaName: options.schemaName,
           strict: options.strict,
@@ -219,11 +222,12 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
       } catch (error) {
         if (error instanceof LlmOutputError) stats.add(label, { failures: 1 });
         if (
-          settings.responseFormat && error instanceof ProactiveError &&
-          / 400 .*(response_format|json_schema)/i.test(error.message)
+          mode !== "none" && error instanceof ProactiveError &&
+          / 400 .*(response_format|json_schema|json_object)/i.test(error.message)
         ) {
-          throw runtimeError(
-            `${error.message} (without JSON-schema support: --no-response-format)`,
+          throw new ResponseFormatRefusedError(
+            `${error.message} (${responseFormatAdvice(mode, endpoint.alias)})`,
+            { cause: error },
           );
         }
         throw error;
@@ -231,6 +235,39 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     },
   };
   return client;
+}
+
+/**
+ * What one call sends: the endpoint's default parameters, then the call's, and a seed
+ * derived from the request and its cache tag (unless the call sets one or the model
+ * has `seed: false`).
+ */
+export function requestBody(
+  endpoint: Pick<EndpointConfig, "model" | "params" | "seed">,
+  messages: readonly ChatMessage[],
+  params: ChatParams,
+  cacheTag?: string,
+): CompletionRequest {
+  const body: CompletionRequest = {
+    model: endpoint.model,
+    messages: messages.map(({ role, content }) => ({ role, content })),
+    params: requestParams(endpoint.params, params),
+    ...(cacheTag !== undefined ? { tag: cacheTag } : {}),
+  };
+  if (params.seed !== undefined || endpoint.seed === false) return body;
+  const { seed: base, ...rest } = body.params;
+  const unseeded = { ...body, params: rest };
+  return { ...unseeded, params: { ...rest, seed: sampleSeed(unseeded, base as number) } };
+}
+
+/** How to stop sending a `response_format` the endpoint refuses. */
+export function responseFormatAdvice(mode: ResponseFormatMode, alias: string): string {
+  const next = mode === "json_schema" ? "json_object" : "none";
+  const alternatives = mode === "json_schema"
+    ? "--response-format json_object (or none)"
+    : "--response-format none";
+  return `the endpoint does not take response_format ${mode}: pass ${alternatives}, ` +
+    `or set "response_format: ${next}" under models.${alias} in the config`;
 }
 
 /** The request body besides model and messages: defaults, then the call's, extras flat. */

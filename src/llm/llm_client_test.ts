@@ -25,7 +25,6 @@ const SETTINGS: LlmSettings = {
   maxRetries: 3,
   timeoutMs: 5_000,
   retryAfterCapMs: 600_000,
-  responseFormat: true,
   maxRepairs: 2,
 };
 
@@ -141,7 +140,7 @@ Deno.test("--no-response-format sends no response_format", async () => {
   await withHarness(() => ({ texts: answer("accepted") }), async (h) => {
     await h.client.chatJson(Judgement, ask("c"));
     assertEquals("response_format" in h.server.requests[0], false);
-  }, { settings: { responseFormat: false } });
+  }, { settings: { responseFormat: "none" } });
 });
 
 Deno.test("429 with Retry-After is honoured, above 60 s too, and capped", async () => {
@@ -215,7 +214,7 @@ Deno.test("a client error (400) is not retried", async () => {
       await assertRejects(
         () => h.client.chatJson(Judgement, ask("y")),
         ProactiveError,
-        "--no-response-format",
+        "--response-format json_object",
       );
     },
   );

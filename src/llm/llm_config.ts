@@ -18,8 +18,15 @@
  *     base_url: http://127.0.0.1:8000/v1
  *     model: Qwen/Qwen2.5-7B-Instruct
  *     params: { extra: { top_k: 20 } }           # sent as-is (endpoint-specific)
+ *     response_format: json_object               # json_schema (default), json_object, none
+ *     seed: false                                 # send no per-request seed
  * roles: { default: gpt, reward: local }
  * ```
+ *
+ * Every request carries a `seed` derived from what it asks and its cache tag (see
+ * `sampleSeed`), so a retried item is a new sample even on a deterministic endpoint;
+ * `seed: false` is for endpoints that refuse the parameter. `params.seed`, when set,
+ * is mixed into every derived seed (another set of samples), not sent as it is.
  *
  * Precedence: flags, then the config, then `OPENAI_BASE_URL` / `OPENAI_API_KEY`.
  * `--base-url`, `--model`, `--api-key` and `--concurrency` apply to every role.
@@ -62,6 +69,10 @@ export interface SamplingParams {
   extra?: Record<string, unknown>;
 }
 
+/** What a structured request carries (per model `response_format`, flag `--response-format`). */
+export const RESPONSE_FORMAT_MODES = ["json_schema", "json_object", "none"] as const;
+export type ResponseFormatMode = typeof RESPONSE_FORMAT_MODES[number];
+
 /** One resolved endpoint. `apiKeys` are secrets: never print or store them. */
 export interface EndpointConfig {
   /** The config alias ("default" when only flags and environment are used). */
@@ -74,6 +85,10 @@ export interface EndpointConfig {
   params: SamplingParams;
   /** Requests in flight at once on this endpoint. */
   concurrency: number;
+  /** The model's `response_format` mode (default "json_schema"); `--response-format` wins. */
+  responseFormat?: ResponseFormatMode;
+  /** Send a derived `seed` with every request (default true). */
+  seed?: boolean;
 }
 
 /** How requests are made, shared by all endpoints. */
@@ -81,8 +96,11 @@ export interface LlmSettings {
   maxRetries: number;
   timeoutMs: number;
   retryAfterCapMs: number;
-  /** Send a JSON-schema `response_format` with structured requests. */
-  responseFormat: boolean;
+  /**
+   * `--response-format MODE` (`--no-response-format` is "none"): overrides every model's
+   * `response_format`; undefined leaves each model its own (default "json_schema").
+   */
+  responseFormat?: ResponseFormatMode;
   maxRepairs: number;
 }
 
@@ -115,6 +133,7 @@ export const LLM_FLAGS: FlagSpec = {
   "max-retries": { type: "string" },
   timeout: { type: "string" },
   "retry-after-cap": { type: "string" },
+  "response-format": { type: "string" },
   "no-response-format": { type: "boolean" },
   "max-repairs": { type: "string" },
   "cache-dir": { type: "string" },
@@ -135,7 +154,12 @@ export const LLM_FLAGS_HELP = `LLM options:
                           connection error (default ${LLM_DEFAULTS.maxRetries})
   --timeout DURATION      Deadline of one request, response body included (default 5m)
   --retry-after-cap DUR   Longest Retry-After wait honoured (default 10m)
-  --no-response-format    Do not send a JSON-schema response_format
+  --response-format MODE  What structured requests carry, for every model: json_schema
+                          (strict JSON schema; the default), json_object, or none
+                          (config: response_format per model); e.g.
+                          --response-format json_object for a server without
+                          JSON-schema support
+  --no-response-format    Same as --response-format none
   --max-repairs N         Re-asks after an invalid JSON answer (default ${LLM_DEFAULTS.maxRepairs})
   --cache-dir DIR         Completion cache (default ${DEFAULT_CACHE_DIR})
   --no-cache              Neither read nor write the completion cache
@@ -201,7 +225,7 @@ export function parseLlmFlags(
       stringFlag(values, "retry-after-cap"),
       LLM_DEFAULTS.retryAfterCapMs,
     ),
-    responseFormat: values["no-response-format"] !== true,
+    responseFormat: responseFormatFlag(values),
     maxRepairs: integerFlag(
       "max-repairs",
       stringFlag(values, "max-repairs"),
@@ -266,7 +290,26 @@ function endpointFromConfig(
     apiKeys,
     params: entry.params ?? {},
     concurrency: entry.concurrency ?? LLM_DEFAULTS.concurrency,
+    ...(entry.response_format !== undefined ? { responseFormat: entry.response_format } : {}),
+    ...(entry.seed !== undefined ? { seed: entry.seed } : {}),
   };
+}
+
+function responseFormatFlag(values: ParsedFlags["values"]): ResponseFormatMode | undefined {
+  const mode = stringFlag(values, "response-format");
+  if (values["no-response-format"] === true) {
+    if (mode !== undefined && mode !== "none") {
+      throw usageError(`--no-response-format contradicts --response-format ${mode}`);
+    }
+    return "none";
+  }
+  if (mode === undefined) return undefined;
+  if (!(RESPONSE_FORMAT_MODES as readonly string[]).includes(mode)) {
+    throw usageError(
+      `--response-format must be one of ${RESPONSE_FORMAT_MODES.join(", ")}, got "${mode}"`,
+    );
+  }
+  return mode as ResponseFormatMode;
 }
 
 function checkBaseUrl(url: string): string {

@@ -36,6 +36,8 @@ const modelSchema = z.strictObject({
   api_key_env: z.union([envName, z.array(envName).min(1)]).optional(),
   params: paramsSchema.optional(),
   concurrency: z.number().int().min(1).max(4096).optional(),
+  response_format: z.enum(["json_schema", "json_object", "none"]).optional(),
+  seed: z.boolean().optional(),
 });
 
 const configSchema = z.strictObject({

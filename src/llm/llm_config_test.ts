@@ -40,7 +40,7 @@ Deno.test("parseLlmFlags: flags and environment, with defaults", () => {
   assertEquals(options.maxRetries, 5);
   assertEquals(options.timeoutMs, 300_000);
   assertEquals(options.retryAfterCapMs, 600_000);
-  assertEquals(options.responseFormat, true);
+  assertEquals(options.responseFormat, undefined); // each model's own (default json_schema)
   assertEquals(options.maxRepairs, 2);
   assertEquals(options.cacheDir, ".proactive/cache");
   assertEquals(options.limit, undefined);
@@ -71,7 +71,7 @@ Deno.test("parseLlmFlags: every shared flag is read", () => {
   ]);
   assertEquals(
     [options.maxRetries, options.timeoutMs, options.retryAfterCapMs, options.responseFormat],
-    [1, 90_000, 120_000, false],
+    [1, 90_000, 120_000, "none"],
   );
   assertEquals([options.maxRepairs, options.cacheDir, options.limit], [0, null, 10]);
   assertEquals(parseLlmFlags(flags("--model=m", "--cache-dir=/tmp/c"), env({})).cacheDir, "/tmp/c");
@@ -91,6 +91,38 @@ Deno.test("parseLlmFlags: bad values are usage errors", () => {
   usage(["--model=m", "--limit=0"], "--limit must be between 1");
   usage(["--model=m", "--timeout=0"], "--timeout must be longer than zero");
   usage(["--model=m", "--base-url=ftp://x"], "--base-url must be an http(s) URL");
+  usage(["--model=m", "--response-format=xml"], "--response-format must be one of json_schema");
+  usage(
+    ["--model=m", "--response-format=json_object", "--no-response-format"],
+    "--no-response-format contradicts",
+  );
+});
+
+Deno.test("--response-format and per-model response_format and seed", () => {
+  assertEquals(
+    parseLlmFlags(flags("--model=m", "--response-format", "json_object"), env({})).responseFormat,
+    "json_object",
+  );
+  const config = {
+    path: "p.yaml",
+    text: `models:
+  vllm:
+    base_url: http://127.0.0.1:8000/v1
+    model: q
+    response_format: json_object
+    seed: false
+`,
+  };
+  const endpoint = parseLlmFlags(flags(), env({}), { config }).endpoints.default!;
+  assertEquals([endpoint.responseFormat, endpoint.seed], ["json_object", false]);
+  assertThrows(
+    () =>
+      parseLlmFlags(flags(), env({}), {
+        config: { path: "p.yaml", text: "models:\n  a: { model: q, response_format: yes }\n" },
+      }),
+    ProactiveError,
+    'Invalid config "p.yaml" at models.a.response_format',
+  );
 });
 
 Deno.test("config: aliases, roles, rotating keys and default params", () => {

@@ -16,8 +16,8 @@
  * const llm = createLlmRuntime(options.llm, { logger: ctx.logger, signal: ctx.signal });
  * const client = llm.client("reward");
  * const [value] = await client.chatJson(Schema, messages, { temperature: 0 }, {
- *   cacheTag: `attempt-${k}`, // a retried item gets a fresh sample, not the cached one
- * });
+ *   cacheTag: `attempt-${k}`, // a retried item gets a fresh sample, not the cached one:
+ * });                          // the tag is in the cache key and in the derived seed sent
  * const progress = createCommandProgress(ctx, items.length, "reward"); // tick() per item
  * ctx.stdout(llm.stats.formatStats());   // accounting at the end of the stage
  * summary.llm = llm.stats.toJSON();      // and in the JSON summary beside the output

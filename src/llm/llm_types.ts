@@ -33,7 +33,7 @@ export interface CallOptions {
 export interface StructuredCallOptions extends CallOptions {
   /** The `json_schema.name` sent (letters, digits, `_`, `-`; default "answer"). */
   schemaName?: string;
-  /** `json_schema.strict`; default: true when the schema allows it (no optional fields). */
+  /** `json_schema.strict` (default true: the schema is cut down to what strict mode takes). */
   strict?: boolean;
   /** Overrides `--max-repairs` for this call. */
   maxRepairs?: number;

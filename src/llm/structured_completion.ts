@@ -8,6 +8,8 @@
 import { z } from "zod";
 import { ProactiveError } from "../cli/errors.ts";
 import { nullStringsToNull, parseLenientJson } from "./lenient_json.ts";
+import type { ResponseFormatMode } from "./llm_config.ts";
+import { toStrictJsonSchema } from "./strict_json_schema.ts";
 import type {
   CallOptions,
   ChatMessage,
@@ -31,6 +33,14 @@ export class LlmOutputError extends ProactiveError {
   }
 }
 
+/** The endpoint refused the request's `response_format`; the message says what to switch. */
+export class ResponseFormatRefusedError extends ProactiveError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("runtime", message, options);
+    this.name = "ResponseFormatRefusedError";
+  }
+}
+
 export type StructuredResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Parses and validates one reply; the error is written for the model to read. */
@@ -42,9 +52,40 @@ export function parseStructured<T>(
   const cut = finishReason === "length" ? " (the answer was cut off at the token limit)" : "";
   const parsed = parseLenientJson(text);
   if (!parsed.ok) return { ok: false, error: parsed.error + cut };
-  const result = schema.safeParse(nullStringsToNull(parsed.value, schema));
+  const value = nullStringsToNull(parsed.value, schema);
+  let result = schema.safeParse(value);
+  if (!result.success) {
+    // Strict schemas make optional members nullable: a null there means "absent".
+    const withoutNulls = dropRefusedNulls(value, result.error);
+    if (withoutNulls !== value) {
+      const again = schema.safeParse(withoutNulls);
+      if (again.success) result = again;
+    }
+  }
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, error: formatIssues(result.error) + cut };
+}
+
+/** `value` without the object members that are null where validation refused a null. */
+function dropRefusedNulls(value: unknown, error: z.ZodError): unknown {
+  let changed = false;
+  const copy = structuredClone(value);
+  for (const issue of error.issues) {
+    if (issue.path.length === 0) continue;
+    let parent: unknown = copy;
+    for (const key of issue.path.slice(0, -1)) {
+      parent = (parent as Record<PropertyKey, unknown> | null)?.[key as string];
+    }
+    const last = issue.path.at(-1) as string;
+    if (
+      parent !== null && typeof parent === "object" && !Array.isArray(parent) &&
+      (parent as Record<string, unknown>)[last] === null
+    ) {
+      delete (parent as Record<string, unknown>)[last];
+      changed = true;
+    }
+  }
+  return changed ? copy : value;
 }
 
 /** Zod issues as `$.field: message` lines. */
@@ -70,11 +111,15 @@ export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
-/** `response_format` for `schema`; `strict` defaults to whether the schema allows it. */
+/**
+ * `response_format` for `schema`. Strict (the default) sends the schema cut down to what
+ * OpenAI's strict mode accepts (`toStrictJsonSchema`); the full constraints stay local
+ * checks. Non-strict sends the zod schema as it is.
+ */
 export function responseFormatFor(
   schema: z.ZodType,
   name = "answer",
-  strict?: boolean,
+  strict = true,
 ): JsonSchemaResponseFormat {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
     throw new RangeError(`A schema name must be 1–64 letters, digits, "_" or "-", got "${name}"`);
@@ -82,22 +127,20 @@ export function responseFormatFor(
   const json = jsonSchemaOf(schema);
   return {
     type: "json_schema",
-    json_schema: { name, schema: json, strict: strict ?? allowsStrict(json) },
+    json_schema: { name, schema: strict ? toStrictJsonSchema(json).schema : json, strict },
   };
 }
 
-/** Strict mode needs every object closed and every property required. */
-function allowsStrict(node: unknown): boolean {
-  if (Array.isArray(node)) return node.every(allowsStrict);
-  if (node === null || typeof node !== "object") return true;
-  const record = node as Record<string, unknown>;
-  if (record.type === "object" || record.properties) {
-    const properties = Object.keys((record.properties ?? {}) as object);
-    const required = new Set((record.required ?? []) as string[]);
-    if (record.additionalProperties !== false) return false;
-    if (!properties.every((p) => required.has(p))) return false;
-  }
-  return Object.values(record).every(allowsStrict);
+/** The `response_format` of a structured request in `mode`, or none. */
+export function responseFormatIn(
+  mode: ResponseFormatMode,
+  schema: z.ZodType,
+  name?: string,
+  strict?: boolean,
+): ChatParams["response_format"] | undefined {
+  if (mode === "json_schema") return responseFormatFor(schema, name, strict);
+  if (mode === "json_object") return { type: "json_object" };
+  return undefined;
 }
 
 /** The user message of a re-ask. */
@@ -114,7 +157,8 @@ export type SendChat = (
 ) => Promise<ChatReply>;
 
 export interface StructuredOptions {
-  responseFormat: boolean;
+  /** What the request carries: a JSON schema, `{"type": "json_object"}`, or nothing. */
+  responseFormat: ResponseFormatMode;
   maxRepairs: number;
   schemaName?: string;
   strict?: boolean;
@@ -133,12 +177,13 @@ export async function completeStructured<T>(
   callOptions: CallOptions,
   options: StructuredOptions,
 ): Promise<T[]> {
-  const requestParams: ChatParams = options.responseFormat
-    ? {
-      ...params,
-      response_format: responseFormatFor(schema, options.schemaName, options.strict),
-    }
-    : params;
+  const format = responseFormatIn(
+    options.responseFormat,
+    schema,
+    options.schemaName,
+    options.strict,
+  );
+  const requestParams: ChatParams = format ? { ...params, response_format: format } : params;
   const first = await send(messages, requestParams, callOptions);
   return await Promise.all(first.choices.map(async (text, index) => {
     let reply = text;

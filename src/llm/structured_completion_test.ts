@@ -33,18 +33,30 @@ function scripted(replies: string[][]) {
 }
 
 const good = (j: string) => JSON.stringify({ thought: "t", judgement: j, task: null });
-const options = { responseFormat: true, maxRepairs: 2, target: "endpoint" };
+const options = { responseFormat: "json_schema" as const, maxRepairs: 2, target: "endpoint" };
 const user: ChatMessage[] = [{ role: "user", content: "judge" }];
 
-Deno.test("responseFormatFor sends the zod schema as JSON schema, strict when possible", () => {
+Deno.test("responseFormatFor sends a strict JSON schema; optional members become nullable", () => {
   const format = responseFormatFor(Judgement, "judgement");
   assertEquals(format.type, "json_schema");
   assertEquals(format.json_schema.name, "judgement");
   assertEquals(format.json_schema.strict, true);
   assertEquals(format.json_schema.schema.required, ["thought", "judgement", "task"]);
   assertEquals("$schema" in format.json_schema.schema, false);
-  const loose = responseFormatFor(z.object({ a: z.string().optional() }));
-  assertEquals(loose.json_schema.strict, false);
+  const optional = responseFormatFor(z.object({ a: z.string().optional() }));
+  assertEquals(optional.json_schema.strict, true);
+  assertEquals(optional.json_schema.schema, {
+    type: "object",
+    properties: { a: { type: ["string", "null"] } },
+    required: ["a"],
+    additionalProperties: false,
+  });
+  // A null for an optional member reads as absent.
+  const optionalSchema = z.object({ a: z.string().optional(), b: z.number() });
+  assertEquals(parseStructured(optionalSchema, '{"a": null, "b": 1}'), {
+    ok: true,
+    value: { b: 1 },
+  });
   assertEquals(responseFormatFor(Judgement, "x", false).json_schema.strict, false);
 });
 
@@ -94,7 +106,7 @@ Deno.test("completeStructured gives up after maxRepairs with the last error", as
     () =>
       completeStructured(Judgement, user, {}, send, {}, {
         ...options,
-        responseFormat: false,
+        responseFormat: "none",
         onRepair: () => repairs++,
       }),
     LlmOutputError,

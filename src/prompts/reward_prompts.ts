@@ -11,8 +11,8 @@
 import type { Observation } from "../formats/trace.ts";
 
 export const REWARD_PROMPT_VERSION = "reward-v1";
-export const EXPLAIN_PROMPT_VERSION = "explain-v1";
-export const CONSISTENCY_PROMPT_VERSION = "consistency-v1";
+export const EXPLAIN_PROMPT_VERSION = "explain-v2";
+export const CONSISTENCY_PROMPT_VERSION = "consistency-v2";
 
 export type Judgement = "accepted" | "rejected";
 
@@ -64,7 +64,9 @@ export function rewardMessages(
 
 /**
  * The *explain* request of `proactive reward`: the same situation plus the user's real
- * judgement; the model reconstructs the reasoning that leads to it.
+ * judgement; the model writes the reasoning that leads to it as if deciding now, without
+ * mentioning that the judgement was given (the thought is trained on as the reward
+ * model's own reasoning, which never sees a label).
  */
 export function explainMessages(
   observations: readonly Observation[],
@@ -79,9 +81,8 @@ export function explainMessages(
         {
           activity_oldest_first: observations,
           proposed_task: task,
-          your_actual_judgement: judgement,
-          instruction:
-            `You already ${judgement} this proposal. Write down, in the first person, the reasoning that led you to that decision, so that someone reading only your reasoning reaches the same judgement. Then repeat the judgement.`,
+          your_judgement: judgement,
+          instruction: explainInstruction(task, judgement),
         },
         null,
         2,
@@ -90,10 +91,23 @@ export function explainMessages(
   ];
 }
 
+function explainInstruction(task: string | null, judgement: Judgement): string {
+  const decision = task === null
+    ? judgement === "accepted"
+      ? "that the assistant was right to stay silent"
+      : "that you wanted help the assistant did not offer"
+    : judgement === "accepted"
+    ? "to accept the proposed task"
+    : "to reject the proposed task";
+  return `Your judgement is "${judgement}": you decide ${decision}. Reason your way to this decision as if you were making it right now, looking at your activity and the proposal for the first time: in the first person, from what you are doing and what would help you. Do not mention that the judgement was given to you, that you decided earlier, or any label; your reasoning must stand on its own, so that someone reading only it reaches the same judgement. Then state the judgement.`;
+}
+
 export const CONSISTENCY_SYSTEM_PROMPT =
   `You read one person's reasoning about an offer of help from an assistant. You do not see the situation, only the reasoning.
 
 Work out which decision the reasoning supports: "accepted" if it argues for taking the offer, "rejected" if it argues against it.
+
+The offer may be null: the assistant offered nothing and stayed silent. Then "accepted" means staying silent was right (the person needed no help at that moment), and "rejected" means the person would have wanted help that was not offered.
 
 Reply with one JSON object and nothing else:
 {"reason": "<why the reasoning supports that decision>", "judgement": "accepted" | "rejected"}`;

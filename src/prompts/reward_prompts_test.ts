@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
 import {
+  CONSISTENCY_PROMPT_VERSION,
   consistencyMessages,
+  EXPLAIN_PROMPT_VERSION,
   explainMessages,
   judgementOf,
   REWARD_SYSTEM_PROMPT,
@@ -24,8 +26,34 @@ Deno.test("explainMessages carries the real judgement; null tasks stay null", ()
   const messages = explainMessages(obs, null, judgementOf(false));
   const user = JSON.parse(messages[1].content);
   assertEquals(user.proposed_task, null);
-  assertEquals(user.your_actual_judgement, "rejected");
+  assertEquals(user.your_judgement, "rejected");
   assertEquals(messages[0].content, REWARD_SYSTEM_PROMPT);
+  assertStringIncludes(user.instruction, "you wanted help the assistant did not offer");
+  const silentRight = JSON.parse(explainMessages(obs, null, "accepted")[1].content);
+  assertStringIncludes(silentRight.instruction, "the assistant was right to stay silent");
+  const task = JSON.parse(explainMessages(obs, "Explain pandas", "accepted")[1].content);
+  assertStringIncludes(task.instruction, "to accept the proposed task");
+});
+
+Deno.test("the explain prompt asks for reasoning as if deciding now, without the given label", () => {
+  const { instruction } = JSON.parse(explainMessages(obs, "Explain pandas", "rejected")[1].content);
+  assertStringIncludes(instruction, "as if you were making it right now");
+  assertStringIncludes(instruction, "Do not mention that the judgement was given to you");
+  assert(!/\balready\b/.test(instruction));
+});
+
+Deno.test("the consistency prompt defines the null proposal as the reward prompt does", () => {
+  assertStringIncludes(REWARD_SYSTEM_PROMPT, "The proposed task may be null");
+  const system = consistencyMessages("t")[0].content;
+  assertStringIncludes(system, "The offer may be null: the assistant offered nothing");
+  assertStringIncludes(system, '"accepted" means staying silent was right');
+});
+
+Deno.test("explain and consistency prompt versions are bumped", () => {
+  assertEquals([EXPLAIN_PROMPT_VERSION, CONSISTENCY_PROMPT_VERSION], [
+    "explain-v2",
+    "consistency-v2",
+  ]);
 });
 
 Deno.test("consistencyMessages shows only the thought", () => {

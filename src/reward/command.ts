@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { runtimeError, usageError } from "../cli/errors.ts";
 import { integerFlag, numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import {
   type ConfigSource,
@@ -38,8 +38,11 @@ proposed task (without the label), and the explanation.
 Writes, replacing each atomically:
   the dataset (--out), a JSON array of {"conversations": [...]}, also at checkpoints;
   dataset_info.json beside it, with the entry that loads it (other entries kept);
-  a JSON summary beside it (<name>.summary.json): counts, prompt versions, LLM use;
+  a JSON summary beside it (<name>.summary.json): settings, prompt versions, and the
+  counts and LLM use of every run on this output ("runs", oldest first, and "totals");
   the failures (--failures), one JSON line per item that failed every attempt.
+A run that ends with no conversation at all writes only the failures and the summary,
+registers nothing in dataset_info.json, and exits with status 1.
 Running again keeps what the output already holds and asks only for the rest, so an
 interrupted or killed run is continued by running the same command. Failed items are
 asked again then, but their earlier attempts come from the completion cache: raise
@@ -62,6 +65,9 @@ Options:
 ${LLM_FLAGS_HELP}
 The model is the one of role "reward" in the config (else "default"). The explain request
 uses the endpoint's sampling parameters (the config's params, else the server's defaults).
+Every request carries a seed derived from the item and the attempt, so attempt 2 is a new
+sample even at temperature 0; set "seed: false" for the model in the config when the
+endpoint refuses the parameter.
 
 Example:
   OPENAI_API_KEY=… proactive reward --model gpt-4o-2024-08-06 --concurrency 32 \\
@@ -146,7 +152,16 @@ export const command: Command = {
     const config = await readLlmConfig(parseFlags(args, FLAGS).values);
     const options = parseRewardOptions(args, ctx.env, config);
     const result = await runReward(options, ctx);
-    ctx.stdout(formatRewardReport(result.summary, result.failures, result.stats));
+    ctx.stdout(
+      formatRewardReport(result.summary, result.failures, result.stats, result.file.totals),
+    );
+    if (result.summary.counts.written === 0) {
+      throw runtimeError(
+        `No conversation was produced from "${options.input}" ` +
+          `(${result.summary.counts.failed} item(s) failed; reasons in ` +
+          `"${options.failures}"): nothing was registered in "${options.datasetInfo}"`,
+      );
+    }
     return 0;
   },
 };

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ProactiveError } from "../cli/errors.ts";
 import type { RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
-import { LlmOutputError } from "../llm/structured_completion.ts";
+import { LlmOutputError, ResponseFormatRefusedError } from "../llm/structured_completion.ts";
 import {
   consistencyMessages,
   explainMessages,
@@ -134,7 +134,10 @@ function failure(step: string, error: unknown): AttemptResult {
   if (error instanceof LlmOutputError) {
     return { ok: false, reason: `${step}: ${error.message.split("\n")[0]}` };
   }
-  if (error instanceof ProactiveError && itemSpecificRefusal(error.message)) {
+  if (
+    error instanceof ProactiveError && !(error instanceof ResponseFormatRefusedError) &&
+    itemSpecificRefusal(error.message)
+  ) {
     return { ok: false, reason: `${step}: ${error.message.split("\n")[0]}`, final: true };
   }
   throw error;
@@ -146,5 +149,5 @@ function failure(step: string, error: unknown): AttemptResult {
  * abort) stops the run.
  */
 function itemSpecificRefusal(message: string): boolean {
-  return /failed: (400|413|422)\b/.test(message) && !message.includes("--no-response-format");
+  return /failed: (400|413|422)\b/.test(message);
 }

@@ -3,7 +3,7 @@ import { runtimeError } from "../cli/errors.ts";
 import type { RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import type { ChatMessage, ChatParams, StructuredCallOptions } from "../llm/llm_types.ts";
-import { LlmOutputError } from "../llm/structured_completion.ts";
+import { LlmOutputError, ResponseFormatRefusedError } from "../llm/structured_completion.ts";
 import {
   CONSISTENCY_SYSTEM_PROMPT,
   consistencyMessages,
@@ -136,9 +136,13 @@ Deno.test("explainItem: invalid answers and item-specific refusals fail; the res
   await assertRejects(() => explainItem(down, ITEM, SETTINGS, "t"), Error, "503 busy");
 
   const noSchema = stubClient(() => {
-    throw runtimeError(
-      "Request to endpoint x failed: 400 response_format (without JSON-schema support: --no-response-format)",
+    throw new ResponseFormatRefusedError(
+      "Request to endpoint x failed: 400 response_format (… pass --response-format json_object)",
     );
   }, () => []);
-  await assertRejects(() => explainItem(noSchema, ITEM, SETTINGS, "t"), Error, "--no-response");
+  await assertRejects(
+    () => explainItem(noSchema, ITEM, SETTINGS, "t"),
+    ResponseFormatRefusedError,
+    "--response-format json_object",
+  );
 });

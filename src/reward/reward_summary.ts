@@ -5,6 +5,7 @@
  */
 import type { LlmStatsJson } from "../llm/llm_stats.ts";
 import type { RewardFailure } from "./build_reward_set.ts";
+import type { RewardRunTotals } from "./reward_runs.ts";
 
 export interface RewardSummary {
   command: "reward";
@@ -51,10 +52,15 @@ export interface RewardSummary {
 /** Failures listed in the text report; the failures file has them all. */
 export const LISTED_FAILURES = 20;
 
+/**
+ * The text report of a run. `totals` (the summary file's, over every run on this output)
+ * adds a line when there were earlier runs.
+ */
 export function formatRewardReport(
   summary: RewardSummary,
   failures: readonly RewardFailure[],
   stats: string,
+  totals?: RewardRunTotals,
 ): string {
   const { counts, balance } = summary;
   const n = (value: number) => value.toLocaleString("en-US");
@@ -70,12 +76,27 @@ export function formatRewardReport(
     `(${n(counts.succeeded)} succeeded, ${n(counts.failed)} failed, ` +
     `${n(counts.attempts)} attempts)` +
     (counts.notAsked > 0 ? `; left for later (--limit): ${n(counts.notAsked)}.` : "."),
-    `Wrote ${n(counts.written)} conversations to ${summary.output}` +
-    (counts.dropped > 0 ? ` (${n(counts.dropped)} stale ones dropped)` : ""),
-    `  dataset_info entry "${summary.datasetName}": ${summary.datasetInfo}`,
+    ...(counts.written === 0
+      ? [
+        `No conversation to write: ${summary.output} and ${summary.datasetInfo} are left ` +
+        `as they were (nothing registered).`,
+      ]
+      : [
+        `Wrote ${n(counts.written)} conversations to ${summary.output}` +
+        (counts.dropped > 0 ? ` (${n(counts.dropped)} stale ones dropped)` : ""),
+        `  dataset_info entry "${summary.datasetName}": ${summary.datasetInfo}`,
+      ]),
     `  failures: ${summary.failuresFile}`,
     `  summary: ${summary.summaryFile}`,
   ];
+  if (totals && totals.runs > 1) {
+    lines.push(
+      `All ${n(totals.runs)} runs on this output: ${n(totals.asked)} asked ` +
+        `(${n(totals.succeeded)} succeeded, ${n(totals.failed)} failed, ` +
+        `${n(totals.attempts)} attempts), ${n(totals.requests)} requests, ` +
+        `${n(totals.promptTokens + totals.completionTokens)} tokens.`,
+    );
+  }
   if (failures.length > 0) {
     lines.push(`Failures (${n(failures.length)}):`);
     for (const failure of failures.slice(0, LISTED_FAILURES)) {

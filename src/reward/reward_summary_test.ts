@@ -79,3 +79,33 @@ Deno.test("formatRewardReport: counts, files, the first failures with reasons, s
   assertEquals(lines.filter((l) => l.startsWith("  item ")).length, LISTED_FAILURES);
   assertStringIncludes(text, "  … and 5 more in out/f.jsonl\nLLM: stats\n");
 });
+
+Deno.test("formatRewardReport: an empty result says nothing was registered; totals of all runs", () => {
+  const empty = { ...SUMMARY, counts: { ...SUMMARY.counts, alreadyDone: 0, written: 0 } };
+  const text = formatRewardReport(empty, [], "", {
+    runs: 2,
+    asked: 54,
+    succeeded: 4,
+    failed: 50,
+    attempts: 150,
+    calls: 300,
+    requests: 310,
+    retries: 10,
+    repairs: 0,
+    cacheHits: 0,
+    promptTokens: 1000,
+    completionTokens: 234,
+    failures: 0,
+  });
+  assertStringIncludes(
+    text,
+    "No conversation to write: out/set.json and out/dataset_info.json are left as they were " +
+      "(nothing registered).\n",
+  );
+  assertEquals(text.includes("dataset_info entry"), false);
+  assertStringIncludes(
+    text,
+    "All 2 runs on this output: 54 asked (4 succeeded, 50 failed, 150 attempts), " +
+      "310 requests, 1,234 tokens.",
+  );
+});

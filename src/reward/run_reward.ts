@@ -35,6 +35,7 @@ import {
   outputChunks,
   readExistingOutput,
 } from "./reward_output.ts";
+import { readEarlierRuns, type RewardSummaryFile, summaryFile } from "./reward_runs.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 
 export interface RewardOptions {
@@ -52,7 +53,10 @@ export interface RewardOptions {
 }
 
 export interface RewardRunResult {
+  /** This run. */
   summary: RewardSummary;
+  /** What the summary file now holds: every run on this output. */
+  file: RewardSummaryFile;
   failures: RewardFailure[];
   /** The accounting block printed at the end. */
   stats: string;
@@ -69,6 +73,7 @@ export async function runReward(options: RewardOptions, ctx: RunContext): Promis
   }
 
   const existing = await readExistingOutput(options.output);
+  const earlierRuns = await readEarlierRuns(options.summary, options.output, ctx.logger);
   const entry = datasetInfoEntry(options.output);
   await mergedDatasetInfo(options.datasetInfo, datasetName(options.output), entry); // fails early
   const copies = new Map<string, number>();
@@ -132,9 +137,13 @@ export async function runReward(options: RewardOptions, ctx: RunContext): Promis
   } catch (error) {
     progress.done();
     await checkpoints.flush().catch(() => {});
-    await writeOutput().catch((writeError) => {
-      ctx.logger.error(`Cannot save the conversations done to "${options.output}": ${writeError}`);
-    });
+    if (defined(slots).length > 0) {
+      await writeOutput().catch((writeError) => {
+        ctx.logger.error(
+          `Cannot save the conversations done to "${options.output}": ${writeError}`,
+        );
+      });
+    }
     throw stoppedError(error, ctx.signal, defined(slots).length, entries.length, options.output);
   }
   progress.done();
@@ -184,18 +193,27 @@ export async function runReward(options: RewardOptions, ctx: RunContext): Promis
     durationMs: ctx.now() - startedAt,
   };
 
-  const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
+  const file = summaryFile(summary, earlierRuns);
   for (const path of [options.failures, options.datasetInfo, options.summary]) {
     await ensureParent(path);
   }
   const encoder = new TextEncoder();
-  await writeFilesAtomic([
-    { path: options.output, chunks: outputChunks(defined(slots)) },
+  const reports = [
     { path: options.failures, chunks: [encoder.encode(toJsonl(result.failures))] },
-    { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
-    { path: options.summary, chunks: [encoder.encode(JSON.stringify(summary, null, 2) + "\n")] },
-  ]);
-  return { summary, failures: result.failures, stats: llm.stats.formatStats() };
+    { path: options.summary, chunks: [encoder.encode(JSON.stringify(file, null, 2) + "\n")] },
+  ];
+  if (written === 0) {
+    // No dataset: the output and dataset_info.json stay as they were.
+    await writeFilesAtomic(reports);
+  } else {
+    const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
+    await writeFilesAtomic([
+      { path: options.output, chunks: outputChunks(defined(slots)) },
+      { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
+      ...reports,
+    ]);
+  }
+  return { summary, file, failures: result.failures, stats: llm.stats.formatStats() };
 }
 
 /** The items of the input JSONL, validated. */

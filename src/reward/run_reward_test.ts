@@ -88,13 +88,16 @@ Deno.test("runReward: balanced items become conversations in balanced order", as
   assert(output[0].conversations[2].content !== output[15].conversations[2].content);
   assertEquals(await Deno.readTextFile(`${t.dir}/out/trainset_reward_failures.jsonl`), "");
   const saved = JSON.parse(await Deno.readTextFile(`${t.dir}/out/set.summary.json`));
-  assertEquals(saved.counts, summary.counts);
+  assertEquals(saved.runs.length, 1);
+  assertEquals(saved.runs[0].counts, summary.counts);
+  assertEquals(saved.conversations, 16);
   assertEquals(saved.promptVersions, {
     reward: "reward-v1",
-    explain: "explain-v1",
-    consistency: "consistency-v1",
+    explain: "explain-v2",
+    consistency: "consistency-v2",
   });
-  assertEquals(saved.llm.requests, 32);
+  assertEquals(saved.runs[0].llm.requests, 32);
+  assertEquals(saved.totals.requests, 32);
 });
 
 Deno.test("runReward: a rerun keeps the output and asks only for the rest (no cache)", async () => {
@@ -118,6 +121,48 @@ Deno.test("runReward: a rerun keeps the output and asks only for the rest (no ca
   const third = await t.run("--no-cache");
   assertEquals(third.summary.counts.asked, 0);
   assertEquals(t.server.requests.length, requests);
+
+  // The summary file keeps every run's accounting; the third added a run, not zeros.
+  const saved = JSON.parse(await Deno.readTextFile(`${t.dir}/out/set.summary.json`));
+  assertEquals(saved.runs.map((r: { counts: { asked: number } }) => r.counts.asked), [5, 11, 0]);
+  assertEquals(
+    saved.runs.map((r: { counts: { written: number } }) => r.counts.written),
+    [5, 16, 16],
+  );
+  // 2 requests per item (explain, consistency): 10, then 22, then none.
+  assertEquals(
+    saved.runs.map((r: { llm: { requests: number } }) => r.llm.requests),
+    [10, 22, 0],
+  );
+  assertEquals(
+    [saved.totals.runs, saved.totals.asked, saved.totals.succeeded, saved.totals.requests],
+    [3, 16, 16, 32],
+  );
+  assertEquals(saved.conversations, 16);
+  assertEquals(third.file, saved);
+});
+
+Deno.test("runReward: no conversation at all writes no dataset and registers nothing", async () => {
+  await using t = await setup({ plan: () => "contradict" });
+  await Deno.mkdir(`${t.dir}/out`);
+  const info = `${t.dir}/out/dataset_info.json`;
+  await Deno.writeTextFile(info, '{"other": {"file_name": "other.json"}}\n');
+  const { summary, file } = await t.run("--no-cache", "--limit", "2", "--max-attempts", "2");
+  assertEquals([summary.counts.written, summary.counts.failed], [0, 2]);
+  assertEquals(await Deno.readTextFile(info), '{"other": {"file_name": "other.json"}}\n');
+  await assertRejects(() => Deno.stat(`${t.dir}/out/set.json`), Deno.errors.NotFound);
+  const failures = await Deno.readTextFile(`${t.dir}/out/trainset_reward_failures.jsonl`);
+  assertEquals(failures.trim().split("\n").length, 2);
+  const saved = JSON.parse(await Deno.readTextFile(`${t.dir}/out/set.summary.json`));
+  assertEquals(saved, file);
+  assertEquals([saved.conversations, saved.failed, saved.runs[0].counts.attempts], [0, 2, 4]);
+
+  // A later run that succeeds keeps the failed run in the list.
+  t.server.setHandler(createFakeRewardModel().handler);
+  const later = await t.run("--no-cache", "--limit", "2");
+  assertEquals(later.summary.counts.written, 2);
+  assertEquals(later.file.runs.map((r) => r.counts.failed), [2, 0]);
+  assertEquals(JSON.parse(await Deno.readTextFile(info)).set.file_name, "set.json");
 });
 
 Deno.test("runReward: --limit after a full run keeps every conversation", async () => {

@@ -112,11 +112,12 @@ async function runReward(baseUrl: string, concurrency: number, dir: string): Pro
   const summary = JSON.parse(
     await Deno.readTextFile(`${dir}/out/trainset_reward_llama.summary.json`),
   );
+  const run = summary.runs.at(-1);
   return {
     processSeconds,
-    runSeconds: summary.durationMs / 1000,
-    requests: summary.llm.requests,
-    items: summary.counts.written,
+    runSeconds: run.durationMs / 1000,
+    requests: run.llm.requests,
+    items: summary.conversations,
   };
 }
 

@@ -4,6 +4,9 @@
  * body and the largest number of requests it was serving at once, so tests can check
  * what the client sent and that its concurrency limit held.
  *
+ * With `responseFormatCheck: "openai"` it refuses a strict JSON schema that OpenAI would
+ * refuse (same 400 body), with `"unsupported"` any JSON-schema `response_format`.
+ *
  * ```ts
  * await using server = await startFakeOpenAiServer({
  *   handler: (body) => ({ texts: ['{"ok": true}'] }),
@@ -32,6 +35,8 @@ export interface FakeReply {
   finishReason?: string;
   /** The error message of a non-2xx reply. */
   errorMessage?: string;
+  /** The other members of the error object (`type`, `param`, `code`) of a non-2xx reply. */
+  errorFields?: Record<string, unknown>;
   /** Waits this long before sending the headers (simulates latency). */
   delayMs?: number;
   /**
@@ -58,6 +63,16 @@ export type FakeHandler = (
 export interface FakeOpenAiServerOptions {
   /** Default: every choice answers `{"echo": <last message content>}`. */
   handler?: FakeHandler;
+  /**
+   * How a `response_format` is checked before the handler runs:
+   * - `"openai"`: like OpenAI, a strict JSON schema with a keyword strict mode refuses,
+   *   an object without `additionalProperties: false` or with a property missing from
+   *   `required` is answered with OpenAI's 400 `invalid_json_schema` error;
+   * - `"unsupported"`: any `json_schema` response_format is refused with a 400, as by
+   *   a model or server without structured outputs;
+   * - `"none"` (default): not checked.
+   */
+  responseFormatCheck?: "openai" | "unsupported" | "none";
 }
 
 export interface FakeOpenAiServer extends AsyncDisposable {
@@ -88,6 +103,7 @@ export function startFakeOpenAiServer(
   options: FakeOpenAiServerOptions = {},
 ): Promise<FakeOpenAiServer> {
   let handler = options.handler ?? defaultHandler;
+  const check = options.responseFormatCheck ?? "none";
   const requests: FakeRequestBody[] = [];
   const authorizations: (string | null)[] = [];
   const stallEnders = new Set<() => void>();
@@ -118,13 +134,16 @@ export function startFakeOpenAiServer(
       release = undefined;
     };
     try {
-      const reply = await handler(body, { index, headers: request.headers });
+      const refusal = check === "none" ? undefined : responseFormatRefusal(body, check);
+      const reply = refusal ?? await handler(body, { index, headers: request.headers });
       if (reply.delayMs) await pause(reply.delayMs, pauses);
       const status = reply.status ?? 200;
       const headers = { "content-type": "application/json", ...reply.headers };
       const text = status >= 200 && status < 300
         ? JSON.stringify(completionBody(body, reply, index))
-        : JSON.stringify({ error: { message: reply.errorMessage ?? `status ${status}` } });
+        : JSON.stringify({
+          error: { message: reply.errorMessage ?? `status ${status}`, ...reply.errorFields },
+        });
       if (reply.stallAfterHeadersMs === undefined) {
         release();
         return new Response(text, { status, headers });
@@ -249,4 +268,100 @@ function pause(ms: number, pauses: Set<() => void>): Promise<void> {
     const timer = setTimeout(done, ms);
     pauses.add(done);
   });
+}
+
+/** Keywords OpenAI's strict mode refuses (the ones a zod schema commonly produces). */
+export const STRICT_MODE_FORBIDDEN = [
+  "minLength",
+  "maxLength",
+  "pattern",
+  "format",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "minProperties",
+  "maxProperties",
+  "patternProperties",
+  "propertyNames",
+  "default",
+  "allOf",
+  "oneOf",
+  "not",
+] as const;
+
+/** The 400 an OpenAI-like endpoint gives for this body's response_format, if any. */
+function responseFormatRefusal(
+  body: FakeRequestBody,
+  check: "openai" | "unsupported",
+): FakeReply | undefined {
+  const format = body.response_format as
+    | { type?: string; json_schema?: { name?: string; schema?: unknown; strict?: boolean } }
+    | undefined;
+  if (format?.type !== "json_schema") return undefined;
+  if (check === "unsupported") {
+    return {
+      status: 400,
+      errorMessage:
+        "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+      errorFields: { type: "invalid_request_error", param: "response_format", code: null },
+    };
+  }
+  if (format.json_schema?.strict !== true) return undefined;
+  const problem = strictSchemaProblem(format.json_schema.schema, []);
+  if (problem === undefined) return undefined;
+  return {
+    status: 400,
+    errorMessage: `Invalid schema for response_format '${format.json_schema.name}': ${problem}`,
+    errorFields: {
+      type: "invalid_request_error",
+      param: "response_format",
+      code: "invalid_json_schema",
+    },
+  };
+}
+
+/** The first thing OpenAI's strict mode would refuse in `schema`, worded as OpenAI does. */
+function strictSchemaProblem(schema: unknown, context: string[]): string | undefined {
+  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return undefined;
+  const node = schema as Record<string, unknown>;
+  const where = `In context=(${context.map((c) => `'${c}'`).join(", ")})`;
+  for (const keyword of STRICT_MODE_FORBIDDEN) {
+    if (keyword in node) return `${where}, '${keyword}' is not permitted.`;
+  }
+  const isObject = node.type === "object" ||
+    (Array.isArray(node.type) && node.type.includes("object"));
+  if (isObject) {
+    if (node.additionalProperties !== false) {
+      return `${where}, 'additionalProperties' is required to be supplied and to be false.`;
+    }
+    const properties = Object.keys((node.properties ?? {}) as object);
+    const required = Array.isArray(node.required) ? node.required : [];
+    const missing = properties.find((p) => !required.includes(p));
+    if (missing !== undefined) {
+      return `${where}, 'required' is required to be supplied and to be an array including ` +
+        `every key in properties. Missing '${missing}'.`;
+    }
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "properties" || key === "$defs" || key === "definitions") {
+      for (const [name, child] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+        const problem = strictSchemaProblem(child, [...context, key, name]);
+        if (problem) return problem;
+      }
+    } else if (key === "items") {
+      const problem = strictSchemaProblem(value, [...context, "items"]);
+      if (problem) return problem;
+    } else if (key === "anyOf" && Array.isArray(value)) {
+      for (const [i, child] of value.entries()) {
+        const problem = strictSchemaProblem(child, [...context, "anyOf", String(i)]);
+        if (problem) return problem;
+      }
+    }
+  }
+  return undefined;
 }

@@ -50,7 +50,7 @@ export function createFakeRewardModel(options: FakeRewardModelOptions = {}): Fak
     const system = String(body.messages[0]?.content ?? "");
     const user = String(body.messages[1]?.content ?? "");
     if (system === REWARD_SYSTEM_PROMPT && body.messages.length === 2) {
-      const judgement = readJson(user)?.your_actual_judgement;
+      const judgement = readJson(user)?.your_judgement;
       if (typeof judgement !== "string") return reply(thoughtJson("no label shown", "rejected"));
       counts.explain++;
       const seen = explainCounts.get(user) ?? 0;
@@ -85,7 +85,7 @@ export function createFakeRewardModel(options: FakeRewardModelOptions = {}): Fak
     if (body.messages.length > 2) {
       // A re-ask after an invalid answer: answer properly this time.
       counts.repair++;
-      const judgement = readJson(user)?.your_actual_judgement;
+      const judgement = readJson(user)?.your_judgement;
       return reply(
         typeof judgement === "string"
           ? thoughtJson(`Let me put it properly: [verdict:${judgement}]`, judgement)
