@@ -10,7 +10,7 @@ import { assertEquals } from "./assert.ts";
 import { parseServeOptions } from "../src/serve/command.ts";
 import { type RunningServer, startServer } from "../src/serve/serve_server.ts";
 import { createLogger } from "../src/cli/logger.ts";
-import { parseResultText } from "../src/formats/result_file.ts";
+import { labelsOfEntry, parseResultText } from "../src/formats/result_file.ts";
 
 /** The trace files the tests serve. */
 export const FIXTURES = new URL("./testdata/browser/", import.meta.url);
@@ -219,7 +219,10 @@ export async function resultLabels(
     try {
       const text = await Deno.readTextFile(`${out}/${trace}.json`);
       const entries = parseResultText(text, `${trace}.json`);
-      labels = new Map(entries.flatMap((e, turn) => e.real_user ? [[turn, e.real_user]] : []));
+      labels = new Map(entries.flatMap((e, turn) => {
+        const real = labelsOfEntry(e);
+        return real ? [[turn, real]] : [];
+      }));
       if (expect(labels)) return labels;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;

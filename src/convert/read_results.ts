@@ -142,8 +142,8 @@ export async function parseResultData(
   // the authority; a quick hand check spares loading and running it for files that are
   // clearly valid.
   if (!isPlainResultFile(parsed.value)) {
-    const { checkResultEntries } = await import("./check_result_entries.ts");
-    checkResultEntries(parsed.value, path);
+    const { parseResultFile } = await import("../formats/result_file.ts");
+    parseResultFile(parsed.value, path);
   }
   const entries = parsed.value as Record<string, unknown>[];
   const { keyOrder } = parsed;
@@ -181,7 +181,7 @@ export async function parseResultData(
 }
 
 /**
- * A fast check at least as strict as `checkResultEntries` (false: ask it). An entry without
+ * A fast check at least as strict as `parseResultFile` (false: ask it). An entry without
  * `real_user` may be a saved turn (`candidate_task`) or a raw trace turn appended when an
  * annotator finished the trace (`agent_response.candidate_task`).
  */

@@ -1,7 +1,13 @@
 import { join } from "node:path";
 import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import { type Label, parseResultText, type ResultFile } from "../formats/result_file.ts";
+import {
+  type Label,
+  labelsOfEntry,
+  parseResultText,
+  type ResultFile,
+  type StoredResultFile,
+} from "../formats/result_file.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import {
   type HistoryRecord,
@@ -31,10 +37,10 @@ export interface ImportReport {
 }
 
 /** Annotator id → turn → label, in the order the annotators first appear in the file. */
-export function labelsInFile(file: ResultFile): Map<string, Map<number, Label>> {
+export function labelsInFile(file: StoredResultFile): Map<string, Map<number, Label>> {
   const byAnnotator = new Map<string, Map<number, Label>>();
   file.forEach((entry, turn) => {
-    for (const [id, label] of Object.entries(entry.real_user ?? {})) {
+    for (const [id, label] of Object.entries(labelsOfEntry(entry) ?? {})) {
       let own = byAnnotator.get(id);
       if (!own) byAnnotator.set(id, own = new Map());
       own.set(turn, label);
@@ -58,9 +64,9 @@ export function importablePrefix(trace: CatalogTrace, labels: Map<number, Label>
 }
 
 /** True when every label of `file` is in `current` (the file the store would write now). */
-function holdsNothingMore(file: ResultFile, current: ResultFile): boolean {
+function holdsNothingMore(file: StoredResultFile, current: ResultFile): boolean {
   return file.every((entry, turn) =>
-    Object.entries(entry.real_user ?? {}).every(([id, label]) =>
+    Object.entries(labelsOfEntry(entry) ?? {}).every(([id, label]) =>
       JSON.stringify(current[turn]?.real_user?.[id]) === JSON.stringify(label)
     )
   );
@@ -107,7 +113,7 @@ export async function importResultFiles(options: {
       }
       continue;
     }
-    let file: ResultFile;
+    let file: StoredResultFile;
     try {
       file = parseResultText(text, path);
     } catch (error) {

@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { parseResultText, type ResultFile, stringifyResultFile } from "../formats/result_file.ts";
+import {
+  parseResultText,
+  type ResultEntry,
+  type ResultFile,
+  type StoredResultFile,
+  stringifyResultFile,
+} from "../formats/result_file.ts";
 import type { Trace } from "../formats/trace.ts";
 import { nextAssignment } from "./assignment.ts";
 import { KEY, MAX_MUTATIONS, type TraceRecord } from "./kv_schema.ts";
@@ -110,6 +116,30 @@ Deno.test("the store wins where it knows the annotator; a file holding more is s
       assert(report.savedCopies[0].startsWith(join(dir, ".state", "replaced", "alpha.")));
       assertEquals(await Deno.readTextFile(report.savedCopies[0]), text);
       assert(ctx.logLines.some((l) => l.includes("holds labels the store does not have")));
+    });
+  });
+});
+
+Deno.test("a reference result file with raw trace turns appended after the last answer is imported", async () => {
+  await withDir(async (dir) => {
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      const last = alpha.questions[alpha.questions.length - 1];
+      // As the reference server writes a finished trace: the saved turns up to the last
+      // question, then the rest of the trace's turns exactly as they are in the trace.
+      const file: StoredResultFile = alpha.turns.map((turn, i) =>
+        i <= last
+          ? { observation: turn.observation, candidate_task: turn.agent_response.candidate_task }
+          : { ...turn }
+      );
+      for (const q of alpha.questions) (file[q] as ResultEntry).real_user = { r: "Reject all" };
+      assert(file.length > last + 1, "the fixture must have raw turns after the last question");
+      await Deno.writeTextFile(join(dir, "alpha.json"), stringifyResultFile(file));
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, [
+        { trace: "alpha", annotator: "r", labels: alpha.questions.length, done: true },
+      ]);
+      assertEquals(report.savedCopies, []);
     });
   });
 });
