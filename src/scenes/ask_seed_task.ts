@@ -1,0 +1,108 @@
+/**
+ * One scene conversation: the six instructions of `scenes_prompts.ts` for one seed task,
+ * each sent with every earlier instruction and answer, then the step-6 answer read as a
+ * list of scenes. An answer with no valid scene is re-asked — the model sees its answer
+ * and what was wrong — at most `maxRepairs` times.
+ *
+ * Every request carries the cache tag of its seed task, so a re-run replays the whole
+ * conversation from the completion cache, and two equal tasks still get their own samples.
+ */
+import { runtimeError } from "../cli/errors.ts";
+import type { Scene } from "../formats/scene.ts";
+import type { LlmClient } from "../llm/llm_client.ts";
+import type { ChatMessage } from "../llm/llm_types.ts";
+import { LlmOutputError } from "../llm/structured_completion.ts";
+import {
+  sceneConversationStart,
+  sceneListRepairMessage,
+  sceneStepInstructions,
+  STEP_TEMPERATURES,
+} from "../prompts/scenes_prompts.ts";
+import { sampleEventsFor } from "./sample_events.ts";
+import { parseSceneAnswer } from "./scene_answer.ts";
+import type { SeedTask } from "./seed_file.ts";
+
+export interface SeedTaskSettings {
+  /** `--seed`: the draw of the sample events, and part of every cache tag. */
+  seed: bigint;
+  /** Re-asks of step 6 after an answer with no valid scene. */
+  maxRepairs: number;
+}
+
+export interface SeedTaskScenes {
+  /** The valid scenes of the answer, in answer order. */
+  scenes: Scene[];
+  /** Index of each scene in the answer list (dropped entries counted). */
+  indices: number[];
+  /** Why scenes of the answer were dropped. */
+  dropped: string[];
+  /** Re-asks of step 6 that were needed. */
+  repairs: number;
+}
+
+/** How a seed task is named in messages: `codingassistant task 7`. */
+export function seedTaskLabel(seed: Pick<SeedTask, "kind" | "taskIndex">): string {
+  return `${seed.kind} task ${seed.taskIndex}`;
+}
+
+/** The cache tag of every request of a seed task's conversation. */
+export function seedTaskCacheTag(seed: SeedTask, settingsSeed: bigint): string {
+  return `scenes/seed:${settingsSeed}/${JSON.stringify(seed.kind)}/task:${seed.taskIndex}`;
+}
+
+/** The six instructions for `seed` under `settingsSeed` (the sample events drawn). */
+export function seedTaskInstructions(seed: SeedTask, settingsSeed: bigint): string[] {
+  const shown = sampleEventsFor(seed.sampleEvents, settingsSeed, seed.kind, seed.taskIndex);
+  return sceneStepInstructions(seed.kind, seed.task, shown);
+}
+
+export async function askSeedTask(
+  client: Pick<LlmClient, "chat">,
+  seed: SeedTask,
+  settings: SeedTaskSettings,
+  options: { signal?: AbortSignal; onRepair?: () => void } = {},
+): Promise<SeedTaskScenes> {
+  const call = { cacheTag: seedTaskCacheTag(seed, settings.seed), signal: options.signal };
+  const instructions = seedTaskInstructions(seed, settings.seed);
+  const messages: ChatMessage[] = sceneConversationStart();
+  let reply = { text: "", finishReason: null as string | null };
+  for (let step = 0; step < instructions.length; step++) {
+    messages.push({ role: "user", content: instructions[step] });
+    const answer = await client.chat(messages, { temperature: STEP_TEMPERATURES[step] }, call);
+    reply = { text: answer.choices[0] ?? "", finishReason: answer.finishReasons[0] ?? null };
+    if (step < instructions.length - 1) {
+      if (reply.text.trim() === "") {
+        throw runtimeError(`the answer to step ${step + 1} is empty`);
+      }
+      messages.push({ role: "assistant", content: reply.text });
+    }
+  }
+
+  const source = `the answer for ${seedTaskLabel(seed)}`;
+  let result = parseSceneAnswer(reply.text, source, reply.finishReason);
+  let repairs = 0;
+  while (!result.ok && repairs < settings.maxRepairs) {
+    repairs++;
+    options.onRepair?.();
+    const again = await client.chat(
+      [
+        ...messages,
+        { role: "assistant", content: reply.text },
+        { role: "user", content: sceneListRepairMessage(result.error) },
+      ],
+      { temperature: STEP_TEMPERATURES[5] },
+      call,
+    );
+    reply = { text: again.choices[0] ?? "", finishReason: again.finishReasons[0] ?? null };
+    result = parseSceneAnswer(reply.text, source, reply.finishReason);
+  }
+  if (!result.ok) {
+    const asks = repairs === 0 ? "" : ` after ${repairs} re-ask${repairs > 1 ? "s" : ""}`;
+    throw new LlmOutputError(
+      `no usable scene list${asks}: ${result.error.split("\n").slice(0, 2).join(" ")}`,
+      reply.text,
+      result.error,
+    );
+  }
+  return { ...result.list, repairs };
+}

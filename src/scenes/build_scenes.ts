@@ -1,0 +1,89 @@
+/**
+ * Runs the scene conversations of every seed task, `workers` at a time (each has one
+ * request in flight; the endpoint's limiter bounds the total). A seed task that fails —
+ * the endpoint kept failing, an answer stayed unusable — is recorded with its reason and
+ * the others go on; `onDone` receives each success as it comes (any order). Only an
+ * interruption, or an error thrown by `onDone` (the output cannot be written), stops the
+ * run: no new seed starts and the error is thrown once the running ones have stopped.
+ */
+import { describeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import type { LlmClient } from "../llm/llm_client.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
+import {
+  askSeedTask,
+  seedTaskLabel,
+  type SeedTaskScenes,
+  type SeedTaskSettings,
+} from "./ask_seed_task.ts";
+import type { SeedTask } from "./seed_file.ts";
+
+export interface SeedFailure {
+  /** Position of the seed task in the run's list. */
+  index: number;
+  kind: string;
+  taskIndex: number;
+  reason: string;
+}
+
+export interface BuildScenesSettings extends SeedTaskSettings {
+  /** Seed tasks worked on at once. */
+  workers: number;
+}
+
+export interface BuildScenesDeps {
+  client: Pick<LlmClient, "chat">;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** One tick per finished seed task. */
+  progress?: { tick(n?: number, options?: { failed?: boolean }): void };
+  /** Receives each success, in completion order; awaited before the next seed starts. */
+  onDone(index: number, result: SeedTaskScenes): Promise<void> | void;
+  /** Called once per re-ask of step 6 (for the stats). */
+  onRepair?: () => void;
+  /** The conversation (tests substitute one); default `askSeedTask`. */
+  ask?: typeof askSeedTask;
+}
+
+export interface BuildScenesResult {
+  succeeded: number;
+  /** Failed seed tasks, in seed order. */
+  failures: SeedFailure[];
+  /** Scenes dropped from answers, with their reasons. */
+  dropped: number;
+  repairs: number;
+}
+
+export async function buildScenes(
+  seeds: readonly SeedTask[],
+  settings: BuildScenesSettings,
+  deps: BuildScenesDeps,
+): Promise<BuildScenesResult> {
+  const ask = deps.ask ?? askSeedTask;
+  const result: BuildScenesResult = { succeeded: 0, failures: [], dropped: 0, repairs: 0 };
+
+  const runSeed = async (index: number, signal: AbortSignal) => {
+    const seed = seeds[index];
+    let scenes: SeedTaskScenes;
+    try {
+      scenes = await ask(deps.client, seed, settings, { signal, onRepair: deps.onRepair });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const reason = describeError(error);
+      deps.logger.error(`${seedTaskLabel(seed)} failed: ${reason}`);
+      result.failures.push({ index, kind: seed.kind, taskIndex: seed.taskIndex, reason });
+      deps.progress?.tick(1, { failed: true });
+      return;
+    }
+    for (const reason of scenes.dropped) deps.logger.warn(`Dropped: ${reason}`);
+    result.dropped += scenes.dropped.length;
+    result.repairs += scenes.repairs;
+    await deps.onDone(index, scenes);
+    result.succeeded++;
+    deps.progress?.tick(1);
+  };
+
+  await runWorkerPool(seeds.length, settings.workers, runSeed, deps.signal);
+  result.failures.sort((a, b) => a.index - b.index);
+  return result;
+}
