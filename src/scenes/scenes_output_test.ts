@@ -1,0 +1,104 @@
+import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
+import { parseSceneConfig, parseSceneList, parseYamlText, type Scene } from "../formats/scene.ts";
+import {
+  sceneConfigFiles,
+  sceneListText,
+  SerialRewriter,
+  writeSeedTaskConfigs,
+} from "./scenes_output.ts";
+import { defaultScenes } from "./testing/fake_scenes_model.ts";
+
+const scenesOf = (task: string) => parseSceneList(defaultScenes(task), task).scenes;
+
+Deno.test("sceneListText: every scene in slot order; missing slots leave no gap", () => {
+  const text = sceneListText([scenesOf("a"), undefined, scenesOf("c")]);
+  const list = parseSceneList(parseYamlText(text, "list"), "list");
+  assertEquals(list.dropped, []);
+  assertEquals(list.scenes.map((s) => s.user.goal), [
+    "a (variant 0)",
+    "a (variant 1)",
+    "c (variant 0)",
+    "c (variant 1)",
+  ]);
+  assertEquals(parseYamlText(sceneListText([undefined]), "empty"), []);
+});
+
+Deno.test("sceneConfigFiles: named by kind, task and index in the answer", () => {
+  const files = sceneConfigFiles({ kind: "code", taskIndex: 7 }, scenesOf("t"), [0, 2]);
+  assertEquals(files.map((f) => f.name), ["scene_code-007-0", "scene_code-007-2"]);
+  assertEquals(files[1].config.eventSink, { out_file: "scene_code-007-2.jsonl" });
+  assertEquals(files[1].config.user.theme, "Theme 1 of t");
+});
+
+Deno.test("writeSeedTaskConfigs: valid files, unchanged ones kept, stale ones of this task removed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const seed = { kind: "code", taskIndex: 1 };
+    const scenes: Scene[] = scenesOf("t");
+    const first = await writeSeedTaskConfigs(
+      `${dir}/scenes`,
+      seed,
+      sceneConfigFiles(seed, scenes, [0, 1]),
+    );
+    assertEquals(first.written.length, 2);
+    const path = `${dir}/scenes/scene_code-001-1.yaml`;
+    const config = parseSceneConfig(parseYamlText(await Deno.readTextFile(path), path), path);
+    assertEquals(config.user.goal, "t (variant 1)");
+
+    // Other tasks' files and unrelated files are never touched.
+    for (const other of ["scene_code-010-5.yaml", "scene_code-001-x.yaml", "notes.txt"]) {
+      await Deno.writeTextFile(`${dir}/scenes/${other}`, "x");
+    }
+    const again = await writeSeedTaskConfigs(
+      `${dir}/scenes`,
+      seed,
+      sceneConfigFiles(seed, scenes.slice(0, 1), [0]),
+    );
+    assertEquals(again.written, []);
+    assertEquals(again.unchanged, [`${dir}/scenes/scene_code-001-0.yaml`]);
+    assertEquals(again.removed, [path]);
+    const names = (await Array.fromAsync(Deno.readDir(`${dir}/scenes`))).map((e) => e.name);
+    assertEquals(names.sort(), [
+      "notes.txt",
+      "scene_code-001-0.yaml",
+      "scene_code-001-x.yaml",
+      "scene_code-010-5.yaml",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SerialRewriter: one write at a time, the requests during a write served by one more", async () => {
+  let running = 0;
+  let most = 0;
+  let writes = 0;
+  const gates: (() => void)[] = [];
+  const writer = new SerialRewriter(async () => {
+    running++;
+    most = Math.max(most, running);
+    await new Promise<void>((resolve) => gates.push(resolve));
+    writes++;
+    running--;
+  });
+  writer.request();
+  writer.request();
+  writer.request();
+  await Promise.resolve();
+  gates.shift()!();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gates.shift()!();
+  await writer.flush();
+  assertEquals(writes, 2);
+  assertEquals(writer.writes, 2);
+  assertEquals(most, 1);
+});
+
+Deno.test("SerialRewriter: a write error comes out of flush", async () => {
+  const writer = new SerialRewriter(() => Promise.reject(new Error("disk full")));
+  writer.request();
+  await assertRejects(() => writer.flush(), Error, "disk full");
+  writer.request();
+  await assertRejects(() => writer.flush(), Error, "disk full");
+  assert(writer.writes === 0);
+});
