@@ -28,6 +28,13 @@ Deno.test("a bundled build serves the embedded page and traces from an empty fol
   const version = await run(["run", bundle, "--version"], cwd);
   assertEquals(version.code, 0, version.stderr);
   assertStringIncludes(version.stdout, "proactive ");
+  // The embedded seed file of `proactive scenes` is in the bundle (read before any request).
+  const seeds = await run(["run", "-A", bundle, "scenes", "--model", "m", "--kinds", "x"], cwd);
+  assertEquals(seeds.code, 1, seeds.stderr);
+  assertStringIncludes(
+    seeds.stderr,
+    `"embedded seedtask.yaml" has "codingassistant", "writingassistant", "dailyassistant"`,
+  );
 
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--unstable-kv", "-A", bundle, "serve", "--port", "0", "--out", `${cwd}/out`],
