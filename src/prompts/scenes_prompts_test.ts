@@ -5,9 +5,9 @@ import {
   SAMPLE_EVENTS_SHOWN,
   sceneConversationStart,
   sceneListRepairMessage,
-  sceneStepInstructions,
   SCENES_PROMPT_VERSION,
   SCENES_SYSTEM_PROMPT,
+  sceneStepInstructions,
   STEP_TEMPERATURES,
   STRUCTURE_INSTRUCTION,
 } from "./scenes_prompts.ts";
@@ -29,7 +29,10 @@ Deno.test("scene prompts: the kind, the seed task and the sample events are wher
   ]);
   assertStringIncludes(steps[0], "Scene kind: writingassistant\nSeed task: Draft a cover letter.");
   assertStringIncludes(steps[1], "Seed task: Draft a cover letter.");
-  assertStringIncludes(steps[4], "- The user opens a blank document.\n- The user deletes the title.");
+  assertStringIncludes(
+    steps[4],
+    "- The user opens a blank document.\n- The user deletes the title.",
+  );
   assertStringIncludes(steps[4], "at least 10 example events");
   for (const step of [steps[2], steps[3], steps[5]]) {
     assert(!step.includes("Draft a cover letter"), "later steps rely on the conversation");
