@@ -244,7 +244,7 @@ Deno.test("scenes: the list is in seed order whatever order the conversations fi
   // The first seed task is slow: it finishes last.
   t.server.setHandler((body) => {
     const reply = t.model.handler(body);
-    return t.model.asked.at(-1)!.task === TASKS[0] ? { ...reply, delayMs: 80 } : reply;
+    return t.model.asked.at(-1)!.task === TASKS[0] ? { ...reply, delayMs: 250 } : reply;
   });
   const result = await t.scenes("--concurrency", "5");
   assertEquals(result.code, 0, result.stderr);
