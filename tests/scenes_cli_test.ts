@@ -301,4 +301,12 @@ Deno.test("scenes: bad seeds and bad flags are named", async () => {
   assertEquals(seed.code, 2);
   assertStringIncludes(seed.stderr, `--seed must be a whole number`);
   assertEquals(t.server.requests.length, 0);
+
+  // A refused key is not one seed task's failure: the run stops.
+  t.server.setHandler(() => ({ status: 401, errorMessage: "Incorrect API key provided" }));
+  const refused = await t.scenes("--concurrency", "1");
+  assertEquals(refused.code, 1);
+  assertStringIncludes(refused.stderr, "401 Incorrect API key provided");
+  assertStringIncludes(refused.stderr, "the scenes of 0 of 5 seed task(s) are saved");
+  assertEquals(t.server.requests.length, 1, "no other seed task was started");
 });

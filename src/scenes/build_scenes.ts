@@ -2,11 +2,12 @@
  * Runs the scene conversations of every seed task, `workers` at a time (each has one
  * request in flight; the endpoint's limiter bounds the total). A seed task that fails —
  * the endpoint kept failing, an answer stayed unusable — is recorded with its reason and
- * the others go on; `onDone` receives each success as it comes (any order). Only an
- * interruption, or an error thrown by `onDone` (the output cannot be written), stops the
- * run: no new seed starts and the error is thrown once the running ones have stopped.
+ * the others go on; `onDone` receives each success as it comes (any order). What is not
+ * about one seed task stops the run — an interruption, a refusal of the endpoint itself
+ * (401, 403, 404: a wrong key or model), an error thrown by `onDone` (the output cannot be
+ * written): no new seed starts and the error is thrown once the running ones have stopped.
  */
-import { describeError } from "../cli/errors.ts";
+import { describeError, ProactiveError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
@@ -68,7 +69,7 @@ export async function buildScenes(
     try {
       scenes = await ask(deps.client, seed, settings, { signal, onRepair: deps.onRepair });
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted || endpointRefusal(error)) throw error;
       const reason = describeError(error);
       deps.logger.error(`${seedTaskLabel(seed)} failed: ${reason}`);
       result.failures.push({ index, kind: seed.kind, taskIndex: seed.taskIndex, reason });
@@ -86,4 +87,9 @@ export async function buildScenes(
   await runWorkerPool(seeds.length, settings.workers, runSeed, deps.signal);
   result.failures.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/** The endpoint refused the request for a reason no other seed task escapes. */
+export function endpointRefusal(error: unknown): boolean {
+  return error instanceof ProactiveError && /failed: (401|403|404)\b/.test(error.message);
 }

@@ -1,8 +1,9 @@
-import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { runtimeError } from "../cli/errors.ts";
 import { createMemoryLogger } from "../cli/logger.ts";
 import { parseSceneList } from "../formats/scene.ts";
 import type { askSeedTask } from "./ask_seed_task.ts";
-import { buildScenes } from "./build_scenes.ts";
+import { buildScenes, endpointRefusal } from "./build_scenes.ts";
 import type { SeedTask } from "./seed_file.ts";
 import { defaultScenes } from "./testing/fake_scenes_model.ts";
 
@@ -87,4 +88,31 @@ Deno.test("buildScenes: an output error or an interruption stops the run", async
     "interrupted",
   );
   assertEquals(started, [0], "no seed task starts after the interruption");
+});
+
+Deno.test("buildScenes: a refused key or an unknown model stops the run", async () => {
+  const refused = runtimeError(`Request to endpoint "default" (…) failed: 401 Incorrect API key`);
+  assert(endpointRefusal(refused));
+  assert(endpointRefusal(runtimeError(`Request to x failed: 404 The model does not exist`)));
+  assert(!endpointRefusal(runtimeError(`Request to x failed after 6 attempts: 500 overloaded`)));
+  assert(!endpointRefusal(runtimeError(`Request to x failed: 400 context too long`)));
+  assert(!endpointRefusal(new Error("failed: 401")));
+
+  const started: number[] = [];
+  const ask: typeof askSeedTask = (_client, seed) => {
+    started.push(seed.taskIndex);
+    return Promise.reject(refused);
+  };
+  await assertRejects(
+    () =>
+      buildScenes(seeds, { seed: 1n, maxRepairs: 1, workers: 1 }, {
+        client,
+        logger: createMemoryLogger(),
+        onDone: () => {},
+        ask,
+      }),
+    Error,
+    "401 Incorrect API key",
+  );
+  assertEquals(started, [0]);
 });

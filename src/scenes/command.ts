@@ -39,7 +39,8 @@ Writes:
 Names never depend on the order conversations finish in. When a seed task's answer
 succeeds, its configurations from an earlier run that the answer no longer holds are
 removed; other files are never touched. A seed task that fails is reported with its
-reason and the exit status is 1; the others are still written.
+reason and the exit status is 1; the others are still written. A refused key or an
+unknown model (401, 403, 404) stops the run.
 Running again asks again, but finished conversations come from the completion cache at
 no cost: a re-run after a failure only pays for the seed tasks that failed.
 

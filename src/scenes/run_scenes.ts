@@ -10,7 +10,7 @@
  */
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { inputError, runtimeError } from "../cli/errors.ts";
+import { inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
 import type { Scene } from "../formats/scene.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime } from "../llm/llm_runtime.ts";
@@ -117,13 +117,15 @@ export async function runScenes(options: ScenesOptions, ctx: RunContext): Promis
     await writer.flush().catch((writeError) => {
       ctx.logger.error(`Cannot save the scenes done to "${options.out}": ${writeError}`);
     });
-    if (!ctx.signal.aborted) throw error;
     const done = slots.filter((s) => s !== undefined).length;
-    throw runtimeError(
-      `Interrupted: the scenes of ${done} of ${seeds.length} seed task(s) are saved in ` +
-        `"${options.out}" and "${options.scenesDir}"; run the same command again to ` +
-        `continue (finished conversations come from the cache)`,
-    );
+    const kept = `the scenes of ${done} of ${seeds.length} seed task(s) are saved in ` +
+      `"${options.out}" and "${options.scenesDir}"; run the same command again to ` +
+      `continue (finished conversations come from the cache)`;
+    if (ctx.signal.aborted) throw runtimeError(`Interrupted: ${kept}`);
+    if (error instanceof ProactiveError) {
+      throw new ProactiveError(error.kind, `${error.message} (${kept})`, { cause: error });
+    }
+    throw error;
   }
   progress.done();
   await writer.flush();
