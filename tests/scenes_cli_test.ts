@@ -241,15 +241,23 @@ Deno.test("scenes: a seed task that keeps failing is reported, exit 1; the other
 
 Deno.test("scenes: the list is in seed order whatever order the conversations finish in", async () => {
   await using t = await fixture();
-  // The first seed task is slow: it finishes last.
-  t.server.setHandler((body) => {
+  // The first seed task is slow: it finishes last. When its last step is asked, the list
+  // already holds the others' scenes, in seed order.
+  let listBeforeLast: string[] | undefined;
+  t.server.setHandler(async (body) => {
     const reply = t.model.handler(body);
-    return t.model.asked.at(-1)!.task === TASKS[0] ? { ...reply, delayMs: 250 } : reply;
+    const request = t.model.asked.at(-1)!;
+    if (request.task !== TASKS[0]) return reply;
+    if (request.step === 6) {
+      listBeforeLast = (await readSceneList(t.out)).map((s) => s.user.goal);
+    }
+    return { ...reply, delayMs: 250 };
   });
   const result = await t.scenes("--concurrency", "5");
   assertEquals(result.code, 0, result.stderr);
   const finished = t.model.asked.filter((r) => r.step === 6).map((r) => r.task);
   assertEquals(finished.at(-1), TASKS[0], "the first seed task finished last");
+  assertEquals(listBeforeLast, goals([1, 2, 3, 4]), "the list is rewritten as results arrive");
   const scenes = await readSceneList(t.out);
   assertEquals(scenes.map((s) => s.user.goal), goals([0, 1, 2, 3, 4]));
   assertEquals(await fileNames(t.scenesDir), allNames);
