@@ -24,11 +24,12 @@ Usage: proactive scenes [options]
 
 Reads the seed file (scene kind → {tasks: [...], sample_events: [...]}; by default the
 seedtask.yaml of the ProactiveAgent project, built in) and holds one conversation with
-the model per seed task, in six steps, each answer kept for the next: the scene, the tasks
-and users, the entities, the assistant's operations, example events (shown
-${SAMPLE_EVENTS_SHOWN} of the kind's sample events, drawn with --seed), and finally all of it
-as a JSON list of scenes. Entries that are not scenes are dropped; scenes missing a field
-are dropped with a warning; an answer with no valid scene is re-asked (--max-repairs).
+the model per seed task, in six steps, each answer kept for the next: the scene, the
+tasks and users, the entities, the assistant's operations, example events (shown
+${SAMPLE_EVENTS_SHOWN} of the kind's sample events, drawn with --seed), and finally all of
+it as a JSON list of scenes. Entries that are not scenes are dropped; scenes missing a
+field are dropped with a warning; an answer with no valid scene is re-asked
+(--max-repairs).
 
 Writes:
   the scene list (--out), every scene as one YAML list in seed order, replaced atomically
