@@ -310,6 +310,12 @@ Deno.test("scenes: bad seeds and bad flags are named", async () => {
   assertStringIncludes(seed.stderr, `--seed must be a whole number`);
   assertEquals(t.server.requests.length, 0);
 
+  await Deno.mkdir(`${t.dir}/folder`);
+  const folder = await t.scenes("--out", `${t.dir}/folder`);
+  assertEquals(folder.code, 1);
+  assertStringIncludes(folder.stderr, `--out "${t.dir}/folder" is a folder`);
+  assertEquals(t.server.requests.length, 0);
+
   // A refused key is not one seed task's failure: the run stops.
   t.server.setHandler(() => ({ status: 401, errorMessage: "Incorrect API key provided" }));
   const refused = await t.scenes("--concurrency", "1");

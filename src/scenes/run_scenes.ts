@@ -75,6 +75,10 @@ export async function runScenes(options: ScenesOptions, ctx: RunContext): Promis
   const seeds = selected.slice(0, options.llm.limit ?? selected.length);
   if (seeds.length === 0) throw inputError(`No seed task to ask for in "${source}"`);
 
+  const outStat = await Deno.stat(options.out).catch(() => undefined);
+  if (outStat?.isDirectory) {
+    throw inputError(`--out "${options.out}" is a folder; give the scene list's file name`);
+  }
   await Deno.mkdir(dirname(options.out), { recursive: true });
   await Deno.mkdir(options.scenesDir, { recursive: true });
   const slots: (Scene[] | undefined)[] = seeds.map(() => undefined);
