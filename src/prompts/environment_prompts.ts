@@ -62,8 +62,6 @@ export function environmentSetupMessages(scene: SceneBrief): ChatMessage[] {
             "Expand this scene into a detailed environment setting. Add the objects the user will interact with and that matter for the theme. List the operations an assistant can run: simple, clear and feasible in the real world, always including basic ones. Pick a realistic start date-time.",
           answer_format: SETUP_FORMAT,
         },
-        null,
-        2,
       ),
     },
   ];
@@ -112,8 +110,6 @@ export function environmentAnswerMessages(
             : "Answer the user's question point by point, consistently with the setting. Update the entities your answer makes more precise, or add ones it introduces.",
           answer_format: ANSWER_FORMAT,
         },
-        null,
-        2,
       ),
     },
   ];
@@ -155,8 +151,6 @@ export function environmentEventsMessages(
             `Turn the latest activity into several events, in order, each with the ${activity.subject} as its subject. Match the granularity of the example events: one action or change per event. Include the occasional aimless or failed action. Give each event its duration in whole seconds and the entities it changes.`,
           answer_format: EVENTS_FORMAT,
         },
-        null,
-        2,
       ),
     },
   ];

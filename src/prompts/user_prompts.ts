@@ -54,7 +54,7 @@ const PROFILE_FORMAT = {
 function message(content: Record<string, unknown>): ChatMessage[] {
   return [
     { role: "system", content: USER_SYSTEM_PROMPT },
-    { role: "user", content: JSON.stringify(content, null, 2) },
+    { role: "user", content: JSON.stringify(content) },
   ];
 }
 
