@@ -495,6 +495,53 @@ Deno.test("with the agent off (--no-agent) there are no agent records or request
   assert(!records.some((r) => r.source === "ProactiveAgent"));
   assert(!records.some((r) => ["agent.proactive", "agent.response"].includes(r.tags[0])));
   assertEquals(gym.requests("agent_predict").length + gym.requests("agent_act").length, 0);
+  // The operations are part of the environment's setting, written all the same.
+  assertEquals(records.filter((r) => r.tags[0] === "agent.ops").length, 1);
+});
+
+Deno.test("an aborted scene stops at its next request and writes no end record", async () => {
+  const [scene] = await exampleScenes();
+  const controller = new AbortController();
+  const gym = scriptedGymModels({
+    script: {
+      user_activity: [{ is_finished: false, act: "a" }, (request) => {
+        controller.abort();
+        return {
+          fake: {
+            delayMs: 50,
+            texts: JSON.stringify({ is_finished: false, act: `#${request.index}` }),
+          },
+        };
+      }],
+    },
+  });
+  await using server = await startFakeOpenAiServer({ handler: gym.handler });
+  const log = memoryLogSink();
+  await assertRejects(() =>
+    runScene(
+      { name: "scene_abort", config: sceneConfigOf(scene, "scene_abort"), logPath: "x" },
+      { ...TEST_SCENE_OPTIONS, agent: false },
+      {
+        llm: createGymTestLlm(server.baseUrl, null),
+        log,
+        logger: createMemoryLogger(),
+        signal: controller.signal,
+      },
+    )
+  );
+  assert(log.records.length > 0);
+  assert(!log.records.some((r) => r.tags[0] === "end"));
+  assertEquals(gym.requests("user_activity").length, 2);
+});
+
+Deno.test("the user does not see the agent staying quiet", async () => {
+  const [scene] = await exampleScenes();
+  const { records, gym } = await play(scene, {}, { userSteps: 2 });
+  assert(records.some((r) => r.tags[0] === "agent.proactive" && r.content === null));
+  const memory = (gym.requests("user_activity")[1].input as {
+    what_happened_so_far: { kind: string }[];
+  }).what_happened_so_far;
+  assert(memory.length > 0 && memory.every((item) => item.kind !== "agent.proactive"));
 });
 
 Deno.test("a seeded re-run gives byte-identical logs: from the cache, and from the same answers", async () => {

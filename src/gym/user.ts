@@ -101,7 +101,8 @@ export class SimUser {
   /** What the user has seen of the scene, oldest first (the most recent ones). */
   memory(): UserMemoryItem[] {
     return this.#ctx.records
-      .filter((record) => SEEN_TAGS.has(record.tags[0]))
+      // The agent staying quiet (a null proposal) is nothing the user sees.
+      .filter((record) => SEEN_TAGS.has(record.tags[0]) && record.content !== null)
       .slice(-USER_MEMORY_SHOWN)
       .map(memoryItem);
   }
