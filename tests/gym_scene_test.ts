@@ -39,7 +39,11 @@ async function play(
   { cacheDir = null, name = "scene_test-000-0" }: { cacheDir?: string | null; name?: string } = {},
 ): Promise<Played> {
   const gym = scriptedGymModels(script);
-  await using server = await startFakeOpenAiServer({ handler: gym.handler });
+  // Every request's JSON schema must be one OpenAI's strict mode takes.
+  await using server = await startFakeOpenAiServer({
+    handler: gym.handler,
+    responseFormatCheck: "openai",
+  });
   const llm = createGymTestLlm(server.baseUrl, cacheDir);
   const log = memoryLogSink();
   const summary = await runScene(
