@@ -9,6 +9,7 @@ import { GYM_TAGS, type GymRecord, type SceneRunOptions } from "../src/gym/gym_t
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
   createGymTestLlm,
+  DEFAULT_GYM_ANSWERS,
   memoryLogSink,
   proposal,
   scriptedGymModels,
@@ -228,6 +229,10 @@ Deno.test("proposals are accepted and carried out, or rejected and dropped", asy
     },
   }, { userSteps: 3 });
   assertEquals([summary.proposals, summary.accepted], [2, 1]);
+  assertEquals(
+    (gym.requests("user_judge")[0].input as { assistant_says: string }).assistant_says,
+    "I can optimise the query for you.",
+  );
   const judged = records.filter((r) => r.tags[0] === "agent.proactive" && r.source === "User");
   assertEquals(judged.map((r) => JSON.parse(r.content!).is_accepted), [false, true]);
   const acts = records.filter((r) => r.tags[0] === "activity" && r.source === "ProactiveAgent");
@@ -592,4 +597,25 @@ Deno.test("a seeded re-run gives byte-identical logs: from the cache, and from t
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("scripts can answer per activity-loop step", async () => {
+  const [scene] = await exampleScenes();
+  const { records, gym } = await play(scene, {
+    defaults: {
+      agent_predict: (request) =>
+        request.step === 2 ? proposal("Help at step two") : DEFAULT_GYM_ANSWERS.agent_predict,
+      user_judge: { thought: "No.", is_accepted: false },
+    },
+  }, { userSteps: 3 });
+  assertEquals(gym.requests("agent_predict").map((r) => r.step), [1, 2, 3]);
+  assertEquals(gym.requests("user_profile").map((r) => r.step), [0, 0, 0]);
+  const proposed = records.filter((r) =>
+    r.tags[0] === "agent.proactive" && r.source === "ProactiveAgent"
+  );
+  assertEquals(proposed.map((r) => r.content), [null, "Help at step two", null]);
+  const activities = records.filter((r) => r.tags[0] === "activity");
+  // The proposal comes after the second user activity and before the third.
+  const at = records.indexOf(proposed[1]);
+  assert(records.indexOf(activities[1]) < at && at < records.indexOf(activities[2]));
 });

@@ -122,7 +122,7 @@ export const runScene: SceneRunner = async (job, options, deps) => {
     counts.proposals++;
     const judgement = options.rewardJudge
       ? await rewardJudge(ctx, `${step}/reward-judge`, task)
-      : await user.judge(step, task);
+      : await user.judge(step, task, result.prediction.Response);
     const verdict = await ctx.write("User", "agent.proactive", JSON.stringify(judgement));
     agent.observe({
       time: verdict.time,

@@ -89,12 +89,13 @@ export class SimUser {
     );
   }
 
-  async judge(step: string, task: string): Promise<ProposalJudgement> {
+  /** Judges a proposed task (and what the agent said when proposing it). */
+  async judge(step: string, task: string, message: string | null): Promise<ProposalJudgement> {
     return await this.#ctx.ask(
       "user",
       `${step}/user-judge`,
       judgementSchema,
-      userJudgeMessages(this.brief, this.#profile(), this.memory(), task),
+      userJudgeMessages(this.brief, this.#profile(), this.memory(), task, message),
     );
   }
 

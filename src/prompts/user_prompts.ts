@@ -121,12 +121,14 @@ export function userJudgeMessages(
   profile: UserProfileText,
   memory: readonly UserMemoryItem[],
   task: string,
+  assistantMessage: string | null,
 ): ChatMessage[] {
   return message({
     goal: brief.goal,
     profile,
     what_happened_so_far: memory,
     assistant_proposal: task,
+    ...(assistantMessage === null ? {} : { assistant_says: assistantMessage }),
     instructions:
       "The assistant offers to do this task for you now. Decide as yourself whether you accept it, given what you are doing and what would help you.",
     answer_format: {

@@ -27,7 +27,8 @@
  * A scripted answer is: a string, sent as it is (fences, prose, broken JSON, `"null"`
  * strings…); any other JSON value, sent as JSON; `{ fake: FakeReply }`, sent as that
  * reply (an HTTP error, latency); or a function of the request returning one of these.
- * The k-th request of a kind (re-asks included) gets `script[kind][k]`; after the script,
+ * The k-th request of a kind (re-asks included) gets `script[kind][k]`; a function can
+ * answer per step instead (`request.step`, the activity-loop step). After the script,
  * `defaults[kind]`, else a built-in answer (`DEFAULT_GYM_ANSWERS`) that keeps a scene going:
  * the user never finishes, the agent proposes nothing, the reward model accepts.
  */
@@ -72,6 +73,12 @@ export interface ScriptedRequest {
   index: number;
   /** True when this request is a re-ask after an invalid answer. */
   reask: boolean;
+  /**
+   * The activity-loop step the request belongs to: the number of user activities asked
+   * so far (re-asks not counted); 0 during setup and adaptation. Counted over every
+   * request the handler answered, so with several scenes at once it mixes them.
+   */
+  step: number;
   /** The last user message parsed as JSON (the prompts send JSON), else its text. */
   input: unknown;
   body: FakeRequestBody;
@@ -201,6 +208,7 @@ function subjectOf(input: unknown): string {
 export function scriptedGymModels(options: ScriptedGymOptions = {}): ScriptedGym {
   const log: ScriptedRequest[] = [];
   const counts = new Map<GymRequestKind, number>();
+  let step = 0;
   const handler: FakeHandler = (body) => {
     const format = body.response_format as { json_schema?: { name?: string } } | undefined;
     const kind = format?.json_schema?.name as GymRequestKind | undefined;
@@ -223,10 +231,13 @@ export function scriptedGymModels(options: ScriptedGymOptions = {}): ScriptedGym
     try {
       input = JSON.parse(last);
     } catch { /* plain text (a re-ask) */ }
+    const reask = last.startsWith("Your previous answer could not be used");
+    if (kind === "user_activity" && !reask) step++;
     const request: ScriptedRequest = {
       kind,
       index,
-      reask: last.startsWith("Your previous answer could not be used"),
+      step,
+      reask,
       input,
       body,
     };
