@@ -487,7 +487,7 @@ Deno.test("with --reward-judge the reward model judges proposals, not the user",
   const { records, gym } = await play(scene, {
     script: {
       agent_predict: [proposal("Chart the data")],
-      reward_judge: [{ thought: "Too early.", judgement: "rejected" }],
+      reward_judge: [{ thought: "Too early.", judgement: " Rejected" }],
     },
   }, { userSteps: 1, rewardJudge: true });
   assertEquals(gym.requests("user_judge").length, 0);

@@ -10,9 +10,13 @@ import { rewardMessages } from "../prompts/reward_prompts.ts";
 import type { ProposalJudgement } from "./user.ts";
 import type { SceneContext } from "./scene_context.ts";
 
+/** The reward model's answer; the judgement's case and spaces do not matter. */
 export const rewardAnswerSchema = z.object({
   thought: z.string(),
-  judgement: z.enum(["accepted", "rejected"]),
+  judgement: z.preprocess(
+    (value) => typeof value === "string" ? value.trim().toLowerCase() : value,
+    z.enum(["accepted", "rejected"]),
+  ),
 });
 
 /** The scene's events so far, as the reward model reads them. */
