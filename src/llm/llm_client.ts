@@ -113,11 +113,16 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
   const inFlight = new Map<string, Promise<{ completion: Completion; cached: boolean }>>();
   let warnedCacheWrite = false;
 
-  const request = async (body: CompletionRequest, signal?: AbortSignal): Promise<Completion> => {
+  const request = async (
+    body: CompletionRequest,
+    signal: AbortSignal | undefined,
+    sent: { requests: number },
+  ): Promise<Completion> => {
     return await withRetries(async () => {
       const openai = openaiClients[nextKey++ % openaiClients.length];
       return await limiter.run(() => {
         stats.add(label, { requests: 1 });
+        sent.requests++;
         return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
           const response = await openai.chat.completions.create(
             {
@@ -153,13 +158,18 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     });
   };
 
-  const lookupOrRequest = async (key: string, body: CompletionRequest, signal?: AbortSignal) => {
+  const lookupOrRequest = async (
+    key: string,
+    body: CompletionRequest,
+    signal: AbortSignal | undefined,
+    sent: { requests: number },
+  ) => {
     const cached = await cache.get(key);
     if (cached) {
       stats.add(label, { cacheHits: 1 });
       return { completion: cached, cached: true };
     }
-    const completion = await request(body, signal);
+    const completion = await request(body, signal, sent);
     stats.add(label, {
       promptTokens: completion.usage.promptTokens,
       completionTokens: completion.usage.completionTokens,
@@ -172,7 +182,11 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
   };
 
   /** Cache, or the same request already in flight, or a new request. */
-  const complete = async (body: CompletionRequest, signal?: AbortSignal) => {
+  const complete = async (
+    body: CompletionRequest,
+    signal: AbortSignal | undefined,
+    sent: { requests: number },
+  ) => {
     const key = cacheKey(body);
     const joined = inFlight.get(key);
     if (joined) {
@@ -180,7 +194,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
       stats.add(label, { cacheHits: 1 });
       return { completion, cached: true };
     }
-    const pending = lookupOrRequest(key, body, signal);
+    const pending = lookupOrRequest(key, body, signal, sent);
     inFlight.set(key, pending);
     try {
       return await pending;
@@ -195,8 +209,15 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     async chat(messages, params = {}, options = {}) {
       stats.add(label, { calls: 1 });
       const body = requestBody(endpoint, messages, params, options.cacheTag);
+      const sent = { requests: 0 };
       try {
-        const { completion, cached } = await complete(body, options.signal ?? deps.signal);
+        const { completion, cached } = await complete(body, options.signal ?? deps.signal, sent);
+        options.onUsage?.({
+          requests: sent.requests,
+          promptTokens: cached ? 0 : completion.usage.promptTokens,
+          completionTokens: cached ? 0 : completion.usage.completionTokens,
+          cached,
+        });
         return {
           choices: completion.choices.map((c) => c.text),
           finishReasons: completion.choices.map((c) => c.finishReason),
@@ -204,6 +225,14 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
           cached,
         };
       } catch (error) {
+        if (sent.requests > 0) {
+          options.onUsage?.({
+            requests: sent.requests,
+            promptTokens: 0,
+            completionTokens: 0,
+            cached: false,
+          });
+        }
         stats.add(label, { failures: 1 });
         throw error;
       }

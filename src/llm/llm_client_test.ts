@@ -364,3 +364,36 @@ Deno.test("keys rotate and appear in no file written, log line or error", async 
     { endpoint: { apiKeys: [KEY_A, KEY_B] } },
   );
 });
+
+Deno.test("onUsage tells each call's requests and tokens: retries, re-asks, cache hits", async () => {
+  await withHarness(
+    ({ messages }, { index }) =>
+      index === 0 ? { status: 500 } : {
+        texts: messages.length === 2 ? "not json" : answer("accepted"),
+        usage: { prompt_tokens: 10, completion_tokens: 3 },
+      },
+    async (h) => {
+      const seen: {
+        requests: number;
+        promptTokens: number;
+        completionTokens: number;
+        cached: boolean;
+      }[] = [];
+      const onUsage = (usage: (typeof seen)[number]) => seen.push(usage);
+      await h.client.chatJson(Judgement, ask("u"), {}, { onUsage });
+      // The first completion took two requests (a 500, then "not json"), the re-ask one.
+      assertEquals(seen, [
+        { requests: 2, promptTokens: 10, completionTokens: 3, cached: false },
+        { requests: 1, promptTokens: 10, completionTokens: 3, cached: false },
+      ]);
+      seen.length = 0;
+      await h.fresh().chatJson(Judgement, ask("u"), {}, { onUsage });
+      assertEquals(seen.map((u) => [u.requests, u.promptTokens, u.cached]), [[0, 0, true], [
+        0,
+        0,
+        true,
+      ]]);
+      assertEquals(h.stats.totals.requests, 3);
+    },
+  );
+});

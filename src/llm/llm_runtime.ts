@@ -18,6 +18,8 @@
  * const [value] = await client.chatJson(Schema, messages, { temperature: 0 }, {
  *   cacheTag: `attempt-${k}`, // a retried item gets a fresh sample, not the cached one:
  * });                          // the tag is in the cache key and in the derived seed sent
+ * // per-item accounting besides the shared stats: requests sent (0 from the cache), tokens
+ * await client.chatJson(Schema, messages, {}, { onUsage: (u) => item.requests += u.requests });
  * const progress = createCommandProgress(ctx, items.length, "reward"); // tick() per item
  * ctx.stdout(llm.stats.formatStats());   // accounting at the end of the stage
  * summary.llm = llm.stats.toJSON();      // and in the JSON summary beside the output

@@ -28,6 +28,20 @@ export interface CallOptions {
    * same, so each gets its own sample (e.g. `item-17/attempt-2`).
    */
   cacheTag?: string;
+  /**
+   * Told what each completion of this call cost (a structured call's re-asks included):
+   * HTTP requests sent (retries included; 0 from the cache) and tokens. Lets a caller
+   * account per item while the stage's `LlmStats` counts everything.
+   */
+  onUsage?: (usage: CallUsage) => void;
+}
+
+/** What one completion cost; all zero when it came from the cache. */
+export interface CallUsage {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cached: boolean;
 }
 
 export interface StructuredCallOptions extends CallOptions {

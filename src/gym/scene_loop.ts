@@ -1,0 +1,153 @@
+/**
+ * One scene of the gym, played sequentially: setup, adaptation, the activity loop with the
+ * proactive agent after each batch of events, and a final `end` record. Every request is
+ * a pure function of the scene, `--seed` and the answers before it, under a stable cache
+ * tag (`<scene>/step-3/env-events`), so a re-run replays from the completion cache and
+ * writes the same log. See README "The gym's log format".
+ */
+import { AGENT_PROMPT_VERSION, proposedTask } from "../prompts/agent_prompts.ts";
+import { ENVIRONMENT_PROMPT_VERSION } from "../prompts/environment_prompts.ts";
+import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
+import { USER_PROMPT_VERSION } from "../prompts/user_prompts.ts";
+import type { Observation } from "../formats/trace.ts";
+import { ProactiveAgentRole } from "./agent.ts";
+import { type ActivitySubject, Environment } from "./environment.ts";
+import type { SceneRunner, SceneSummary } from "./gym_types.ts";
+import { eventObservations, rewardJudge } from "./judge.ts";
+import { SceneContext } from "./scene_context.ts";
+import { SimUser } from "./user.ts";
+
+export const runScene: SceneRunner = async (job, options, deps) => {
+  const ctx = new SceneContext(job, deps, options.seed);
+  const { logger, signal } = deps;
+  const counts = { steps: 0, events: 0, proposals: 0, accepted: 0 };
+  const env = new Environment(ctx, job.config);
+  const user = new SimUser(ctx, job.config);
+  const agent = options.agent ? new ProactiveAgentRole(ctx) : undefined;
+
+  /** An activity becomes events: entity updates on `env.status`, each event on `events`. */
+  const playEvents = async (
+    step: string,
+    subject: ActivitySubject,
+    text: string,
+  ): Promise<Observation[]> => {
+    const seen: Observation[] = [];
+    await env.events(step, { subject, text }, eventObservations(ctx), async (event, updated) => {
+      for (const entity of updated) {
+        await ctx.write("EnvManager", "env.status", JSON.stringify(entity));
+      }
+      const record = await ctx.write("EnvManager", "events", event);
+      counts.events++;
+      const observation = { time: record.time, event };
+      seen.push(observation);
+      agent?.observe(observation);
+    });
+    return seen;
+  };
+
+  // 1. Setup: nothing is written before the environment has a start time.
+  await env.setup();
+  await ctx.write(
+    "system",
+    "setup",
+    JSON.stringify({
+      scene: job.name,
+      theme: job.config.environment.theme,
+      goal: job.config.user.goal,
+      seed: options.seed,
+      agent: options.agent,
+      prompts: {
+        environment: ENVIRONMENT_PROMPT_VERSION,
+        user: USER_PROMPT_VERSION,
+        agent: AGENT_PROMPT_VERSION,
+        reward: REWARD_PROMPT_VERSION,
+      },
+    }),
+  );
+  await ctx.write("EnvManager", "agent.ops", JSON.stringify(env.agentOps));
+  await ctx.write(
+    "EnvManager",
+    "env.status",
+    JSON.stringify({ overview: env.overview, time: ctx.now(), entities: env.entities }),
+  );
+  await ctx.write("User", "setup", JSON.stringify(await user.updateProfile("setup", [])));
+
+  // 2. Adaptation: the environment introduces itself, then the user asks and learns.
+  const learned: string[] = [];
+  const answer = async (step: string, question: string | null) => {
+    const { response, updated } = await env.answer(step, question);
+    for (const entity of updated) {
+      await ctx.write("EnvManager", "env.status", JSON.stringify(entity));
+    }
+    await ctx.write("EnvManager", "env.response", response);
+    learned.push(response);
+  };
+  await answer("adapt-0", null);
+  for (let round = 1; round <= options.adaptRounds; round++) {
+    signal.throwIfAborted();
+    const step = `adapt-${round}`;
+    const question = await user.question(step, learned);
+    await ctx.write("User", "env.intro", question);
+    await answer(step, question);
+    await ctx.write("User", "setup", JSON.stringify(await user.updateProfile(step, learned)));
+  }
+
+  // 3.–4. The activity loop, the agent after each batch of events.
+  agent?.observe({
+    time: ctx.now(),
+    event: `Operations available to the assistant: ${JSON.stringify(env.agentOps)}`,
+  });
+  let finished = false;
+  for (let k = 1; k <= options.userSteps; k++) {
+    signal.throwIfAborted();
+    const step = `step-${k}`;
+    const activity = await user.activity(step);
+    await ctx.write("User", "activity", JSON.stringify(activity));
+    if (activity.is_finished) {
+      finished = true;
+      break;
+    }
+    counts.steps++;
+    await playEvents(step, "user", activity.act);
+    if (!agent) continue;
+
+    const result = await agent.predict(step, options);
+    if (result === null) continue;
+    if (options.rewardFilter) {
+      await ctx.write("ProactiveAgent", "agent.response", JSON.stringify(result.sample));
+    }
+    const task = proposedTask(result.prediction);
+    await ctx.write("ProactiveAgent", "agent.proactive", task);
+    if (task === null) continue;
+    counts.proposals++;
+    const judgement = options.rewardJudge
+      ? await rewardJudge(ctx, `${step}/reward-judge`, task)
+      : await user.judge(step, task, result.prediction.Response);
+    const verdict = await ctx.write("User", "agent.proactive", JSON.stringify(judgement));
+    agent.observe({
+      time: verdict.time,
+      event: `The user ${judgement.is_accepted ? "accepted" : "rejected"} your proposal ` +
+        `${JSON.stringify(task)}: ${judgement.thought}`,
+    });
+    if (!judgement.is_accepted) continue;
+    counts.accepted++;
+    await agent.carryOut(step, task, env.agentOps, options.agentActions, async (action, at) => {
+      await ctx.write("ProactiveAgent", "activity", JSON.stringify(action));
+      return await playEvents(at, "agent", action.Action ?? "");
+    });
+  }
+
+  // 5. End.
+  const summary: SceneSummary = {
+    ...counts,
+    requests: ctx.requests,
+    tokens: ctx.tokens,
+    finished,
+  };
+  await ctx.write("system", "end", JSON.stringify(summary));
+  logger.debug(
+    `Scene "${job.name}": ${summary.steps} steps, ${summary.events} events, ` +
+      `${summary.proposals} proposals (${summary.accepted} accepted)`,
+  );
+  return summary;
+};
