@@ -89,7 +89,10 @@ export interface SceneSummary {
   events: number;
   proposals: number;
   accepted: number;
-  /** LLM requests sent for this scene (cache hits not counted) and their tokens. */
+  /**
+   * Model answers the scene needed (re-asks included; from the model or from the completion
+   * cache alike, so a replay gives the same record) and their tokens as reported when made.
+   */
   requests: number;
   tokens: number;
   /** True when the user said it was finished, false when the step budget ran out. */

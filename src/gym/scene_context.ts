@@ -20,6 +20,11 @@ export class SceneContext {
   readonly records: GymRecord[] = [];
   /** Set once the environment has a start time; nothing is written before. */
   clock: SimClock | undefined;
+  /**
+   * Answers the scene needed and their tokens, whether they came from the model now or from
+   * the completion cache: the `end` record must replay byte-identically from the cache
+   * (the requests actually sent are in the stage's LLM accounting).
+   */
   requests = 0;
   tokens = 0;
 
@@ -64,9 +69,10 @@ export class SceneContext {
         cacheTag: `${this.name}/${step}`,
         schemaName: schemaNameOf(step),
         signal: this.deps.signal,
-        onUsage: (usage) => {
-          this.requests += usage.requests;
-          this.tokens += usage.promptTokens + usage.completionTokens;
+        onUsage: ({ answer }) => {
+          if (!answer) return;
+          this.requests += 1;
+          this.tokens += answer.promptTokens + answer.completionTokens;
         },
       });
       return value;

@@ -217,6 +217,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
           promptTokens: cached ? 0 : completion.usage.promptTokens,
           completionTokens: cached ? 0 : completion.usage.completionTokens,
           cached,
+          answer: completion.usage,
         });
         return {
           choices: completion.choices.map((c) => c.text),

@@ -2,6 +2,7 @@
  * The LLM layer end to end: the real `openai` client against the fake server on
  * 127.0.0.1, with an injected sleep (so backoff and Retry-After cost no time).
  */
+import type { CallUsage } from "./llm_types.ts";
 import { z } from "zod";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
@@ -373,26 +374,22 @@ Deno.test("onUsage tells each call's requests and tokens: retries, re-asks, cach
         usage: { prompt_tokens: 10, completion_tokens: 3 },
       },
     async (h) => {
-      const seen: {
-        requests: number;
-        promptTokens: number;
-        completionTokens: number;
-        cached: boolean;
-      }[] = [];
-      const onUsage = (usage: (typeof seen)[number]) => seen.push(usage);
+      const seen: CallUsage[] = [];
+      const onUsage = (usage: CallUsage) => seen.push(usage);
       await h.client.chatJson(Judgement, ask("u"), {}, { onUsage });
       // The first completion took two requests (a 500, then "not json"), the re-ask one.
+      const answer = { promptTokens: 10, completionTokens: 3 };
       assertEquals(seen, [
-        { requests: 2, promptTokens: 10, completionTokens: 3, cached: false },
-        { requests: 1, promptTokens: 10, completionTokens: 3, cached: false },
+        { requests: 2, promptTokens: 10, completionTokens: 3, cached: false, answer },
+        { requests: 1, promptTokens: 10, completionTokens: 3, cached: false, answer },
       ]);
       seen.length = 0;
       await h.fresh().chatJson(Judgement, ask("u"), {}, { onUsage });
-      assertEquals(seen.map((u) => [u.requests, u.promptTokens, u.cached]), [[0, 0, true], [
-        0,
-        0,
-        true,
-      ]]);
+      // From the cache: nothing sent, but the answers' own tokens are still told.
+      assertEquals(seen.map((u) => [u.requests, u.promptTokens, u.cached, u.answer]), [
+        [0, 0, true, answer],
+        [0, 0, true, answer],
+      ]);
       assertEquals(h.stats.totals.requests, 3);
     },
   );

@@ -42,6 +42,12 @@ export interface CallUsage {
   promptTokens: number;
   completionTokens: number;
   cached: boolean;
+  /**
+   * The tokens of the answer as the endpoint reported them when it was made — the same
+   * whether it came from the endpoint now or from the cache (so accounting that must
+   * replay identically uses this); absent when the call got no answer.
+   */
+  answer?: CompletionUsage;
 }
 
 export interface StructuredCallOptions extends CallOptions {
