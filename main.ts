@@ -18,6 +18,7 @@ const COMMAND_MODULES: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import("./src/serve/command.ts"),
   convert: () => import("./src/convert/command.ts"),
   reward: () => import("./src/reward/command.ts"),
+  datagen: () => import("./src/datagen/command.ts"),
   eval: () => import("./src/eval/command.ts"),
 };
 

@@ -1,21 +1,9 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
 import { stringify } from "yaml";
 import { confinedLogPath, findScenes, listSceneName } from "./find_scenes.ts";
+import { sceneConfig } from "./testing/scene_fixtures.ts";
 
 const EXAMPLE = new URL("../../tests/testdata/gym/scenes_example.yaml", import.meta.url).pathname;
-
-export const sceneConfig = (outFile: string) => ({
-  environment: {
-    theme: "Coding",
-    description: "A developer at a desk.",
-    entities: ["Editor"],
-    agent_ops: ["file_open(path)"],
-    events_example: ["The user opens a file."],
-  },
-  user: { goal: "Fix a bug", description: "Ada, 31, engineer.", theme: "Coding" },
-  agent: {},
-  eventSink: { out_file: outFile },
-});
 
 Deno.test("a folder's scene_*.yaml configurations are found sorted by name", async () => {
   const dir = await Deno.makeTempDir();
