@@ -29,7 +29,7 @@ export const DEFAULTS = {
 
 /** The LLM layer's `--concurrency` is per endpoint; here it counts scenes (see `--requests`). */
 const LLM_HELP = LLM_FLAGS_HELP.replace(
-  /  --concurrency N[^\n]*\n/,
+  /^ {2}--concurrency N[^\n]*\n/m,
   "  --requests N            Requests in flight per endpoint (default 16, or the config's)\n",
 );
 
