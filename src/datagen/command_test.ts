@@ -97,7 +97,7 @@ Deno.test("parseDatagenOptions: usage errors", () => {
     [["--lease-ttl", "10"], "at least 100ms"],
     [["--out-dir", " "], "--out-dir must not be empty"],
     [["--seed=-1"], "--seed must be between 0"],
-    [["--scene"], "--scene-file"],
+    [["--scene-fle", "x"], "did you mean --scene-file"],
   ];
   for (const [args, message] of cases) {
     const error = assertThrows(
