@@ -51,10 +51,10 @@ const names = (n: number) =>
 
 Deno.test("two processes on one KV file never play the same scene, and together play all", async () => {
   const dir = await Deno.makeTempDir({ prefix: "datagen-two-" });
-  const scenes = names(12);
+  const scenes = names(16);
   await writeSceneConfigs(dir, scenes);
   const ranFile = `${dir}/ran.txt`;
-  const env = { FAKE_RAN_FILE: ranFile, FAKE_DELAY_MS: "60", FAKE_EVENTS: "4" };
+  const env = { FAKE_RAN_FILE: ranFile, FAKE_DELAY_MS: "100", FAKE_EVENTS: "4" };
   const args = ["--scenes-dir", dir, "--concurrency", "2"];
   const first = spawnFake(args, env);
   // The second starts once the first is playing, so their runs overlap.
@@ -78,7 +78,7 @@ Deno.test("a lease left by a killed run expires and the next run takes the scene
   const scenes = names(2);
   await writeSceneConfigs(dir, scenes);
   const ranFile = `${dir}/ran.txt`;
-  const args = ["--scenes-dir", dir, "--concurrency", "2", "--lease-ttl", "4s"];
+  const args = ["--scenes-dir", dir, "--concurrency", "2", "--lease-ttl", "6s"];
   const slow = { FAKE_RAN_FILE: ranFile, FAKE_DELAY_MS: "200", FAKE_EVENTS: "1000" };
   const killed = spawnFake(args, slow);
   await waitFor("both scenes to be written", async () => {
@@ -105,7 +105,7 @@ Deno.test("a lease left by a killed run expires and the next run takes the scene
     await waitFor("the leases to expire", async () => {
       const holders = await Promise.all(scenes.map((s) => store.holder(s)));
       return holders.every((h) => h === undefined);
-    }, 10_000);
+    }, 20_000);
   } finally {
     store.close();
   }

@@ -200,7 +200,7 @@ Deno.test("Ctrl-C aborts running scenes, starts no more and releases the leases"
     events: 1000,
   }, controller.signal);
   // Stop once both first scenes have written something.
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 3000; i++) {
     const sizes = await Promise.all(
       SORTED.slice(0, 2).map((n) =>
         Deno.stat(`${dir}/${n}.jsonl.partial`).then((s) => s.size, () => 0)

@@ -23,8 +23,11 @@ function fakeTime() {
     now: () => time,
     timers,
     pendingCount: () => pending.size,
-    /** Moves the clock, firing due timers in order and letting their promises settle. */
-    async advance(ms: number) {
+    /**
+     * Moves the clock, firing due timers in order; after each, waits (in real time) until the
+     * renewal it started has settled: a new timer is scheduled, or `stopped()` holds.
+     */
+    async advance(ms: number, stopped: () => boolean = () => false) {
       const end = time + ms;
       for (;;) {
         const due = [...pending.entries()].filter(([, t]) => t.at <= end)
@@ -33,8 +36,11 @@ function fakeTime() {
         pending.delete(due[0]);
         time = due[1].at;
         due[1].callback();
-        for (let i = 0; i < 20; i++) await Promise.resolve();
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        const deadline = Date.now() + 10_000;
+        while (pending.size === 0 && !stopped()) {
+          if (Date.now() > deadline) throw new Error("the renewal never settled");
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
       }
       time = end;
     },
@@ -88,7 +94,7 @@ Deno.test("a lease taken over by another run aborts the holder's signal", async 
   assert(held);
   await clock.advance(30_000);
   assert(await store.tryAcquire("scene_a", "run B", 30_000), "expired, taken over");
-  await clock.advance(10_000);
+  await clock.advance(10_000, () => held.signal.aborted);
   assert(held.signal.aborted);
   assert(String(held.signal.reason).includes(`"scene_a" was lost`), String(held.signal.reason));
   await held.release();
@@ -116,7 +122,7 @@ Deno.test("a store that fails renewals aborts only once the lease has run out", 
   await clock.advance(20_000);
   assert(!held.signal.aborted, "one failed renewal is retried");
   assert(logger.lines.some((l) => l.includes("Cannot renew the lease")), logger.lines.join("\n"));
-  await clock.advance(10_000);
+  await clock.advance(10_000, () => held.signal.aborted);
   assert(held.signal.aborted, "aborted once the lease expired");
   assert(String(held.signal.reason).includes("disk I/O error"));
   await held.release();
