@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { describeError } from "../cli/errors.ts";
+import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import type { SceneRunner, SceneRunOptions } from "../gym/gym_types.ts";
 import { holdLease } from "../gym/lease.ts";
@@ -77,7 +77,13 @@ export async function runDatagen(
   for (const warning of found.warnings) ctx.logger.warn(`${warning}: entry dropped`);
   const candidates = found.scenes.slice(0, options.llm.limit ?? found.scenes.length);
   const outDir = found.outDir;
-  await Deno.mkdir(outDir, { recursive: true });
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw runtimeError(
+      `Cannot create the output folder "${outDir}": ${describeError(error, outDir)}`,
+    );
+  }
   const kvPath = options.kv ?? join(outDir, DEFAULT_KV);
   const owner = deps.owner ?? leaseOwnerName();
   const store = await (deps.openLeaseStore ?? ((path) => openKvLeaseStore(path)))(kvPath);

@@ -233,3 +233,15 @@ Deno.test("an empty scenes folder is an input error", async () => {
     "holds no scene configuration",
   );
 });
+
+Deno.test("an output folder that cannot be created is named in the error", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeSceneConfigs(`${dir}/scenes`, ["scene_a"]);
+  await Deno.writeTextFile(`${dir}/file`, "x");
+  const result = await datagen(["--scenes-dir", `${dir}/scenes`, "--out-dir", `${dir}/file/out`]);
+  assert(
+    result.error?.message.includes(`Cannot create the output folder "${dir}/file/out"`),
+    result.error?.message,
+  );
+  assertEquals(result.ran, []);
+});

@@ -1,8 +1,11 @@
 /**
  * One scene's log file. Records go to `<log>.partial` (emptied when opened: an interrupted
- * scene starts again), one JSON line each, written and flushed to disk before `write`
- * resolves; `complete()` renames the partial file to the log's name once the last record
- * is the `end` record, so a file named `<name>.jsonl` is always a whole scene.
+ * scene starts again), one JSON line each, handed whole to the operating system before
+ * `write` resolves — so a killed process loses nothing it wrote; `complete()` syncs the file
+ * to disk and renames it to the log's name once the last record is the `end` record, so a
+ * file named `<name>.jsonl` is always a whole scene, even after a power loss. Syncing every
+ * record (`sync: "record"`) costs about a millisecond each and only protects the tail of a
+ * partial log against power loss, which the next run plays again anyway.
  */
 import { describeError, runtimeError } from "../cli/errors.ts";
 import { GYM_SOURCES, GYM_TAGS, type GymLogSink, type GymRecord } from "./gym_types.ts";
@@ -68,14 +71,17 @@ export interface GymLogWriter extends GymLogSink {
 }
 
 export interface OpenGymLogOptions {
-  /** Flush every record to disk (default true; tests of other parts may turn it off). */
-  sync?: boolean;
+  /**
+   * When the file is synced to disk: `"complete"` (default) before the rename only,
+   * `"record"` after every record too.
+   */
+  sync?: "complete" | "record";
 }
 
 /** Opens `<logPath>.partial` (emptied) for one scene's records. */
 export async function openGymLog(
   logPath: string,
-  { sync = true }: OpenGymLogOptions = {},
+  { sync = "complete" }: OpenGymLogOptions = {},
 ): Promise<GymLogWriter> {
   const partialPath = `${logPath}.partial`;
   let file: Deno.FsFile;
@@ -97,7 +103,7 @@ export async function openGymLog(
     for (let written = 0; written < bytes.length;) {
       written += await file.write(bytes.subarray(written));
     }
-    if (sync) await file.syncData();
+    if (sync === "record") await file.syncData();
   };
 
   return {
@@ -145,7 +151,7 @@ export async function openGymLog(
       }
       if (!closed) {
         closed = true;
-        if (sync) await file.sync();
+        await file.sync();
         file.close();
       }
       try {

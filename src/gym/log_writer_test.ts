@@ -66,25 +66,27 @@ Deno.test("records are validated and put in the format's key order", () => {
   }
 });
 
-Deno.test("a log is written to .partial, line by line, and renamed when complete", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/scene_a.jsonl`;
-  const log = await openGymLog(path);
-  await log.write(record("setup", "{}"));
-  // Each write is on disk when it resolves.
-  assertEquals((await Deno.readTextFile(`${path}.partial`)).split("\n").length, 2);
-  await Promise.all([log.write(record("events", "one")), log.write(record("events", "two"))]);
-  await assertRejects(() => log.complete(), Error, "no end record");
-  await log.write(record("end", '{"steps":1}'));
-  await assertRejects(() => log.write(record("events")), Error, "already has its end record");
-  assertEquals(log.records, 4);
-  assert(!(await isCompleteLog(path)));
-  await log.complete();
-  const lines = (await Deno.readTextFile(path)).trimEnd().split("\n").map((l) => JSON.parse(l));
-  assertEquals(lines.map((l) => l.content), ["{}", "one", "two", '{"steps":1}']);
-  assert(await isCompleteLog(path));
-  await assertRejects(() => Deno.stat(`${path}.partial`), Deno.errors.NotFound);
-});
+for (const sync of ["complete", "record"] as const) {
+  Deno.test(`a log is written to .partial, line by line, and renamed when complete (sync: ${sync})`, async () => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/scene_a.jsonl`;
+    const log = await openGymLog(path, { sync });
+    await log.write(record("setup", "{}"));
+    // Each write is on disk when it resolves.
+    assertEquals((await Deno.readTextFile(`${path}.partial`)).split("\n").length, 2);
+    await Promise.all([log.write(record("events", "one")), log.write(record("events", "two"))]);
+    await assertRejects(() => log.complete(), Error, "no end record");
+    await log.write(record("end", '{"steps":1}'));
+    await assertRejects(() => log.write(record("events")), Error, "already has its end record");
+    assertEquals(log.records, 4);
+    assert(!(await isCompleteLog(path)));
+    await log.complete();
+    const lines = (await Deno.readTextFile(path)).trimEnd().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines.map((l) => l.content), ["{}", "one", "two", '{"steps":1}']);
+    assert(await isCompleteLog(path));
+    await assertRejects(() => Deno.stat(`${path}.partial`), Deno.errors.NotFound);
+  });
+}
 
 Deno.test("opening a log again empties its partial file", async () => {
   const dir = await Deno.makeTempDir();
