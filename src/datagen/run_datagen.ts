@@ -118,7 +118,13 @@ export async function runDatagen(
       now: ctx.now,
     });
     reports[index] = report;
-    logger[report.status === "failed" ? "error" : "info"](formatSceneLine(report).trim());
+    // Complete logs are skipped quietly: a cron job would repeat them on every run.
+    const level = report.status === "failed"
+      ? "error"
+      : report.status === "complete"
+      ? "debug"
+      : "info";
+    logger[level](formatSceneLine(report).trim());
     progress.tick(1, { failed: report.status === "failed" });
   };
 
