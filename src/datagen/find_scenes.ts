@@ -113,7 +113,11 @@ export function listSceneName(stem: string, index: number): string {
   return `scene_${stem}-${String(index).padStart(3, "0")}`;
 }
 
-/** `outFile` inside `outDir`; throws when it would name a path outside it. */
+/**
+ * `outFile` inside `outDir`; throws when it would name a path outside it, or anything but a
+ * visible `.jsonl` file (a configuration, the summary or the lease store must not be
+ * overwritten by a log).
+ */
 export function confinedLogPath(outDir: string, outFile: string, source: string): string {
   const path = join(outDir, outFile);
   const inside = relative(resolve(outDir), resolve(path));
@@ -123,6 +127,11 @@ export function confinedLogPath(outDir: string, outFile: string, source: string)
   ) {
     throw inputError(
       `"${source}": eventSink.out_file "${outFile}" must be a file name inside "${outDir}"`,
+    );
+  }
+  if (!outFile.endsWith(".jsonl") || outFile.startsWith(".")) {
+    throw inputError(
+      `"${source}": eventSink.out_file "${outFile}" must be a .jsonl file name not starting with "."`,
     );
   }
   return path;

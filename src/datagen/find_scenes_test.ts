@@ -83,9 +83,19 @@ Deno.test("--scene-file: dropped entries are warned and keep the others' names",
 
 Deno.test("log paths stay inside the output folder", () => {
   assertEquals(confinedLogPath("out", "a.jsonl", "s"), "out/a.jsonl");
-  assertEquals(confinedLogPath("out", "..a.jsonl", "s"), "out/..a.jsonl");
-  for (const bad of ["..", "../a.jsonl", "/etc/passwd", "sub/a.jsonl", "."]) {
+  assertEquals(confinedLogPath("out", "a..jsonl", "s"), "out/a..jsonl");
+  for (const bad of ["..", ".", "../a.jsonl", "/tmp/a.jsonl", "sub/a.jsonl", "sub/../../a.jsonl"]) {
     assertThrows(() => confinedLogPath("out", bad, "s.yaml"), Error, "must be a file name inside");
+  }
+  for (
+    const bad of [
+      "scene_b.yaml",
+      "datagen_summary.json",
+      ".state.jsonl",
+      "a.jsonl.partial",
+    ]
+  ) {
+    assertThrows(() => confinedLogPath("out", bad, "s.yaml"), Error, "must be a .jsonl file name");
   }
   assertEquals(listSceneName("scenes", 7), "scene_scenes-007");
   assertEquals(listSceneName("scenes", 1234), "scene_scenes-1234");
