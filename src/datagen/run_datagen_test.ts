@@ -245,3 +245,30 @@ Deno.test("an output folder that cannot be created is named in the error", async
   );
   assertEquals(result.ran, []);
 });
+
+Deno.test("scenes run in parallel, never more than --concurrency at once", async () => {
+  const dir = await Deno.makeTempDir();
+  const names = Array.from({ length: 7 }, (_, i) => `scene_p-${i}`);
+  await writeSceneConfigs(dir, names);
+  let running = 0;
+  let most = 0;
+  const fake = createFakeSceneRunner({ delayMs: 5, events: 4 });
+  const { ctx } = context();
+  const code = await runDatagenCommand(
+    ["--scenes-dir", dir, "--concurrency", "3", ...LLM_ARGS],
+    ctx,
+    {
+      runner: async (job, options, deps) => {
+        most = Math.max(most, ++running);
+        try {
+          return await fake(job, options, deps);
+        } finally {
+          running--;
+        }
+      },
+    },
+  );
+  assertEquals(code, 0);
+  assertEquals(most, 3);
+  assertEquals((await readSummary(dir)).counts.done, 7);
+});
