@@ -19,6 +19,7 @@ const COMMAND_MODULES: Record<string, () => Promise<{ command: Command }>> = {
   convert: () => import("./src/convert/command.ts"),
   reward: () => import("./src/reward/command.ts"),
   scenes: () => import("./src/scenes/command.ts"),
+  datagen: () => import("./src/datagen/command.ts"),
   eval: () => import("./src/eval/command.ts"),
 };
 

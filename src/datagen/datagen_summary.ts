@@ -1,0 +1,107 @@
+/**
+ * What `proactive datagen` reports: one entry per scene (what happened to it, its counts,
+ * why it failed), the totals, and the LLM accounting — printed at the end and written as
+ * `datagen_summary.json` beside the logs.
+ */
+import type { SceneRunOptions, SceneSummary } from "../gym/gym_types.ts";
+import type { LlmStatsJson } from "../llm/llm_stats.ts";
+import { formatDuration } from "../llm/progress.ts";
+
+/**
+ * - `done`: played to its end record in this run;
+ * - `complete`: skipped, its log was already complete;
+ * - `taken`: skipped, another run holds its lease;
+ * - `failed`: its configuration or its run failed (`reason`); a partial log stays;
+ * - `interrupted`: stopped by Ctrl-C / SIGTERM (or never started because of it).
+ */
+export type SceneStatus = "done" | "complete" | "taken" | "failed" | "interrupted";
+
+export const SUMMARY_FILE = "datagen_summary.json";
+
+export interface SceneReport {
+  name: string;
+  /** The log's path. */
+  log: string;
+  status: SceneStatus;
+  reason?: string;
+  /** The scene's own counts (scenes played in this run). */
+  summary?: SceneSummary;
+  durationMs?: number;
+}
+
+export interface DatagenSummary {
+  command: "datagen";
+  input: { scenesDir: string } | { sceneFile: string };
+  outDir: string;
+  kv: string;
+  /** This run, as it appears in leases held by it. */
+  owner: string;
+  settings: SceneRunOptions & { force: boolean; limit: number | null; concurrency: number };
+  counts: Record<SceneStatus, number> & { scenes: number };
+  /** Sums over the scenes played in this run. */
+  totals: { events: number; proposals: number; accepted: number; requests: number; tokens: number };
+  scenes: SceneReport[];
+  /** Scene-list entries dropped. */
+  dropped: string[];
+  llm: LlmStatsJson;
+  startedAt: string;
+  durationMs: number;
+}
+
+export function countScenes(scenes: readonly SceneReport[]): DatagenSummary["counts"] {
+  const counts = {
+    scenes: scenes.length,
+    done: 0,
+    complete: 0,
+    taken: 0,
+    failed: 0,
+    interrupted: 0,
+  };
+  for (const scene of scenes) counts[scene.status]++;
+  return counts;
+}
+
+export function sumScenes(scenes: readonly SceneReport[]): DatagenSummary["totals"] {
+  const totals = { events: 0, proposals: 0, accepted: 0, requests: 0, tokens: 0 };
+  for (const { summary } of scenes) {
+    if (!summary) continue;
+    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += summary[key];
+  }
+  return totals;
+}
+
+/** One line for a scene, e.g. `scene_a  done  12 events, 2 proposals, 30 requests, …`. */
+export function formatSceneLine(scene: SceneReport, width = scene.name.length): string {
+  const head = `  ${scene.name.padEnd(width)}  ${scene.status.padEnd(11)}`;
+  const s = scene.summary;
+  const time = scene.durationMs === undefined ? "" : ` in ${formatDuration(scene.durationMs)}`;
+  if (scene.status === "done" && s) {
+    return `${head}  ${s.events} events, ${s.proposals} proposals (${s.accepted} accepted), ` +
+      `${s.requests} requests, ${s.tokens.toLocaleString("en-US")} tokens${time}`;
+  }
+  return scene.reason ? `${head}  ${scene.reason}` : head.trimEnd();
+}
+
+/** The text printed at the end of a run. */
+export function formatDatagenReport(summary: DatagenSummary, stats: string): string {
+  const width = Math.max(0, ...summary.scenes.map((s) => s.name.length));
+  const c = summary.counts;
+  const t = summary.totals;
+  const parts = [
+    `${c.scenes} scene(s)`,
+    `${c.done} done`,
+    `${c.complete} already complete`,
+    `${c.taken} taken by another run`,
+    `${c.failed} failed`,
+  ];
+  if (c.interrupted > 0) parts.push(`${c.interrupted} interrupted`);
+  return [
+    `datagen: ${parts.join(", ")} in ${formatDuration(summary.durationMs)}`,
+    ...summary.scenes.map((scene) => formatSceneLine(scene, width)),
+    `Played: ${t.events} events, ${t.proposals} proposals (${t.accepted} accepted), ` +
+    `${t.requests} requests, ${t.tokens.toLocaleString("en-US")} tokens`,
+    `Logs in "${summary.outDir}"; summary in "${summary.outDir}/${SUMMARY_FILE}"`,
+    stats.trimEnd(),
+    "",
+  ].join("\n");
+}

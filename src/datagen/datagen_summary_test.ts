@@ -1,0 +1,90 @@
+import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
+import {
+  countScenes,
+  type DatagenSummary,
+  formatDatagenReport,
+  formatSceneLine,
+  type SceneReport,
+  sumScenes,
+} from "./datagen_summary.ts";
+
+const played = (name: string, events: number): SceneReport => ({
+  name,
+  log: `out/${name}.jsonl`,
+  status: "done",
+  summary: {
+    steps: 2,
+    events,
+    proposals: 2,
+    accepted: 1,
+    requests: 10,
+    tokens: 12_345,
+    finished: true,
+  },
+  durationMs: 65_000,
+});
+
+const SCENES: SceneReport[] = [
+  played("scene_a", 12),
+  { name: "scene_long_name", log: "out/b.jsonl", status: "failed", reason: "Scene timed out" },
+  { name: "scene_c", log: "out/c.jsonl", status: "complete" },
+  {
+    name: "scene_d",
+    log: "out/d.jsonl",
+    status: "taken",
+    reason: "taken by another run (h pid 1, run x)",
+  },
+  played("scene_e", 3),
+];
+
+Deno.test("counts and totals cover every status and only played scenes", () => {
+  assertEquals(countScenes(SCENES), {
+    scenes: 5,
+    done: 2,
+    complete: 1,
+    taken: 1,
+    failed: 1,
+    interrupted: 0,
+  });
+  assertEquals(sumScenes(SCENES), {
+    events: 15,
+    proposals: 4,
+    accepted: 2,
+    requests: 20,
+    tokens: 24_690,
+  });
+});
+
+Deno.test("a scene line shows counts when done, the reason otherwise", () => {
+  assertEquals(
+    formatSceneLine(SCENES[0], 9),
+    "  scene_a    done         12 events, 2 proposals (1 accepted), 10 requests, 12,345 tokens in 1m05s",
+  );
+  assertEquals(formatSceneLine(SCENES[1]), "  scene_long_name  failed       Scene timed out");
+  assertEquals(formatSceneLine(SCENES[2]), "  scene_c  complete");
+});
+
+Deno.test("the report names every scene, the totals, the files and the LLM accounting", () => {
+  const summary = {
+    outDir: "out",
+    counts: countScenes(SCENES),
+    totals: sumScenes(SCENES),
+    scenes: SCENES,
+    durationMs: 3_000,
+  } as DatagenSummary;
+  const text = formatDatagenReport(summary, "LLM: 20 calls\n");
+  assertStringIncludes(
+    text,
+    "datagen: 5 scene(s), 2 done, 1 already complete, 1 taken by another run, 1 failed in 3s\n",
+  );
+  assert(!text.includes("interrupted"));
+  for (const scene of SCENES) {
+    assertStringIncludes(text, `  ${scene.name.padEnd(15)}  ${scene.status}`);
+  }
+  assertStringIncludes(
+    text,
+    "Played: 15 events, 4 proposals (2 accepted), 20 requests, 24,690 tokens",
+  );
+  assertStringIncludes(text, `summary in "out/datagen_summary.json"`);
+  assert(text.endsWith("LLM: 20 calls\n"), text);
+});

@@ -1,0 +1,245 @@
+/**
+ * `proactive datagen` from options to logs: find the scenes, and play up to `concurrency`
+ * of them at once. Each scene: skipped when its log is complete (unless `force`), leased
+ * (skipped when another run holds it), played by the scene runner into `<log>.partial`,
+ * renamed when complete, and released. A failed scene keeps its partial log and its reason;
+ * the others go on. Ctrl-C stops starting scenes, aborts the running ones and releases
+ * their leases. The summary is printed by the command and written beside the logs.
+ */
+import { join } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { describeError, runtimeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import type { SceneRunner, SceneRunOptions } from "../gym/gym_types.ts";
+import { holdLease } from "../gym/lease.ts";
+import { isCompleteLog, openGymLog } from "../gym/log_writer.ts";
+import type { LlmOptions } from "../llm/llm_config.ts";
+import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
+import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
+import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { openKvLeaseStore } from "../store/kv_lease_store.ts";
+import { leaseOwnerName, type LeaseStore } from "../store/lease_store.ts";
+import {
+  countScenes,
+  type DatagenSummary,
+  formatSceneLine,
+  type SceneReport,
+  SUMMARY_FILE,
+  sumScenes,
+} from "./datagen_summary.ts";
+import { findScenes, type FoundScene } from "./find_scenes.ts";
+
+export interface DatagenOptions {
+  /** Folder of `scene_*.yaml` (used without `sceneFile`). */
+  scenesDir: string;
+  sceneFile?: string;
+  /** Default: the scenes' folder (or the scene list's). */
+  outDir?: string;
+  /** Lease store; default `<outDir>/.state/datagen.kv`. */
+  kv?: string;
+  force: boolean;
+  /** Scenes played at once. */
+  concurrency: number;
+  leaseTtlMs: number;
+  scene: SceneRunOptions;
+  llm: LlmOptions;
+}
+
+export interface DatagenDeps {
+  runner: SceneRunner;
+  /** Names this run in leases (default: host, pid and a random id). */
+  owner?: string;
+  openLeaseStore?: (path: string) => Promise<LeaseStore>;
+  /** The LLM layer (default: built from `options.llm`). */
+  llm?: LlmRuntime;
+}
+
+export interface DatagenResult {
+  summary: DatagenSummary;
+  /** The accounting block printed at the end. */
+  stats: string;
+  /** True when the run was stopped by its signal. */
+  interrupted: boolean;
+}
+
+type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
+
+export const DEFAULT_KV = join(".state", "datagen.kv");
+
+export async function runDatagen(
+  options: DatagenOptions,
+  ctx: RunContext,
+  deps: DatagenDeps,
+): Promise<DatagenResult> {
+  const startedAt = ctx.now();
+  const found = await findScenes(options);
+  for (const warning of found.warnings) ctx.logger.warn(`${warning}: entry dropped`);
+  const candidates = found.scenes.slice(0, options.llm.limit ?? found.scenes.length);
+  const outDir = found.outDir;
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw runtimeError(
+      `Cannot create the output folder "${outDir}": ${describeError(error, outDir)}`,
+    );
+  }
+  const kvPath = options.kv ?? join(outDir, DEFAULT_KV);
+  const owner = deps.owner ?? leaseOwnerName();
+  const store = await (deps.openLeaseStore ?? ((path) => openKvLeaseStore(path)))(kvPath);
+
+  const progress = createCommandProgress(ctx, candidates.length, "datagen");
+  const logger = loggerAboveProgress(ctx.logger, progress);
+  const llm = deps.llm ??
+    createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const reports: SceneReport[] = candidates.map((scene) => ({
+    name: scene.name,
+    log: scene.job?.logPath ?? join(outDir, `${scene.name}.jsonl`),
+    status: "interrupted",
+    reason: "not started: the run was interrupted",
+  }));
+  logger.info(
+    `datagen: ${candidates.length} scene(s) in "${outDir}"` +
+      (candidates.length < found.scenes.length ? ` (first ${candidates.length} by --limit)` : "") +
+      `, ${options.concurrency} at once, leases in "${kvPath}"`,
+  );
+
+  const play = async (index: number, signal: AbortSignal) => {
+    const scene = candidates[index];
+    const report = await playScene(scene, reports[index], {
+      options,
+      store,
+      owner,
+      llm,
+      logger,
+      runner: deps.runner,
+      signal,
+      interrupted: () => ctx.signal.aborted,
+      now: ctx.now,
+    });
+    reports[index] = report;
+    // Complete logs are skipped quietly: a cron job would repeat them on every run.
+    const level = report.status === "failed"
+      ? "error"
+      : report.status === "complete"
+      ? "debug"
+      : "info";
+    logger[level](formatSceneLine(report).trim());
+    progress.tick(1, { failed: report.status === "failed" });
+  };
+
+  let interrupted = false;
+  try {
+    await runWorkerPool(candidates.length, options.concurrency, play, ctx.signal);
+  } catch (error) {
+    if (!ctx.signal.aborted) throw error; // a bug: playScene catches scene failures
+    interrupted = true;
+  } finally {
+    progress.done();
+    store.close();
+  }
+
+  const summary: DatagenSummary = {
+    command: "datagen",
+    input: options.sceneFile !== undefined
+      ? { sceneFile: options.sceneFile }
+      : { scenesDir: options.scenesDir },
+    outDir,
+    kv: kvPath,
+    owner,
+    settings: {
+      ...options.scene,
+      force: options.force,
+      limit: options.llm.limit ?? null,
+      concurrency: options.concurrency,
+    },
+    counts: countScenes(reports),
+    totals: sumScenes(reports),
+    scenes: reports,
+    dropped: found.warnings,
+    llm: llm.stats.toJSON(),
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: ctx.now() - startedAt,
+  };
+  await writeJsonAtomic(join(outDir, SUMMARY_FILE), summary);
+  return { summary, stats: llm.stats.formatStats(), interrupted };
+}
+
+interface PlayDeps {
+  options: DatagenOptions;
+  store: LeaseStore;
+  owner: string;
+  llm: LlmRuntime;
+  logger: Logger;
+  runner: SceneRunner;
+  /** The pool's signal: aborted on Ctrl-C. */
+  signal: AbortSignal;
+  interrupted: () => boolean;
+  now: () => number;
+}
+
+/** One scene, from its checks to its released lease; never throws. */
+async function playScene(
+  scene: FoundScene,
+  pending: SceneReport,
+  deps: PlayDeps,
+): Promise<SceneReport> {
+  const base = { name: scene.name, log: pending.log };
+  if (!scene.job) return { ...base, status: "failed", reason: scene.error };
+  const job = scene.job;
+  const started = deps.now();
+  const failed = (error: unknown): SceneReport => {
+    if (deps.interrupted()) return { ...base, status: "interrupted", reason: "interrupted" };
+    return {
+      ...base,
+      status: "failed",
+      reason: describeError(error),
+      durationMs: deps.now() - started,
+    };
+  };
+  try {
+    if (!deps.options.force && await isCompleteLog(job.logPath)) {
+      return { ...base, status: "complete" };
+    }
+    if (deps.signal.aborted) return pending;
+    const held = await holdLease(deps.store, job.name, deps.owner, {
+      ttlMs: deps.options.leaseTtlMs,
+      now: deps.now,
+      logger: deps.logger,
+    });
+    if (!held) {
+      const holder = await deps.store.holder(job.name).catch(() => undefined);
+      return {
+        ...base,
+        status: "taken",
+        reason: `taken by another run${holder ? ` (${holder.owner})` : ""}`,
+      };
+    }
+    try {
+      // Another run may have finished it between the first look and the lease.
+      if (!deps.options.force && await isCompleteLog(job.logPath)) {
+        return { ...base, status: "complete" };
+      }
+      const signal = AbortSignal.any([deps.signal, held.signal]);
+      const log = await openGymLog(job.logPath);
+      try {
+        const summary = await deps.runner(job, deps.options.scene, {
+          llm: deps.llm,
+          log,
+          logger: deps.logger,
+          signal,
+        });
+        if (signal.aborted) throw signal.reason;
+        await log.complete();
+        return { ...base, status: "done", summary, durationMs: deps.now() - started };
+      } catch (error) {
+        log.close();
+        return failed(held.signal.aborted ? held.signal.reason : error);
+      }
+    } finally {
+      await held.release();
+    }
+  } catch (error) {
+    return failed(error);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * One scene's log file. Records go to `<log>.partial` (emptied when opened: an interrupted
+ * scene starts again), one JSON line each, handed whole to the operating system before
+ * `write` resolves — so a killed process loses nothing it wrote; `complete()` syncs the file
+ * to disk and renames it to the log's name once the last record is the `end` record, so a
+ * file named `<name>.jsonl` is always a whole scene, even after a power loss. Syncing every
+ * record (`sync: "record"`) costs about a millisecond each and only protects the tail of a
+ * partial log against power loss, which the next run plays again anyway.
+ */
+import { describeError, runtimeError } from "../cli/errors.ts";
+import { GYM_SOURCES, GYM_TAGS, type GymLogSink, type GymRecord } from "./gym_types.ts";
+
+/** `MM-DD HH:MM:SS`, zero-padded, within a (leap) year's ranges. */
+const TIME = /^(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+export function isGymTime(time: unknown): time is string {
+  const match = typeof time === "string" ? time.match(TIME) : null;
+  if (!match) return false;
+  const [month, day, hour, minute, second] = match.slice(1).map(Number);
+  return month >= 1 && month <= 12 && day >= 1 &&
+    day <= new Date(Date.UTC(2024, month, 0)).getUTCDate() && hour <= 23 && minute <= 59 &&
+    second <= 59;
+}
+
+/**
+ * Checks one record against the log format and returns it with its keys in the format's
+ * order; throws an Error naming the first problem.
+ */
+export function validateGymRecord(record: unknown): GymRecord {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
+    throw new Error("a gym record must be an object");
+  }
+  const { source, time, tags, content } = record as Record<string, unknown>;
+  if (!(GYM_SOURCES as readonly unknown[]).includes(source)) {
+    throw new Error(`unknown source ${JSON.stringify(source)}`);
+  }
+  if (!isGymTime(time)) {
+    throw new Error(`time ${JSON.stringify(time)} is not "MM-DD HH:MM:SS"`);
+  }
+  if (
+    !Array.isArray(tags) || tags.length !== 1 || !(GYM_TAGS as readonly unknown[]).includes(tags[0])
+  ) {
+    throw new Error(`tags ${JSON.stringify(tags)} must be one of ${GYM_TAGS.join(", ")}`);
+  }
+  const tag = tags[0] as GymRecord["tags"][0];
+  if (content === null) {
+    if (tag !== "agent.proactive" || source !== "ProactiveAgent") {
+      throw new Error(`content is null on ${tag} from ${source} (only the agent's empty proposal)`);
+    }
+  } else if (typeof content !== "string") {
+    throw new Error(
+      `content must be text, got ${Array.isArray(content) ? "a list" : typeof content}`,
+    );
+  }
+  if (tag === "end" && source !== "system") {
+    throw new Error(`the end record comes from "system", not ${JSON.stringify(source)}`);
+  }
+  return { source: source as GymRecord["source"], time, tags: [tag], content };
+}
+
+export interface GymLogWriter extends GymLogSink {
+  /** The file being written (`<log>.partial`). */
+  readonly partialPath: string;
+  readonly logPath: string;
+  /** Records written so far. */
+  readonly records: number;
+  /** Renames the partial file to the log's name; the last record must be `end`. */
+  complete(): Promise<void>;
+  /** Closes the file, leaving the partial log in place (after a failure). Idempotent. */
+  close(): void;
+}
+
+export interface OpenGymLogOptions {
+  /**
+   * When the file is synced to disk: `"complete"` (default) before the rename only,
+   * `"record"` after every record too.
+   */
+  sync?: "complete" | "record";
+}
+
+/** Opens `<logPath>.partial` (emptied) for one scene's records. */
+export async function openGymLog(
+  logPath: string,
+  { sync = "complete" }: OpenGymLogOptions = {},
+): Promise<GymLogWriter> {
+  const partialPath = `${logPath}.partial`;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(partialPath, { write: true, create: true, truncate: true });
+  } catch (error) {
+    throw runtimeError(
+      `Cannot open the log "${partialPath}": ${describeError(error, partialPath)}`,
+    );
+  }
+  const encoder = new TextEncoder();
+  let queue: Promise<void> = Promise.resolve();
+  let records = 0;
+  let lastTag: string | undefined;
+  let closed = false;
+  let broken: Error | undefined;
+
+  const append = async (bytes: Uint8Array) => {
+    for (let written = 0; written < bytes.length;) {
+      written += await file.write(bytes.subarray(written));
+    }
+    if (sync === "record") await file.syncData();
+  };
+
+  return {
+    partialPath,
+    logPath,
+    get records() {
+      return records;
+    },
+    write(record) {
+      let checked: GymRecord;
+      try {
+        checked = validateGymRecord(record);
+      } catch (error) {
+        return Promise.reject(
+          new Error(
+            `Invalid record ${records + 1} for "${partialPath}": ${(error as Error).message}`,
+          ),
+        );
+      }
+      if (closed) return Promise.reject(new Error(`The log "${partialPath}" is closed`));
+      if (lastTag === "end") {
+        return Promise.reject(new Error(`The log "${partialPath}" already has its end record`));
+      }
+      lastTag = checked.tags[0];
+      records++;
+      const bytes = encoder.encode(JSON.stringify(checked) + "\n");
+      // Writes happen in call order, one at a time; a failed write fails every later one.
+      queue = queue.then(async () => {
+        if (broken) throw broken;
+        try {
+          await append(bytes);
+        } catch (error) {
+          broken = runtimeError(
+            `Cannot write to the log "${partialPath}": ${describeError(error, partialPath)}`,
+          );
+          throw broken;
+        }
+      });
+      return queue;
+    },
+    async complete() {
+      await queue;
+      if (lastTag !== "end") {
+        throw new Error(`The log "${partialPath}" has no end record: it stays partial`);
+      }
+      if (!closed) {
+        closed = true;
+        await file.sync();
+        file.close();
+      }
+      try {
+        await Deno.rename(partialPath, logPath);
+      } catch (error) {
+        throw runtimeError(
+          `Cannot rename "${partialPath}" to "${logPath}": ${describeError(error, logPath)}`,
+        );
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      // Pending writes finish on their own; the handle closes after them.
+      queue.catch(() => {}).finally(() => file.close());
+    },
+  };
+}
+
+/**
+ * True when `logPath` holds a whole scene: its last line is a valid `end` record. A missing
+ * file, an empty one or one cut short is not complete.
+ */
+export async function isCompleteLog(logPath: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(logPath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw runtimeError(`Cannot read the log "${logPath}": ${describeError(error, logPath)}`);
+  }
+  const lines = text.split("\n");
+  // A complete log ends with a newline; anything after the last one is a cut line.
+  if (lines.at(-1) !== "") return false;
+  const last = lines.at(-2);
+  if (last === undefined || last.trim() === "") return false;
+  try {
+    return validateGymRecord(JSON.parse(last)).tags[0] === "end";
+  } catch {
+    return false;
+  }
+}
