@@ -83,6 +83,7 @@ Deno.test("changing an earlier answer keeps the position and is kept in history"
       kind: "tasks",
       tasks: ["Explain loops", "Add a test", "Rename the variable"],
       label: [1, 2],
+      version: (await ctx.kv.get(KEY.label("alpha", "a", 1))).versionstamp,
       number: 1,
       count: 3,
     });

@@ -14,7 +14,7 @@ import {
   readJsonBody,
   SECURITY_HEADERS,
 } from "./http_guards.ts";
-import { getQuestion, submitLabel } from "./labels.ts";
+import { getQuestion, NEW_ANSWER, submitLabel } from "./labels.ts";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login_throttle.ts";
 import type { ServeContext } from "./serve_context.ts";
 import {
@@ -52,6 +52,9 @@ const labelBody = z.object({
   turn,
   label: labelInput,
   since: since.optional(),
+  replaces: z.union([z.literal(NEW_ANSWER), z.string().regex(/^[0-9a-f]{20}$/)], {
+    error: `expected "${NEW_ANSWER}" or the version of the answer shown`,
+  }).optional(),
 });
 
 /** The trace named in a request: 400 when the name is path-like or malformed, 404 unknown. */
@@ -89,7 +92,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) {
-      return jsonResponse({ error: error.message }, error.status, error.headers);
+      return jsonResponse({ error: error.message, ...error.details }, error.status, error.headers);
     }
     if (error instanceof HTTPException) {
       return jsonResponse({ error: error.message || "Bad request" }, error.status);
@@ -168,7 +171,14 @@ export function createApp(deps: AppDeps): Hono {
     const annotator = await annotatorOf(c);
     const body = await readJsonBody(c, labelBody);
     const trace = traceNamed(deps, body.trace);
-    const assignment = await submitLabel(deps, annotator.id, trace, body.turn, body.label);
+    const assignment = await submitLabel(
+      deps,
+      annotator.id,
+      trace,
+      body.turn,
+      body.label,
+      body.replaces,
+    );
     return jsonResponse(buildState(annotator, assignment, body.since ?? 0));
   });
 

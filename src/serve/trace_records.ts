@@ -1,3 +1,4 @@
+import { AssignmentIndex } from "./assignment_index.ts";
 import { KEY, type TraceRecord } from "./kv_schema.ts";
 
 /**
@@ -6,6 +7,10 @@ import { KEY, type TraceRecord } from "./kv_schema.ts";
  * record's versionstamp in KV, and a failed check refreshes the entry from KV before the
  * caller retries. A stale mirror (say, a second process writing the same store) therefore
  * costs retries, never correctness.
+ *
+ * It also keeps the `AssignmentIndex` of Next in step with every record it stores, and
+ * queues this process's writers of one record (`lock`), so they do not fail each other's
+ * checks.
  */
 export class TraceRecords {
   readonly #kv: Deno.Kv;
@@ -13,6 +18,9 @@ export class TraceRecords {
   readonly #empty = new Map<string, Deno.KvEntryMaybe<TraceRecord>>();
   /** No reservation can be idle long enough to be released before this time. */
   #nextStaleAt = -Infinity;
+  #index?: { traces: readonly { name: string }[]; index: AssignmentIndex };
+  /** Per trace: resolves when the last queued writer is done. */
+  readonly #locks = new Map<string, Promise<void>>();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -47,12 +55,56 @@ export class TraceRecords {
     this.#nextStaleAt = at;
   }
 
-  /** Re-reads `trace` from KV (after a failed check). */
-  async refresh(trace: string): Promise<Deno.KvEntryMaybe<TraceRecord>> {
+  /**
+   * Re-reads `trace` from KV (after a failed check). `staleAtOf` tells when the record's
+   * reservations can become releasable; without it, the next Next scans for idle ones.
+   */
+  async refresh(
+    trace: string,
+    staleAtOf?: (record: TraceRecord) => number,
+  ): Promise<Deno.KvEntryMaybe<TraceRecord>> {
     const entry = await this.#kv.get<TraceRecord>(KEY.trace(trace));
-    this.#nextStaleAt = -Infinity; // written by someone else: look again
+    // Written by someone else: its reservations may become idle earlier than we knew.
+    if (!staleAtOf) this.#nextStaleAt = -Infinity;
+    else if (entry.value) this.#nextStaleAt = Math.min(this.#nextStaleAt, staleAtOf(entry.value));
     this.#store(trace, entry);
     return this.get(trace);
+  }
+
+  /**
+   * The index of Next over `catalog`'s traces with `cap` annotators per trace: built from
+   * the mirror on first use, then updated with every record stored.
+   */
+  assignmentIndex(catalog: { traces: readonly { name: string }[] }, cap: number): AssignmentIndex {
+    if (this.#index?.traces === catalog.traces && this.#index.index.cap === cap) {
+      return this.#index.index;
+    }
+    const index = new AssignmentIndex(catalog.traces.map((t) => t.name), cap);
+    for (const [trace, entry] of this.#entries) {
+      index.update(trace, [], entry.value?.members.map((m) => m.id) ?? []);
+    }
+    this.#index = { traces: catalog.traces, index };
+    return index;
+  }
+
+  /**
+   * Waits until this process's earlier writers of `trace` are done; call the returned
+   * function when done writing (it must be called, also on failure).
+   */
+  async lock(trace: string): Promise<() => void> {
+    const before = this.#locks.get(trace) ?? Promise.resolve();
+    let unlock!: () => void;
+    const mine = new Promise<void>((resolve) => unlock = resolve);
+    const tail = before.then(() => mine);
+    this.#locks.set(trace, tail);
+    await before;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      unlock();
+      if (this.#locks.get(trace) === tail) this.#locks.delete(trace);
+    };
   }
 
   /**
@@ -72,5 +124,10 @@ export class TraceRecords {
     }
     if (entry.versionstamp === null && known) return;
     this.#entries.set(trace, entry);
+    this.#index?.index.update(
+      trace,
+      known?.value?.members.map((m) => m.id) ?? [],
+      entry.value?.members.map((m) => m.id) ?? [],
+    );
   }
 }
