@@ -15,6 +15,7 @@ import {
   SECURITY_HEADERS,
 } from "./http_guards.ts";
 import { getQuestion, NEW_ANSWER, submitLabel } from "./labels.ts";
+import { createLoadShedder, type LoadLimits } from "./load_shedder.ts";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login_throttle.ts";
 import type { ServeContext } from "./serve_context.ts";
 import {
@@ -32,6 +33,8 @@ import type { CatalogTrace } from "./trace_catalog.ts";
 export interface AppDeps extends ServeContext {
   /** The shared annotator password (never logged). */
   password: string;
+  /** When API requests are shed with 503 (defaults: `DEFAULT_LOAD_LIMITS`). */
+  load?: Partial<LoadLimits>;
 }
 
 const since = z.number().int().nonnegative();
@@ -115,7 +118,7 @@ export function createApp(deps: AppDeps): Hono {
       }));
   }
 
-  app.use("/api/*", ...postGuards());
+  app.use("/api/*", createLoadShedder(deps.load, deps.commits).middleware, ...postGuards());
 
   app.post("/api/login", async (c) => {
     const body = await readJsonBody(c, loginBody);
