@@ -45,7 +45,12 @@ export async function recordLoginFailure(
   return MAX_LOGIN_FAILURES;
 }
 
-/** A successful login forgets the client's earlier failures. */
+/**
+ * A successful login forgets the client's earlier failures. Only an existing record is
+ * deleted: a read costs no disk sync, a delete does (and logins come in bursts).
+ */
 export async function clearLoginFailures(kv: Deno.Kv, client: string): Promise<void> {
-  await kv.delete(KEY.loginFailures(client));
+  const key = KEY.loginFailures(client);
+  if ((await kv.get(key)).versionstamp === null) return;
+  await kv.delete(key);
 }
