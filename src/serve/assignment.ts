@@ -54,7 +54,7 @@ export async function currentAssignment(
   ctx: ServeContext,
   annotatorId: string,
 ): Promise<Assignment | undefined> {
-  const current = await ctx.kv.get<string>(KEY.current(annotatorId));
+  const current = await ctx.records.current(annotatorId);
   if (current.value === null) return undefined;
   const trace = ctx.catalog.get(current.value);
   if (!trace) return undefined;
@@ -87,7 +87,7 @@ export async function nextAssignment(
   const index = records.assignmentIndex(catalog, ctx.annotatorsPerTrace);
   let spread = 1;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const current = await kv.get<string>(KEY.current(annotatorId));
+    const current = await records.current(annotatorId);
     if (current.value !== null) {
       const own = await resumeOwn(ctx, annotatorId, current.value);
       if (own) return { ...own, resumed: true };
@@ -131,6 +131,7 @@ export async function nextAssignment(
       });
       if (result.ok) {
         records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
+        records.currentCommitted(annotatorId, trace.name, result.versionstamp);
         ctx.logger.debug(`Annotator ${annotatorId} reserved "${trace.name}"`);
         ctx.traceChanged(trace.name);
         return { trace, member, resumed: false };
@@ -141,7 +142,7 @@ export async function nextAssignment(
     }
     // Lost a race: another tab of this annotator, or a writer this mirror did not see.
     spread = SPREAD_AFTER_CONFLICT;
-    await refreshRecord(ctx, trace);
+    await Promise.all([refreshRecord(ctx, trace), records.refreshCurrent(annotatorId)]);
   }
   throw busy("The server is too busy to assign a trace; please try again.");
 }

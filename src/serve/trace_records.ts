@@ -8,9 +8,10 @@ import { KEY, type TraceRecord } from "./kv_schema.ts";
  * caller retries. A stale mirror (say, a second process writing the same store) therefore
  * costs retries, never correctness.
  *
- * It also keeps the `AssignmentIndex` of Next in step with every record it stores, and
- * queues this process's writers of one record (`lock`), so they do not fail each other's
- * checks.
+ * It also keeps the `AssignmentIndex` of Next in step with every record it stores, queues
+ * this process's writers of one record (`lock`), so they do not fail each other's checks,
+ * and mirrors the annotators' `["current", A]` pointers the same way (read once, then
+ * followed through this process's commits; a failed check refreshes them).
  */
 export class TraceRecords {
   readonly #kv: Deno.Kv;
@@ -19,6 +20,7 @@ export class TraceRecords {
   /** No reservation can be idle long enough to be released before this time. */
   #nextStaleAt = -Infinity;
   #index?: { traces: readonly { name: string }[]; index: AssignmentIndex };
+  readonly #current = new Map<string, Deno.KvEntryMaybe<string>>();
   /** Per trace: resolves when the last queued writer is done. */
   readonly #locks = new Map<string, Promise<void>>();
 
@@ -114,6 +116,28 @@ export class TraceRecords {
   committed(trace: string, record: TraceRecord, versionstamp: string, staleAt = Infinity): void {
     this.#nextStaleAt = Math.min(this.#nextStaleAt, staleAt);
     this.#store(trace, { key: KEY.trace(trace), value: record, versionstamp });
+  }
+
+  /** The annotator's current-trace pointer (read from KV the first time). */
+  async current(annotator: string): Promise<Deno.KvEntryMaybe<string>> {
+    return this.#current.get(annotator) ?? await this.refreshCurrent(annotator);
+  }
+
+  /** Re-reads the annotator's current-trace pointer from KV (after a failed check). */
+  async refreshCurrent(annotator: string): Promise<Deno.KvEntryMaybe<string>> {
+    this.#storeCurrent(annotator, await this.#kv.get<string>(KEY.current(annotator)));
+    return this.#current.get(annotator)!;
+  }
+
+  /** Records a successful commit of the annotator's pointer to `trace`. */
+  currentCommitted(annotator: string, trace: string, versionstamp: string): void {
+    this.#storeCurrent(annotator, { key: KEY.current(annotator), value: trace, versionstamp });
+  }
+
+  #storeCurrent(annotator: string, entry: Deno.KvEntryMaybe<string>): void {
+    const known = this.#current.get(annotator);
+    if (known?.versionstamp && (entry.versionstamp ?? "") < known.versionstamp) return;
+    this.#current.set(annotator, entry);
   }
 
   #store(trace: string, entry: Deno.KvEntryMaybe<TraceRecord>): void {
