@@ -100,8 +100,9 @@ export async function nextAssignment(
     const name = index.pick(annotatorId, spread);
     const trace = name === undefined ? undefined : catalog.get(name);
     if (!trace) {
-      if (index.holds === 0) return undefined;
-      await index.holdReleased(); // a racing reservation may still fail and leave room
+      // A racing reservation of a trace this annotator could take may still fail: wait.
+      if (!index.heldForAnnotator(annotatorId)) return undefined;
+      await index.holdReleased();
       continue;
     }
     const hold = index.hold(trace.name);

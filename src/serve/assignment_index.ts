@@ -84,6 +84,8 @@ export class AssignmentIndex {
   /** Annotator id → positions of the traces they are an annotator of. */
   readonly #had = new Map<string, Set<number>>();
   #holds = 0;
+  /** Positions with at least one hold. */
+  readonly #heldAt = new Set<number>();
   #waiters: (() => void)[] = [];
 
   constructor(names: readonly string[], cap: number) {
@@ -141,6 +143,7 @@ export class AssignmentIndex {
     if (i === undefined) return { trace, release: () => {} };
     this.#recount(i, () => this.#held[i]++);
     this.#holds++;
+    this.#heldAt.add(i);
     let released = false;
     return {
       trace,
@@ -149,11 +152,24 @@ export class AssignmentIndex {
         released = true;
         this.#recount(i, () => this.#held[i]--);
         this.#holds--;
+        if (this.#held[i] === 0) this.#heldAt.delete(i);
         const waiters = this.#waiters;
         this.#waiters = [];
         for (const wake of waiters) wake();
       },
     };
+  }
+
+  /**
+   * True when a trace `annotator` could take is held right now (its annotators alone leave
+   * room): should that reservation fail, `pick` would find it.
+   */
+  heldForAnnotator(annotator: string): boolean {
+    const had = this.#had.get(annotator);
+    for (const i of this.#heldAt) {
+      if (this.#members[i] < this.cap && !had?.has(i)) return true;
+    }
+    return false;
   }
 
   /** Resolves when some hold is released. */

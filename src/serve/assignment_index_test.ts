@@ -76,6 +76,21 @@ Deno.test("index: holds count until released; spread picks among the first equal
   assertEquals(index.pick("y", 10, () => 0.99), "d", "only the least-annotated ones");
 });
 
+Deno.test("index: a held trace the annotator could take is waited for; others are not", () => {
+  const index = new AssignmentIndex(["a", "b", "c"], 1);
+  index.update("a", [], ["x"]);
+  index.update("c", [], ["z"]);
+  const hold = index.hold("b"); // y is reserving b
+  assertEquals(index.pick("x"), undefined);
+  assertEquals(index.heldForAnnotator("x"), true, "y's reservation may still fail");
+  index.update("b", [], ["y"]);
+  hold.release();
+  assertEquals(index.heldForAnnotator("x"), false);
+  const other = index.hold("a"); // a is full: a hold there frees nothing up for x
+  assertEquals(index.heldForAnnotator("w"), false);
+  other.release();
+});
+
 /** A catalog of `count` small task traces named t00000, t00001, …; `reads` counts reads. */
 function syntheticCatalog(count: number): { catalog: Catalog; reads: { n: number } } {
   const turns = [
