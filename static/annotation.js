@@ -105,6 +105,7 @@ export function createAnnotation(page) {
     conflict = null;
     form.hideConflict();
     const { question, label, current, changed } = pending;
+    page.say("");
     if (replace) {
       return page.run(() => send(question, label, current.version, changed), "Saving…");
     }

@@ -87,12 +87,12 @@ export class QuestionForm {
   showConflict(question, current, mine) {
     const ui = this.ui;
     ui.conflictText.textContent = current.label === null
-      ? `This question has no saved answer any more (changed elsewhere). Save yours: ${
-        describeLabel(question, mine)
-      }?`
-      : `This question was answered meanwhile, maybe in another tab. Saved answer: ${
-        describeLabel(question, current.label)
-      }. Your answer: ${describeLabel(question, mine)}. Replace the saved answer with yours?`;
+      ? "This question has no saved answer any more (it changed elsewhere).\n" +
+        `Your answer: ${describeLabel(question, mine)}\nSave your answer?`
+      : "This question was answered meanwhile, maybe in another tab.\n" +
+        `Saved answer: ${describeLabel(question, current.label)}\n` +
+        `Your answer: ${describeLabel(question, mine)}\n` +
+        "Replace the saved answer with yours?";
     ui.conflict.hidden = false;
     ui.conflictKeep.focus();
   }

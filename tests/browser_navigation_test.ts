@@ -77,8 +77,11 @@ Deno.test("browser: a stale second tab shows the saved answer and asks before re
     await page.waitForSelector("#conflict:not([hidden])");
     const text = (await page.textContent("#conflict-text")) ?? "";
     assert(text.includes("answered meanwhile"), text);
-    assert(text.includes("Saved answer: “Suggest a packing checklist for a weekend trip.”"), text);
-    assert(text.includes("Your answer: “Propose a simple itinerary outline.”"), text);
+    assert(
+      text.includes("\nSaved answer: “Suggest a packing checklist for a weekend trip.”\n"),
+      text,
+    );
+    assert(text.includes("\nYour answer: “Propose a simple itinerary outline.”\n"), text);
     await waitQuestion(page, 1, 3); // still on screen, nothing sent over the saved answer
     let labels = await resultLabels(out, "tasks_six", (l) => l.get(3)?.[id] !== undefined);
     assertEquals(labels.get(1), { [id]: [0] });
