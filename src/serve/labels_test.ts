@@ -154,6 +154,7 @@ Deno.test("a label with a stale `replaces` gets 409 with the current answer; not
     assertEquals((await getQuestion(ctx, "a", trace, 1)).version, v1);
 
     // With the current version the answer is replaced, and gets a new version.
+    ctx.clock.now += 1000; // history is ordered by time
     await submitLabel(ctx, "a", trace, 1, [2], v1);
     const v2 = (await getQuestion(ctx, "a", trace, 1)).version!;
     assert(v2 > v1);
@@ -167,6 +168,7 @@ Deno.test("a label with a stale `replaces` gets 409 with the current answer; not
       current: { label: null, version: NEW_ANSWER },
     }]);
     // Without `replaces` (older clients) the label is written regardless.
+    ctx.clock.now += 1000;
     await submitLabel(ctx, "a", trace, 1, [1]);
     assertEquals((await getQuestion(ctx, "a", trace, 1)).label, [1]);
     const history = (await listHistory(ctx.kv, "alpha")).map((h) => [h.old, h.new]);
