@@ -83,7 +83,7 @@ export async function nextAssignment(
   ctx: ServeContext,
   annotatorId: string,
 ): Promise<NextAssignment | undefined> {
-  const { kv, catalog, records } = ctx;
+  const { catalog, records } = ctx;
   const index = records.assignmentIndex(catalog, ctx.annotatorsPerTrace);
   let spread = 1;
   for (let round = 0; round < MAX_ROUNDS; round++) {
