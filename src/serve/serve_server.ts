@@ -4,6 +4,7 @@ import type { Logger } from "../cli/logger.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { createResultWriter } from "./result_writer.ts";
 import { createApp } from "./serve_app.ts";
+import { openSplitStore } from "./split_store.ts";
 import { loadCatalog } from "./trace_catalog.ts";
 import { TraceRecords } from "./trace_records.ts";
 
@@ -51,7 +52,7 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
 
   let kv: Deno.Kv;
   try {
-    kv = await Deno.openKv(options.kvPath);
+    kv = await openSplitStore(options.kvPath);
   } catch (error) {
     throw runtimeError(`Cannot open the store "${options.kvPath}": ${describeError(error)}`);
   }
