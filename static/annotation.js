@@ -1,11 +1,15 @@
 // Annotating a trace: showing the State from the server, submitting answers, changing the
-// previous answer and moving to the next trace.
+// previous answer and moving to the next trace. Every answer says which saved answer it
+// replaces (`replaces`); when another tab saved a different one meanwhile, the page shows it
+// and asks before replacing it.
 
-import { api, ApiError } from "./api_client.js";
+import { ApiError } from "./api_client.js";
 
 /** The annotation actions of `page` (a Page). */
 export function createAnnotation(page) {
   const { ui, events, form } = page;
+  /** The answer refused with 409 while the page asks what to do: {question, label, current}. */
+  let conflict = null;
 
   /** Takes a State from the server and shows it, appending only events not yet listed. */
   async function receive(state, attempt = 0) {
@@ -16,7 +20,7 @@ export function createAnnotation(page) {
         throw new Error("The events from the server do not line up; reload the page.");
       }
       if (attempt === 1 || state.revealed < events.shown) events.reset(state.trace);
-      return receive(await api("GET", `/api/state?since=${events.shown}`), attempt + 1);
+      return receive(await page.api("GET", `/api/state?since=${events.shown}`), attempt + 1);
     }
     events.append(state.events.slice(events.shown - state.since));
     page.state = state;
@@ -52,25 +56,68 @@ export function createAnnotation(page) {
       form.showHint(question);
       return;
     }
-    const changed = form.editing;
-    return page.run(async () => {
-      let state;
-      try {
-        state = await api("POST", "/api/label", {
-          trace: question.trace ?? events.trace,
-          turn: question.turn,
-          label,
-          since: events.shown,
-        });
-      } catch (error) {
-        // The page was out of date (trace released, answered elsewhere): show where we are.
-        if (!(error instanceof ApiError) || ![403, 404, 409].includes(error.status)) throw error;
-        await receive(await api("GET", `/api/state?since=${events.shown}`));
-        page.say(`Not saved: ${error.message}`, true);
+    // The answer this one replaces: the version shown with the question, or none yet.
+    const replaces = question.version ?? "new";
+    return page.run(() => send(question, label, replaces, form.editing), "Saving…");
+  }
+
+  /** Sends `label` for `question`, replacing the saved answer of version `replaces`. */
+  async function send(question, label, replaces, changed) {
+    conflict = null;
+    form.hideConflict();
+    let state;
+    try {
+      state = await page.api("POST", "/api/label", {
+        trace: question.trace ?? events.trace,
+        turn: question.turn,
+        label,
+        since: events.shown,
+        replaces,
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 409 && error.data?.current) {
+        // Answered meanwhile (another tab): show the saved answer and ask.
+        conflict = { question, label, current: error.data.current, changed };
+        form.showConflict(question, error.data.current, label);
+        page.say("Not saved yet: this question was answered meanwhile.", true);
         return;
       }
-      await receive(state);
-      if (changed) page.say(`Answer changed. ${ui.live.textContent}`);
+      if (error.status === 0 || error.status >= 500) {
+        throw new Error(
+          `Not saved: ${error.message} Your answer is still selected: press Enter to send it again.`,
+        );
+      }
+      // The page was out of date (trace released, not yours): show where we are.
+      if (![403, 404, 409].includes(error.status)) throw error;
+      await receive(await page.api("GET", `/api/state?since=${events.shown}`));
+      page.say(`Not saved: ${error.message}`, true);
+      return;
+    }
+    await receive(state);
+    if (changed) page.say(`Answer changed. ${ui.live.textContent}`);
+  }
+
+  /** After a 409: `replace` sends the answer again over the saved one; else keeps that one. */
+  function resolveConflict(replace) {
+    const pending = conflict;
+    if (!pending || page.busy) return;
+    conflict = null;
+    form.hideConflict();
+    const { question, label, current, changed } = pending;
+    page.say("");
+    if (replace) {
+      return page.run(() => send(question, label, current.version, changed), "Saving…");
+    }
+    if (form.editing && current.label !== null) {
+      // Keep changing this answer, starting from the saved one.
+      form.show({ ...question, label: current.label, version: current.version }, true);
+      page.say("Kept the saved answer.");
+      return;
+    }
+    return page.run(async () => {
+      await receive(await page.api("GET", `/api/state?since=${events.shown}`));
+      page.say(`Kept the saved answer. ${ui.live.textContent}`);
     });
   }
 
@@ -88,7 +135,7 @@ export function createAnnotation(page) {
     }
     return page.run(async () => {
       const params = new URLSearchParams({ trace: state.trace, turn: String(turn) });
-      const question = await api("GET", `/api/question?${params}`);
+      const question = await page.api("GET", `/api/question?${params}`);
       form.show(question, true);
       page.say(`Changing your answer to question ${question.number} of ${question.count}.`);
     });
@@ -108,9 +155,9 @@ export function createAnnotation(page) {
       return;
     }
     return page.run(async () => {
-      await receive(await api("POST", "/api/next", { since: 0 }));
-    });
+      await receive(await page.api("POST", "/api/next", { since: 0 }));
+    }, "Getting a trace…");
   }
 
-  return { receive, submit, back, cancelEdit, next };
+  return { receive, submit, resolveConflict, back, cancelEdit, next };
 }

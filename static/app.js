@@ -22,6 +22,8 @@ function main() {
   });
   ui.form.addEventListener("change", (event) => form.onChoiceChange(event.target));
   ui.cancel.addEventListener("click", annotation.cancelEdit);
+  ui.conflictReplace.addEventListener("click", () => annotation.resolveConflict(true));
+  ui.conflictKeep.addEventListener("click", () => annotation.resolveConflict(false));
   ui.back.addEventListener("click", annotation.back);
   ui.next.addEventListener("click", annotation.next);
   installShortcuts(ui.appView, {

@@ -1,16 +1,20 @@
 // The annotation page's shell: its elements, the status line, the login and annotation
 // views, and `run`, which sends one server action at a time.
 
-import { ApiError } from "./api_client.js";
+import { api, ApiError } from "./api_client.js";
 import { EventList } from "./event_list.js";
 import { QuestionForm } from "./question_form.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** A server action taking longer than this shows its busy state. */
+const BUSY_AFTER_MS = 250;
+
 /** The elements of static/index.html the page script uses. */
 export function findElements() {
   return {
     live: $("live"),
+    saving: $("saving"),
     who: $("who"),
     whoName: $("who-name"),
     whoId: $("who-id"),
@@ -33,6 +37,10 @@ export function findElements() {
     rejectRow: $("reject-row"),
     reject: $("reject-all"),
     hint: $("hint"),
+    conflict: $("conflict"),
+    conflictText: $("conflict-text"),
+    conflictReplace: $("conflict-replace"),
+    conflictKeep: $("conflict-keep"),
     cancel: $("cancel-edit"),
     doneBox: $("done-box"),
     doneText: $("done-text"),
@@ -82,11 +90,17 @@ export class Page {
     ui.appView.hidden = false;
   }
 
-  /** Runs one server action at a time; a lost session brings back the login form. */
-  async run(action) {
+  /**
+   * Runs one server action at a time; a lost session brings back the login form. While it
+   * runs longer than a moment, or its request is being retried, `busyText` (e.g.
+   * "Saving…") is shown.
+   */
+  async run(action, busyText = "Loading…") {
     if (this.busy) return;
     this.busy = true;
+    this.busyText = busyText;
     this.ui.appView.setAttribute("aria-busy", "true");
+    const slow = setTimeout(() => this.showBusy(busyText), BUSY_AFTER_MS);
     try {
       await action();
     } catch (error) {
@@ -96,8 +110,30 @@ export class Page {
         this.say(error instanceof Error ? error.message : String(error), true);
       }
     } finally {
+      clearTimeout(slow);
+      this.showBusy(null);
       this.busy = false;
       this.ui.appView.removeAttribute("aria-busy");
     }
+  }
+
+  /** Shows `text` as the busy state ("Saving…"), or hides it when null. */
+  showBusy(text) {
+    this.ui.saving.hidden = text === null;
+    this.ui.saving.textContent = text ?? "";
+  }
+
+  /** A JSON API request (see api_client.js) whose retries show in the busy state. */
+  api(method, path, body) {
+    return api(method, path, body, {
+      onRetry: ({ attempt, of, waitMs, error }) => {
+        const why = error.status === 0 ? "The server cannot be reached" : "The server is busy";
+        this.showBusy(
+          `${this.busyText ?? "Loading…"} ${why}; trying again in ${
+            (waitMs / 1000).toFixed(1)
+          } s (retry ${attempt} of ${of}).`,
+        );
+      },
+    });
   }
 }

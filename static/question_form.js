@@ -29,6 +29,15 @@ function choiceItem(task, index, help, label) {
   return item;
 }
 
+/** A label in words: the chosen tasks' texts, "Reject all", or the help answer. */
+export function describeLabel(question, label) {
+  if (label === null) return "none";
+  if (label === "need") return "Help needed";
+  if (label === "no need") return "No help needed";
+  if (!Array.isArray(label)) return String(label);
+  return label.map((i) => `“${question.tasks[i] ?? `task ${i + 1}`}”`).join(", ");
+}
+
 /** The form of the question on screen: the current one or, when editing, an earlier one. */
 export class QuestionForm {
   /** `ui`: the page's elements; `events`: the EventList whose turn is marked. */
@@ -63,6 +72,7 @@ export class QuestionForm {
     ui.rejectRow.hidden = help;
     ui.reject.checked = !help && label === "Reject all";
     ui.hint.hidden = true;
+    ui.conflict.hidden = true;
     ui.cancel.hidden = !editing;
     ui.doneBox.hidden = true;
     ui.form.hidden = false;
@@ -70,10 +80,32 @@ export class QuestionForm {
     ui.fieldset.focus({ preventScroll: true }); // Enter, digits and screen readers start here
   }
 
+  /**
+   * Says that the answer on screen would replace `current` ({label, version}), saved
+   * meanwhile elsewhere (another tab), and asks what to do; `mine` is the label sent.
+   */
+  showConflict(question, current, mine) {
+    const ui = this.ui;
+    ui.conflictText.textContent = current.label === null
+      ? "This question has no saved answer any more (it changed elsewhere).\n" +
+        `Your answer: ${describeLabel(question, mine)}\nSave your answer?`
+      : "This question was answered meanwhile, maybe in another tab.\n" +
+        `Saved answer: ${describeLabel(question, current.label)}\n` +
+        `Your answer: ${describeLabel(question, mine)}\n` +
+        "Replace the saved answer with yours?";
+    ui.conflict.hidden = false;
+    ui.conflictKeep.focus();
+  }
+
+  hideConflict() {
+    this.ui.conflict.hidden = true;
+  }
+
   /** Hides the form: no question on screen. */
   hide() {
     this.question = null;
     this.editing = false;
+    this.hideConflict();
     this.events.mark(null, false);
     this.ui.form.hidden = true;
   }

@@ -1,6 +1,6 @@
 // Logging in and out of the annotation page, and the first look at the session on load.
 
-import { api, ApiError } from "./api_client.js";
+import { ApiError } from "./api_client.js";
 
 /** The session actions of `page` (a Page); `annotation` receives the first State. */
 export function createSession(page, annotation) {
@@ -18,11 +18,11 @@ export function createSession(page, annotation) {
     if (!password) return fail("Enter the password.");
     return page.run(async () => {
       try {
-        const me = await api("POST", "/api/login", { username, password });
+        const me = await page.api("POST", "/api/login", { username, password });
         ui.loginPassword.value = "";
         ui.loginError.hidden = true;
         page.showApp(me.annotator);
-        await annotation.receive(await api("GET", "/api/state?since=0"));
+        await annotation.receive(await page.api("GET", "/api/state?since=0"));
       } catch (error) {
         if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) throw error;
         let message = error.message;
@@ -32,12 +32,12 @@ export function createSession(page, annotation) {
         fail(message);
         ui.loginPassword.select();
       }
-    });
+    }, "Logging in…");
   }
 
   function logout() {
     return page.run(async () => {
-      await api("POST", "/api/logout", {});
+      await page.api("POST", "/api/logout", {});
       ui.loginUser.value = "";
       page.showLogin(null);
       page.say("Logged out.");
@@ -49,14 +49,14 @@ export function createSession(page, annotation) {
     return page.run(async () => {
       let me;
       try {
-        me = await api("GET", "/api/me");
+        me = await page.api("GET", "/api/me");
       } catch (error) {
         return page.showLogin(
           error instanceof ApiError && error.status === 401 ? null : error.message,
         );
       }
       page.showApp(me.annotator);
-      await annotation.receive(await api("GET", "/api/state?since=0"));
+      await annotation.receive(await page.api("GET", "/api/state?since=0"));
     });
   }
 

@@ -57,12 +57,12 @@ Deno.test("browser: b changes the previous answer, then the page returns to the 
   });
 });
 
-Deno.test("browser: a stale second tab catches up without listing an event twice", async () => {
+Deno.test("browser: a stale second tab shows the saved answer and asks before replacing it", async () => {
   await withApp(["tasks_six.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "lena");
     await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
-    const other = await page.context().newPage();
+    const other = await page.context().newPage(); // same session
     await other.goto(`${base}/`);
     await waitReady(other);
     await waitQuestion(other, 1, 3);
@@ -71,17 +71,52 @@ Deno.test("browser: a stale second tab catches up without listing an event twice
     await pressKeys(other, "2", "Enter");
     await waitQuestion(other, 3, 3);
 
-    // The first tab still shows question 1: its answer changes that label and catches up.
+    // The first tab still shows question 1 as unanswered: its answer is not saved over the
+    // other tab's; the page shows the saved answer and asks.
     await pressKeys(page, "3", "Enter");
+    await page.waitForSelector("#conflict:not([hidden])");
+    const text = (await page.textContent("#conflict-text")) ?? "";
+    assert(text.includes("answered meanwhile"), text);
+    assert(
+      text.includes("\nSaved answer: “Suggest a packing checklist for a weekend trip.”\n"),
+      text,
+    );
+    assert(text.includes("\nYour answer: “Propose a simple itinerary outline.”\n"), text);
+    await waitQuestion(page, 1, 3); // still on screen, nothing sent over the saved answer
+    let labels = await resultLabels(out, "tasks_six", (l) => l.get(3)?.[id] !== undefined);
+    assertEquals(labels.get(1), { [id]: [0] });
+
+    // Replace: the answer is saved over the other one, and the tab catches up.
+    await page.click("#conflict-replace");
     await waitQuestion(page, 3, 3);
+    assert(await page.isHidden("#conflict"));
     const turns = await page.$$eval("#events .turn", (s) => s.map((x) => x.textContent));
     assertEquals(turns, ["#1", "#2", "#3", "#4", "#5", "#6"]);
-    const labels = await resultLabels(out, "tasks_six", (l) => {
+    labels = await resultLabels(out, "tasks_six", (l) => {
       const label = l.get(1)?.[id];
       return Array.isArray(label) && label[0] === 2;
     });
     assertEquals(labels.get(1), { [id]: [2] });
     assertEquals(labels.get(3), { [id]: [1] });
+
+    // Both tabs change answer 2; the later one is asked, keeps the saved answer, and sees it.
+    await page.keyboard.press("b");
+    await waitText(page, "#question-legend", "Changing your answer to question 2 of 3");
+    await other.keyboard.press("b");
+    await waitText(other, "#question-legend", "Changing your answer to question 2 of 3");
+    await pressKeys(other, "2", "4", "Enter"); // [1] → [3]
+    await waitQuestion(other, 3, 3);
+    await pressKeys(page, "2", "1", "Enter"); // [1] → [0]
+    await page.waitForSelector("#conflict:not([hidden])");
+    await page.click("#conflict-keep");
+    await page.waitForSelector("#conflict", { state: "hidden" });
+    await waitText(page, "#question-legend", "Changing your answer to question 2 of 3");
+    assertEquals(await checked(page), [false, false, false, true], "the saved answer is shown");
+    labels = await resultLabels(out, "tasks_six", (l) => {
+      const label = l.get(3)?.[id];
+      return Array.isArray(label) && label[0] === 3;
+    });
+    assertEquals(labels.get(3), { [id]: [3] });
   });
 });
 

@@ -24,22 +24,44 @@ export interface NextAssignment extends Assignment {
 }
 
 const MAX_ROUNDS = 200;
-/** Candidates tried per round before starting over. */
-const CANDIDATES_PER_ROUND = 8;
+/** After a lost race, a random one of this many equally least-annotated traces is tried. */
+const SPREAD_AFTER_CONFLICT = 8;
+
+/** When the first unfinished reservation of `record` becomes releasable (Infinity: never). */
+export function earliestStaleAt(
+  ctx: ServeContext,
+  trace: CatalogTrace,
+  record: TraceRecord,
+): number {
+  if (ctx.reclaimAfterMs <= 0) return Infinity;
+  let at = Infinity;
+  for (const m of record.members) {
+    if (!isFinished(trace, m)) at = Math.min(at, m.lastActivity + ctx.reclaimAfterMs);
+  }
+  return at;
+}
+
+/** Re-reads the record of `trace` from KV into the mirror (after a failed check). */
+export function refreshRecord(
+  ctx: ServeContext,
+  trace: CatalogTrace,
+): Promise<Deno.KvEntryMaybe<TraceRecord>> {
+  return ctx.records.refresh(trace.name, (record) => earliestStaleAt(ctx, trace, record));
+}
 
 /** The annotator's current trace (unfinished, or the one just finished), if still theirs. */
 export async function currentAssignment(
   ctx: ServeContext,
   annotatorId: string,
 ): Promise<Assignment | undefined> {
-  const current = await ctx.kv.get<string>(KEY.current(annotatorId));
+  const current = await ctx.records.current(annotatorId);
   if (current.value === null) return undefined;
   const trace = ctx.catalog.get(current.value);
   if (!trace) return undefined;
   const find = (entry: Deno.KvEntryMaybe<TraceRecord>) =>
     traceRecordOf(entry).members.find((m) => m.id === annotatorId);
   // Not in the mirror: confirm with KV (released, or the mirror lags another writer).
-  const member = find(ctx.records.get(trace.name)) ?? find(await ctx.records.refresh(trace.name));
+  const member = find(ctx.records.get(trace.name)) ?? find(await refreshRecord(ctx, trace));
   return member ? { trace, member } : undefined;
 }
 
@@ -48,20 +70,24 @@ export async function currentAssignment(
  * do not have, with fewer than N annotators (done + in progress), least-annotated first,
  * then by name. Resolves to `undefined` when nothing is left for them.
  *
- * Every reservation checks the versionstamp of the trace's one record (and of the
- * annotator's current-trace pointer, so two tabs cannot take two traces), so a trace never
- * gets more than N annotators however many requests race; a request that lost such a race
- * tries a random one of the least-annotated traces next. Idle, unfinished reservations of
+ * The trace comes from the `AssignmentIndex` (O(log traces)), which also counts the
+ * reservations being committed right now, so racing requests pick different traces instead
+ * of fighting over one. Every reservation checks the versionstamp of the trace's one record
+ * (and of the annotator's current-trace pointer, so two tabs cannot take two traces), so a
+ * trace never gets more than N annotators however many requests race, in this process or
+ * another one on the same store; a request that lost such a race (a stale mirror) tries a
+ * random one of the first few least-annotated traces next. Idle, unfinished reservations of
  * other annotators are released first (see `releaseStaleMembers`).
  */
 export async function nextAssignment(
   ctx: ServeContext,
   annotatorId: string,
 ): Promise<NextAssignment | undefined> {
-  const { kv, catalog, records } = ctx;
-  let contended = false;
+  const { catalog, records } = ctx;
+  const index = records.assignmentIndex(catalog, ctx.annotatorsPerTrace);
+  let spread = 1;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const current = await kv.get<string>(KEY.current(annotatorId));
+    const current = await records.current(annotatorId);
     if (current.value !== null) {
       const own = await resumeOwn(ctx, annotatorId, current.value);
       if (own) return { ...own, resumed: true };
@@ -71,24 +97,20 @@ export async function nextAssignment(
       await releaseStale(ctx, annotatorId);
     }
 
-    const candidates: { trace: CatalogTrace; members: Member[] }[] = [];
-    for (const trace of catalog.traces) {
-      const members = records.get(trace.name).value?.members ?? [];
-      if (members.length >= ctx.annotatorsPerTrace) continue;
-      if (members.some((m) => m.id === annotatorId)) continue;
-      candidates.push({ trace, members });
+    const name = index.pick(annotatorId, spread);
+    const trace = name === undefined ? undefined : catalog.get(name);
+    if (!trace) {
+      // A racing reservation of a trace this annotator could take may still fail: wait.
+      if (!index.heldForAnnotator(annotatorId)) return undefined;
+      await index.holdReleased();
+      continue;
     }
-    if (candidates.length === 0) return undefined;
-    candidates.sort((a, b) => a.members.length - b.members.length); // stable: name order among equals
-
-    for (let attempt = 0; attempt < CANDIDATES_PER_ROUND && candidates.length > 0; attempt++) {
-      // Uncontended: strictly the first candidate. After a conflict (others are reserving
-      // right now), a random one of the least-annotated, so racing requests spread out
-      // instead of all fighting over the same record.
-      const pick = contended ? randomBelow(leastAnnotated(candidates)) : 0;
-      const [{ trace }] = candidates.splice(pick, 1);
+    const hold = index.hold(trace.name);
+    const unlock = await records.lock(trace.name);
+    try {
       const entry = records.get(trace.name);
       const members = traceRecordOf(entry).members;
+      // Filled up while this request waited for the lock (the mirror is up to date).
       if (members.length >= ctx.annotatorsPerTrace || members.some((m) => m.id === annotatorId)) {
         continue;
       }
@@ -110,28 +132,25 @@ export async function nextAssignment(
       });
       if (result.ok) {
         records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
+        records.currentCommitted(annotatorId, trace.name, result.versionstamp);
         ctx.logger.debug(`Annotator ${annotatorId} reserved "${trace.name}"`);
         ctx.traceChanged(trace.name);
         return { trace, member, resumed: false };
       }
-      contended = true;
-      await records.refresh(trace.name);
+    } finally {
+      unlock();
+      hold.release();
     }
+    // Lost a race: another tab of this annotator, or a writer this mirror did not see.
+    spread = SPREAD_AFTER_CONFLICT;
+    await Promise.all([refreshRecord(ctx, trace), records.refreshCurrent(annotatorId)]);
   }
-  throw new ApiError(503, "The server is too busy to assign a trace; please try again.");
+  throw busy("The server is too busy to assign a trace; please try again.");
 }
 
-/** How many candidates at the front share the smallest annotator count. */
-function leastAnnotated(candidates: { members: Member[] }[]): number {
-  let n = 1;
-  while (n < candidates.length && candidates[n].members.length === candidates[0].members.length) {
-    n++;
-  }
-  return n;
-}
-
-function randomBelow(n: number): number {
-  return Math.floor(Math.random() * n);
+/** A 503 that asks the client to retry after a second. */
+export function busy(message: string): ApiError {
+  return new ApiError(503, message, { "Retry-After": "1" });
 }
 
 /** The annotator's unfinished current trace, marked as active again; else undefined. */
@@ -142,28 +161,35 @@ async function resumeOwn(
 ): Promise<Assignment | undefined> {
   const trace = ctx.catalog.get(traceName);
   if (!trace) return undefined;
-  let entry = ctx.records.get(traceName);
-  if (!traceRecordOf(entry).members.some((m) => m.id === annotatorId)) {
-    entry = await ctx.records.refresh(traceName);
-  }
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const members = traceRecordOf(entry).members;
-    const member = members.find((m) => m.id === annotatorId);
-    if (!member || isFinished(trace, member)) return undefined;
-    const at = ctx.now();
-    const touched = { ...member, lastActivity: at };
-    const record: TraceRecord = { members: members.map((m) => (m === member ? touched : m)) };
-    const result = await ctx.commits.commit({
-      checks: [entry],
-      mutations: [{ type: "set", key: entry.key, value: record }],
-    });
-    if (result.ok) {
-      ctx.records.committed(traceName, record, result.versionstamp, at + ctx.reclaimAfterMs);
-      return { trace, member: touched };
+  const mine = (entry: Deno.KvEntryMaybe<TraceRecord>) =>
+    traceRecordOf(entry).members.find((m) => m.id === annotatorId);
+  let found = mine(ctx.records.get(traceName)) ?? mine(await refreshRecord(ctx, trace));
+  if (!found || isFinished(trace, found)) return undefined;
+  const unlock = await ctx.records.lock(traceName);
+  try {
+    let entry = ctx.records.get(traceName);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const members = traceRecordOf(entry).members;
+      found = members.find((m) => m.id === annotatorId);
+      if (!found || isFinished(trace, found)) return undefined;
+      const member = found;
+      const at = ctx.now();
+      const touched = { ...member, lastActivity: at };
+      const record: TraceRecord = { members: members.map((m) => (m === member ? touched : m)) };
+      const result = await ctx.commits.commit({
+        checks: [entry],
+        mutations: [{ type: "set", key: entry.key, value: record }],
+      });
+      if (result.ok) {
+        ctx.records.committed(traceName, record, result.versionstamp, at + ctx.reclaimAfterMs);
+        return { trace, member: touched };
+      }
+      entry = await refreshRecord(ctx, trace);
     }
-    entry = await ctx.records.refresh(traceName);
+  } finally {
+    unlock();
   }
-  throw new ApiError(503, "The server is too busy to resume your trace; please try again.");
+  throw busy("The server is too busy to resume your trace; please try again.");
 }
 
 /** Every trace record read from KV (one range read), by trace name. */
@@ -184,6 +210,19 @@ export async function readTraceRecords(
  * (the mirror is refreshed; the caller may try again).
  */
 export async function releaseStaleMembers(
+  ctx: ServeContext,
+  trace: CatalogTrace,
+  exceptId?: string,
+): Promise<"none" | "released" | "conflict"> {
+  const unlock = await ctx.records.lock(trace.name);
+  try {
+    return await releaseLocked(ctx, trace, exceptId);
+  } finally {
+    unlock();
+  }
+}
+
+async function releaseLocked(
   ctx: ServeContext,
   trace: CatalogTrace,
   exceptId?: string,
@@ -225,7 +264,7 @@ export async function releaseStaleMembers(
   if (inline) op.mutate(...removals);
   const result = await op.commit();
   if (!result.ok) {
-    await ctx.records.refresh(trace.name);
+    await refreshRecord(ctx, trace);
     return "conflict";
   }
   ctx.records.committed(trace.name, kept, result.versionstamp);

@@ -77,6 +77,11 @@ export class CommitBatcher implements Committer {
     this.#limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
+  /** Operations waiting for a commit (not counting the batch being committed). */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   /** Commits `op` atomically (possibly together with others); resolves once it is durable. */
   commit(op: BatchedOp): Promise<CommitOutcome> {
     return new Promise((resolve, reject) => {

@@ -8,7 +8,8 @@ import type { Label } from "../formats/result_file.ts";
  *   It is the one record every reservation, release and label of T checks and rewrites
  *   (`atomic().check(versionstamp)`), so no trace ever gets more than N annotators.
  * - `["current", A]` → trace name: annotator A's current trace (the per-annotator index).
- * - `["label", T, A, turn]` → {@link LabelRecord}.
+ * - `["label", T, A, turn]` → {@link LabelRecord}; its versionstamp is the answer's
+ *   version (what a label request names in `replaces`).
  * - `["history", T, at, id]` → {@link HistoryRecord}: every label change and removal.
  * - `["annotator", username]` → {@link AnnotatorRecord}: stable identities.
  * - `["session", sha256(token)]` → {@link SessionRecord} (expires after 7 days).

@@ -1,6 +1,6 @@
 import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_file.ts";
 import { ApiError } from "./api_error.ts";
-import type { Assignment } from "./assignment.ts";
+import { type Assignment, busy, refreshRecord } from "./assignment.ts";
 import {
   type HistoryRecord,
   KEY,
@@ -91,18 +91,29 @@ async function reachedMember(
   let entry = ctx.records.get(trace.name);
   let outcome = answerProblem(trace, traceRecordOf(entry), annotatorId, index, turn);
   if (outcome instanceof ApiError) {
-    entry = await ctx.records.refresh(trace.name);
+    entry = await refreshRecord(ctx, trace);
     outcome = answerProblem(trace, traceRecordOf(entry), annotatorId, index, turn);
     if (outcome instanceof ApiError) throw outcome;
   }
   return { member: outcome, entry };
 }
 
+/** `replaces` of a label that answers a question for the first time. */
+export const NEW_ANSWER = "new";
+
+/** The answer a label replaces: its version (the label's KV versionstamp) or "new". */
+export type Replaces = string;
+
 /**
  * Stores the annotator's label for question `turn` and keeps the change in history. The
  * label, the member's progress and the history entry are one atomic KV commit (checked
  * against the trace record, so a concurrent release cannot interleave); it is durable
  * before this resolves.
+ *
+ * `replaces` is the version of the answer the client saw (`NEW_ANSWER` when it saw none).
+ * When the stored answer is another one (a stale tab), nothing is written and a 409 carries
+ * `current: {label, version}`; the same label as the stored one is accepted as is (a
+ * retried request). Without `replaces` (older clients) the label is written regardless.
  */
 export async function submitLabel(
   ctx: ServeContext,
@@ -110,67 +121,99 @@ export async function submitLabel(
   trace: CatalogTrace,
   turn: number,
   label: Label,
+  replaces?: Replaces,
 ): Promise<Assignment> {
   const index = questionNumber(trace, turn);
   const problem = labelProblem(trace, turn, label);
   if (problem) throw new ApiError(400, problem);
-  const traceKey = KEY.trace(trace.name);
-  const labelKey = KEY.label(trace.name, annotatorId, turn);
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const { member, entry: recordEntry } = await reachedMember(
-      ctx,
-      trace,
-      annotatorId,
-      index,
-      turn,
-    );
-    const members = traceRecordOf(recordEntry).members;
-    const labelEntry = index < member.answered
-      ? await ctx.kv.get<LabelRecord>(labelKey)
-      : undefined; // the current question has no label yet
-    const old = labelEntry?.value?.reservation === member.reservation
-      ? labelEntry.value.label
-      : null;
-    const at = ctx.now();
-    const updated: Member = {
-      ...member,
-      lastActivity: at,
-      answered: index === member.answered ? member.answered + 1 : member.answered,
-    };
-    const record: TraceRecord = { members: members.map((m) => (m === member ? updated : m)) };
-    // The trace record's check covers the label too: every label write rewrites the record.
-    const mutations: Deno.KvMutation[] = [
-      { type: "set", key: traceKey, value: record },
-      {
-        type: "set",
-        key: labelKey,
-        value: { label, at, reservation: member.reservation } satisfies LabelRecord,
-      },
-    ];
-    if (!sameLabel(old, label)) {
-      const change: HistoryRecord = {
-        annotator: annotatorId,
-        trace: trace.name,
-        turn,
-        old,
-        new: label,
-        at,
-      };
-      mutations.push({
-        type: "set",
-        key: KEY.history(trace.name, at, crypto.randomUUID()),
-        value: change,
+  const unlock = await ctx.records.lock(trace.name);
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      // A mismatch is confirmed against a fresh record (attempt > 0) before it is refused.
+      const outcome = await tryStore(ctx, annotatorId, trace, turn, index, label, {
+        replaces,
+        confirmed: attempt > 0,
       });
+      if (outcome) return outcome;
+      await refreshRecord(ctx, trace);
     }
-    const result = await ctx.commits.commit({ checks: [recordEntry], mutations });
-    if (result.ok) {
-      ctx.records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
-      ctx.traceChanged(trace.name);
-      return { trace, member: updated };
-    }
-    await ctx.records.refresh(trace.name);
+  } finally {
+    unlock();
   }
-  throw new ApiError(503, `The server is too busy to store the label for "${trace.name}"`);
+  throw busy(`The server is too busy to store the label for "${trace.name}"`);
+}
+
+/** One attempt of `submitLabel`: undefined when the trace record changed meanwhile. */
+async function tryStore(
+  ctx: ServeContext,
+  annotatorId: string,
+  trace: CatalogTrace,
+  turn: number,
+  index: number,
+  label: Label,
+  { replaces, confirmed }: { replaces?: Replaces; confirmed: boolean },
+): Promise<Assignment | undefined> {
+  const { member, entry: recordEntry } = await reachedMember(
+    ctx,
+    trace,
+    annotatorId,
+    index,
+    turn,
+  );
+  const members = traceRecordOf(recordEntry).members;
+  const labelEntry = index < member.answered
+    ? await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotatorId, turn))
+    : undefined; // the current question has no label yet
+  const stored = labelEntry?.value?.reservation === member.reservation ? labelEntry : undefined;
+  const old = stored?.value?.label ?? null;
+  const version = stored?.versionstamp ?? NEW_ANSWER;
+  if (replaces !== undefined && replaces !== version) {
+    if (sameLabel(old, label)) return { trace, member }; // already stored (a retry)
+    if (!confirmed) return undefined;
+    throw new ApiError(
+      409,
+      `Question ${index + 1} of "${trace.name}" was answered meanwhile (another tab?); ` +
+        "send it again with the current version to replace that answer",
+      {},
+      { current: { label: old, version } },
+    );
+  }
+  const at = ctx.now();
+  const updated: Member = {
+    ...member,
+    lastActivity: at,
+    answered: index === member.answered ? member.answered + 1 : member.answered,
+  };
+  const record: TraceRecord = { members: members.map((m) => (m === member ? updated : m)) };
+  // The trace record's check covers the label too: every label write rewrites the record.
+  const mutations: Deno.KvMutation[] = [
+    { type: "set", key: KEY.trace(trace.name), value: record },
+    {
+      type: "set",
+      key: KEY.label(trace.name, annotatorId, turn),
+      value: { label, at, reservation: member.reservation } satisfies LabelRecord,
+    },
+  ];
+  if (!sameLabel(old, label)) {
+    const change: HistoryRecord = {
+      annotator: annotatorId,
+      trace: trace.name,
+      turn,
+      old,
+      new: label,
+      at,
+    };
+    mutations.push({
+      type: "set",
+      key: KEY.history(trace.name, at, crypto.randomUUID()),
+      value: change,
+    });
+  }
+  const result = await ctx.commits.commit({ checks: [recordEntry], mutations });
+  if (!result.ok) return undefined;
+  ctx.records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
+  ctx.traceChanged(trace.name);
+  return { trace, member: updated };
 }
 
 export interface QuestionView {
@@ -179,6 +222,8 @@ export interface QuestionView {
   kind: "tasks" | "help";
   tasks: string[];
   label: Label | null;
+  /** Version of the stored answer (send it as `replaces`), or null when unanswered. */
+  version: string | null;
   number: number;
   count: number;
 }
@@ -193,15 +238,15 @@ export async function getQuestion(
   const index = questionNumber(trace, turn);
   const { member } = await reachedMember(ctx, trace, annotatorId, index, turn);
   const labelEntry = await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotatorId, turn));
-  const label = labelEntry.value?.reservation === member.reservation
-    ? labelEntry.value.label
-    : null;
+  const stored = labelEntry.value?.reservation === member.reservation;
+  const label = stored ? labelEntry.value!.label : null;
   return {
     trace: trace.name,
     turn,
     kind: trace.mode,
     tasks: questionTasks(trace, turn),
     label,
+    version: stored ? labelEntry.versionstamp : null,
     number: index + 1,
     count: trace.questions.length,
   };

@@ -1,7 +1,7 @@
-import { assertEquals, assertRejects } from "../../tests/assert.ts";
+import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { ApiError } from "./api_error.ts";
 import { nextAssignment } from "./assignment.ts";
-import { getQuestion, labelProblem, listHistory, submitLabel } from "./labels.ts";
+import { getQuestion, labelProblem, listHistory, NEW_ANSWER, submitLabel } from "./labels.ts";
 import { KEY, type TraceRecord } from "./kv_schema.ts";
 import { fixtureCatalog, withContext } from "./test_context.ts";
 
@@ -83,6 +83,7 @@ Deno.test("changing an earlier answer keeps the position and is kept in history"
       kind: "tasks",
       tasks: ["Explain loops", "Add a test", "Rename the variable"],
       label: [1, 2],
+      version: (await ctx.kv.get(KEY.label("alpha", "a", 1))).versionstamp,
       number: 1,
       count: 3,
     });
@@ -131,5 +132,46 @@ Deno.test("parallel labels of three annotators on one trace are all kept", async
     for await (const _ of ctx.kv.list({ prefix: KEY.labelsOfTrace("alpha") })) labels++;
     assertEquals(labels, 9);
     assertEquals((await listHistory(ctx.kv, "alpha")).length, 9);
+  });
+});
+
+Deno.test("a label with a stale `replaces` gets 409 with the current answer; nothing written", async () => {
+  await withContext({}, async (ctx) => {
+    const { trace } = (await nextAssignment(ctx, "a"))!; // alpha: questions 1, 3, 4
+    await submitLabel(ctx, "a", trace, 1, [0], NEW_ANSWER); // tab 1 answers question 1
+    const v1 = (await getQuestion(ctx, "a", trace, 1)).version!;
+    assertEquals(v1, (await ctx.kv.get(KEY.label("alpha", "a", 1))).versionstamp);
+
+    // Tab 2 still shows question 1 as new, and answers differently.
+    const error = await assertRejects(
+      () => submitLabel(ctx, "a", trace, 1, [2], NEW_ANSWER),
+      ApiError,
+    );
+    assertEquals(error.status, 409);
+    assertEquals(error.details, { current: { label: [0], version: v1 } });
+    // The same answer again (say, a retried request) is accepted without a change.
+    assertEquals((await submitLabel(ctx, "a", trace, 1, [0], NEW_ANSWER)).member.answered, 1);
+    assertEquals((await getQuestion(ctx, "a", trace, 1)).version, v1);
+
+    // With the current version the answer is replaced, and gets a new version.
+    ctx.clock.now += 1000; // history is ordered by time
+    await submitLabel(ctx, "a", trace, 1, [2], v1);
+    const v2 = (await getQuestion(ctx, "a", trace, 1)).version!;
+    assert(v2 > v1);
+    assertEquals(
+      (await assertRejects(() => submitLabel(ctx, "a", trace, 1, [1], v1), ApiError)).details,
+      { current: { label: [2], version: v2 } },
+    );
+    // A version for a question never answered: 409 with no current answer.
+    const ahead = await assertRejects(() => submitLabel(ctx, "a", trace, 3, [1], v2), ApiError);
+    assertEquals([ahead.status, ahead.details], [409, {
+      current: { label: null, version: NEW_ANSWER },
+    }]);
+    // Without `replaces` (older clients) the label is written regardless.
+    ctx.clock.now += 1000;
+    await submitLabel(ctx, "a", trace, 1, [1]);
+    assertEquals((await getQuestion(ctx, "a", trace, 1)).label, [1]);
+    const history = (await listHistory(ctx.kv, "alpha")).map((h) => [h.old, h.new]);
+    assertEquals(history, [[null, [0]], [[0], [2]], [[2], [1]]]);
   });
 });

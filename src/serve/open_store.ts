@@ -21,13 +21,17 @@ export function damagedStoreError(path: string, error: unknown): ProactiveError 
 }
 
 /**
- * Opens the Deno KV store at `path` and reads from it once, so a damaged file is refused
- * here with a recovery hint rather than failing requests later.
+ * Opens the Deno KV store at `path` (with `open`, e.g. `openSplitStore`) and reads from it
+ * once, so a damaged file is refused here with a recovery hint rather than failing
+ * requests later.
  */
-export async function openStore(path: string): Promise<Deno.Kv> {
+export async function openStore(
+  path: string,
+  open: (path: string) => Promise<Deno.Kv> = Deno.openKv,
+): Promise<Deno.Kv> {
   let kv: Deno.Kv;
   try {
-    kv = await Deno.openKv(path);
+    kv = await open(path);
   } catch (error) {
     if (isDamagedStoreError(error)) throw damagedStoreError(path, error);
     throw runtimeError(`Cannot open the store "${path}": ${describeError(error)}`, error);

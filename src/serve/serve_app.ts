@@ -17,7 +17,8 @@ import { diskFullApiError, isDiskFullError } from "./disk_full.ts";
 import { healthStatus, HEALTHY } from "./health.ts";
 import { hostGuard } from "./host_check.ts";
 import { jsonResponse, postGuards, readJsonBody, SECURITY_HEADERS } from "./http_guards.ts";
-import { getQuestion, submitLabel } from "./labels.ts";
+import { getQuestion, NEW_ANSWER, submitLabel } from "./labels.ts";
+import { createLoadShedder, type LoadLimits } from "./load_shedder.ts";
 import { LoginThrottle, minutesText } from "./login_throttle.ts";
 import { clientAddress, requestScheme } from "./request_origin.ts";
 import type { ServeContext } from "./serve_context.ts";
@@ -40,6 +41,8 @@ export interface AppDeps extends ServeContext {
   trustProxy?: boolean;
   /** The `Host` names answered (see `allowedHostsFor`); undefined answers every name. */
   allowedHosts?: { loopback: boolean; names: string[] };
+  /** When API requests are shed with 503 (defaults: `DEFAULT_LOAD_LIMITS`). */
+  load?: Partial<LoadLimits>;
 }
 
 const since = z.number().int().nonnegative();
@@ -60,6 +63,9 @@ const labelBody = z.object({
   turn,
   label: labelInput,
   since: since.optional(),
+  replaces: z.union([z.literal(NEW_ANSWER), z.string().regex(/^[0-9a-f]{20}$/)], {
+    error: `expected "${NEW_ANSWER}" or the version of the answer shown`,
+  }).optional(),
 });
 
 /** The trace named in a request: 400 when the name is path-like or malformed, 404 unknown. */
@@ -109,7 +115,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) {
-      return jsonResponse({ error: error.message }, error.status, error.headers);
+      return jsonResponse({ error: error.message, ...error.details }, error.status, error.headers);
     }
     if (error instanceof HTTPException) {
       return jsonResponse({ error: error.message || "Bad request" }, error.status);
@@ -138,6 +144,12 @@ export function createApp(deps: AppDeps): Hono {
       }));
   }
 
+  const shedder = createLoadShedder(deps.load, deps.commits);
+  // Health is never shed: its 503 must mean stale result files, not a busy server.
+  app.use(
+    "/api/*",
+    (c, next) => c.req.path === "/api/health" ? next() : shedder.middleware(c, next),
+  );
   app.use("/api/*", ...postGuards(transport));
 
   app.post("/api/login", async (c) => {
@@ -213,7 +225,14 @@ export function createApp(deps: AppDeps): Hono {
     const annotator = await annotatorOf(c);
     const body = await readJsonBody(c, labelBody);
     const trace = traceNamed(deps, body.trace);
-    const assignment = await submitLabel(deps, annotator.id, trace, body.turn, body.label);
+    const assignment = await submitLabel(
+      deps,
+      annotator.id,
+      trace,
+      body.turn,
+      body.label,
+      body.replaces,
+    );
     return jsonResponse(buildState(annotator, assignment, body.since ?? 0));
   });
 

@@ -375,3 +375,57 @@ Deno.test("login: spellings of a name are one annotator; old records keep their 
     assertEquals((await again.json()).annotator.id, bob.annotator.id);
   });
 });
+
+Deno.test("a stale label (replaces) gets 409 with the current answer and version", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const cookie = await login(app, "ann");
+    const next: State = await (await post(app, "/api/next", {}, { cookie })).json();
+    assertEquals([next.trace, next.question?.turn, next.question?.version], ["alpha", 1, null]);
+    const label = (body: unknown) => post(app, "/api/label", body, { cookie });
+    await expectError(
+      await label({ trace: "alpha", turn: 1, label: [0], replaces: "old" }),
+      400,
+      "replaces:",
+    );
+    const saved = await label({ trace: "alpha", turn: 1, label: [0], replaces: "new" });
+    assertEquals(saved.status, 200);
+    assertEquals(((await saved.json()) as State).question?.turn, 3);
+    const question = await (await get(app, "/api/question?trace=alpha&turn=1", cookie)).json();
+    assertMatch(question.version, /^[0-9a-f]{20}$/);
+
+    const stale = await label({ trace: "alpha", turn: 1, label: [1, 2], replaces: "new" });
+    assertEquals(stale.status, 409);
+    const body = await stale.json();
+    assertStringIncludes(body.error, "answered meanwhile");
+    assertEquals(body.current, { label: [0], version: question.version });
+
+    const replaced = await label({
+      trace: "alpha",
+      turn: 1,
+      label: [1, 2],
+      replaces: body.current.version,
+    });
+    assertEquals(replaced.status, 200);
+    await replaced.body?.cancel();
+    const after = await (await get(app, "/api/question?trace=alpha&turn=1", cookie)).json();
+    assertEquals(after.label, [1, 2]);
+    assert(after.version > question.version);
+  });
+});
+
+Deno.test("past the load limit API requests get 503 + Retry-After; pages are still served", async () => {
+  await withContext({}, async (ctx) => {
+    const app = createApp({ ...ctx, password: PASSWORD, load: { maxInFlight: 0 } });
+    for (const response of [await post(app, "/api/login", {}), await get(app, "/api/state")]) {
+      assertEquals(response.status, 503);
+      assertEquals(response.headers.get("Retry-After"), "1");
+      assertEquals(await response.json(), { error: "Server too busy, retrying" });
+    }
+    const page = await get(app, "/");
+    assertEquals(page.status, 200);
+    await page.body?.cancel();
+    const health = await get(app, "/api/health"); // never shed: 503 there means stale files
+    assertEquals([health.status, (await health.json()).ok], [200, true]);
+  });
+});

@@ -9,6 +9,7 @@ import { damagedStoreError, isDamagedStoreError, openStore } from "./open_store.
 import { importResultFiles } from "./result_import.ts";
 import { createResultWriter, type StaleFile } from "./result_writer.ts";
 import { createApp } from "./serve_app.ts";
+import { openSplitStore } from "./split_store.ts";
 import { type Catalog, loadCatalog } from "./trace_catalog.ts";
 import { TraceRecords } from "./trace_records.ts";
 
@@ -103,7 +104,7 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
         await acquireProcessLock(`${options.kvPath}.lock`, `The store "${options.kvPath}"`),
       );
     }
-    kv = await openStore(options.kvPath);
+    kv = await openStore(options.kvPath, openSplitStore);
   } catch (error) {
     probe?.close();
     releaseLocks();

@@ -73,6 +73,7 @@ export function buildState(
       kind: trace.mode,
       tasks: questionTasks(trace, questionTurn),
       label: null,
+      version: null,
       number: member.answered + 1,
       count: trace.questions.length,
     },

@@ -34,6 +34,7 @@ Deno.test("state reveals events up to the next question, from `since`", async ()
     kind: "tasks",
     tasks: ["Explain loops", "Add a test", "Rename the variable"],
     label: null,
+    version: null,
     number: 1,
     count: 3,
   });

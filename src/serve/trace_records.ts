@@ -1,3 +1,4 @@
+import { AssignmentIndex } from "./assignment_index.ts";
 import { KEY, type TraceRecord } from "./kv_schema.ts";
 
 /**
@@ -6,6 +7,11 @@ import { KEY, type TraceRecord } from "./kv_schema.ts";
  * record's versionstamp in KV, and a failed check refreshes the entry from KV before the
  * caller retries. A stale mirror (say, a second process writing the same store) therefore
  * costs retries, never correctness.
+ *
+ * It also keeps the `AssignmentIndex` of Next in step with every record it stores, queues
+ * this process's writers of one record (`lock`), so they do not fail each other's checks,
+ * and mirrors the annotators' `["current", A]` pointers the same way (read once, then
+ * followed through this process's commits; a failed check refreshes them).
  */
 export class TraceRecords {
   readonly #kv: Deno.Kv;
@@ -13,6 +19,10 @@ export class TraceRecords {
   readonly #empty = new Map<string, Deno.KvEntryMaybe<TraceRecord>>();
   /** No reservation can be idle long enough to be released before this time. */
   #nextStaleAt = -Infinity;
+  #index?: { traces: readonly { name: string }[]; index: AssignmentIndex };
+  readonly #current = new Map<string, Deno.KvEntryMaybe<string>>();
+  /** Per trace: resolves when the last queued writer is done. */
+  readonly #locks = new Map<string, Promise<void>>();
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -47,12 +57,56 @@ export class TraceRecords {
     this.#nextStaleAt = at;
   }
 
-  /** Re-reads `trace` from KV (after a failed check). */
-  async refresh(trace: string): Promise<Deno.KvEntryMaybe<TraceRecord>> {
+  /**
+   * Re-reads `trace` from KV (after a failed check). `staleAtOf` tells when the record's
+   * reservations can become releasable; without it, the next Next scans for idle ones.
+   */
+  async refresh(
+    trace: string,
+    staleAtOf?: (record: TraceRecord) => number,
+  ): Promise<Deno.KvEntryMaybe<TraceRecord>> {
     const entry = await this.#kv.get<TraceRecord>(KEY.trace(trace));
-    this.#nextStaleAt = -Infinity; // written by someone else: look again
+    // Written by someone else: its reservations may become idle earlier than we knew.
+    if (!staleAtOf) this.#nextStaleAt = -Infinity;
+    else if (entry.value) this.#nextStaleAt = Math.min(this.#nextStaleAt, staleAtOf(entry.value));
     this.#store(trace, entry);
     return this.get(trace);
+  }
+
+  /**
+   * The index of Next over `catalog`'s traces with `cap` annotators per trace: built from
+   * the mirror on first use, then updated with every record stored.
+   */
+  assignmentIndex(catalog: { traces: readonly { name: string }[] }, cap: number): AssignmentIndex {
+    if (this.#index?.traces === catalog.traces && this.#index.index.cap === cap) {
+      return this.#index.index;
+    }
+    const index = new AssignmentIndex(catalog.traces.map((t) => t.name), cap);
+    for (const [trace, entry] of this.#entries) {
+      index.update(trace, [], entry.value?.members.map((m) => m.id) ?? []);
+    }
+    this.#index = { traces: catalog.traces, index };
+    return index;
+  }
+
+  /**
+   * Waits until this process's earlier writers of `trace` are done; call the returned
+   * function when done writing (it must be called, also on failure).
+   */
+  async lock(trace: string): Promise<() => void> {
+    const before = this.#locks.get(trace) ?? Promise.resolve();
+    let unlock!: () => void;
+    const mine = new Promise<void>((resolve) => unlock = resolve);
+    const tail = before.then(() => mine);
+    this.#locks.set(trace, tail);
+    await before;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      unlock();
+      if (this.#locks.get(trace) === tail) this.#locks.delete(trace);
+    };
   }
 
   /**
@@ -64,6 +118,28 @@ export class TraceRecords {
     this.#store(trace, { key: KEY.trace(trace), value: record, versionstamp });
   }
 
+  /** The annotator's current-trace pointer (read from KV the first time). */
+  async current(annotator: string): Promise<Deno.KvEntryMaybe<string>> {
+    return this.#current.get(annotator) ?? await this.refreshCurrent(annotator);
+  }
+
+  /** Re-reads the annotator's current-trace pointer from KV (after a failed check). */
+  async refreshCurrent(annotator: string): Promise<Deno.KvEntryMaybe<string>> {
+    this.#storeCurrent(annotator, await this.#kv.get<string>(KEY.current(annotator)));
+    return this.#current.get(annotator)!;
+  }
+
+  /** Records a successful commit of the annotator's pointer to `trace`. */
+  currentCommitted(annotator: string, trace: string, versionstamp: string): void {
+    this.#storeCurrent(annotator, { key: KEY.current(annotator), value: trace, versionstamp });
+  }
+
+  #storeCurrent(annotator: string, entry: Deno.KvEntryMaybe<string>): void {
+    const known = this.#current.get(annotator);
+    if (known?.versionstamp && (entry.versionstamp ?? "") < known.versionstamp) return;
+    this.#current.set(annotator, entry);
+  }
+
   #store(trace: string, entry: Deno.KvEntryMaybe<TraceRecord>): void {
     const known = this.#entries.get(trace);
     // Commits can resolve out of order; keep the newest (versionstamps sort by time).
@@ -72,5 +148,10 @@ export class TraceRecords {
     }
     if (entry.versionstamp === null && known) return;
     this.#entries.set(trace, entry);
+    this.#index?.index.update(
+      trace,
+      known?.value?.members.map((m) => m.id) ?? [],
+      entry.value?.members.map((m) => m.id) ?? [],
+    );
   }
 }

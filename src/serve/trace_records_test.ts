@@ -52,3 +52,24 @@ Deno.test("stale scans are due only when a reservation may have become idle", as
     kv.close();
   }
 });
+
+Deno.test("current pointers: read once, follow commits, keep the newest, refresh", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const records = new TraceRecords(kv);
+    assertEquals((await records.current("a")).value, null);
+    const first = await kv.set(KEY.current("a"), "t1"); // behind the mirror's back
+    assertEquals((await records.current("a")).value, null, "mirrored after the first read");
+    assertEquals((await records.refreshCurrent("a")).value, "t1");
+    const second = await kv.set(KEY.current("a"), "t2");
+    records.currentCommitted("a", "t2", second.versionstamp);
+    records.currentCommitted("a", "t1", first.versionstamp); // an older commit resolving late
+    assertEquals(await records.current("a"), {
+      key: ["current", "a"],
+      value: "t2",
+      versionstamp: second.versionstamp,
+    });
+  } finally {
+    kv.close();
+  }
+});

@@ -1,10 +1,14 @@
 /**
- * Serve benchmark: 200 concurrent simulated annotators for 30 s against a `proactive serve`
- * child process on 127.0.0.1, each logging in and labelling questions as fast as the server
- * answers. Reports throughput, latency percentiles and errors, plus the page weight.
+ * Serve benchmarks against a `proactive serve` child process on 127.0.0.1:
+ * - `benchServe`: 200 concurrent simulated annotators for 30 s, each logging in and
+ *   labelling questions (with pauses, or as fast as the server answers). Reports throughput,
+ *   latency percentiles and errors, plus the page weight.
+ * - `benchServeScale`: thousands of annotators arriving within seconds on a large catalogue,
+ *   simulated by workers (serve_load_worker.ts), with per-route percentiles.
  */
 
 import { STATIC_ASSETS } from "../../src/serve/static_assets.ts";
+import { type LoadJob, type LoadResult, ROUTES } from "./serve_load_worker.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
 
@@ -44,7 +48,7 @@ async function writeTraces(dir: string, count: number): Promise<void> {
       task_status: false,
     }));
     await Deno.writeTextFile(
-      `${dir}/bench_${String(t).padStart(4, "0")}.json`,
+      `${dir}/bench_${String(t).padStart(5, "0")}.json`,
       JSON.stringify(turns),
     );
   }
@@ -198,6 +202,133 @@ export async function benchServe(options: ServeBenchOptions): Promise<string> {
     `| page weight (/, app.css and every module, uncompressed) | ${
       (weight / 1024).toFixed(1)
     } KiB | |`,
+    "",
+  ].join("\n");
+}
+
+export interface ServeScaleOptions {
+  annotators: number;
+  /** Annotators arrive at random times within this many seconds. */
+  arrivalSeconds: number;
+  /** How long the run lasts from the start of the arrivals. */
+  seconds: number;
+  traces: number;
+  /** Pause of each simulated annotator between actions, uniform in [min, max] ms. */
+  thinkMs: [number, number];
+  /** Workers (threads of the benchmark process) the annotators are spread over. */
+  workers: number;
+}
+
+async function loadAverage(): Promise<string> {
+  const text = await Deno.readTextFile("/proc/loadavg").catch(() => "");
+  return text.split(" ").slice(0, 3).join(" ") || "unknown";
+}
+
+/**
+ * Many annotators on a large catalogue: the server in its own process, the annotators in
+ * worker threads of this one (HTTP keep-alive). Per-route latency percentiles of every
+ * answered request; "shed" counts 503 answers, which the annotators retry like the page;
+ * "errors" counts what they still saw after their retries.
+ */
+export async function benchServeScale(options: ServeScaleOptions): Promise<string> {
+  const dataDir = await Deno.makeTempDir({ prefix: "bench-scale-data-" });
+  const outDir = await Deno.makeTempDir({ prefix: "bench-scale-out-" });
+  await writeTraces(dataDir, options.traces);
+  const loadBefore = await loadAverage();
+  const spawned = performance.now();
+  const { child, url } = await startChild(dataDir, outDir);
+  const startUp = (performance.now() - spawned) / 1000;
+  const per = Math.ceil(options.annotators / options.workers);
+  // Workers first load their module (and say "ready"), so the arrivals start on time.
+  const workers = await Promise.all(
+    Array.from({ length: options.workers }, () =>
+      new Promise<Worker>((resolve, reject) => {
+        const worker = new Worker(new URL("./serve_load_worker.ts", import.meta.url).href, {
+          type: "module",
+        });
+        worker.onmessage = () => resolve(worker);
+        worker.onerror = (event) => {
+          event.preventDefault();
+          reject(new Error(`load worker: ${event.message}`));
+        };
+      })),
+  );
+  const startAt = Date.now() + 200;
+  const results: LoadResult[] = await Promise.all(workers.map((worker, w) => {
+    const job: LoadJob = {
+      url,
+      from: w * per,
+      to: Math.min(options.annotators, (w + 1) * per),
+      startAt,
+      arrivalMs: options.arrivalSeconds * 1000,
+      durationMs: options.seconds * 1000,
+      thinkMs: options.thinkMs,
+    };
+    return new Promise<LoadResult>((resolve, reject) => {
+      worker.onmessage = (event) => resolve(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(`load worker ${w}: ${event.message}`));
+      };
+      worker.postMessage(job);
+    });
+  }));
+  const elapsed = (Date.now() - startAt) / 1000;
+  const loadAfter = await loadAverage();
+  child.kill("SIGTERM");
+  await child.status;
+  await Deno.remove(dataDir, { recursive: true });
+  await Deno.remove(outDir, { recursive: true });
+
+  const rows: string[] = [];
+  let requests = 0;
+  let totalErrors = 0;
+  let allMet = true;
+  for (const route of ROUTES) {
+    const latencies = results.flatMap((r) => r.latencies[route]).sort((a, b) => a - b);
+    const shed = results.reduce((n, r) => n + r.shed[route], 0);
+    const errors = results.reduce((n, r) => n + r.errors[route], 0);
+    requests += latencies.length;
+    totalErrors += errors;
+    const p99 = percentile(latencies, 99);
+    const met = p99 < 50 && errors === 0;
+    allMet &&= met;
+    rows.push(
+      `| ${route} | ${latencies.length} | ${percentile(latencies, 50).toFixed(1)} ms | ${
+        percentile(latencies, 95).toFixed(1)
+      } ms | ${p99.toFixed(1)} ms | ${
+        latencies[latencies.length - 1]?.toFixed(1) ?? "–"
+      } ms | ${shed} | ${errors} | ${met ? "✅" : "❌"} |`,
+    );
+  }
+  const labels = results.reduce((n, r) => n + r.labels, 0);
+  const traces = results.reduce((n, r) => n + r.traces, 0);
+  const examples = results.flatMap((r) => r.examples).slice(0, 5);
+  return [
+    `### ${
+      options.annotators.toLocaleString("en")
+    } annotators arriving within ${options.arrivalSeconds} s on ${
+      options.traces.toLocaleString("en")
+    } traces, pausing ${options.thinkMs[0] / 1000}–${
+      options.thinkMs[1] / 1000
+    } s between actions, for ${options.seconds} s`,
+    "",
+    `Synthetic 20-turn traces (10 questions each), 3 annotators per trace, store on disk. Server in its own process (\`main.ts serve\` on 127.0.0.1, started in ${
+      startUp.toFixed(1)
+    } s with the ${
+      options.traces.toLocaleString("en")
+    } traces); the annotators in ${options.workers} worker threads of the benchmark process, HTTP keep-alive. Each logs in, reads the state, then after every pause answers its question (with \`replaces\`), takes the next trace when done, or (1 in 10) reloads the state; 503 answers and lost connections are retried like the page does. Latency: every answered HTTP request, measured by the client. Target: p99 < 50 ms on every route and 0 errors seen by the annotators.`,
+    "",
+    "| route | requests | p50 | p95 | p99 | max | 503 (retried) | errors seen | target |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    `${requests} requests in ${elapsed.toFixed(0)} s (${
+      (requests / elapsed).toFixed(0)
+    } req/s); ${labels} labels saved; ${traces} traces reserved; errors seen: ${totalErrors}${
+      examples.length > 0 ? ` (e.g. ${examples.join("; ")})` : ""
+    }. Target ${allMet ? "met ✅" : "not met ❌"}.`,
+    `Load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}.`,
     "",
   ].join("\n");
 }
