@@ -60,6 +60,12 @@ export function stringFlag(
   return fallback;
 }
 
+/** `value`, refusing text that is empty or only white space (`--out ""`); undefined passes. */
+export function nonEmptyFlag<T extends string | undefined>(name: string, value: T): T {
+  if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
+  return value;
+}
+
 /** An integer flag within [min, max]. */
 export function integerFlag(
   name: string,

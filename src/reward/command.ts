@@ -1,7 +1,13 @@
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
-import { integerFlag, numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import {
+  integerFlag,
+  nonEmptyFlag,
+  numberFlag,
+  parseFlags,
+  stringFlag,
+} from "../cli/parse_flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -93,9 +99,9 @@ export function parseRewardOptions(
   config?: ConfigSource,
 ): RewardOptions {
   const { values } = parseFlags(args, FLAGS);
-  const input = nonEmpty("in", stringFlag(values, "in", DEFAULTS.input)!);
-  const output = nonEmpty("out", stringFlag(values, "out", DEFAULTS.output)!);
-  const failures = nonEmpty(
+  const input = nonEmptyFlag("in", stringFlag(values, "in", DEFAULTS.input)!);
+  const output = nonEmptyFlag("out", stringFlag(values, "out", DEFAULTS.output)!);
+  const failures = nonEmptyFlag(
     "failures",
     stringFlag(values, "failures", join(dirname(output), DEFAULTS.failuresName))!,
   );
@@ -137,11 +143,6 @@ export function parseRewardOptions(
     ),
     llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
   };
-}
-
-function nonEmpty(name: string, value: string): string {
-  if (value.trim() === "") throw usageError(`--${name} must not be empty`);
-  return value;
 }
 
 export const command: Command = {

@@ -9,7 +9,7 @@
  */
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
+import { describeError, inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
 import { categoryCode, parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
 import { readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
@@ -25,7 +25,7 @@ import {
 import { writeFilesAtomic } from "../store/atomic_write.ts";
 import { balanceItems } from "./balance_items.ts";
 import { buildRewardSet, type RewardFailure, type RewardJob } from "./build_reward_set.ts";
-import { CheckpointWriter } from "./checkpoint_writer.ts";
+import { CoalescedWriter } from "../store/coalesced_writer.ts";
 import { datasetInfoEntry, datasetName, mergedDatasetInfo } from "./dataset_info.ts";
 import {
   type Conversation,
@@ -102,7 +102,10 @@ export async function runReward(options: RewardOptions, ctx: RunContext): Promis
     writeFilesAtomic([{ path: options.output, chunks: outputChunks(defined(slots)) }]);
   const progress = createCommandProgress(ctx, jobs.length, "reward");
   const logger = loggerAboveProgress(ctx.logger, progress);
-  const checkpoints = new CheckpointWriter(writeOutput, logger);
+  const checkpoints = new CoalescedWriter(
+    writeOutput,
+    (error) => logger.warn(`Cannot write a checkpoint: ${describeError(error)}`),
+  );
   const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
   const client = llm.client("reward");
   if (jobs.length > 0) {

@@ -1,6 +1,6 @@
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
-import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -81,7 +81,7 @@ export function parseScenesOptions(
 ): ScenesOptions {
   const { values } = parseFlags(args, FLAGS);
   const seeds = stringFlag(values, "seeds");
-  if (seeds !== undefined) nonEmpty("seeds", seeds);
+  if (seeds !== undefined) nonEmptyFlag("seeds", seeds);
   const rawSeed = stringFlag(values, "seed");
   if (rawSeed !== undefined && !/^[+-]?\d+$/.test(rawSeed.trim())) {
     throw usageError(`--seed must be a whole number, got "${rawSeed}"`);
@@ -94,17 +94,12 @@ export function parseScenesOptions(
   }
   return {
     seeds,
-    out: nonEmpty("out", stringFlag(values, "out", DEFAULTS.out)!),
-    scenesDir: nonEmpty("scenes-dir", stringFlag(values, "scenes-dir", DEFAULTS.scenesDir)!),
+    out: nonEmptyFlag("out", stringFlag(values, "out", DEFAULTS.out)!),
+    scenesDir: nonEmptyFlag("scenes-dir", stringFlag(values, "scenes-dir", DEFAULTS.scenesDir)!),
     seed: rawSeed === undefined ? DEFAULTS.seed : BigInt(rawSeed.trim()),
     kinds,
     llm: parseLlmFlags(values, env, { config, roles: ["scenes"] }),
   };
-}
-
-function nonEmpty(name: string, value: string): string {
-  if (value.trim() === "") throw usageError(`--${name} must not be empty`);
-  return value;
 }
 
 export const command: Command = {

@@ -8,6 +8,7 @@
  * completed before come from the completion cache (the cache key holds the messages, the
  * parameters and the seed task's tag), so they cost nothing and give the same scenes.
  */
+import { CoalescedWriter } from "../store/coalesced_writer.ts";
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
@@ -18,12 +19,7 @@ import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { SCENES_PROMPT_VERSION } from "../prompts/scenes_prompts.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import { buildScenes, type SeedFailure } from "./build_scenes.ts";
-import {
-  sceneConfigFiles,
-  sceneListText,
-  SerialRewriter,
-  writeSeedTaskConfigs,
-} from "./scenes_output.ts";
+import { sceneConfigFiles, sceneListText, writeSeedTaskConfigs } from "./scenes_output.ts";
 import { DEFAULT_SEEDS_SOURCE, readSeeds, selectKinds } from "./seed_file.ts";
 
 export interface ScenesOptions {
@@ -82,7 +78,7 @@ export async function runScenes(options: ScenesOptions, ctx: RunContext): Promis
   await Deno.mkdir(dirname(options.out), { recursive: true });
   await Deno.mkdir(options.scenesDir, { recursive: true });
   const slots: (Scene[] | undefined)[] = seeds.map(() => undefined);
-  const writer = new SerialRewriter(() => writeFileAtomic(options.out, sceneListText(slots)));
+  const writer = new CoalescedWriter(() => writeFileAtomic(options.out, sceneListText(slots)));
   const configs = { written: 0, unchanged: 0, removed: 0 };
 
   const progress = createCommandProgress(ctx, seeds.length, "scenes");

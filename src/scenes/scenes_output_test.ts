@@ -1,11 +1,6 @@
-import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
+import { assertEquals } from "../../tests/assert.ts";
 import { parseSceneConfig, parseSceneList, parseYamlText, type Scene } from "../formats/scene.ts";
-import {
-  sceneConfigFiles,
-  sceneListText,
-  SerialRewriter,
-  writeSeedTaskConfigs,
-} from "./scenes_output.ts";
+import { sceneConfigFiles, sceneListText, writeSeedTaskConfigs } from "./scenes_output.ts";
 import { defaultScenes } from "./testing/fake_scenes_model.ts";
 
 const scenesOf = (task: string) => parseSceneList(defaultScenes(task), task).scenes;
@@ -67,38 +62,4 @@ Deno.test("writeSeedTaskConfigs: valid files, unchanged ones kept, stale ones of
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("SerialRewriter: one write at a time, the requests during a write served by one more", async () => {
-  let running = 0;
-  let most = 0;
-  let writes = 0;
-  const gates: (() => void)[] = [];
-  const writer = new SerialRewriter(async () => {
-    running++;
-    most = Math.max(most, running);
-    await new Promise<void>((resolve) => gates.push(resolve));
-    writes++;
-    running--;
-  });
-  writer.request();
-  writer.request();
-  writer.request();
-  await Promise.resolve();
-  gates.shift()!();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  gates.shift()!();
-  await writer.flush();
-  assertEquals(writes, 2);
-  assertEquals(writer.writes, 2);
-  assertEquals(most, 1);
-});
-
-Deno.test("SerialRewriter: a write error comes out of flush", async () => {
-  const writer = new SerialRewriter(() => Promise.reject(new Error("disk full")));
-  writer.request();
-  await assertRejects(() => writer.flush(), Error, "disk full");
-  writer.request();
-  await assertRejects(() => writer.flush(), Error, "disk full");
-  assert(writer.writes === 0);
 });

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { durationFlag } from "../cli/duration_flag.ts";
-import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { integerFlag, nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { hostNameOf, isLoopbackHost } from "./host_check.ts";
 import { type ServeOptions, startServer } from "./serve_server.ts";
 import { DEFAULT_HELP_CHECKPOINTS } from "./trace_catalog.ts";
@@ -85,11 +85,6 @@ function envValue(env: (name: string) => string | undefined, name: string): stri
   return value === undefined || value === "" ? undefined : value;
 }
 
-function nonEmpty(name: string, value: string | undefined): string | undefined {
-  if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
-  return value;
-}
-
 /** Parses `--help-checkpoints` ("3,7,10,14") into sorted unique turn numbers. */
 export function parseCheckpoints(raw: string): number[] {
   const parts = raw.split(",").map((p) => p.trim());
@@ -113,10 +108,10 @@ export function parseServeOptions(
     7860,
     { min: 0, max: 65535 },
   );
-  const host = nonEmpty("host", stringFlag(values, "host", envValue(env, "PROACTIVE_HOST"))) ??
+  const host = nonEmptyFlag("host", stringFlag(values, "host", envValue(env, "PROACTIVE_HOST"))) ??
     "127.0.0.1";
-  const dataDir = nonEmpty("data", stringFlag(values, "data", envValue(env, "PROACTIVE_DATA")));
-  const outDir = nonEmpty("out", stringFlag(values, "out")) ?? "result";
+  const dataDir = nonEmptyFlag("data", stringFlag(values, "data", envValue(env, "PROACTIVE_DATA")));
+  const outDir = nonEmptyFlag("out", stringFlag(values, "out")) ?? "result";
   const flagPassword = stringFlag(values, "password");
   if (flagPassword === "") throw usageError("--password must not be empty");
   const envPassword = envValue(env, "PROACTIVE_PASSWORD");
@@ -137,13 +132,13 @@ export function parseServeOptions(
     stringFlag(values, "reclaim-after"),
     DEFAULT_RECLAIM_MS,
   );
-  const kvPath = nonEmpty("kv", stringFlag(values, "kv")) ?? join(outDir, ".state", "serve.kv");
+  const kvPath = nonEmptyFlag("kv", stringFlag(values, "kv")) ?? join(outDir, ".state", "serve.kv");
   const rawCheckpoints = stringFlag(values, "help-checkpoints");
   const helpCheckpoints = rawCheckpoints === undefined
     ? [...DEFAULT_HELP_CHECKPOINTS]
     : parseCheckpoints(rawCheckpoints);
-  const certFile = nonEmpty("cert", stringFlag(values, "cert"));
-  const keyFile = nonEmpty("key", stringFlag(values, "key"));
+  const certFile = nonEmptyFlag("cert", stringFlag(values, "cert"));
+  const keyFile = nonEmptyFlag("key", stringFlag(values, "key"));
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw usageError("--cert and --key go together: give both files or neither");
   }

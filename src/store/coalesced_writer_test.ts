@@ -1,19 +1,19 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { createMemoryLogger } from "../cli/logger.ts";
-import { CheckpointWriter } from "./checkpoint_writer.ts";
+import { CoalescedWriter } from "./coalesced_writer.ts";
 
-Deno.test("CheckpointWriter: writes never overlap; requests during a write make one more", async () => {
+Deno.test("CoalescedWriter: writes never overlap; requests during a write make one more", async () => {
   let running = 0;
   let overlap = false;
   const started: number[] = [];
   let value = 0;
-  const writer = new CheckpointWriter(async () => {
+  const writer = new CoalescedWriter(async () => {
     if (running > 0) overlap = true;
     running++;
     started.push(value);
     await new Promise((resolve) => setTimeout(resolve, 5));
     running--;
-  }, createMemoryLogger());
+  });
   value = 1;
   writer.request();
   value = 2;
@@ -29,19 +29,20 @@ Deno.test("CheckpointWriter: writes never overlap; requests during a write make 
   assertEquals(writer.writes, 3);
 });
 
-Deno.test("CheckpointWriter: a failed write is warned about once and rethrown by flush", async () => {
+Deno.test("CoalescedWriter: a failed write is reported once, rethrown by flush, tried again", async () => {
   const logger = createMemoryLogger();
+  const warn = (error: unknown) => logger.warn(`Cannot write: ${(error as Error).message}`);
   let fail = true;
-  const writer = new CheckpointWriter(() => {
+  const writer = new CoalescedWriter(() => {
     if (fail) return Promise.reject(new Error("disk full"));
     return Promise.resolve();
-  }, logger);
+  }, warn);
   writer.request();
   await assertRejects(() => writer.flush(), Error, "disk full");
   writer.request();
   await assertRejects(() => writer.flush(), Error, "disk full");
   assertEquals(logger.lines.length, 1);
-  assertStringIncludes(logger.lines[0], "Cannot write a checkpoint: disk full");
+  assertStringIncludes(logger.lines[0], "Cannot write: disk full");
   fail = false;
   writer.request();
   await writer.flush();

@@ -1,31 +1,31 @@
 /**
- * Coalescing checkpoints: `request()` starts a write unless one is running, in which case
- * one more write follows it (however many requests came meanwhile). Writes never overlap,
- * and the work that asks for checkpoints never waits for them. A failed checkpoint is
- * reported once; `flush()` waits for the writes and rethrows the last failure.
+ * Coalesced rewrites of one output (a checkpoint, a file rewritten as results arrive):
+ * `request()` starts a write unless one is running, in which case one more write follows
+ * it (however many requests came meanwhile), so the last write always sees the latest
+ * state. Writes never overlap, and the work that asks for them never waits. A failed
+ * write is reported once (`onFirstError`) and tried again at the next request; `flush()`
+ * waits for the writes and rethrows the failure of the last one.
  */
-import type { Logger } from "../cli/logger.ts";
-
-export class CheckpointWriter {
+export class CoalescedWriter {
   readonly #write: () => Promise<void>;
-  readonly #logger: Logger;
+  readonly #onFirstError: (error: unknown) => void;
   #running: Promise<void> | undefined;
   #again = false;
   #error: unknown;
   #warned = false;
   #writes = 0;
 
-  constructor(write: () => Promise<void>, logger: Logger) {
+  constructor(write: () => Promise<void>, onFirstError: (error: unknown) => void = () => {}) {
     this.#write = write;
-    this.#logger = logger;
+    this.#onFirstError = onFirstError;
   }
 
-  /** Checkpoints written so far. */
+  /** Completed writes. */
   get writes(): number {
     return this.#writes;
   }
 
-  /** Asks for a checkpoint soon. */
+  /** Asks for a write soon (does not wait for it). */
   request(): void {
     if (this.#running) {
       this.#again = true;
@@ -51,7 +51,7 @@ export class CheckpointWriter {
         this.#error = error;
         if (!this.#warned) {
           this.#warned = true;
-          this.#logger.warn(`Cannot write a checkpoint: ${(error as Error).message ?? error}`);
+          this.#onFirstError(error);
         }
       }
     } while (this.#again);
