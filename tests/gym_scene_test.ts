@@ -10,6 +10,7 @@ import { runScene } from "../src/gym/scene_loop.ts";
 import {
   createGymTestLlm,
   DEFAULT_GYM_ANSWERS,
+  GYM_REQUEST_KINDS,
   memoryLogSink,
   proposal,
   scriptedGymModels,
@@ -569,19 +570,7 @@ Deno.test("a seeded re-run gives byte-identical logs: from the cache, and from t
       scene,
       {
         defaults: Object.fromEntries(
-          [
-            "env_setting",
-            "env_answer",
-            "env_events",
-            "user_profile",
-            "user_question",
-            "user_activity",
-            "user_judge",
-            "agent_predict",
-            "agent_act",
-            "reward_filter",
-            "reward_judge",
-          ].map((kind) => [kind, { fake: { status: 400, errorMessage: "no" } }]),
+          GYM_REQUEST_KINDS.map((kind) => [kind, { fake: { status: 400, errorMessage: "no" } }]),
         ),
       },
       options,

@@ -33,7 +33,8 @@ export interface LlmStatsJson extends LlmCounters {
   endpoints: (EndpointLabel & LlmCounters)[];
 }
 
-const ZERO: LlmCounters = {
+/** Every counter at zero. */
+export const ZERO_LLM_COUNTERS: Readonly<LlmCounters> = {
   calls: 0,
   requests: 0,
   retries: 0,
@@ -45,7 +46,7 @@ const ZERO: LlmCounters = {
 };
 
 export class LlmStats {
-  #totals: LlmCounters = { ...ZERO };
+  #totals: LlmCounters = { ...ZERO_LLM_COUNTERS };
   #byEndpoint = new Map<string, EndpointLabel & LlmCounters>();
 
   /** Adds `delta` to the totals and to `endpoint`'s counters. */
@@ -54,7 +55,7 @@ export class LlmStats {
     const id = `${label.alias}\u0000${label.model}\u0000${label.baseUrl}`;
     let row = this.#byEndpoint.get(id);
     if (!row) {
-      row = { ...label, ...ZERO };
+      row = { ...label, ...ZERO_LLM_COUNTERS };
       this.#byEndpoint.set(id, row);
     }
     for (const name of Object.keys(delta) as (keyof LlmCounters)[]) {

@@ -8,7 +8,7 @@
  * kept) counts as one run; an unreadable one is reported and its runs are not carried over.
  */
 import type { Logger } from "../cli/logger.ts";
-import type { LlmCounters } from "../llm/llm_stats.ts";
+import { type LlmCounters, ZERO_LLM_COUNTERS } from "../llm/llm_stats.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 
 /** The accounting of one run, as the summary file lists it. */
@@ -45,16 +45,7 @@ export type RewardSummaryFile =
     runs: RewardRunRecord[];
   };
 
-const LLM_COUNTERS = [
-  "calls",
-  "requests",
-  "retries",
-  "repairs",
-  "cacheHits",
-  "promptTokens",
-  "completionTokens",
-  "failures",
-] as const;
+const LLM_COUNTERS = Object.keys(ZERO_LLM_COUNTERS) as (keyof LlmCounters)[];
 
 /** This run's record. */
 export function runRecord(summary: RewardSummary): RewardRunRecord {
@@ -113,14 +104,7 @@ export function totalRuns(runs: readonly RewardRunRecord[]): RewardRunTotals {
     succeeded: 0,
     failed: 0,
     attempts: 0,
-    calls: 0,
-    requests: 0,
-    retries: 0,
-    repairs: 0,
-    cacheHits: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    failures: 0,
+    ...ZERO_LLM_COUNTERS,
   };
   for (const run of runs) {
     totals.asked += run.counts.asked;
