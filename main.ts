@@ -20,6 +20,7 @@ const COMMAND_MODULES: Record<string, () => Promise<{ command: Command }>> = {
   reward: () => import("./src/reward/command.ts"),
   scenes: () => import("./src/scenes/command.ts"),
   datagen: () => import("./src/datagen/command.ts"),
+  "agent-trainset": () => import("./src/agent_trainset/command.ts"),
   eval: () => import("./src/eval/command.ts"),
 };
 

@@ -1,0 +1,123 @@
+/**
+ * One complete gym log as `agent-trainset` reads it: the environment's events, the agent's
+ * proposals (`agent.proactive` from ProactiveAgent, attached to the event before them) and
+ * the logged training samples (`agent.response`, the message lists the reward filter
+ * accepted).
+ */
+import { basename } from "node:path";
+import { describeError, inputError } from "../cli/errors.ts";
+import { validateGymRecord } from "../gym/log_writer.ts";
+import type { ChatMessage } from "../llm/llm_types.ts";
+
+export interface LogEvent {
+  time: string;
+  event: string;
+  /** The proposal logged after this event (and before the next), if any. */
+  proposal?: string;
+  /** The logged prediction (assistant text) whose task is that proposal, if any. */
+  proposalPrediction?: string;
+}
+
+export interface LoggedSample {
+  /** 0-based index of the latest event before the record; -1 before any event. */
+  event: number;
+  /** 1-based line of the record. */
+  line: number;
+  messages: ChatMessage[];
+}
+
+export interface GymLog {
+  path: string;
+  /** The file name without `.jsonl`: the log's name in cache tags and reports. */
+  name: string;
+  events: LogEvent[];
+  samples: LoggedSample[];
+  /** The `--seed` the gym played the scene with (its `setup` record), if logged. */
+  seed: number | null;
+}
+
+function parseMessages(content: string, where: string): ChatMessage[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch (error) {
+    throw inputError(
+      `Cannot parse the agent.response content of ${where}: ${describeError(error)}`,
+    );
+  }
+  if (
+    !Array.isArray(value) ||
+    !value.every((m) =>
+      m !== null && typeof m === "object" &&
+      ["system", "user", "assistant"].includes((m as ChatMessage).role) &&
+      typeof (m as ChatMessage).content === "string"
+    )
+  ) {
+    throw inputError(`The agent.response content of ${where} is not a list of chat messages`);
+  }
+  return value as ChatMessage[];
+}
+
+/** The proposed task of an assistant text, if it is a prediction. */
+function taskOf(content: string): string | null {
+  try {
+    const task = (JSON.parse(content) as Record<string, unknown>)["Proactive Task"];
+    return typeof task === "string" && task.trim() !== "" ? task.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Parses the text of a log; errors name the file and line. */
+export function parseGymLog(path: string, text: string): GymLog {
+  const events: LogEvent[] = [];
+  const samples: LoggedSample[] = [];
+  let lastPrediction: string | undefined;
+  let seed: number | null = null;
+  const lines = text.split("\n");
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    const where = `line ${index + 1} of "${path}"`;
+    let record;
+    try {
+      record = validateGymRecord(JSON.parse(line));
+    } catch (error) {
+      throw inputError(`Cannot read ${where}: ${describeError(error)}`);
+    }
+    const tag = record.tags[0];
+    if (tag === "setup" && record.source === "system" && seed === null) {
+      try {
+        const value = (JSON.parse(record.content ?? "") as { seed?: unknown }).seed;
+        if (typeof value === "number") seed = value;
+      } catch { /* a setup record without JSON content */ }
+    } else if (tag === "events") {
+      events.push({ time: record.time, event: record.content ?? "" });
+      lastPrediction = undefined;
+    } else if (tag === "agent.response") {
+      const messages = parseMessages(record.content ?? "", where);
+      samples.push({ event: events.length - 1, line: index + 1, messages });
+      const last = messages.at(-1);
+      lastPrediction = last?.role === "assistant" ? last.content : undefined;
+    } else if (
+      tag === "agent.proactive" && record.source === "ProactiveAgent" &&
+      typeof record.content === "string" && record.content.trim() !== "" && events.length > 0
+    ) {
+      const event = events[events.length - 1];
+      event.proposal = record.content.trim();
+      if (lastPrediction !== undefined && taskOf(lastPrediction) === event.proposal) {
+        event.proposalPrediction = lastPrediction;
+      }
+    }
+  }
+  return { path, name: basename(path).replace(/\.jsonl$/i, ""), events, samples, seed };
+}
+
+export async function readGymLog(path: string): Promise<GymLog> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw inputError(`Cannot read the log "${path}": ${describeError(error, path)}`);
+  }
+  return parseGymLog(path, text);
+}
