@@ -3,7 +3,7 @@
  * against the scripted fake server playing every role) or synthetic ones, then the command
  * with the real LLM layer against the same kind of server.
  */
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { createHash } from "node:crypto";
 import type { CommandContext } from "../src/cli/command.ts";
 import { createMemoryLogger } from "../src/cli/logger.ts";
@@ -66,8 +66,8 @@ async function readDataset(path: string): Promise<Conversation[]> {
 const sha256 = async (path: string) =>
   createHash("sha256").update(await Deno.readFile(path)).digest("hex");
 
-/** Writes a complete synthetic gym log with `events` events. */
-async function writeLog(path: string, events: string[]): Promise<void> {
+/** Writes a complete synthetic gym log with `events` events (then `extra` records). */
+async function writeLog(path: string, events: string[], extra: GymRecord[] = []): Promise<void> {
   const records: GymRecord[] = [
     { source: "system", time: "02-29 09:00:00", tags: ["setup"], content: '{"seed":3}' },
     ...events.map((event, i): GymRecord => ({
@@ -78,6 +78,7 @@ async function writeLog(path: string, events: string[]): Promise<void> {
       tags: ["events"],
       content: event,
     })),
+    ...extra,
     { source: "system", time: "02-29 23:59:59", tags: ["end"], content: "{}" },
   ];
   await Deno.writeTextFile(path, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -190,7 +191,16 @@ Deno.test("samples from a log datagen wrote: logged, replayed and proposals, all
 Deno.test("a reward model that rejects everything: at most --max-trials requests per event, the run ends", async () => {
   const dir = await Deno.makeTempDir({ prefix: "trainset-reject-" });
   await writeLog(`${dir}/scene_a-000-0.jsonl`, ["The user opens a file.", "The user types."]);
-  await writeLog(`${dir}/scene_b-000-0.jsonl`, ["The user sighs."]);
+  // A logged sample LLaMA-Factory would drop (it ends with the user) is reported, not written.
+  const broken = [{ role: "system", content: "S" }, { role: "user", content: "{}" }];
+  await writeLog(`${dir}/scene_b-000-0.jsonl`, ["The user sighs."], [
+    {
+      source: "ProactiveAgent",
+      time: "02-29 10:00:00",
+      tags: ["agent.response"],
+      content: JSON.stringify(broken),
+    },
+  ]);
   const { gym, server, config } = await gymServer(dir, {
     defaults: { reward_filter: { thought: "No.", judgement: "rejected" } },
   });
@@ -201,6 +211,11 @@ Deno.test("a reward model that rejects everything: at most --max-trials requests
   assertEquals(card.counts.events, 3);
   assertEquals(card.counts.events_without_sample, 3);
   assertEquals(card.counts.samples, 0);
+  assertEquals(card.counts.invalid_samples, 1);
+  assertStringIncludes(
+    result.out,
+    `invalid sample: ${dir}/scene_b-000-0.jsonl event 0 (logged): the last message is not the assistant's`,
+  );
   assertEquals(card.counts.trials, 45);
   // 15 trials per event, one request per model each.
   assertEquals(gym.requests("agent_predict").length, 45);
