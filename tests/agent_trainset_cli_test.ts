@@ -151,8 +151,8 @@ Deno.test("samples from a log datagen wrote: logged, replayed and proposals, all
   );
   for (const input of card.inputs) assertEquals(input.sha256, await sha256(input.file));
   assertEquals(card.roles.agent.model, "gym-agent");
-  assertEquals(card.roles.agent.answers, gym.requests("agent_predict").length);
-  assertEquals(card.roles.reward.answers, gym.requests("reward_filter").length);
+  assertEquals(card.roles.agent.llm.answers, gym.requests("agent_predict").length);
+  assertEquals(card.roles.reward.llm.answers, gym.requests("reward_filter").length);
   const markdown = await Deno.readTextFile(`${dir}/logs/agent_trainset.card.md`);
   for (const input of card.inputs) assertStringIncludes(markdown, input.sha256);
   // The replay's reward requests use the gym's prompt with lowercase {time, event} keys.

@@ -26,7 +26,7 @@ import {
   type DatasetCard,
   type RoleCard,
   trainingHint,
-} from "./dataset_card.ts";
+} from "../formats/dataset_card.ts";
 import { findGymLogs } from "./find_gym_logs.ts";
 import { readGymLog } from "./read_gym_log.ts";
 import { type InvalidSample, type LogResult, replayLog, type SampleSource } from "./replay_log.ts";
@@ -141,7 +141,9 @@ export async function runAgentTrainset(
     model: options.llm.endpoints[role]!.model,
     alias: options.llm.endpoints[role]!.alias,
     prompt_version: version,
-    ...usage[role],
+    // The answers the dataset rests on and their tokens as reported when they were made
+    // (the same when replayed from the cache); what was sent now is printed at the end.
+    llm: usage[role],
   });
   const card: DatasetCard = {
     dataset: options.output,

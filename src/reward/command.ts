@@ -46,6 +46,8 @@ Writes, replacing each atomically:
   dataset_info.json beside it, with the entry that loads it (other entries kept);
   a JSON summary beside it (<name>.summary.json): settings, prompt versions, and the
   counts and LLM use of every run on this output ("runs", oldest first, and "totals");
+  the dataset card beside it (<name>.card.json and <name>.card.md): command, input with
+  its SHA-256, model, prompt versions, seed, counts, LLM use, how to train on it;
   the failures (--failures), one JSON line per item that failed every attempt.
 A run that ends with no conversation at all writes only the failures and the summary,
 registers nothing in dataset_info.json, and exits with status 1.
@@ -152,7 +154,7 @@ export const command: Command = {
   async run(args, ctx) {
     const config = await readLlmConfig(parseFlags(args, FLAGS).values);
     const options = parseRewardOptions(args, ctx.env, config);
-    const result = await runReward(options, ctx);
+    const result = await runReward(options, ctx, args);
     ctx.stdout(
       formatRewardReport(result.summary, result.failures, result.stats, result.file.totals),
     );

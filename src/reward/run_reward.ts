@@ -7,7 +7,7 @@
  * for any reason, so a killed run loses at most the items in flight; the final files are
  * written together (all or none).
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
 import { categoryCode, parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
@@ -23,6 +23,14 @@ import {
   rewardMessages,
 } from "../prompts/reward_prompts.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
+import {
+  cardCommand,
+  cardInput,
+  cardJson,
+  cardMarkdown,
+  type DatasetCard,
+  trainingHint,
+} from "../formats/dataset_card.ts";
 import { balanceItems } from "./balance_items.ts";
 import { buildRewardSet, type RewardFailure, type RewardJob } from "./build_reward_set.ts";
 import { CoalescedWriter } from "../store/coalesced_writer.ts";
@@ -64,7 +72,12 @@ export interface RewardRunResult {
 
 type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
 
-export async function runReward(options: RewardOptions, ctx: RunContext): Promise<RewardRunResult> {
+export async function runReward(
+  options: RewardOptions,
+  ctx: RunContext,
+  /** The command line, for the dataset card. */
+  args: readonly string[] = [],
+): Promise<RewardRunResult> {
   const startedAt = ctx.now();
   const inputs = await readRewardItems(options.input);
   const balance = balanceItems(inputs, options.seed);
@@ -201,12 +214,18 @@ export async function runReward(options: RewardOptions, ctx: RunContext): Promis
     await ensureParent(path);
   }
   const encoder = new TextEncoder();
+  const card = await rewardCard(options, summary, file, args, ctx.now());
+  const stem = join(dirname(options.output), summary.datasetName);
   const reports = [
     { path: options.failures, chunks: [encoder.encode(toJsonl(result.failures))] },
     { path: options.summary, chunks: [encoder.encode(JSON.stringify(file, null, 2) + "\n")] },
   ];
+  const cards = [
+    { path: `${stem}.card.json`, chunks: [encoder.encode(cardJson(card))] },
+    { path: `${stem}.card.md`, chunks: [encoder.encode(cardMarkdown(card))] },
+  ];
   if (written === 0) {
-    // No dataset: the output and dataset_info.json stay as they were.
+    // No dataset: the output, its card and dataset_info.json stay as they were.
     await writeFilesAtomic(reports);
   } else {
     const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
@@ -214,9 +233,64 @@ export async function runReward(options: RewardOptions, ctx: RunContext): Promis
       { path: options.output, chunks: outputChunks(defined(slots)) },
       { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
       ...reports,
+      ...cards,
     ]);
   }
   return { summary, file, failures: result.failures, stats: llm.stats.formatStats() };
+}
+
+/**
+ * The dataset card of the reward set: the input's hash, the model and prompt versions,
+ * the seed and settings, what the dataset holds, and the LLM use of every run on this
+ * output (requests sent and tokens: a re-run that takes everything from the output or the
+ * cache adds nothing, so the card stays the same apart from `generated_at`).
+ */
+async function rewardCard(
+  options: RewardOptions,
+  summary: RewardSummary,
+  file: RewardSummaryFile,
+  args: readonly string[],
+  now: number,
+): Promise<DatasetCard> {
+  const endpoint = options.llm.endpoints.reward!;
+  const { totals } = file;
+  return {
+    dataset: options.output,
+    dataset_name: summary.datasetName,
+    format: "json",
+    generated_at: new Date(now).toISOString(),
+    command: cardCommand("reward", args),
+    inputs: [await cardInput(options.input)],
+    roles: {
+      reward: {
+        model: endpoint.model,
+        alias: endpoint.alias,
+        prompt_version: Object.values(summary.promptVersions).join(", "),
+        llm: {
+          requests: totals.requests,
+          retries: totals.retries,
+          prompt_tokens: totals.promptTokens,
+          completion_tokens: totals.completionTokens,
+        },
+      },
+    },
+    seed: summary.seed,
+    settings: {
+      max_attempts: summary.maxAttempts,
+      consistency_samples: summary.consistency.samples,
+      consistency_temperature: summary.consistency.temperature,
+      limit: summary.limit,
+    },
+    counts: {
+      input_items: summary.counts.inputItems,
+      balanced_items: summary.counts.balancedItems,
+      balance: summary.balance,
+      conversations: summary.counts.written,
+      failed_items: summary.counts.failed,
+      not_asked: summary.counts.notAsked,
+    },
+    training: trainingHint(summary.datasetName, dirname(options.output)),
+  };
 }
 
 /** The items of the input JSONL, validated. */

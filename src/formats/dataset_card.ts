@@ -1,5 +1,6 @@
 /**
- * The dataset card written beside a dataset: `<name>.card.json` (the facts) and
+ * The dataset card written beside every dataset this project makes (`agent-trainset`,
+ * `reward`): `<name>.card.json` (the facts) and
  * `<name>.card.md` (the same, for people). Everything in it follows from the inputs, the
  * settings and the models' answers — answers replayed from the completion cache give the
  * same card — except the one `generated_at` line of each file.
@@ -17,10 +18,8 @@ export interface RoleCard {
   model: string;
   alias: string;
   prompt_version: string;
-  /** Answers the dataset rests on and their tokens, as the endpoint reported them when made. */
-  answers: number;
-  prompt_tokens: number;
-  completion_tokens: number;
+  /** The LLM accounting of the role; each command says what its counters mean. */
+  llm: Record<string, number>;
 }
 
 export interface DatasetCard {
@@ -98,11 +97,11 @@ export function cardMarkdown(card: DatasetCard): string {
     "",
     "## Models and prompts",
     "",
-    "| role | model (alias) | prompt version | answers | prompt tokens | completion tokens |",
-    "| --- | --- | --- | ---: | ---: | ---: |",
+    "| role | model (alias) | prompt version | LLM accounting |",
+    "| --- | --- | --- | --- |",
     ...Object.entries(card.roles).map(([role, r]) =>
-      `| ${role} | ${r.model} (${r.alias}) | ${r.prompt_version} | ${r.answers} | ` +
-      `${r.prompt_tokens} | ${r.completion_tokens} |`
+      `| ${role} | ${r.model} (${r.alias}) | ${r.prompt_version} | ` +
+      `${Object.entries(r.llm).map(([k, v]) => `${k}: ${v}`).join(", ")} |`
     ),
     "",
     "## Settings",

@@ -37,9 +37,7 @@ Deno.test("the markdown card has one generated_at line and every fact", () => {
         model: "m",
         alias: "a",
         prompt_version: "agent-v1",
-        answers: 3,
-        prompt_tokens: 4,
-        completion_tokens: 5,
+        llm: { answers: 3, prompt_tokens: 4, completion_tokens: 5 },
       },
     },
     seed: "3",
@@ -50,7 +48,14 @@ Deno.test("the markdown card has one generated_at line and every fact", () => {
   const text = cardMarkdown(card);
   assertEquals(text.split("\n").filter((l) => l.includes("generated_at")).length, 1);
   for (
-    const fact of ["ab12", "agent-v1", "max_trials: 15", "samples: 2", "Train it.", "| 3 | 4 | 5 |"]
+    const fact of [
+      "ab12",
+      "agent-v1",
+      "max_trials: 15",
+      "samples: 2",
+      "Train it.",
+      "| answers: 3, prompt_tokens: 4, completion_tokens: 5 |",
+    ]
   ) {
     assertStringIncludes(text, fact);
   }
