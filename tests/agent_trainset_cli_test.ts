@@ -159,6 +159,9 @@ Deno.test("samples from a log datagen wrote: logged, replayed and proposals, all
   const rewardInput = gym.requests("reward_filter")[0].input as Record<string, unknown>;
   const activity = rewardInput.activity_oldest_first as Record<string, unknown>[];
   assertEquals(Object.keys(activity[0]), ["time", "event"]);
+  // As in the gym, the agent's first observation is the operations it can run.
+  const firstAsk = gym.requests("agent_predict")[0].input as { Observations: { event: string }[] };
+  assertStringIncludes(firstAsk.Observations[0].event, "Operations available to the assistant:");
   // The retry after the rejection carries the previous prediction and the feedback.
   const retries = gym.requests("agent_predict").map((r) => r.input as Record<string, unknown>)
     .filter((input) => input.Status !== undefined);

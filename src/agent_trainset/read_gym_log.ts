@@ -34,6 +34,11 @@ export interface GymLog {
   samples: LoggedSample[];
   /** The `--seed` the gym played the scene with (its `setup` record), if logged. */
   seed: number | null;
+  /**
+   * The agent's operations (`agent.ops`) and the time the gym showed them to the agent
+   * (its first activity), if logged.
+   */
+  operations: { time: string; value: unknown } | null;
 }
 
 function parseMessages(content: string, where: string): ChatMessage[] {
@@ -74,6 +79,7 @@ export function parseGymLog(path: string, text: string): GymLog {
   const samples: LoggedSample[] = [];
   let lastPrediction: string | undefined;
   let seed: number | null = null;
+  let operations: GymLog["operations"] = null;
   const lines = text.split("\n");
   for (const [index, line] of lines.entries()) {
     if (line.trim() === "") continue;
@@ -90,6 +96,16 @@ export function parseGymLog(path: string, text: string): GymLog {
         const value = (JSON.parse(record.content ?? "") as { seed?: unknown }).seed;
         if (typeof value === "number") seed = value;
       } catch { /* a setup record without JSON content */ }
+    } else if (tag === "agent.ops" && operations === null) {
+      try {
+        operations = { time: record.time, value: JSON.parse(record.content ?? "") };
+      } catch (error) {
+        throw inputError(`Cannot parse the agent.ops content of ${where}: ${describeError(error)}`);
+      }
+    } else if (
+      tag === "activity" && record.source === "User" && events.length === 0 && operations
+    ) {
+      operations.time = record.time;
     } else if (tag === "events") {
       events.push({ time: record.time, event: record.content ?? "" });
       lastPrediction = undefined;
@@ -109,7 +125,7 @@ export function parseGymLog(path: string, text: string): GymLog {
       }
     }
   }
-  return { path, name: basename(path).replace(/\.jsonl$/i, ""), events, samples, seed };
+  return { path, name: basename(path).replace(/\.jsonl$/i, ""), events, samples, seed, operations };
 }
 
 export async function readGymLog(path: string): Promise<GymLog> {

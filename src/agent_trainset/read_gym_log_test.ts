@@ -14,6 +14,8 @@ Deno.test("events, proposals with their logged prediction, and logged samples", 
   ];
   const text = [
     line("system", "setup", '{"seed":7}'),
+    line("EnvManager", "agent.ops", '[{"name":"run"}]'),
+    line("User", "activity", '{"is_finished":false,"act":"go"}', "02-29 09:00:05"),
     line("EnvManager", "events", "one"),
     line("EnvManager", "events", "two"),
     line("ProactiveAgent", "agent.response", JSON.stringify(sample)),
@@ -30,7 +32,8 @@ Deno.test("events, proposals with their logged prediction, and logged samples", 
   assertEquals(log.events[1].proposal, "Sort it");
   assertEquals(log.events[1].proposalPrediction, prediction("Sort it"));
   assertEquals(log.events[2].proposal, undefined);
-  assertEquals(log.samples, [{ event: 1, line: 4, messages: sample }]);
+  assertEquals(log.samples, [{ event: 1, line: 6, messages: sample }]);
+  assertEquals(log.operations, { time: "02-29 09:00:05", value: [{ name: "run" }] });
 });
 
 Deno.test("a bad line is an error naming the file and the line", () => {

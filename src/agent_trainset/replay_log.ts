@@ -3,7 +3,8 @@
  * of its events with the `agent` and `reward` models.
  *
  * Replay: the conversation starts with the agent's system prompt; each event adds a user
- * turn with its observation. For each event the agent predicts on the trimmed
+ * turn with its observation (the first one preceded, as in the gym, by the operations the
+ * agent can run, from `agent.ops`). For each event the agent predicts on the trimmed
  * conversation and the reward model judges the prediction against all events so far
  * (`rewardMessages`, lowercase `{time, event}`, as the gym and `eval` do). A rejection is
  * asked again with the prompt module's retry message (previous prediction, status
@@ -28,6 +29,7 @@ import {
   agentPredictionSchema,
   agentRetryMessage,
   agentStepMessage,
+  operationsObservation,
   proposedTask,
 } from "../prompts/agent_prompts.ts";
 import { rewardMessages } from "../prompts/reward_prompts.ts";
@@ -129,7 +131,11 @@ export async function replayLog(
     deps.signal.throwIfAborted();
     const observation = { time: event.time, event: event.event };
     observed.push(observation);
-    turns.push({ role: "user", observations: [observation], rest: stepRest });
+    // As in the gym, the agent first learns which operations it can run.
+    const first = index === 0 && log.operations
+      ? [operationsObservation(log.operations.time, log.operations.value)]
+      : [];
+    turns.push({ role: "user", observations: [...first, observation], rest: stepRest });
     const accepted = await predictEvent(log.name, index, turns, observed, options, deps, counts);
     if (accepted !== null) {
       const turn: Turn = { role: "assistant", content: JSON.stringify(accepted) };

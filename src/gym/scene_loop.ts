@@ -5,7 +5,11 @@
  * tag (`<scene>/step-3/env-events`), so a re-run replays from the completion cache and
  * writes the same log. See README "The gym's log format".
  */
-import { AGENT_PROMPT_VERSION, proposedTask } from "../prompts/agent_prompts.ts";
+import {
+  AGENT_PROMPT_VERSION,
+  operationsObservation,
+  proposedTask,
+} from "../prompts/agent_prompts.ts";
 import { ENVIRONMENT_PROMPT_VERSION } from "../prompts/environment_prompts.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
 import { USER_PROMPT_VERSION } from "../prompts/user_prompts.ts";
@@ -93,10 +97,7 @@ export const runScene: SceneRunner = async (job, options, deps) => {
   }
 
   // 3.–4. The activity loop, the agent after each batch of events.
-  agent?.observe({
-    time: ctx.now(),
-    event: `Operations available to the assistant: ${JSON.stringify(env.agentOps)}`,
-  });
+  agent?.observe(operationsObservation(ctx.now(), env.agentOps));
   let finished = false;
   for (let k = 1; k <= options.userSteps; k++) {
     signal.throwIfAborted();

@@ -56,6 +56,17 @@ export function proposedTask(prediction: AgentPrediction): string | null {
   return task === null || task.trim() === "" ? null : task.trim();
 }
 
+/**
+ * The observation that tells the agent which operations it can run (the scene's
+ * `agent.ops`): the first of its conversation, in the gym and in `agent-trainset`.
+ */
+export function operationsObservation(time: string, operations: unknown): Observation {
+  return {
+    time,
+    event: `Operations available to the assistant: ${JSON.stringify(operations)}`,
+  };
+}
+
 /** The user message of one step. */
 export function agentStepMessage(observations: readonly Observation[]): ChatMessage {
   return {
