@@ -332,3 +332,21 @@ Deno.test("a killed run resumes without re-sending the requests it finished", as
   assertEquals(card.counts.samples, 8);
   assertEquals(card.counts.events_without_sample, 0);
 });
+
+Deno.test("a log that cannot be read fails alone: named in the report, the others written, exit 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "trainset-bad-" });
+  await writeLog(`${dir}/scene_a-000-0.jsonl`, ["The user opens a file."]);
+  await writeLog(`${dir}/scene_b-000-0.jsonl`, ["The user types."]);
+  const bad = (await Deno.readTextFile(`${dir}/scene_b-000-0.jsonl`)).split("\n");
+  bad.splice(1, 0, '{"source":"Nobody"}');
+  await Deno.writeTextFile(`${dir}/scene_b-000-0.jsonl`, bad.join("\n"));
+  const { server, config } = await gymServer(dir, {});
+  await using _ = server;
+  const result = await trainset(["--in-dir", dir, "--config", config, "--no-cache"]);
+  assertStringIncludes(result.error?.message ?? "", "1 gym log(s) failed");
+  assertStringIncludes(result.out, `failed log: ${dir}/scene_b-000-0.jsonl: Cannot read line 2`);
+  const dataset = await readDataset(`${dir}/agent_trainset.json`);
+  assertEquals(dataset.length, 1);
+  const card = JSON.parse(await Deno.readTextFile(`${dir}/agent_trainset.card.json`));
+  assertEquals([card.counts.failed_logs, card.counts.samples], [1, 1]);
+});

@@ -85,6 +85,8 @@ export interface ReplayDeps {
   signal: AbortSignal;
   /** Told what each call cost, per role. */
   onUsage?: (role: "agent" | "reward", usage: CallUsage) => void;
+  /** Told when an event's replay is done (progress). */
+  onEvent?: () => void;
 }
 
 /** The keys after the observations of a prompt-module user message. */
@@ -152,12 +154,15 @@ export async function replayLog(
             : { Purpose: "", Thoughts: "", "Proactive Task": event.proposal, Response: null },
         );
       const last = turns.at(-1);
-      if (last?.role === "assistant" && last.content === content) continue;
-      if (last?.role === "assistant") turns.pop();
-      const turn: Turn = { role: "assistant", content };
-      record("proposal", index, trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options));
-      turns.push(turn);
+      // The same text as the accepted prediction: that sample is already recorded.
+      if (last?.role !== "assistant" || last.content !== content) {
+        if (last?.role === "assistant") turns.pop();
+        const turn: Turn = { role: "assistant", content };
+        record("proposal", index, trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options));
+        turns.push(turn);
+      }
     }
+    deps.onEvent?.();
   }
   return { samples, invalid, counts };
 }

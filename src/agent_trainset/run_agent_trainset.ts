@@ -77,7 +77,14 @@ export async function runAgentTrainset(
   await mergedDatasetInfo(options.datasetInfo, name, entry); // fails early
   const logs = found.complete.slice(0, options.llm.limit ?? found.complete.length);
 
-  const progress = createCommandProgress(ctx, logs.length, "agent-trainset");
+  // Read first: a log that cannot be read fails alone, and progress counts events.
+  const read = await Promise.all(
+    logs.map((path) =>
+      readGymLog(path).then((log) => ({ log }), (error) => ({ error: describeError(error) }))
+    ),
+  );
+  const totalEvents = read.reduce((n, r) => n + ("log" in r ? r.log.events.length : 0), 0);
+  const progress = createCommandProgress(ctx, totalEvents, "agent-trainset events");
   const logger = loggerAboveProgress(ctx.logger, progress);
   const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
   const agent = llm.client("agent");
@@ -99,17 +106,29 @@ export async function runAgentTrainset(
   const workers = Math.max(agent.limiter.limit, reward.limiter.limit);
   try {
     await runWorkerPool(logs.length, workers, async (index, signal) => {
+      const entry = read[index];
+      let ticked = 0;
       try {
-        const log = await readGymLog(logs[index]);
+        if ("error" in entry) throw new Error(entry.error);
+        const { log } = entry;
         if (log.seed !== null) seeds.add(log.seed);
-        results[index] = await replayLog(log, options, { agent, reward, signal, onUsage });
-        progress.tick();
+        results[index] = await replayLog(log, options, {
+          agent,
+          reward,
+          signal,
+          onUsage,
+          onEvent: () => {
+            ticked++;
+            progress.tick();
+          },
+        });
       } catch (error) {
         if (signal.aborted || ctx.signal.aborted) throw error;
         const reason = describeError(error);
         failures[index] = { log: logs[index], error: reason };
         logger.error(`Cannot build samples from "${logs[index]}": ${reason}`);
-        progress.tick(1, { failed: true });
+        const left = ("log" in entry ? entry.log.events.length : 0) - ticked;
+        if (left > 0) progress.tick(left, { failed: true });
       }
     }, ctx.signal);
   } catch (error) {
