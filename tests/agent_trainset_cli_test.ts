@@ -350,3 +350,41 @@ Deno.test("a log that cannot be read fails alone: named in the report, the other
   const card = JSON.parse(await Deno.readTextFile(`${dir}/agent_trainset.card.json`));
   assertEquals([card.counts.failed_logs, card.counts.samples], [1, 1]);
 });
+
+Deno.test("a logged proposal is a sample even when the event's trials ran out", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "trainset-proposal-" });
+  await writeLog(`${dir}/scene_a-000-0.jsonl`, ["The user opens a file.", "The user frowns."], [
+    {
+      source: "ProactiveAgent",
+      time: "02-29 10:00:00",
+      tags: ["agent.proactive"],
+      content: "Fix it",
+    },
+  ]);
+  const { gym, server, config } = await gymServer(dir, {
+    defaults: { reward_filter: { thought: "No.", judgement: "rejected" } },
+  });
+  await using _ = server;
+  const result = await trainset([
+    "--in-dir",
+    dir,
+    "--config",
+    config,
+    "--no-cache",
+    "--max-trials",
+    "2",
+  ]);
+  assertEquals(result.error, undefined, result.log);
+  assertEquals(gym.requests("agent_predict").length, 4);
+  const [sample] = await readDataset(`${dir}/agent_trainset.json`);
+  const answer = JSON.parse(sample.conversations.at(-1)!.content);
+  assertEquals(answer["Proactive Task"], "Fix it");
+  const newest = JSON.parse(sample.conversations.at(-2)!.content);
+  assertEquals(newest.Observations.map((o: { event: string }) => o.event), [
+    "The user opens a file.",
+    "The user frowns.",
+  ]);
+  const card = JSON.parse(await Deno.readTextFile(`${dir}/agent_trainset.card.json`));
+  assertEquals(card.counts.samples_per_source, { logged: 0, replay: 0, proposal: 1 });
+  assertEquals(card.counts.events_without_sample, 1);
+});

@@ -110,15 +110,17 @@ export async function replayLog(
   };
   const samples: Sample[] = [];
   const invalid: InvalidSample[] = [];
+  /** Keeps a valid sample (true) or reports an invalid one (false). */
   const record = (source: SampleSource, event: number, conversations: ChatMessage[]) => {
     const problem = shareGptProblem(conversations);
     if (problem !== null) {
       invalid.push({ log: log.path, event, source, problem });
       counts.invalid++;
-      return;
+      return false;
     }
     samples.push({ source, event, conversations });
     counts.samples[source]++;
+    return true;
   };
 
   for (const logged of log.samples) {
@@ -137,14 +139,23 @@ export async function replayLog(
     const first = index === 0 && log.operations
       ? [operationsObservation(log.operations.time, log.operations.value)]
       : [];
-    turns.push({ role: "user", observations: [...first, observation], rest: stepRest });
+    const previous = turns.at(-1);
+    if (previous?.role === "user") {
+      // No answer since the last event: one user turn (mergeTurns' result, built in place).
+      previous.observations.push(...first, observation);
+    } else {
+      turns.push({ role: "user", observations: [...first, observation], rest: stepRest });
+    }
     const accepted = await predictEvent(log.name, index, turns, observed, options, deps, counts);
+    let sampled = false;
     if (accepted !== null) {
       const turn: Turn = { role: "assistant", content: JSON.stringify(accepted) };
-      record("replay", index, trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options));
+      sampled = record(
+        "replay",
+        index,
+        trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options),
+      );
       turns.push(turn);
-    } else {
-      counts.eventsWithoutSample++;
     }
     if (event.proposal !== undefined) {
       const content = event.proposalPrediction ??
@@ -158,10 +169,12 @@ export async function replayLog(
       if (last?.role !== "assistant" || last.content !== content) {
         if (last?.role === "assistant") turns.pop();
         const turn: Turn = { role: "assistant", content };
-        record("proposal", index, trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options));
+        const conversation = trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options);
+        sampled = record("proposal", index, conversation) || sampled;
         turns.push(turn);
       }
     }
+    if (!sampled) counts.eventsWithoutSample++;
     deps.onEvent?.();
   }
   return { samples, invalid, counts };

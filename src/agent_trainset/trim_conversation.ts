@@ -76,18 +76,22 @@ export function turnsOf(
  */
 export function mergeTurns(turns: readonly Turn[]): Turn[] {
   const merged: Turn[] = [];
+  // Observations of the user turn being merged: a fresh array, appended to in place, so a
+  // long run of user turns is merged in linear time.
+  let group: unknown[] | undefined;
   for (const turn of turns) {
     const last = merged.at(-1);
     if (last?.role === "user" && turn.role === "user") {
-      merged[merged.length - 1] = {
-        role: "user",
-        observations: [...last.observations, ...turn.observations],
-        rest: turn.rest,
-      };
-    } else if (last?.role === "assistant" && turn.role === "assistant") {
-      merged[merged.length - 1] = turn;
+      if (group === undefined) group = [...last.observations];
+      for (const observation of turn.observations) group.push(observation);
+      merged[merged.length - 1] = { role: "user", observations: group, rest: turn.rest };
     } else {
-      merged.push(turn);
+      group = undefined;
+      if (last?.role === "assistant" && turn.role === "assistant") {
+        merged[merged.length - 1] = turn;
+      } else {
+        merged.push(turn);
+      }
     }
   }
   return merged;
