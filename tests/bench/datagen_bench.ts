@@ -144,7 +144,10 @@ export async function benchDatagen(options: DatagenBenchOptions = {}): Promise<s
   const fastScenes = options.fastScenes ?? 40;
   const dir = await Deno.makeTempDir({ prefix: "datagen-bench-" });
   try {
+    const load = Deno.loadavg()[0];
     const slow = await runDatagen(`${dir}/latency`, scenes, latencyMs, concurrency);
+    // One scene at a time: the per-request overhead without other scenes competing.
+    const single = await runDatagen(`${dir}/single`, 4, latencyMs, 1);
     const fast = await runDatagen(`${dir}/zero`, fastScenes, 0, concurrency);
     const ideal = slow.requests * latencyMs / 1000 / concurrency;
     const schedule = listScheduleMakespan(
@@ -153,6 +156,9 @@ export async function benchDatagen(options: DatagenBenchOptions = {}): Promise<s
     );
     const ratio = slow.runSeconds / ideal;
     const served = slow.servedSeconds / concurrency;
+    /** What a request cost beyond the time the server held it, per scene slot. */
+    const overheadMs = (run: DatagenRun, slots: number) =>
+      f((run.runSeconds - run.servedSeconds / slots) * 1000 * slots / run.requests);
     const lengths = `${Math.min(...slow.perScene)}–${Math.max(...slow.perScene)}`;
     return `## datagen
 
@@ -180,11 +186,14 @@ with unequal scenes the last wave sets the tail and no run can beat it. The serv
 most ${slow.maxInFlight} requests at once and held them ${
       f(slow.servedSeconds * 1000 / slow.requests)
     } ms each on average (its timer's lateness included): served ideal ${f(served)} s, run /
-served ideal ${f(slow.runSeconds / served)}×; the rest, ${
-      f((slow.runSeconds - served) * 1000 * concurrency / slow.requests)
+served ideal ${f(slow.runSeconds / served)}×. The rest, ${
+      overheadMs(slow, concurrency)
     } ms a request, is the client's side (HTTP round trip, the LLM layer, the scene loop, log
 and cache writes) and the scene bookkeeping (leases, log renames), paid in sequence inside
-each scene.
+each scene. With one scene at a time (4 scenes, ${single.requests} requests) it is ${
+      overheadMs(single, 1)
+    } ms a request: the gap is a per-request cost, not scenes competing. 1-minute load
+average when the benchmark started: ${f(load)} on ${navigator.hardwareConcurrency} cores.
 
 Against a zero-latency fake server: ${fastScenes} scenes, ${fast.requests} requests, ${
       f(fast.runSeconds)
