@@ -5,7 +5,12 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { createMemoryLogger } from "../src/cli/logger.ts";
 import { parseSceneList, parseYamlText, type Scene, sceneConfigOf } from "../src/formats/scene.ts";
-import { GYM_TAGS, type GymRecord, type SceneRunOptions } from "../src/gym/gym_types.ts";
+import {
+  GYM_TAGS,
+  type GymRecord,
+  SceneFailure,
+  type SceneRunOptions,
+} from "../src/gym/gym_types.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
   createGymTestLlm,
@@ -420,6 +425,15 @@ Deno.test("a user answer that stays invalid fails the scene at its step", async 
     (error as Error).message,
     'Scene "scene_test-000-0" failed at step-2/user-activity (user model)',
   );
+  // The failure carries what the scene did before it: step 1 played, its requests counted.
+  assert(error instanceof SceneFailure, String(error));
+  assertEquals(error.summary.steps, 1);
+  assertEquals(error.summary.finished, false);
+  assert(error.summary.events > 0);
+  // setup (env, profile, intro) + 2 rounds × 3 + step 1 (activity, events) + step 2's
+  // activity and its 2 re-asks (the LLM layer's default --max-repairs).
+  assertEquals(error.summary.requests, 3 + 6 + 2 + 3);
+  assert(error.summary.tokens > 0);
 });
 
 Deno.test("a scene with 3 example events samples all 3; with more, 5 of them", async () => {

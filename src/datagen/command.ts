@@ -50,7 +50,9 @@ left by a killed run expires (--lease-ttl) and the scene is taken over. A log is
 as <log>.partial, flushed record by record, and renamed to <log> only when the scene is
 complete (its last record is "end"). Complete logs are skipped (--force plays them again);
 an interrupted scene starts again, its finished requests replayed from the completion
-cache. A failed scene keeps its partial log and its reason; the others go on.
+cache. A failed scene keeps its partial log, its reason and its counts so far; the others
+go on. When a --force re-run of a complete scene fails, the previous complete log is kept
+and the new partial log removed.
 
 Writes, beside the logs, ${SUMMARY_FILE} (replaced atomically): every scene's status
 (done, complete, taken, failed, interrupted), counts and failure reason, and the LLM

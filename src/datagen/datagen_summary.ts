@@ -24,7 +24,7 @@ export interface SceneReport {
   log: string;
   status: SceneStatus;
   reason?: string;
-  /** The scene's own counts (scenes played in this run). */
+  /** The scene's own counts (scenes played in this run; for a failed one, before it failed). */
   summary?: SceneSummary;
   durationMs?: number;
 }
@@ -38,7 +38,7 @@ export interface DatagenSummary {
   owner: string;
   settings: SceneRunOptions & { force: boolean; limit: number | null; concurrency: number };
   counts: Record<SceneStatus, number> & { scenes: number };
-  /** Sums over the scenes played in this run. */
+  /** Sums over the scenes played in this run, failed ones included. */
   totals: { events: number; proposals: number; accepted: number; requests: number; tokens: number };
   scenes: SceneReport[];
   /** Scene-list entries dropped. */
@@ -79,7 +79,10 @@ export function formatSceneLine(scene: SceneReport, width = scene.name.length): 
     return `${head}  ${s.events} events, ${s.proposals} proposals (${s.accepted} accepted), ` +
       `${s.requests} requests, ${s.tokens.toLocaleString("en-US")} tokens${time}`;
   }
-  return scene.reason ? `${head}  ${scene.reason}` : head.trimEnd();
+  const before = scene.status === "failed" && s
+    ? ` (after ${s.requests} requests, ${s.tokens.toLocaleString("en-US")} tokens)`
+    : "";
+  return scene.reason ? `${head}  ${scene.reason}${before}` : head.trimEnd();
 }
 
 /** The text printed at the end of a run. */

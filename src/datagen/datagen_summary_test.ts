@@ -88,3 +88,17 @@ Deno.test("the report names every scene, the totals, the files and the LLM accou
   assertStringIncludes(text, `summary in "out/datagen_summary.json"`);
   assert(text.endsWith("LLM: 20 calls\n"), text);
 });
+
+Deno.test("a failed scene shows its reason and what it cost, and counts in the totals", () => {
+  const failed: SceneReport = {
+    ...played("scene_f", 4),
+    status: "failed",
+    reason: 'Scene "scene_f" failed at step-2/env-events (env model): 500',
+  };
+  assertEquals(
+    formatSceneLine(failed),
+    '  scene_f  failed       Scene "scene_f" failed at step-2/env-events (env model): 500 ' +
+      "(after 10 requests, 12,345 tokens)",
+  );
+  assertEquals(sumScenes([failed, played("scene_g", 1)]).requests, 20);
+});

@@ -2,15 +2,16 @@
  * `proactive datagen` from options to logs: find the scenes, and play up to `concurrency`
  * of them at once. Each scene: skipped when its log is complete (unless `force`), leased
  * (skipped when another run holds it), played by the scene runner into `<log>.partial`,
- * renamed when complete, and released. A failed scene keeps its partial log and its reason;
- * the others go on. Ctrl-C stops starting scenes, aborts the running ones and releases
+ * renamed when complete, and released. A failed scene keeps its partial log, its reason and
+ * its counts so far; the others go on. A failed (or interrupted) `--force` re-run of a
+ * complete scene keeps the previous complete log and removes its partial one. Ctrl-C stops starting scenes, aborts the running ones and releases
  * their leases. The summary is printed by the command and written beside the logs.
  */
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import type { SceneRunner, SceneRunOptions } from "../gym/gym_types.ts";
+import { SceneFailure, type SceneRunner, type SceneRunOptions } from "../gym/gym_types.ts";
 import { holdLease } from "../gym/lease.ts";
 import { isCompleteLog, openGymLog } from "../gym/log_writer.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
@@ -188,12 +189,14 @@ async function playScene(
   if (!scene.job) return { ...base, status: "failed", reason: scene.error };
   const job = scene.job;
   const started = deps.now();
-  const failed = (error: unknown): SceneReport => {
-    if (deps.interrupted()) return { ...base, status: "interrupted", reason: "interrupted" };
+  const failed = (error: unknown, note = ""): SceneReport => {
+    if (deps.interrupted()) return { ...base, status: "interrupted", reason: `interrupted${note}` };
     return {
       ...base,
       status: "failed",
-      reason: describeError(error),
+      reason: describeError(error) + note,
+      // What the scene did (and cost) before it failed.
+      ...(error instanceof SceneFailure ? { summary: error.summary } : {}),
       durationMs: deps.now() - started,
     };
   };
@@ -234,7 +237,15 @@ async function playScene(
         return { ...base, status: "done", summary, durationMs: deps.now() - started };
       } catch (error) {
         log.close();
-        return failed(held.signal.aborted ? held.signal.reason : error);
+        const cause = held.signal.aborted ? held.signal.reason : error;
+        // A forced re-run of a complete scene that fails keeps the previous complete log;
+        // its partial log goes, or it would lie beside the complete one for good (later
+        // runs skip the scene).
+        if (deps.options.force && await isCompleteLog(job.logPath)) {
+          await Deno.remove(log.partialPath).catch(() => {});
+          return failed(cause, "; the previous complete log kept");
+        }
+        return failed(cause);
       }
     } finally {
       await held.release();

@@ -110,3 +110,18 @@ export type SceneRunner = (
   options: SceneRunOptions,
   deps: SceneRunDeps,
 ) => Promise<SceneSummary>;
+
+/**
+ * A runner's failure with what the scene did before it failed (its `summary`: steps,
+ * events, proposals, requests and tokens so far; `finished` false), so the run's accounting
+ * names the cost of failed scenes too. Its message is the cause's.
+ */
+export class SceneFailure extends Error {
+  readonly summary: SceneSummary;
+
+  constructor(cause: unknown, summary: SceneSummary) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "SceneFailure";
+    this.summary = summary;
+  }
+}

@@ -16,15 +16,45 @@ import { USER_PROMPT_VERSION } from "../prompts/user_prompts.ts";
 import type { Observation } from "../formats/trace.ts";
 import { ProactiveAgentRole } from "./agent.ts";
 import { type ActivitySubject, Environment } from "./environment.ts";
-import type { SceneRunner, SceneSummary } from "./gym_types.ts";
+import {
+  SceneFailure,
+  type SceneRunDeps,
+  type SceneRunner,
+  type SceneRunOptions,
+  type SceneSummary,
+} from "./gym_types.ts";
 import { eventObservations, rewardJudge } from "./judge.ts";
 import { SceneContext } from "./scene_context.ts";
 import { SimUser } from "./user.ts";
 
+/**
+ * Plays one scene (see `SceneRunner`). A failure is a `SceneFailure` carrying the counts so
+ * far (an abort is rethrown as it is).
+ */
 export const runScene: SceneRunner = async (job, options, deps) => {
   const ctx = new SceneContext(job, deps, options.seed);
-  const { logger, signal } = deps;
   const counts = { steps: 0, events: 0, proposals: 0, accepted: 0 };
+  try {
+    return await playScene(ctx, counts, options, deps);
+  } catch (error) {
+    if (deps.signal.aborted) throw error;
+    throw new SceneFailure(error, {
+      ...counts,
+      requests: ctx.requests,
+      tokens: ctx.tokens,
+      finished: false,
+    });
+  }
+};
+
+async function playScene(
+  ctx: SceneContext,
+  counts: { steps: number; events: number; proposals: number; accepted: number },
+  options: SceneRunOptions,
+  deps: SceneRunDeps,
+): Promise<SceneSummary> {
+  const { job } = ctx;
+  const { logger, signal } = deps;
   const env = new Environment(ctx, job.config);
   const user = new SimUser(ctx, job.config);
   const agent = options.agent ? new ProactiveAgentRole(ctx) : undefined;
@@ -151,4 +181,4 @@ export const runScene: SceneRunner = async (job, options, deps) => {
       `${summary.proposals} proposals (${summary.accepted} accepted)`,
   );
   return summary;
-};
+}

@@ -7,6 +7,7 @@ import { benchServe, benchServeScale } from "./serve_bench.ts";
 import { benchConvert } from "./convert_bench.ts";
 import { benchReward } from "./reward_bench.ts";
 import { benchPage } from "./page_bench.ts";
+import { benchDatagen } from "./datagen_bench.ts";
 import { benchAgentTrainset } from "./agent_trainset_bench.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
@@ -46,6 +47,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   convert: () => benchConvert(),
   reward: () => benchReward(),
   page: () => benchPage(),
+  datagen: () => benchDatagen(),
   "agent-trainset": () => benchAgentTrainset(),
 };
 
