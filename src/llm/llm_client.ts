@@ -44,6 +44,7 @@ import { sampleSeed } from "./sample_seed.ts";
 import {
   completeStructured,
   LlmOutputError,
+  responseFormatIn,
   ResponseFormatRefusedError,
 } from "./structured_completion.ts";
 
@@ -203,6 +204,21 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     }
   };
 
+  /** `response_format` per schema, mode, name and strictness, built once per client. */
+  const formats = new WeakMap<z.ZodType, Map<string, ChatParams["response_format"] | null>>();
+  const formatOf = (
+    schema: z.ZodType,
+    mode: ResponseFormatMode,
+    name: string | undefined,
+    strict: boolean | undefined,
+  ) => {
+    let byKey = formats.get(schema);
+    if (!byKey) formats.set(schema, byKey = new Map());
+    const key = JSON.stringify([mode, name, strict]);
+    if (!byKey.has(key)) byKey.set(key, responseFormatIn(mode, schema, name, strict) ?? null);
+    return byKey.get(key)!;
+  };
+
   const client: LlmClient = {
     endpoint: label,
     limiter,
@@ -242,6 +258,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
       const mode = settings.responseFormat ?? endpoint.responseFormat ?? "json_schema";
       try {
         return await completeStructured(schema, messages, params, client.chat, options, {
+          format: formatOf(schema, mode, options.schemaName, options.strict),
           responseFormat: mode,
           maxRepairs: options.maxRepairs ?? settings.maxRepairs,
           schemaName: options.schemaName,

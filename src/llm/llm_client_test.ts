@@ -394,3 +394,24 @@ Deno.test("onUsage tells each call's requests and tokens: retries, re-asks, cach
     },
   );
 });
+
+Deno.test("the response_format built once per schema still follows each call's name and strictness", async () => {
+  await withHarness(
+    () => ({ texts: JSON.stringify({ thought: "t", judgement: "accepted" }) }),
+    async (h) => {
+      await h.client.chatJson(Judgement, ask("1"), {}, { schemaName: "first" });
+      await h.client.chatJson(Judgement, ask("2"), {}, { schemaName: "first" });
+      await h.client.chatJson(Judgement, ask("3"), {}, { schemaName: "second" });
+      await h.client.chatJson(Judgement, ask("4"), {}, { schemaName: "first", strict: false });
+      const formats = h.server.requests.map((r) =>
+        r.response_format as { json_schema: { name: string; strict: boolean; schema: unknown } }
+      );
+      assertEquals(
+        formats.map((f) => [f.json_schema.name, f.json_schema.strict]),
+        [["first", true], ["first", true], ["second", true], ["first", false]],
+      );
+      assertEquals(formats[0], formats[1]);
+      assertEquals(formats[0].json_schema.schema, formats[2].json_schema.schema);
+    },
+  );
+});

@@ -166,6 +166,11 @@ export interface StructuredOptions {
   target: string;
   /** Called once per re-ask (for stats). */
   onRepair?: () => void;
+  /**
+   * The `response_format` already built for `schema` in this mode (a client builds it once
+   * per schema: converting a zod schema to JSON schema costs up to a millisecond).
+   */
+  format?: ChatParams["response_format"] | null;
 }
 
 /** Asks `send` for a structured answer; resolves to one validated value per choice. */
@@ -177,12 +182,9 @@ export async function completeStructured<T>(
   callOptions: CallOptions,
   options: StructuredOptions,
 ): Promise<T[]> {
-  const format = responseFormatIn(
-    options.responseFormat,
-    schema,
-    options.schemaName,
-    options.strict,
-  );
+  const format = options.format !== undefined
+    ? options.format ?? undefined
+    : responseFormatIn(options.responseFormat, schema, options.schemaName, options.strict);
   const requestParams: ChatParams = format ? { ...params, response_format: format } : params;
   const first = await send(messages, requestParams, callOptions);
   return await Promise.all(first.choices.map(async (text, index) => {
