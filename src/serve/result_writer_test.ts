@@ -226,3 +226,139 @@ Deno.test("close tries stale files once more and returns those still failing", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a burst of labels on one trace gives far fewer writes, and the file ends current", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const written: string[] = [];
+      let duringWrite: (() => Promise<void>) | undefined;
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        delayMs: 1000,
+        writeFile: async (path, text) => {
+          written.push(path);
+          const change = duringWrite;
+          duringWrite = undefined;
+          await change?.();
+          await Deno.writeTextFile(path, text);
+        },
+      });
+      const alpha = await threeOnAlpha(ctx);
+      let count = 0;
+      for (const id of ["a", "d", "g"]) {
+        for (const turn of alpha.questions) {
+          await submitLabel(ctx, id, alpha, turn, [count % 2]);
+          writer.schedule("alpha");
+          count++;
+        }
+      }
+      assertEquals(count, 9);
+      assertEquals(written.length, 0); // nothing before the delay is over
+      // The delay passes by itself (no flush): one write for the whole burst.
+      while (written.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      assertEquals(written, [join(dir, "alpha.json")]);
+      assertEquals(writer.counts.writes, 1);
+      const file = parseResultText(await Deno.readTextFile(join(dir, "alpha.json")), "alpha");
+      const { members, labels: current } = await readTraceLabels(ctx.kv, "alpha");
+      assertEquals(file, buildResultFile(alpha, members, current));
+      assertEquals(Object.keys(file[1].real_user!), ["a", "d", "g"]);
+
+      // A change during a write queues one more (the pending flag): the file stays current.
+      duringWrite = async () => {
+        await submitLabel(ctx, "a", alpha, 1, "Reject all");
+        writer.schedule("alpha");
+      };
+      await submitLabel(ctx, "d", alpha, 1, "Reject all");
+      writer.schedule("alpha");
+      await writer.flush(); // writes at once, without waiting for the delay
+      assertEquals(writer.counts.writes, 3);
+      const last = parseResultText(await Deno.readTextFile(join(dir, "alpha.json")), "alpha");
+      assertEquals(last[1].real_user, { a: "Reject all", d: "Reject all", g: [0] });
+      assertEquals(await writer.close(), []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writes do not wait for the disk; written files are synced in the background and at close", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const synced: string[] = [];
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        delayMs: 0,
+        syncEveryMs: 100,
+        syncFile: async (path) => {
+          synced.push(path);
+          const file = await Deno.open(path, { read: true });
+          await file.syncData();
+          file.close();
+        },
+      });
+      await nextAssignment(ctx, "a");
+      writer.schedule("alpha");
+      await writer.flush();
+      assertEquals(synced, []); // the write itself did not sync
+      while (synced.length === 0) await new Promise((r) => setTimeout(r, 10));
+      assertEquals(synced, [join(dir, "alpha.json")]);
+      writer.schedule("beta");
+      writer.schedule("alpha");
+      await writer.flush();
+      assertEquals(await writer.close(), []); // close syncs what is left
+      assertEquals(synced.slice(1).sort(), [join(dir, "alpha.json"), join(dir, "beta.json")]);
+      assertEquals(writer.counts.syncs, 3);
+      // No temporary files are left behind.
+      const names = [];
+      for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+      assertEquals(names.sort(), ["alpha.json", "beta.json"]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failing sync makes the file stale, is rewritten with backoff, and is reported at close", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      let writes = 0;
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        retry: { baseMs: 20, maxMs: 20 },
+        syncEveryMs: 0,
+        writeFile: async (path, text) => {
+          writes++;
+          await Deno.writeTextFile(path, text);
+        },
+        syncFile: () => Promise.reject(new Error("Input/output error (os error 5)")),
+      });
+      await nextAssignment(ctx, "a");
+      writer.schedule("alpha");
+      await writer.flush();
+      await writer.sync();
+      assertEquals(writer.stale().map((s) => [s.trace, s.error]), [[
+        "alpha",
+        "Input/output error (os error 5)",
+      ]]);
+      assert(ctx.logLines.some((l) => l.includes('Cannot sync the result file "')));
+      while (writes < 2) await new Promise((r) => setTimeout(r, 10)); // rewritten by the retry
+      const stale = await writer.close();
+      assertEquals(stale.map((s) => s.trace), ["alpha"]); // still unsynced at shutdown
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
