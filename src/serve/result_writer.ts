@@ -118,7 +118,7 @@ export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
  * every few seconds, so the changes of this window (several annotators, a label and the
  * next reservation) cost one write.
  */
-export const DEFAULT_WRITE_DELAY_MS = 1000;
+export const DEFAULT_WRITE_DELAY_MS = 2000;
 
 /** How often the files written since the last sync are flushed to disk (and at close). */
 export const DEFAULT_SYNC_EVERY_MS = 5 * 60_000;
