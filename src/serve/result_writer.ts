@@ -123,13 +123,20 @@ export const DEFAULT_WRITE_DELAY_MS = 2000;
 /** How often the files written since the last sync are flushed to disk (and at close). */
 export const DEFAULT_SYNC_EVERY_MS = 5 * 60_000;
 
-/** Result files written at the same time (the rest wait in the queue). */
+/**
+ * Result files written at the same time while serving: one, so the writer never takes more
+ * than one file operation's share of the process and the disk from the requests. Under
+ * load the queue grows instead, and each write then covers more changes (the coalescing
+ * adapts). When someone waits for the files (`flush`, start-up, shutdown), 4.
+ */
+const BACKGROUND_WRITES = 1;
 const CONCURRENT_WRITES = 4;
 
 /**
  * Keeps `<outDir>/<trace>.json` in step with KV. A scheduled trace waits `delayMs` in a
  * queue (a map, so further changes meanwhile add nothing: one write per trace and
- * window); at most 4 files are written at once and never two of the same trace (a trace
+ * window); one file is written at a time (4 while someone waits for them), never two of
+ * the same trace (a trace
  * scheduled during its own write is queued again: the pending flag), each from a fresh
  * read of KV, so the last write always reflects the last change. Each write replaces the
  * file atomically (temporary file + rename), so the folder always holds valid JSON.
@@ -243,10 +250,11 @@ export function createResultWriter(options: {
 
   function pump(): void {
     const hurry = closed || idleWaiters.length > 0;
+    const limit = hurry ? CONCURRENT_WRITES : BACKGROUND_WRITES;
     const at = performance.now();
     let nextDue: number | undefined;
     for (const [name, due] of queued) {
-      if (writing.size >= CONCURRENT_WRITES) break;
+      if (writing.size >= limit) break;
       if (!hurry && due > at) {
         nextDue = due; // later entries were scheduled later: due later too
         break;
