@@ -9,8 +9,8 @@ import {
   type TraceRecord,
   traceRecordOf,
 } from "./kv_schema.ts";
+import { writeFileAtomic } from "../store/atomic_write.ts";
 import { revealedCount } from "./progress.ts";
-import { replaceFile, syncFile, syncFolder } from "./replace_file.ts";
 import type { Catalog, CatalogTrace } from "./trace_catalog.ts";
 
 /** Labels of one trace: annotator id → question turn → label record. */
@@ -92,17 +92,15 @@ export interface ResultWriter {
   flush(): Promise<void>;
   /** Writes the file of every trace that has a record in KV; resolves to how many. */
   regenerateAll(): Promise<number>;
-  /** Flushes every file written since the last sync to disk (see `syncEveryMs`). */
-  sync(): Promise<void>;
   /** The files whose last write failed, oldest failure first. */
   stale(): StaleFile[];
   /**
    * Stops retrying in the background: tries every stale file once more, waits for all
-   * writes, syncs the written files to disk, and resolves to the files still stale.
+   * writes, and resolves to the files still stale.
    */
   close(): Promise<StaleFile[]>;
-  /** Counters for tests and diagnostics: files written and synced so far. */
-  readonly counts: { writes: number; syncs: number };
+  /** Counters for tests and diagnostics: files written so far. */
+  readonly counts: { writes: number };
 }
 
 /** How a failed write is retried: after `baseMs`, doubling up to `maxMs`. */
@@ -119,9 +117,6 @@ export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
  * next reservation) cost one write.
  */
 export const DEFAULT_WRITE_DELAY_MS = 2000;
-
-/** How often the files written since the last sync are flushed to disk (and at close). */
-export const DEFAULT_SYNC_EVERY_MS = 5 * 60_000;
 
 /**
  * Result files written at the same time while serving: one, so the writer never takes more
@@ -141,16 +136,15 @@ const CONCURRENT_WRITES = 4;
  * read of KV, so the last write always reflects the last change. Each write replaces the
  * file atomically (temporary file + rename), so the folder always holds valid JSON.
  *
- * Durability: the files mirror KV, which holds every label durably before the server
- * answers and from which every file is rebuilt at start-up. So a write does not wait for
- * the disk (no fsync per write: it would compete with the store's commits); the files
- * written since the last sync are flushed every `syncEveryMs` and at `close()`. A process
- * crash loses nothing (the OS has the bytes); an OS crash may leave an older or empty
- * file, which the next start replaces (saving a copy of an unreadable one first).
+ * Each write is flushed to disk before its rename (`writeFileAtomic`). Skipping that
+ * fsync does not help on ext4: a rename over a file whose data is not yet on disk makes
+ * the next journal commit (the store's own commit, which the label route waits for) write
+ * that data first, so the cost moves onto the requests. One coalesced, fsynced write at
+ * a time keeps the disk mostly free for the store instead.
  *
- * A failed write or sync (read-only folder, full disk) is logged, reported by `stale()`
+ * A failed write (read-only folder, full disk) is logged, reported by `stale()`
  * and retried with exponential backoff until it succeeds; it never throws to the caller.
- * `writeFile` and `syncFile` are the filesystem seams (tests inject failures).
+ * `writeFile` is the filesystem seam (tests inject failures).
  */
 export function createResultWriter(options: {
   kv: Deno.Kv;
@@ -161,31 +155,22 @@ export function createResultWriter(options: {
   retry?: RetryPolicy;
   /** Wait before a scheduled write (default `DEFAULT_WRITE_DELAY_MS`). */
   delayMs?: number;
-  /** Interval of the background sync (default `DEFAULT_SYNC_EVERY_MS`); 0: only at close. */
-  syncEveryMs?: number;
   writeFile?: (path: string, text: string) => Promise<void>;
-  syncFile?: (path: string) => Promise<void>;
 }): ResultWriter {
   const { kv, catalog, outDir, logger } = options;
   const now = options.now ?? Date.now;
   const retry = options.retry ?? DEFAULT_RETRY;
   const delayMs = options.delayMs ?? DEFAULT_WRITE_DELAY_MS;
-  const syncEveryMs = options.syncEveryMs ?? DEFAULT_SYNC_EVERY_MS;
-  const writeFile = options.writeFile ?? replaceFile;
-  const syncOne = options.syncFile ?? syncFile;
+  const writeFile = options.writeFile ?? writeFileAtomic;
   /** Trace → when its write is due (performance.now() ms); in order of scheduling. */
   const queued = new Map<string, number>();
   const writing = new Set<string>();
-  /** Traces whose file was written since it was last synced. */
-  const unsynced = new Set<string>();
   const failed = new Map<string, StaleFile>();
   const retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  const counts = { writes: 0, syncs: 0 };
+  const counts = { writes: 0 };
   let closed = false;
   let idleWaiters: (() => void)[] = [];
   let dueTimer: { id: ReturnType<typeof setTimeout>; at: number } | undefined;
-  let syncTimer: ReturnType<typeof setTimeout> | undefined;
-  let syncing: Promise<void> | undefined;
 
   function clearRetry(name: string): void {
     const timer = retryTimers.get(name);
@@ -240,8 +225,6 @@ export function createResultWriter(options: {
       const { members, labels } = await readTraceLabels(kv, name);
       await writeFile(path, stringifyResultFile(buildResultFile(trace, members, labels)));
       counts.writes++;
-      unsynced.add(name);
-      armSync();
       succeeded(name, path);
     } catch (error) {
       failedWith(name, path, "write", error);
@@ -289,15 +272,6 @@ export function createResultWriter(options: {
     dueTimer = { id, at };
   }
 
-  function armSync(): void {
-    if (syncEveryMs <= 0 || syncTimer !== undefined || closed) return;
-    syncTimer = setTimeout(() => {
-      syncTimer = undefined;
-      sync().catch(() => {});
-    }, syncEveryMs);
-    Deno.unrefTimer(syncTimer);
-  }
-
   function enqueue(name: string, wait: number): void {
     if (!queued.has(name)) queued.set(name, performance.now() + wait);
     pump();
@@ -312,30 +286,6 @@ export function createResultWriter(options: {
     const done = new Promise<void>((resolve) => idleWaiters.push(resolve));
     pump(); // the waiter makes every queued write due now
     return done;
-  }
-
-  /** Syncs the files written so far, one at a time (gently: the store shares the disk). */
-  function sync(): Promise<void> {
-    syncing ??= (async () => {
-      try {
-        let any = false;
-        for (const name of [...unsynced]) {
-          unsynced.delete(name);
-          const path = join(outDir, `${name}.json`);
-          try {
-            await syncOne(path);
-            counts.syncs++;
-            any = true;
-          } catch (error) {
-            failedWith(name, path, "sync", error);
-          }
-        }
-        if (any) await syncFolder(outDir);
-      } finally {
-        syncing = undefined;
-      }
-    })();
-    return syncing;
   }
 
   async function regenerateAll(): Promise<number> {
@@ -357,15 +307,11 @@ export function createResultWriter(options: {
   async function close(): Promise<StaleFile[]> {
     closed = true;
     for (const name of [...retryTimers.keys()]) clearRetry(name);
-    if (syncTimer !== undefined) clearTimeout(syncTimer);
-    syncTimer = undefined;
-    await syncing;
     await flush();
     for (const name of failed.keys()) enqueue(name, 0);
     await flush();
-    await sync();
     return stale();
   }
 
-  return { schedule, flush, regenerateAll, sync, stale, close, counts };
+  return { schedule, flush, regenerateAll, stale, close, counts };
 }
