@@ -125,6 +125,11 @@ export const DEFAULT_WRITE_DELAY_MS = 2000;
  * adapts). When someone waits for the files (`flush`, start-up, shutdown), 4.
  */
 const BACKGROUND_WRITES = 1;
+/**
+ * Background writes start at least this far apart (at most 100 a second), so the disk
+ * stays mostly free for the store's commits, which the requests wait for.
+ */
+const BACKGROUND_GAP_MS = 10;
 const CONCURRENT_WRITES = 4;
 
 /**
@@ -171,6 +176,8 @@ export function createResultWriter(options: {
   let closed = false;
   let idleWaiters: (() => void)[] = [];
   let dueTimer: { id: ReturnType<typeof setTimeout>; at: number } | undefined;
+  /** When the next background write may start (performance.now() ms). */
+  let backgroundAt = 0;
 
   function clearRetry(name: string): void {
     const timer = retryTimers.get(name);
@@ -243,6 +250,11 @@ export function createResultWriter(options: {
         break;
       }
       if (writing.has(name)) continue;
+      if (!hurry && at < backgroundAt) {
+        nextDue = backgroundAt;
+        break;
+      }
+      if (!hurry) backgroundAt = at + BACKGROUND_GAP_MS;
       queued.delete(name);
       writing.add(name);
       writeOne(name).finally(() => {
