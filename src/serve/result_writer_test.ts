@@ -285,3 +285,45 @@ Deno.test("a burst of labels on one trace gives far fewer writes, and the file e
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("background writes run one at a time, spaced out; a flush writes at once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const starts: number[] = [];
+      let running = 0;
+      let most = 0;
+      let holdMs = 0;
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        delayMs: 0,
+        writeFile: async (path, text) => {
+          starts.push(performance.now());
+          most = Math.max(most, ++running);
+          await new Promise((r) => setTimeout(r, holdMs));
+          await Deno.writeTextFile(path, text);
+          running--;
+        },
+      });
+      await nextAssignment(ctx, "a");
+      await nextAssignment(ctx, "b");
+      for (const name of ["alpha", "beta", "empty_gamma"]) writer.schedule(name);
+      while (starts.length < 3) await new Promise((r) => setTimeout(r, 5));
+      assertEquals(most, 1);
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+      assert(gaps.every((gap) => gap >= 9), `gaps ${gaps}`);
+
+      holdMs = 300; // each write lasts long enough for the next to start beside it
+      for (const name of ["alpha", "beta", "empty_gamma"]) writer.schedule(name);
+      await writer.flush();
+      assert(most > 1, "flushed writes run side by side");
+      assertEquals(writer.counts.writes, 6);
+      assertEquals(await writer.close(), []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
