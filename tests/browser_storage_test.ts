@@ -11,8 +11,10 @@ Deno.test("browser: the status page warns about stale result files until they ar
     await page.waitForSelector("#report:not([hidden])");
     assert(await page.isHidden("#storage"), "no warning while every file is current");
 
-    // A folder where the result file must go: every write of it fails.
+    // A folder where the result file must go: every write of it fails. (The file is
+    // written a moment after the reservation: the writer coalesces changes for 2 s.)
     const target = `${out}/tasks_six.json`;
+    await waitUntil(() => Deno.stat(target).then(() => true, () => false));
     await Deno.remove(target);
     await Deno.mkdir(`${target}/blocker`, { recursive: true });
     await page.goto(base);
@@ -20,19 +22,29 @@ Deno.test("browser: the status page warns about stale result files until they ar
     await pressKeys(page, "1", "Enter");
     await waitQuestion(page, 2, 3);
     await page.goto(`${base}/status`);
-    await page.waitForSelector("#storage:not([hidden])");
+    await waitUntil(async () => {
+      await page.click("#refresh");
+      await page.waitForSelector("#report:not([hidden])");
+      return !(await page.isHidden("#storage"));
+    });
     assertStringIncludes(
       (await page.textContent("#storage-reasons")) ?? "",
       "The result file tasks_six.json is stale",
     );
 
     await Deno.remove(target, { recursive: true });
-    for (let i = 0; i < 100; i++) {
+    await waitUntil(async () => {
       await page.click("#refresh");
       await page.waitForSelector("#report:not([hidden])");
-      if (await page.isHidden("#storage")) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+      return await page.isHidden("#storage");
+    });
     assert(await page.isHidden("#storage"), "the warning goes once the file is written");
   });
 });
+
+/** Polls `done` every 200 ms, at most 100 times; the caller asserts what it waited for. */
+async function waitUntil(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await done()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

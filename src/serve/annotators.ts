@@ -54,32 +54,49 @@ export function legacyUsername(raw: string): string {
  * case-folded normalisation) is found first, so existing ids keep working; run
  * `migrateLegacyUsernames` once so other spellings of an old name find it too. Two logins
  * racing for a new name both get the same id (the creation is an atomic insert-if-absent).
+ *
+ * `alongside` gives KV writes to commit together with the login (the session): with the
+ * creation of a new annotator in one atomic commit, or on their own for an existing one,
+ * so a login is one durable commit either way. It is called again for each attempt; only
+ * the writes of the attempt that commits are stored.
  */
 export async function getOrCreateAnnotator(
   kv: Deno.Kv,
   username: string,
   now: () => number,
   committer: Committer = directCommitter(kv),
+  alongside: (annotator: Annotator) => Deno.KvMutation[] = () => [],
 ): Promise<Annotator> {
   const name = normalizeUsername(username);
   if (name === undefined) {
     throw inputError(`Invalid username: ${usernameProblem(username)}`);
   }
+  const existingOnes = async (found: Annotator): Promise<Annotator> => {
+    const mutations = alongside(found);
+    if (mutations.length > 0) {
+      const result = await committer.commit({ checks: [], mutations });
+      if (!result.ok) throw runtimeError(`Cannot store the login of "${found.username}"`);
+    }
+    return found;
+  };
   const legacy = legacyUsername(username);
   if (legacy !== name) {
     const old = await kv.get<AnnotatorRecord>(KEY.annotator(legacy));
-    if (old.value) return { username: old.value.username, id: old.value.id };
+    if (old.value) return existingOnes({ username: old.value.username, id: old.value.id });
   }
   const key = KEY.annotator(name);
   for (let attempt = 0; attempt < 10; attempt++) {
     const existing = await kv.get<AnnotatorRecord>(key);
-    if (existing.value) return { username: existing.value.username, id: existing.value.id };
+    if (existing.value) {
+      return existingOnes({ username: existing.value.username, id: existing.value.id });
+    }
     const record: AnnotatorRecord = { id: newAnnotatorId(), username: name, createdAt: now() };
+    const annotator = { username: name, id: record.id };
     const result = await committer.commit({
       checks: [{ key, versionstamp: null }],
-      mutations: [{ type: "set", key, value: record }],
+      mutations: [{ type: "set", key, value: record }, ...alongside(annotator)],
     });
-    if (result.ok) return { username: name, id: record.id };
+    if (result.ok) return annotator;
   }
   throw runtimeError(`Cannot create the annotator "${name}": the store is too busy`);
 }

@@ -226,3 +226,104 @@ Deno.test("close tries stale files once more and returns those still failing", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a burst of labels on one trace gives far fewer writes, and the file ends current", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const written: string[] = [];
+      let duringWrite: (() => Promise<void>) | undefined;
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        delayMs: 1000,
+        writeFile: async (path, text) => {
+          written.push(path);
+          const change = duringWrite;
+          duringWrite = undefined;
+          await change?.();
+          await Deno.writeTextFile(path, text);
+        },
+      });
+      const alpha = await threeOnAlpha(ctx);
+      let count = 0;
+      for (const id of ["a", "d", "g"]) {
+        for (const turn of alpha.questions) {
+          await submitLabel(ctx, id, alpha, turn, [count % 2]);
+          writer.schedule("alpha");
+          count++;
+        }
+      }
+      assertEquals(count, 9);
+      assertEquals(written.length, 0); // nothing before the delay is over
+      // The delay passes by itself (no flush): one write for the whole burst.
+      while (written.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      assertEquals(written, [join(dir, "alpha.json")]);
+      assertEquals(writer.counts.writes, 1);
+      const file = parseResultText(await Deno.readTextFile(join(dir, "alpha.json")), "alpha");
+      const { members, labels: current } = await readTraceLabels(ctx.kv, "alpha");
+      assertEquals(file, buildResultFile(alpha, members, current));
+      assertEquals(Object.keys(file[1].real_user!), ["a", "d", "g"]);
+
+      // A change during a write queues one more (the pending flag): the file stays current.
+      duringWrite = async () => {
+        await submitLabel(ctx, "a", alpha, 1, "Reject all");
+        writer.schedule("alpha");
+      };
+      await submitLabel(ctx, "d", alpha, 1, "Reject all");
+      writer.schedule("alpha");
+      await writer.flush(); // writes at once, without waiting for the delay
+      assertEquals(writer.counts.writes, 3);
+      const last = parseResultText(await Deno.readTextFile(join(dir, "alpha.json")), "alpha");
+      assertEquals(last[1].real_user, { a: "Reject all", d: "Reject all", g: [0] });
+      assertEquals(await writer.close(), []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("background writes run one at a time, spaced out; a flush writes at once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withContext({}, async (ctx) => {
+      const starts: number[] = [];
+      let running = 0;
+      let most = 0;
+      let holdMs = 0;
+      const writer = createResultWriter({
+        kv: ctx.kv,
+        catalog: ctx.catalog,
+        outDir: dir,
+        logger: ctx.logger,
+        delayMs: 0,
+        writeFile: async (path, text) => {
+          starts.push(performance.now());
+          most = Math.max(most, ++running);
+          await new Promise((r) => setTimeout(r, holdMs));
+          await Deno.writeTextFile(path, text);
+          running--;
+        },
+      });
+      await nextAssignment(ctx, "a");
+      await nextAssignment(ctx, "b");
+      for (const name of ["alpha", "beta", "empty_gamma"]) writer.schedule(name);
+      while (starts.length < 3) await new Promise((r) => setTimeout(r, 5));
+      assertEquals(most, 1);
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+      assert(gaps.every((gap) => gap >= 9), `gaps ${gaps}`);
+
+      holdMs = 300; // each write lasts long enough for the next to start beside it
+      for (const name of ["alpha", "beta", "empty_gamma"]) writer.schedule(name);
+      await writer.flush();
+      assert(most > 1, "flushed writes run side by side");
+      assertEquals(writer.counts.writes, 6);
+      assertEquals(await writer.close(), []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -190,8 +190,10 @@ export function createApp(deps: AppDeps): Hono {
       throw new ApiError(401, "Wrong password");
     }
     await migrateOnce();
-    const annotator = await getOrCreateAnnotator(deps.kv, body.username, deps.now, deps.commits);
-    const token = await sessions.create(annotator);
+    // One durable commit: a new annotator's record and the session go in together.
+    const { annotator, token } = await sessions.logIn((session) =>
+      getOrCreateAnnotator(deps.kv, body.username, deps.now, deps.commits, session)
+    );
     const secure = requestScheme(c, transport) === "https";
     return jsonResponse({ annotator }, 200, { "Set-Cookie": sessionCookie(token, secure) });
   });

@@ -429,3 +429,42 @@ Deno.test("past the load limit API requests get 503 + Retry-After; pages are sti
     assertEquals([health.status, (await health.json()).ok], [200, true]);
   });
 });
+
+Deno.test("login: one durable commit stores a new annotator with its session, or the session alone", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const before = ctx.commits.commits;
+    const first = await post(app, "/api/login", { username: "Carol", password: PASSWORD });
+    assertEquals(first.status, 200);
+    const carol = (await first.json()).annotator;
+    assertEquals(ctx.commits.commits - before, 1); // annotator + session, one atomic commit
+    const stored = await ctx.kv.get<{ id: string }>(KEY.annotator("carol"));
+    assertEquals(stored.value?.id, carol.id);
+    const cookie = first.headers.get("Set-Cookie")!.split(";")[0];
+    assertEquals((await (await get(app, "/api/me", cookie)).json()).annotator, carol);
+
+    const again = await post(app, "/api/login", { username: "CAROL", password: PASSWORD });
+    assertEquals((await again.json()).annotator, carol);
+    assertEquals(ctx.commits.commits - before, 2); // the existing annotator: the session only
+    // The session is in KV (not only in this app's cache): a fresh app finds it.
+    const other = appOf(ctx);
+    const token = again.headers.get("Set-Cookie")!.split(";")[0];
+    assertEquals((await (await get(other, "/api/me", token)).json()).annotator, carol);
+
+    // Racing first logins of one new name still give one id, and every session works.
+    const racing = await Promise.all(
+      ["dave", "Dave", " DAVE "].map((username) =>
+        post(app, "/api/login", { username, password: PASSWORD })
+      ),
+    );
+    const ids = new Set<string>();
+    for (const response of racing) {
+      assertEquals(response.status, 200);
+      const cookieOf = response.headers.get("Set-Cookie")!.split(";")[0];
+      ids.add((await response.json()).annotator.id);
+      const me = await (await get(other, "/api/me", cookieOf)).json();
+      assertEquals(me.annotator.username, "dave");
+    }
+    assertEquals(ids.size, 1);
+  });
+});

@@ -25,13 +25,11 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** Stores a new session for `annotator`; returns the cookie token. */
-export async function createSession(
-  kv: Deno.Kv,
+/** A new session of `annotator`: its cookie token and the KV write that stores it. */
+export function newSession(
   annotator: Annotator,
   now: () => number,
-  committer: Committer = directCommitter(kv),
-): Promise<string> {
+): { token: string; expiresAt: number; mutation: Deno.KvMutation } {
   const token = newSessionToken();
   const at = now();
   const record: SessionRecord = {
@@ -41,10 +39,22 @@ export async function createSession(
     expiresAt: at + SESSION_TTL_MS,
   };
   const key = KEY.session(sha256Hex(token));
-  const result = await committer.commit({
-    checks: [],
-    mutations: [{ type: "set", key, value: record, expireIn: SESSION_TTL_MS }],
-  });
+  return {
+    token,
+    expiresAt: record.expiresAt,
+    mutation: { type: "set", key, value: record, expireIn: SESSION_TTL_MS },
+  };
+}
+
+/** Stores a new session for `annotator`; returns the cookie token. */
+export async function createSession(
+  kv: Deno.Kv,
+  annotator: Annotator,
+  now: () => number,
+  committer: Committer = directCommitter(kv),
+): Promise<string> {
+  const { token, mutation } = newSession(annotator, now);
+  const result = await committer.commit({ checks: [], mutations: [mutation] });
   if (!result.ok) throw new Error("Cannot store the session");
   return token;
 }
@@ -116,6 +126,14 @@ export function passwordMatches(given: string, expected: string): boolean {
 
 export interface Sessions {
   create(annotator: Annotator): Promise<string>;
+  /**
+   * Logs in: `findOrCreate` gets a function giving the session's KV write for the
+   * annotator it settles on, and commits that write together with its own (see
+   * `getOrCreateAnnotator`); resolves to the annotator and the session's cookie token.
+   */
+  logIn(
+    findOrCreate: (session: (annotator: Annotator) => Deno.KvMutation[]) => Promise<Annotator>,
+  ): Promise<{ annotator: Annotator; token: string }>;
   get(token: string | undefined): Promise<Annotator | undefined>;
   delete(token: string | undefined): Promise<void>;
 }
@@ -141,6 +159,17 @@ export function createSessions(
       const token = await createSession(kv, annotator, now, committer);
       remember(token, annotator, now() + SESSION_TTL_MS);
       return token;
+    },
+    async logIn(findOrCreate) {
+      let made: ReturnType<typeof newSession> | undefined;
+      const annotator = await findOrCreate((chosen) => {
+        made = newSession(chosen, now);
+        return [made.mutation];
+      });
+      if (!made) throw new Error("Cannot store the session: no session was committed");
+      const { token, expiresAt } = made;
+      remember(token, annotator, expiresAt);
+      return { annotator, token };
     },
     async get(token) {
       if (!token) return undefined;

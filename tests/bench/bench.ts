@@ -13,37 +13,39 @@ import { benchAgentTrainset } from "./agent_trainset_bench.ts";
 const ROOT = `${import.meta.dirname}/../../`;
 
 const BENCHES: Record<string, () => Promise<string>> = {
-  serve: async () =>
-    [
+  serve: async () => {
+    // BENCH_SERVE_RUNS=scale (or pauses,saturation,scale) runs only the named serve runs.
+    const runs = new Set(
+      (Deno.env.get("BENCH_SERVE_RUNS") ?? "pauses,saturation,scale").split(","),
+    );
+    const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 30);
+    return [
       "## serve",
       "",
       "Annotators read events and think before answering, so the target (p99 < 50 ms, 0 errors)",
       "applies to the first run, whose pauses are already far shorter than a person's. The second",
       "run removes every pause to show the server's saturation throughput. The third is the scale",
       "run of issue 6: 5,000 annotators on 10,000 traces, with per-route percentiles",
-      "(`BENCH_SCALE_SECONDS` shortens it).",
+      "(`BENCH_SCALE_SECONDS` shortens it; `BENCH_SERVE_RUNS=scale` runs only it).",
       "",
-      await benchServe({
-        annotators: 200,
-        seconds: Number(Deno.env.get("BENCH_SECONDS") ?? 30),
-        traces: 400,
-        thinkMs: [500, 1500],
-      }),
-      await benchServe({
-        annotators: 200,
-        seconds: Number(Deno.env.get("BENCH_SECONDS") ?? 30),
-        traces: 400,
-        thinkMs: [0, 0],
-      }),
-      await benchServeScale({
-        annotators: 5000,
-        arrivalSeconds: 10,
-        seconds: Number(Deno.env.get("BENCH_SCALE_SECONDS") ?? 60),
-        traces: 10_000,
-        thinkMs: [2000, 6000],
-        workers: 2,
-      }),
-    ].join("\n"),
+      runs.has("pauses")
+        ? await benchServe({ annotators: 200, seconds, traces: 400, thinkMs: [500, 1500] })
+        : "",
+      runs.has("saturation")
+        ? await benchServe({ annotators: 200, seconds, traces: 400, thinkMs: [0, 0] })
+        : "",
+      runs.has("scale")
+        ? await benchServeScale({
+          annotators: 5000,
+          arrivalSeconds: 10,
+          seconds: Number(Deno.env.get("BENCH_SCALE_SECONDS") ?? 60),
+          traces: 10_000,
+          thinkMs: [2000, 6000],
+          workers: 2,
+        })
+        : "",
+    ].filter((part, i) => i < 8 || part !== "").join("\n");
+  },
   convert: () => benchConvert(),
   reward: () => benchReward(),
   page: () => benchPage(),
