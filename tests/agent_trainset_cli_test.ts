@@ -3,10 +3,9 @@
  * against the scripted fake server playing every role) or synthetic ones, then the command
  * with the real LLM layer against the same kind of server.
  */
+import { createTestCommandContext } from "../src/cli/testing/test_command_context.ts";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { createHash } from "node:crypto";
-import type { CommandContext } from "../src/cli/command.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
@@ -22,19 +21,7 @@ import { shareGptProblem } from "../src/agent_trainset/sharegpt_check.ts";
 
 const EXAMPLES = new URL("./testdata/gym/scenes_example.yaml", import.meta.url).pathname;
 
-function context(signal = new AbortController().signal) {
-  const out: string[] = [];
-  const logger = createMemoryLogger();
-  const ctx: CommandContext = {
-    env: () => undefined,
-    stdout: (text) => out.push(text),
-    logger,
-    isTerminal: false,
-    signal,
-    now: Date.now,
-  };
-  return { ctx, out, logger };
-}
+const context = createTestCommandContext;
 
 /** A server playing every gym role; its config file in `dir`. */
 async function gymServer(dir: string, script: ScriptedGymOptions) {

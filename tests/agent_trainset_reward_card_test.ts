@@ -3,26 +3,17 @@
  * input's hash, the model, the counts, and the same card again on a re-run from the same
  * output and cache (apart from `generated_at`).
  */
+import { createTestCommandContext } from "../src/cli/testing/test_command_context.ts";
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { createHash } from "node:crypto";
 import type { CommandContext } from "../src/cli/command.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
 import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
 import { command } from "../src/reward/command.ts";
 import { createFakeRewardModel } from "../src/reward/testing/fake_reward_model.ts";
 
 const FIXTURE = new URL("./testdata/reward/fifteen_items.jsonl", import.meta.url).pathname;
 
-function context(): CommandContext {
-  return {
-    env: () => undefined,
-    stdout: () => {},
-    logger: createMemoryLogger(),
-    isTerminal: false,
-    signal: new AbortController().signal,
-    now: Date.now,
-  };
-}
+const context = (): CommandContext => createTestCommandContext().ctx;
 
 Deno.test("reward writes a dataset card with the input's hash and the counts; a re-run gives the same card", async () => {
   const model = createFakeRewardModel();

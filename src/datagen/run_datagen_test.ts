@@ -1,7 +1,6 @@
+import { createTestCommandContext } from "../cli/testing/test_command_context.ts";
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
-import type { CommandContext } from "../cli/command.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
 import { isCompleteLog } from "../gym/log_writer.ts";
 import { openKvLeaseStore } from "../store/kv_lease_store.ts";
 import { runDatagenCommand } from "./command.ts";
@@ -15,19 +14,7 @@ const NAMES = ["scene_c-000-0", "scene_a-000-0", "scene_b-000-1"];
 const SORTED = [...NAMES].sort();
 const LLM_ARGS = ["--model", "fake-model", "--base-url", "http://127.0.0.1:9/v1", "--no-cache"];
 
-function context(signal = new AbortController().signal) {
-  const out: string[] = [];
-  const logger = createMemoryLogger();
-  const ctx: CommandContext = {
-    env: () => undefined,
-    stdout: (text) => out.push(text),
-    logger,
-    isTerminal: false,
-    signal,
-    now: Date.now,
-  };
-  return { ctx, out, logger };
-}
+const context = createTestCommandContext;
 
 /** Runs datagen with the fake runner; resolves to what it ran, its output and its error. */
 async function datagen(

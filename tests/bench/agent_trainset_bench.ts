@@ -9,8 +9,7 @@
  * once every slot stays busy. The reward model rejects every third event (`--max-trials 2`:
  * two trials, no sample), so the logs mix one- and two-trial events.
  */
-import type { CommandContext } from "../../src/cli/command.ts";
-import { createMemoryLogger } from "../../src/cli/logger.ts";
+import { createTestCommandContext } from "../../src/cli/testing/test_command_context.ts";
 import { command } from "../../src/agent_trainset/command.ts";
 import type { GymRecord } from "../../src/gym/gym_types.ts";
 import { gymLlmConfig, scriptedGymModels } from "../../src/gym/testing/scripted_gym_models.ts";
@@ -66,14 +65,7 @@ export async function benchAgentTrainset(options: AgentTrainsetBenchOptions = {}
     await using server = await startFakeOpenAiServer({ handler: gym.handler });
     const config = `${dir}/llm.yaml`;
     await Deno.writeTextFile(config, gymLlmConfig(server.baseUrl));
-    const ctx: CommandContext = {
-      env: () => undefined,
-      stdout: () => {},
-      logger: createMemoryLogger(),
-      isTerminal: false,
-      signal: new AbortController().signal,
-      now: Date.now,
-    };
+    const { ctx } = createTestCommandContext();
     const started = performance.now();
     await command.run([
       "--in-dir",
