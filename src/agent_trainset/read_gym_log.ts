@@ -133,7 +133,15 @@ export function parseGymLog(path: string, text: string): GymLog {
       }
     }
   }
-  return { path, name: basename(path).replace(/\.jsonl$/i, ""), events, samples, seed, theme, operations };
+  return {
+    path,
+    name: basename(path).replace(/\.jsonl$/i, ""),
+    events,
+    samples,
+    seed,
+    theme,
+    operations,
+  };
 }
 
 export async function readGymLog(path: string): Promise<GymLog> {

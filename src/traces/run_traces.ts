@@ -162,7 +162,9 @@ export function formatTracesReport(result: TracesResult): string {
     `${result.skipped.length} already complete, splits in "${result.splitsPath}"`,
   ];
   if (result.incomplete.length > 0) {
-    lines.push(`  incomplete logs skipped: ${result.incomplete.map((p) => basename(p)).join(", ")}`);
+    lines.push(
+      `  incomplete logs skipped: ${result.incomplete.map((p) => basename(p)).join(", ")}`,
+    );
   }
   for (const failure of result.failures) {
     lines.push(`  failed log: ${failure.log}: ${failure.error}`);
