@@ -140,6 +140,16 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     const logs = [...Deno.readDirSync(logsDir)].map((e) => e.name)
       .filter((n) => n.endsWith(".jsonl") && !n.includes("cut")).sort();
     assertEquals(logs.length, 2);
+    // A complete log with one event and no theme: the agent never proposes there.
+    const single: GymRecord[] = [
+      { source: "system", time: "02-29 09:00:00", tags: ["setup"], content: '{"seed":1}' },
+      { source: "EnvManager", time: "02-29 09:00:05", tags: ["events"], content: "Alone." },
+      { source: "system", time: "02-29 09:01:00", tags: ["end"], content: "{}" },
+    ];
+    await Deno.writeTextFile(
+      join(logsDir, "zz_single.jsonl"),
+      single.map((r) => JSON.stringify(r)).join("\n") + "\n",
+    );
 
     const out = join(dir, "traces");
     const { gym, server, config } = await gymServer(dir, {
@@ -150,11 +160,18 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     const first = context();
     assertEquals(await command.run(args, first.ctx), 0);
     const report = first.out.join("");
-    assertStringIncludes(report, "2 trace(s) written");
+    assertStringIncludes(report, "3 trace(s) written");
     assertStringIncludes(report, "incomplete logs skipped: scene_cut-000-0.jsonl");
+    assertStringIncludes(report, "without a question (serve skips them): zz_single.json");
+    assertEquals(JSON.parse(await Deno.readTextFile(join(out, "zz_single.json"))), [{
+      observation: { time: "1709197205.0", event: "Alone." },
+      agent_response: { candidate_task: [] },
+      task_status: false,
+    }]);
 
     // One trace per log, one turn per events record, times converted, candidates deduped.
     const themes: string[] = [];
+    let totalEvents = 1; // zz_single
     for (const log of logs) {
       const records = (await Deno.readTextFile(join(logsDir, log))).trim().split("\n")
         .map((line) => JSON.parse(line) as GymRecord);
@@ -166,6 +183,7 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
       const path = join(out, `${stem}.json`);
       const trace = parseTraceText(await Deno.readTextFile(path), path);
       assertEquals(trace.length, events.length);
+      totalEvents += events.length;
       for (const [i, turn] of trace.entries()) {
         assertEquals(turn.observation, {
           time: logTimeToUnix(events[i].time, 2024),
@@ -180,22 +198,15 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     }
     // Every turn was one request of n = 5 samples on the 'eval agent' prompt.
     const asked = gym.requests("agent_predict");
-    assertEquals(
-      asked.length,
-      (await Promise.all(
-        logs.map(async (log) =>
-          (await Deno.readTextFile(join(logsDir, log))).split("\n")
-            .filter((l) => l.includes('"events"')).length
-        ),
-      )).reduce((a, b) => a + b, 0),
-    );
+    assertEquals(asked.length, totalEvents);
     assert(asked.every((r) => r.body.n === 5 && r.body.messages.length === 2));
 
     // splits.json: the reference's shape, one split per theme, plus "all".
     const splits = JSON.parse(await Deno.readTextFile(join(out, "splits.json")));
     const files = logs.map((l) => l.replace(/\.jsonl$/, ".json")).sort();
-    assertEquals(splits.all, { theme: "All", files });
-    const byTheme = Object.entries(splits).filter(([name]) => name !== "all")
+    assertEquals(splits.all, { theme: "All", files: [...files, "zz_single.json"] });
+    assertEquals(splits.unknown, { theme: "Unknown", files: ["zz_single.json"] });
+    const byTheme = Object.entries(splits).filter(([name]) => !["all", "unknown"].includes(name))
       .map(([, split]) => (split as { theme: string }).theme).sort();
     assertEquals(byTheme, [...new Set(themes)].sort());
 
@@ -204,7 +215,7 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     const again = context();
     assertEquals(await command.run(args, again.ctx), 0);
     assertStringIncludes(again.out.join(""), "0 trace(s) written");
-    assertStringIncludes(again.out.join(""), "2 already complete");
+    assertStringIncludes(again.out.join(""), "3 already complete");
     assertEquals(gym.requests("agent_predict").length, asked.length);
     assertEquals(await Deno.readTextFile(join(out, files[0])), before);
     assertEquals(JSON.parse(await Deno.readTextFile(join(out, "splits.json"))), splits);
@@ -236,6 +247,11 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     } finally {
       await running.shutdown();
     }
+    assert(
+      serveLogger.lines.some((line) =>
+        line.includes('Skipping trace "zz_single": it has no question')
+      ),
+    );
     const result = parseResultText(
       await Deno.readTextFile(join(results, `${labelled.trace}.json`)),
       `${labelled.trace}.json`,

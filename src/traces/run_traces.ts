@@ -33,6 +33,8 @@ export interface TracesResult {
   failures: { log: string; error: string }[];
   incomplete: string[];
   turns: number;
+  /** Written traces where no turn has a candidate task (`serve` skips them). */
+  withoutQuestion: string[];
   splitsPath: string;
   stats: string;
 }
@@ -72,6 +74,7 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
     failures: [],
     incomplete: found.incomplete,
     turns: 0,
+    withoutQuestion: [],
     splitsPath: join(options.out, "splits.json"),
     stats: "",
   };
@@ -128,6 +131,13 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
         await writeJsonAtomic(target, trace, 4);
         result.written.push(target);
         result.turns += trace.length;
+        if (trace.every((turn) => turn.agent_response.candidate_task.length === 0)) {
+          result.withoutQuestion.push(target);
+          logger.warn(
+            `No turn of "${log.path}" got a candidate task: "${target}" has no question, and ` +
+              `serve skips it`,
+          );
+        }
         done[index] = { file: `${log.name}.json`, theme: log.theme };
       } catch (error) {
         if (signal.aborted || ctx.signal.aborted) throw error;
@@ -164,6 +174,13 @@ export function formatTracesReport(result: TracesResult): string {
   if (result.incomplete.length > 0) {
     lines.push(
       `  incomplete logs skipped: ${result.incomplete.map((p) => basename(p)).join(", ")}`,
+    );
+  }
+  if (result.withoutQuestion.length > 0) {
+    lines.push(
+      `  without a question (serve skips them): ${
+        result.withoutQuestion.map((p) => basename(p)).join(", ")
+      }`,
     );
   }
   for (const failure of result.failures) {
