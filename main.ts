@@ -21,6 +21,7 @@ const COMMAND_MODULES: Record<string, () => Promise<{ command: Command }>> = {
   scenes: () => import("./src/scenes/command.ts"),
   datagen: () => import("./src/datagen/command.ts"),
   "agent-trainset": () => import("./src/agent_trainset/command.ts"),
+  traces: () => import("./src/traces/command.ts"),
   eval: () => import("./src/eval/command.ts"),
 };
 

@@ -34,6 +34,8 @@ export interface GymLog {
   samples: LoggedSample[];
   /** The `--seed` the gym played the scene with (its `setup` record), if logged. */
   seed: number | null;
+  /** The scene's theme (its `setup` record), if logged. */
+  theme: string | null;
   /**
    * The agent's operations (`agent.ops`) and the time the gym showed them to the agent
    * (its first activity), if logged.
@@ -79,6 +81,8 @@ export function parseGymLog(path: string, text: string): GymLog {
   const samples: LoggedSample[] = [];
   let lastPrediction: string | undefined;
   let seed: number | null = null;
+  let theme: string | null = null;
+  let setupRead = false;
   let operations: GymLog["operations"] = null;
   const lines = text.split("\n");
   for (const [index, line] of lines.entries()) {
@@ -91,10 +95,14 @@ export function parseGymLog(path: string, text: string): GymLog {
       throw inputError(`Cannot read ${where}: ${describeError(error)}`);
     }
     const tag = record.tags[0];
-    if (tag === "setup" && record.source === "system" && seed === null) {
+    if (tag === "setup" && record.source === "system" && !setupRead) {
+      setupRead = true;
       try {
-        const value = (JSON.parse(record.content ?? "") as { seed?: unknown }).seed;
-        if (typeof value === "number") seed = value;
+        const setup = JSON.parse(record.content ?? "") as { seed?: unknown; theme?: unknown };
+        if (typeof setup.seed === "number") seed = setup.seed;
+        if (typeof setup.theme === "string" && setup.theme.trim() !== "") {
+          theme = setup.theme.trim();
+        }
       } catch { /* a setup record without JSON content */ }
     } else if (tag === "agent.ops" && operations === null) {
       try {
@@ -125,7 +133,15 @@ export function parseGymLog(path: string, text: string): GymLog {
       }
     }
   }
-  return { path, name: basename(path).replace(/\.jsonl$/i, ""), events, samples, seed, operations };
+  return {
+    path,
+    name: basename(path).replace(/\.jsonl$/i, ""),
+    events,
+    samples,
+    seed,
+    theme,
+    operations,
+  };
 }
 
 export async function readGymLog(path: string): Promise<GymLog> {

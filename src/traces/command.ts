@@ -1,0 +1,102 @@
+import type { Command } from "../cli/command.ts";
+import { runtimeError, usageError } from "../cli/errors.ts";
+import { integerFlag, nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { BASE_YEAR } from "../gym/clock.ts";
+import {
+  type ConfigSource,
+  LLM_FLAGS,
+  LLM_FLAGS_HELP,
+  parseLlmFlags,
+  readLlmConfig,
+} from "../llm/llm_config.ts";
+import { formatTracesReport, runTraces, type TracesOptions } from "./run_traces.ts";
+
+export const DEFAULTS = { candidates: 5, year: BASE_YEAR };
+
+const HELP = `proactive traces — gym logs into ProactiveBench traces for the annotators
+
+Usage: proactive traces --logs DIR --out DIR [options]
+
+Reads the complete gym logs (*.jsonl ending with their end record) in --logs; other logs
+are listed and skipped. Each log becomes <log stem>.json in --out, a trace that
+'proactive serve --data DIR' serves: every events record is a turn
+  {"observation": {"time": "<unix seconds>.0", "event": …},
+   "agent_response": {"candidate_task": [...]}, "task_status": false}.
+The time is the log's MM-DD HH:MM:SS read as UTC in --year. At every turn the agent
+(role "agent") is asked --candidates times at temperature 1, with n in one request (more
+requests when the endpoint returns fewer choices); the request is the one 'eval agent'
+sends, with no earlier predictions: the system prompt and one step message with every
+event up to the turn, so the turns of a log are asked at once. The distinct proposals
+(null, "null", "None" and "" mean no help is needed) are the candidate tasks, [] when no
+sample proposes one.
+splits.json in --out groups the traces by the scene's theme (the log's setup record):
+{"all": {"theme": "All", "files": [...]}, "<theme_name>": {"theme": …, "files": [...]}}.
+A trace already in --out with one turn per event is kept; an interrupted run is continued
+by running the same command (finished requests come from the completion cache). Each
+trace is written atomically. The exit status is 1 when a log failed.
+
+Options:
+  --logs DIR          Folder of gym logs (required)
+  --out DIR           Folder of the traces (required; created)
+  --candidates N      Samples of the agent per turn, and most candidates (default ${DEFAULTS.candidates})
+  --year YYYY         Year of the log times (default ${DEFAULTS.year}, the gym clock's leap year)
+  -h, --help          Show this help
+
+${LLM_FLAGS_HELP}
+The model is that of role "agent" in the config (else "default"), or --model.
+
+Example:
+  OPENAI_API_KEY=… proactive traces --config llm.yaml --logs scenes --out traces_gym \\
+    --candidates 5
+  proactive serve --data traces_gym --out annotations
+`;
+
+const FLAGS = {
+  ...LLM_FLAGS,
+  logs: { type: "string" },
+  out: { type: "string" },
+  candidates: { type: "string" },
+  year: { type: "string" },
+} as const;
+
+/** Parses the command line of `proactive traces` (pure; usage errors throw). */
+export function parseTracesOptions(
+  args: string[],
+  env: (name: string) => string | undefined,
+  config?: ConfigSource,
+): TracesOptions {
+  const { values } = parseFlags(args, FLAGS);
+  const logs = stringFlag(values, "logs");
+  const out = stringFlag(values, "out");
+  if (logs === undefined) throw usageError("--logs DIR is required (the folder of gym logs)");
+  if (out === undefined) throw usageError("--out DIR is required (the folder of the traces)");
+  return {
+    logs: nonEmptyFlag("logs", logs),
+    out: nonEmptyFlag("out", out),
+    candidates: integerFlag("candidates", stringFlag(values, "candidates"), DEFAULTS.candidates, {
+      min: 1,
+      max: 64,
+    }),
+    year: integerFlag("year", stringFlag(values, "year"), DEFAULTS.year, { min: 1970, max: 9999 }),
+    llm: parseLlmFlags(values, env, { config, roles: ["agent"] }),
+  };
+}
+
+export const command: Command = {
+  name: "traces",
+  summary: "Turn gym logs into ProactiveBench traces for the annotation server",
+  help: HELP,
+  async run(args, ctx) {
+    const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+    const options = parseTracesOptions(args, ctx.env, config);
+    const result = await runTraces(options, ctx);
+    ctx.stdout(formatTracesReport(result));
+    if (result.failures.length > 0) {
+      throw runtimeError(
+        `${result.failures.length} gym log(s) failed (reasons above); the traces of the ` +
+          `others are in "${options.out}"`,
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,190 @@
+/**
+ * `proactive traces` from options to files: find the complete gym logs, build each log's
+ * trace (`buildLogTrace`; several logs at once, within the endpoint's limit), write each
+ * trace atomically as `<out>/<log stem>.json` as soon as it is done, then `splits.json`.
+ * A log whose trace is already in `--out` with one turn per event is skipped, so an
+ * interrupted run continues where it stopped (and finished requests come from the cache).
+ */
+import { basename, join } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { describeError, inputError, runtimeError } from "../cli/errors.ts";
+import { findGymLogs } from "../agent_trainset/find_gym_logs.ts";
+import { type GymLog, readGymLog } from "../agent_trainset/read_gym_log.ts";
+import { isValidTraceName, parseTraceText } from "../formats/trace.ts";
+import type { LlmOptions } from "../llm/llm_config.ts";
+import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
+import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { buildLogTrace } from "./log_trace.ts";
+import { type SplitEntry, traceSplits } from "./trace_splits.ts";
+
+export interface TracesOptions {
+  logs: string;
+  out: string;
+  candidates: number;
+  year: number;
+  llm: LlmOptions;
+}
+
+export interface TracesResult {
+  written: string[];
+  skipped: string[];
+  failures: { log: string; error: string }[];
+  incomplete: string[];
+  turns: number;
+  /** Written traces where no turn has a candidate task (`serve` skips them). */
+  withoutQuestion: string[];
+  splitsPath: string;
+  stats: string;
+}
+
+type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
+
+/** True when `path` holds a trace with `turns` turns. */
+async function isDone(path: string, turns: number): Promise<boolean> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    return false;
+  }
+  try {
+    return parseTraceText(text, path).length === turns;
+  } catch {
+    return false;
+  }
+}
+
+export async function runTraces(options: TracesOptions, ctx: RunContext): Promise<TracesResult> {
+  const found = await findGymLogs(options.logs, []);
+  for (const path of found.incomplete) {
+    ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
+  }
+  const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
+  try {
+    await Deno.mkdir(options.out, { recursive: true });
+  } catch (error) {
+    throw inputError(`Cannot create the output folder "${options.out}": ${describeError(error)}`);
+  }
+
+  const result: TracesResult = {
+    written: [],
+    skipped: [],
+    failures: [],
+    incomplete: found.incomplete,
+    turns: 0,
+    withoutQuestion: [],
+    splitsPath: join(options.out, "splits.json"),
+    stats: "",
+  };
+  const todo: { log: GymLog; target: string }[] = [];
+  const entries: SplitEntry[] = [];
+  for (const path of paths) {
+    let log: GymLog;
+    try {
+      log = await readGymLog(path);
+      if (!isValidTraceName(log.name)) {
+        throw inputError(
+          `its name "${log.name}" is not a valid trace name (letters, digits, "_", "-", "." only)`,
+        );
+      }
+    } catch (error) {
+      result.failures.push({ log: path, error: describeError(error) });
+      ctx.logger.error(`Cannot read the gym log "${path}": ${describeError(error)}`);
+      continue;
+    }
+    const target = join(options.out, `${log.name}.json`);
+    const entry = { file: `${log.name}.json`, theme: log.theme };
+    if (await isDone(target, log.events.length)) {
+      result.skipped.push(target);
+      entries.push(entry);
+    } else {
+      todo.push({ log, target });
+    }
+  }
+
+  const total = todo.reduce((n, t) => n + t.log.events.length, 0);
+  const progress = createCommandProgress(ctx, total, "traces turns");
+  const logger = loggerAboveProgress(ctx.logger, progress);
+  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const agent = llm.client("agent");
+  if (todo.length > 0) logger.info(`traces: ${todo.length} gym log(s) to turn into traces`);
+  const done: (SplitEntry | undefined)[] = new Array(todo.length);
+  try {
+    // Every turn of a log is asked at once; a few logs at once keep the endpoint busy.
+    const workers = Math.max(1, Math.ceil(agent.limiter.limit / 4));
+    await runWorkerPool(todo.length, workers, async (index, signal) => {
+      const { log, target } = todo[index];
+      let ticked = 0;
+      try {
+        const trace = await buildLogTrace(log, {
+          agent,
+          candidates: options.candidates,
+          year: options.year,
+          signal,
+          onTurn: () => {
+            ticked++;
+            progress.tick();
+          },
+        });
+        await writeJsonAtomic(target, trace, 4);
+        result.written.push(target);
+        result.turns += trace.length;
+        if (trace.every((turn) => turn.agent_response.candidate_task.length === 0)) {
+          result.withoutQuestion.push(target);
+          logger.warn(
+            `No turn of "${log.path}" got a candidate task: "${target}" has no question, and ` +
+              `serve skips it`,
+          );
+        }
+        done[index] = { file: `${log.name}.json`, theme: log.theme };
+      } catch (error) {
+        if (signal.aborted || ctx.signal.aborted) throw error;
+        const reason = describeError(error);
+        result.failures.push({ log: log.path, error: reason });
+        logger.error(`Cannot build the trace of "${log.path}": ${reason}`);
+        const left = log.events.length - ticked;
+        if (left > 0) progress.tick(left, { failed: true });
+      }
+    }, ctx.signal);
+  } catch (error) {
+    progress.done();
+    if (ctx.signal.aborted) {
+      throw runtimeError(
+        `Interrupted: the finished traces are in "${options.out}"; run the same command ` +
+          `again to continue (finished requests come from the completion cache)`,
+      );
+    }
+    throw error;
+  }
+  progress.done();
+  for (const entry of done) if (entry) entries.push(entry);
+  await writeJsonAtomic(result.splitsPath, traceSplits(entries), 4);
+  result.stats = llm.stats.formatStats();
+  return result;
+}
+
+/** The report printed at the end of a run. */
+export function formatTracesReport(result: TracesResult): string {
+  const lines = [
+    `traces: ${result.written.length} trace(s) written (${result.turns} turns), ` +
+    `${result.skipped.length} already complete, splits in "${result.splitsPath}"`,
+  ];
+  if (result.incomplete.length > 0) {
+    lines.push(
+      `  incomplete logs skipped: ${result.incomplete.map((p) => basename(p)).join(", ")}`,
+    );
+  }
+  if (result.withoutQuestion.length > 0) {
+    lines.push(
+      `  without a question (serve skips them): ${
+        result.withoutQuestion.map((p) => basename(p)).join(", ")
+      }`,
+    );
+  }
+  for (const failure of result.failures) {
+    lines.push(`  failed log: ${failure.log}: ${failure.error}`);
+  }
+  return lines.join("\n") + "\n" + result.stats;
+}
