@@ -102,11 +102,16 @@ function isNullProposal(pred: unknown, rule: NullStringRule): boolean {
   return rule === "null" && typeof pred === "string" && NULL_STRINGS.has(pred.trim());
 }
 
-/** Python truthiness of a JSON value, as the reference's `if judge:` reads it. */
-function truthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object" && value !== null) return Object.keys(value).length > 0;
-  return Boolean(value);
+/**
+ * A stored judgement: true/false (what both judges write, read as the reference's `if judge:`
+ * reads it), or "accepted"/"rejected" spelled out; anything else (`null`, a number, another
+ * string) is no judgement.
+ */
+function judgementValue(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === "accepted") return true;
+  if (value === "rejected") return false;
+  return undefined;
 }
 
 /**
@@ -115,7 +120,7 @@ function truthy(value: unknown): boolean {
  * from the reference, which never meet a folder the reference's judge wrote: a failed turn
  * (`agent_response: null`) and a turn without judgements are excluded and counted; an empty
  * list judged once is one null proposal (our judge keeps `[]`, the reference's writes
- * `[null]`); a `null` judgement is unjudged; "null"/"None"/"" are null proposals unless
+ * `[null]`); a judgement that is not true/false (or "accepted"/"rejected") is unjudged; "null"/"None"/"" are null proposals unless
  * `rule` is "task".
  */
 export function tallyTurns(turns: unknown[], rule: NullStringRule, tally: TurnTally): void {
@@ -143,19 +148,19 @@ export function tallyTurns(turns: unknown[], rule: NullStringRule, tally: TurnTa
     if (judgement.length < proposals.length) tally.partlyJudgedTurns++;
     let unjudged = false;
     for (let i = 0; i < pairs; i++) {
-      const judge = judgement[i];
-      if (judge === null) {
+      const judge = judgementValue(judgement[i]);
+      if (judge === undefined) {
         unjudged = true;
         continue;
       }
       const c = tally.counts;
       if (!isNullProposal(proposals[i], rule)) {
         c.proposed++;
-        if (truthy(judge)) {
+        if (judge) {
           c.accepted++;
           c.tp++;
         } else c.fp++;
-      } else if (truthy(judge)) c.tn++;
+      } else if (judge) c.tn++;
       else c.fn++;
     }
     if (unjudged) tally.unjudgedTurns++;

@@ -29,7 +29,7 @@
  */
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { formatScoreCsv, formatScoreTable, pythonFloat } from "./score_format.ts";
-import { metricsOf, scoreModelFolders } from "./score_model_folders.ts";
+import { metricsOf, scoreModelFolders, tallyTurns } from "./score_model_folders.ts";
 import { loadSplits } from "./score_command.ts";
 import { parseSplits } from "./score_splits.ts";
 
@@ -172,4 +172,30 @@ Deno.test("eval score: floats are written as Python's repr writes them", () => {
   // All-zero counts: every ratio is 0/(0+e) = 0.0, as in the reference.
   const m = metricsOf({ tp: 0, fp: 0, tn: 0, fn: 0, proposed: 0, accepted: 0 }, 3);
   assertEquals([m.Recall, m["F1-Score"], m["Total Events"]], [0, 0, 3]);
+});
+
+Deno.test("eval score: judgements pair by position; a non-boolean judgement is unjudged", () => {
+  const tally = {
+    counts: { tp: 0, fp: 0, tn: 0, fn: 0, proposed: 0, accepted: 0 },
+    totalEvents: 0,
+    failedTurns: 0,
+    unjudgedTurns: 0,
+    partlyJudgedTurns: 0,
+  };
+  tallyTurns(
+    [
+      // Three proposals, two judgements (a judge call failed): the reference zips, so the
+      // first two proposals are scored (TP, FP) and the third is not — a partly judged turn.
+      { agent_response: ["a", "b", "c"], judgement: [true, false] },
+      // A null judgement: that proposal is unjudged; "accepted" spelled out counts as true (TN).
+      { agent_response: ["d", "None"], judgement: [null, "accepted"] },
+      // An unpredicted trace's turn ({candidate_task}) is unjudged, an empty judgement too.
+      { agent_response: { candidate_task: ["x"] } },
+      { agent_response: ["e"], judgement: [] },
+    ],
+    "null",
+    tally,
+  );
+  assertEquals(tally.counts, { tp: 1, fp: 1, tn: 1, fn: 0, proposed: 2, accepted: 1 });
+  assertEquals([tally.totalEvents, tally.partlyJudgedTurns, tally.unjudgedTurns], [4, 1, 3]);
 });
