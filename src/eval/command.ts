@@ -12,8 +12,9 @@ import {
 import { formatRewardTable } from "./format_reward_table.ts";
 import { UNREADABLE_RULES, type UnreadableRule } from "./reward_table.ts";
 import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
+import { parseEvalScoreOptions, runEvalScore, SCORE_HELP } from "./score_command.ts";
 
-export const TARGETS = ["reward"] as const;
+export const TARGETS = ["reward", "score"] as const;
 export type EvalTarget = (typeof TARGETS)[number];
 
 export const DEFAULTS = { output: "reward_eval_results.jsonl" };
@@ -21,6 +22,7 @@ export const DEFAULTS = { output: "reward_eval_results.jsonl" };
 const HELP = `proactive eval — score a model on a test set
 
 Usage: proactive eval reward [options]
+       proactive eval score DIR... [options]   (see below)
 
 reward: asks the reward model (role "reward") to judge every item of a reward test set
 with the reward prompt at temperature 0 — what it is asked at inference time — reads the
@@ -49,7 +51,8 @@ answer, as it would be used.
 Examples:
   proactive eval reward --base-url http://127.0.0.1:8000/v1 --model reward-7b --json
   proactive eval reward --model reward-7b --unreadable wrong
-`;
+
+${SCORE_HELP}`;
 
 const FLAGS = {
   ...LLM_FLAGS,
@@ -107,6 +110,10 @@ export const command: Command = {
   summary: "Score a model on a test set (eval reward: the reward model's table)",
   help: HELP,
   async run(args, ctx) {
+    if (args[0] === "score") {
+      await runEvalScore(parseEvalScoreOptions(args.slice(1)), ctx);
+      return 0;
+    }
     const config = await readLlmConfig(parseFlags(args, FLAGS, { positionals: 1 }).values);
     const options = parseEvalOptions(args, ctx.env, config);
     const result = await runEvalReward(options, ctx);

@@ -1,0 +1,173 @@
+/** `proactive eval score DIR…`: options, help and the run over score_model_folders.ts. */
+import { dirname, join, resolve } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { describeError, inputError, usageError } from "../cli/errors.ts";
+import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { EMBEDDED_SPLITS } from "../formats/embedded_splits.ts";
+import { writeFileAtomic } from "../store/atomic_write.ts";
+import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
+import { formatScoreHtml } from "./score_html.ts";
+import {
+  modelName,
+  NULL_STRING_RULES,
+  type NullStringRule,
+  scoreModelFolders,
+  type ScoreResult,
+} from "./score_model_folders.ts";
+import { parseSplits, type Split } from "./score_splits.ts";
+
+export const SCORE_HELP = `proactive eval score — ProactiveBench metrics of judged model folders
+
+Usage: proactive eval score DIR... [options]
+
+Each DIR is one model's folder of judged traces, <DIR>/<file>.json as 'eval judge' (or the
+reference's judge script) writes them: per turn "agent_response" (a list of proposals) and
+"judgement" (a list of true/false). Per split of splits.json and per folder, over judged
+turns: TP = task accepted, FP = task rejected, TN = null accepted, FN = null rejected;
+Recall, Precision, Accuracy, False-Alarm, F1-Score and Accept Rate as the reference
+computes them (every denominator + 1e-8), Total Events = all turns of the split's files.
+Failed turns (agent_response: null) and unjudged turns are excluded and counted.
+A split with missing files is reported as incomplete, naming them, and not scored.
+
+Outputs: the table on screen (rows: model x split); a CSV per model with the reference's
+columns (Category, Recall, Precision, Accuracy, False-Alarm, F1-Score, Accept Rate,
+Total Events), written beside each folder as <DIR>.csv or as <out-dir>/<model>.csv.
+
+Options:
+  --splits FILE         splits.json (default: the embedded ProactiveBench splits)
+  --allow-partial       Score incomplete splits on the files that are there
+  --null-strings RULE   How the proposals "null", "None" and "" count: null (default, null
+                        proposals) or task (the reference's published numbers did this)
+  --out-dir DIR         Write the CSVs into DIR as <model>.csv (default: beside each folder)
+  --no-csv              Write no CSV
+  --html FILE           Write a self-contained comparison report (bar charts, counts)
+  --json                Print the result as JSON instead of the table
+  -h, --help            Show this help
+
+Examples:
+  proactive eval score runs/gpt-4o runs/qwen-7b --html report.html
+  proactive eval score runs/gpt-4o --null-strings task --out-dir results --json
+`;
+
+const FLAGS = {
+  splits: { type: "string" },
+  "allow-partial": { type: "boolean" },
+  "null-strings": { type: "string" },
+  "out-dir": { type: "string" },
+  "no-csv": { type: "boolean" },
+  html: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+export interface EvalScoreOptions {
+  dirs: string[];
+  splitsFile: string | null;
+  allowPartial: boolean;
+  nullStrings: NullStringRule;
+  outDir: string | null;
+  csv: boolean;
+  html: string | null;
+  json: boolean;
+}
+
+/** Parses `proactive eval score` arguments (after "score"); pure, usage errors throw. */
+export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
+  const { values, positionals } = parseFlags(args, FLAGS, { positionals: 10_000 });
+  if (positionals.length === 0) {
+    throw usageError("Name at least one model folder: proactive eval score DIR...");
+  }
+  const nullStrings = stringFlag(values, "null-strings", "null")!;
+  if (!(NULL_STRING_RULES as readonly string[]).includes(nullStrings)) {
+    throw usageError(
+      `--null-strings must be one of ${NULL_STRING_RULES.join(", ")}, got "${nullStrings}"`,
+    );
+  }
+  const nonEmpty = (name: string) => {
+    const value = stringFlag(values, name);
+    if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
+    return value ?? null;
+  };
+  const outDir = nonEmpty("out-dir");
+  const csv = values["no-csv"] !== true;
+  if (!csv && outDir !== null) throw usageError("--out-dir and --no-csv contradict each other");
+  return {
+    dirs: positionals,
+    splitsFile: nonEmpty("splits"),
+    allowPartial: values["allow-partial"] === true,
+    nullStrings: nullStrings as NullStringRule,
+    outDir,
+    csv,
+    html: nonEmpty("html"),
+    json: values.json === true,
+  };
+}
+
+/** The splits to score: `--splits FILE` or the embedded ProactiveBench ones. */
+export async function loadSplits(file: string | null): Promise<Split[]> {
+  if (file === null) return parseSplits(EMBEDDED_SPLITS, "the embedded splits.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw inputError(`Cannot read splits "${file}": ${describeError(error, file)}`, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw inputError(`Cannot parse "${file}": ${describeError(error)}`, error);
+  }
+  return parseSplits(value, `"${file}"`);
+}
+
+/** Where a model's CSV goes: `<out-dir>/<model>.csv`, or `<DIR>.csv` beside the folder. */
+export function csvPath(dir: string, outDir: string | null): string {
+  const model = modelName(dir);
+  return outDir !== null
+    ? join(outDir, `${model}.csv`)
+    : join(dirname(resolve(dir)), `${model}.csv`);
+}
+
+/** Runs `proactive eval score` and writes its outputs; resolves to the result. */
+export async function runEvalScore(
+  options: EvalScoreOptions,
+  ctx: Pick<CommandContext, "stdout" | "logger">,
+): Promise<ScoreResult> {
+  const splits = await loadSplits(options.splitsFile);
+  const result = await scoreModelFolders(options.dirs, {
+    splits,
+    nullStrings: options.nullStrings,
+    allowPartial: options.allowPartial,
+  });
+  const csvFiles: Record<string, string> = {};
+  if (options.csv) {
+    if (options.outDir !== null) await Deno.mkdir(options.outDir, { recursive: true });
+    for (const model of result.models) {
+      const path = csvPath(model.dir, options.outDir);
+      await writeFileAtomic(path, formatScoreCsv(model));
+      csvFiles[model.model] = path;
+    }
+  }
+  if (options.html !== null) await writeFileAtomic(options.html, formatScoreHtml(result));
+  for (const model of result.models) {
+    for (const split of model.splits) {
+      if (!split.complete && !split.metrics) {
+        ctx.logger.warn(
+          `${model.model}: split "${split.split}" is incomplete and not scored; missing: ${
+            split.missing.join(", ")
+          } (--allow-partial scores what is there)`,
+        );
+      }
+    }
+  }
+  if (options.json) {
+    ctx.stdout(`${JSON.stringify(scoreResultJson(result, csvFiles), null, 2)}\n`);
+  } else {
+    const written = [
+      ...Object.values(csvFiles).map((p) => `CSV: ${p}`),
+      ...(options.html !== null ? [`Report: ${options.html}`] : []),
+    ];
+    ctx.stdout(formatScoreTable(result) + (written.length ? written.join("\n") + "\n" : ""));
+  }
+  return result;
+}

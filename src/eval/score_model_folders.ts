@@ -1,0 +1,267 @@
+/**
+ * `proactive eval score`: per split and per model folder of judged traces, the
+ * ProactiveBench metrics, computed with the reference's arithmetic (eval/
+ * calculate_agent_performance.py of ProactiveAgent) so its numbers reproduce to the last digit.
+ */
+import { basename, join } from "node:path";
+import { describeError, inputError } from "../cli/errors.ts";
+import type { Split } from "./score_splits.ts";
+
+/** How the strings "null", "None" and "" count: null proposals (default) or tasks (reference). */
+export type NullStringRule = "null" | "task";
+export const NULL_STRING_RULES = ["null", "task"] as const;
+const NULL_STRINGS = new Set(["null", "None", ""]);
+
+/** The reference's epsilon added to every denominator. */
+const EPS = 1e-8;
+
+/** The confusion counts of judged proposals ("accepted" is positive, a task is predicted). */
+export interface ConfusionCounts {
+  /** Task proposed and accepted. */
+  tp: number;
+  /** Task proposed and rejected. */
+  fp: number;
+  /** Null proposal accepted. */
+  tn: number;
+  /** Null proposal rejected. */
+  fn: number;
+  /** Tasks proposed (judged ones). */
+  proposed: number;
+  /** Tasks proposed and accepted. */
+  accepted: number;
+}
+
+/** The reference's CSV columns after "Category", in order. */
+export const METRIC_NAMES = [
+  "Recall",
+  "Precision",
+  "Accuracy",
+  "False-Alarm",
+  "F1-Score",
+  "Accept Rate",
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+export type Metrics = Record<MetricName, number> & { "Total Events": number };
+
+/** What the turns of one split in one model folder add up to. */
+export interface TurnTally {
+  counts: ConfusionCounts;
+  /** Every turn of the files read (the reference's "Total Events"). */
+  totalEvents: number;
+  /** Turns marked failed by `eval agent` (`agent_response: null`): excluded. */
+  failedTurns: number;
+  /** Turns with a prediction but no judgement (or a `null` judgement): excluded. */
+  unjudgedTurns: number;
+  /** Turns with fewer judgements than proposals: scored pairwise, as the reference zips. */
+  partlyJudgedTurns: number;
+}
+
+export interface SplitScore {
+  split: string;
+  theme?: string;
+  /** False when files are missing and --allow-partial was not given: no metrics. */
+  complete: boolean;
+  /** Files of the split not found in the model folder. */
+  missing: string[];
+  /** Null when the split is incomplete and not scored. */
+  metrics: Metrics | null;
+  tally: TurnTally;
+}
+
+export interface ModelScore {
+  /** The folder's name, as the reference names its CSV. */
+  model: string;
+  dir: string;
+  splits: SplitScore[];
+}
+
+export interface ScoreOptions {
+  splits: Split[];
+  nullStrings?: NullStringRule;
+  allowPartial?: boolean;
+}
+
+export interface ScoreResult {
+  nullStrings: NullStringRule;
+  allowPartial: boolean;
+  models: ModelScore[];
+}
+
+function emptyTally(): TurnTally {
+  return {
+    counts: { tp: 0, fp: 0, tn: 0, fn: 0, proposed: 0, accepted: 0 },
+    totalEvents: 0,
+    failedTurns: 0,
+    unjudgedTurns: 0,
+    partlyJudgedTurns: 0,
+  };
+}
+
+function isNullProposal(pred: unknown, rule: NullStringRule): boolean {
+  if (pred === null || pred === undefined) return true;
+  return rule === "null" && typeof pred === "string" && NULL_STRINGS.has(pred.trim());
+}
+
+/**
+ * A stored judgement: true/false (what both judges write, read as the reference's `if judge:`
+ * reads it), or "accepted"/"rejected" spelled out; anything else (`null`, a number, another
+ * string) is no judgement.
+ */
+function judgementValue(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === "accepted") return true;
+  if (value === "rejected") return false;
+  return undefined;
+}
+
+/**
+ * Adds the turns of one trace to `tally`, turn by turn as the reference does: each
+ * proposal of `agent_response` is paired with the judgement at the same index. Differences
+ * from the reference, which never meet a folder the reference's judge wrote: a failed turn
+ * (`agent_response: null`) and a turn without judgements are excluded and counted; an empty
+ * list judged once is one null proposal (our judge keeps `[]`, the reference's writes
+ * `[null]`); a judgement that is not true/false (or "accepted"/"rejected") is unjudged; "null"/"None"/"" are null proposals unless
+ * `rule` is "task".
+ */
+export function tallyTurns(turns: unknown[], rule: NullStringRule, tally: TurnTally): void {
+  tally.totalEvents += turns.length;
+  for (const turn of turns) {
+    if (typeof turn !== "object" || turn === null || !("agent_response" in turn)) continue;
+    const { agent_response: response, judgement } = turn as {
+      agent_response: unknown;
+      judgement?: unknown;
+    };
+    if (response === null) {
+      tally.failedTurns++;
+      continue;
+    }
+    if (!Array.isArray(response)) {
+      tally.unjudgedTurns++; // e.g. an unpredicted trace's {candidate_task: [...]}
+      continue;
+    }
+    if (!Array.isArray(judgement) || judgement.length === 0) {
+      tally.unjudgedTurns++;
+      continue;
+    }
+    const proposals = response.length === 0 ? [null] : response;
+    const pairs = Math.min(proposals.length, judgement.length);
+    if (judgement.length < proposals.length) tally.partlyJudgedTurns++;
+    let unjudged = false;
+    for (let i = 0; i < pairs; i++) {
+      const judge = judgementValue(judgement[i]);
+      if (judge === undefined) {
+        unjudged = true;
+        continue;
+      }
+      const c = tally.counts;
+      if (!isNullProposal(proposals[i], rule)) {
+        c.proposed++;
+        if (judge) {
+          c.accepted++;
+          c.tp++;
+        } else c.fp++;
+      } else if (judge) c.tn++;
+      else c.fn++;
+    }
+    if (unjudged) tally.unjudgedTurns++;
+  }
+}
+
+/** The reference's metrics from confusion counts, in its order of float operations. */
+export function metricsOf(counts: ConfusionCounts, totalEvents: number): Metrics {
+  const { tp, fp, tn, fn, proposed, accepted } = counts;
+  const recall = tp / (tp + fn + EPS);
+  const precision = tp / (tp + fp + EPS);
+  const accuracy = (tp + tn) / (tp + tn + fp + fn + EPS);
+  const falseAlarm = fp / (tp + fp + EPS);
+  const accept = accepted / (proposed + EPS);
+  return {
+    "Recall": recall,
+    "Precision": precision,
+    "Accuracy": accuracy,
+    "False-Alarm": falseAlarm,
+    "F1-Score": 2 * (precision * recall) / (precision + recall + 1e-8),
+    "Accept Rate": accept,
+    "Total Events": totalEvents,
+  };
+}
+
+async function readTrace(path: string): Promise<unknown[] | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw inputError(`Cannot read "${path}": ${describeError(error, path)}`, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw inputError(`Cannot parse "${path}": ${describeError(error)}`, error);
+  }
+  if (!Array.isArray(value)) throw inputError(`"${path}" is not a list of turns`);
+  return value;
+}
+
+/** Scores one model folder on every split. */
+export async function scoreModelFolder(dir: string, options: ScoreOptions): Promise<ModelScore> {
+  const rule = options.nullStrings ?? "null";
+  const cache = new Map<string, unknown[] | undefined>();
+  const splits: SplitScore[] = [];
+  for (const split of options.splits) {
+    const tally = emptyTally();
+    const missing: string[] = [];
+    for (const file of split.files) {
+      if (!cache.has(file)) cache.set(file, await readTrace(join(dir, file)));
+      const turns = cache.get(file);
+      if (turns === undefined) missing.push(file);
+      else tallyTurns(turns, rule, tally);
+    }
+    const complete = missing.length === 0;
+    const scored = complete || options.allowPartial === true;
+    splits.push({
+      split: split.name,
+      ...(split.theme !== undefined ? { theme: split.theme } : {}),
+      complete,
+      missing,
+      metrics: scored ? metricsOf(tally.counts, tally.totalEvents) : null,
+      tally,
+    });
+  }
+  return { model: modelName(dir), dir, splits };
+}
+
+/** The model's name: the folder's base name ("runs/gpt-4o/" → "gpt-4o"). */
+export function modelName(dir: string): string {
+  return basename(dir.replace(/[\\/]+$/, "")) || dir;
+}
+
+/**
+ * Scores every model folder (`<dir>/<file>.json` with `agent_response` and `judgement` per
+ * turn) on every split. Two folders with the same name are refused (their CSVs would clash).
+ */
+export async function scoreModelFolders(
+  dirs: readonly string[],
+  options: ScoreOptions,
+): Promise<ScoreResult> {
+  const seen = new Map<string, string>();
+  for (const dir of dirs) {
+    const name = modelName(dir);
+    if (seen.has(name)) {
+      throw inputError(`"${seen.get(name)}" and "${dir}" have the same model name "${name}"`);
+    }
+    seen.set(name, dir);
+    const stat = await Deno.stat(dir).catch((error) => {
+      throw inputError(`Cannot read model folder "${dir}": ${describeError(error, dir)}`, error);
+    });
+    if (!stat.isDirectory) throw inputError(`"${dir}" is not a folder of judged traces`);
+  }
+  const models: ModelScore[] = [];
+  for (const dir of dirs) models.push(await scoreModelFolder(dir, options));
+  return {
+    nullStrings: options.nullStrings ?? "null",
+    allowPartial: options.allowPartial === true,
+    models,
+  };
+}
