@@ -12,8 +12,10 @@ import {
 import { formatRewardTable } from "./format_reward_table.ts";
 import { UNREADABLE_RULES, type UnreadableRule } from "./reward_table.ts";
 import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
+import { AGENT_FLAGS, AGENT_HELP, runAgentCommand } from "./agent_command.ts";
+import { JUDGE_FLAGS, JUDGE_HELP, runJudgeCommand } from "./judge_command.ts";
 
-export const TARGETS = ["reward"] as const;
+export const TARGETS = ["reward", "agent", "judge"] as const;
 export type EvalTarget = (typeof TARGETS)[number];
 
 export const DEFAULTS = { output: "reward_eval_results.jsonl" };
@@ -21,6 +23,8 @@ export const DEFAULTS = { output: "reward_eval_results.jsonl" };
 const HELP = `proactive eval — score a model on a test set
 
 Usage: proactive eval reward [options]
+       proactive eval agent --model ALIAS [options]
+       proactive eval judge --model ALIAS [options]
 
 reward: asks the reward model (role "reward") to judge every item of a reward test set
 with the reward prompt at temperature 0 — what it is asked at inference time — reads the
@@ -42,6 +46,8 @@ Options:
                   category accuracies) or wrong (wrong everywhere)
   -h, --help      Show this help
 
+${AGENT_HELP}
+${JUDGE_HELP}
 ${LLM_FLAGS_HELP}
 eval reward sends no response_format and never re-asks: the model is scored on its first
 answer, as it would be used.
@@ -58,6 +64,22 @@ const FLAGS = {
   json: { type: "boolean" },
   unreadable: { type: "string" },
 } as const;
+
+/** Targets with their own flags and modules: target → run. */
+const SUBCOMMANDS = { agent: runAgentCommand, judge: runJudgeCommand } as const;
+
+/** The target word of the command line: its first positional (flag values skipped). */
+export function findTarget(args: readonly string[]): { target: string; index: number } | null {
+  const spec: Record<string, { type: string }> = { ...FLAGS, ...AGENT_FLAGS, ...JUDGE_FLAGS };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return i + 1 < args.length ? { target: args[i + 1], index: i + 1 } : null;
+    if (!arg.startsWith("-")) return { target: arg, index: i };
+    const name = arg.replace(/^-+/, "");
+    if (!name.includes("=") && spec[name]?.type === "string") i++;
+  }
+  return null;
+}
 
 export interface EvalOptions extends EvalRewardOptions {
   target: EvalTarget;
@@ -104,9 +126,15 @@ export function parseEvalOptions(
 
 export const command: Command = {
   name: "eval",
-  summary: "Score a model on a test set (eval reward: the reward model's table)",
+  summary:
+    "Score a model on a test set (eval reward: the reward model's table; eval agent, eval judge: ProactiveBench)",
   help: HELP,
   async run(args, ctx) {
+    const found = findTarget(args);
+    if (found && found.target in SUBCOMMANDS) {
+      const rest = [...args.slice(0, found.index), ...args.slice(found.index + 1)];
+      return await SUBCOMMANDS[found.target as keyof typeof SUBCOMMANDS](rest, ctx);
+    }
     const config = await readLlmConfig(parseFlags(args, FLAGS, { positionals: 1 }).values);
     const options = parseEvalOptions(args, ctx.env, config);
     const result = await runEvalReward(options, ctx);
