@@ -1,6 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { proposalsOf } from "./judge_predictions.ts";
-import { attemptTemperature, predictionFields } from "./predict_traces.ts";
+import { attemptTemperature, otherInformationOf, predictionFields } from "./predict_traces.ts";
 
 Deno.test("proposalsOf: empty is one null proposal; the null strings by rule", () => {
   assertEquals(proposalsOf([], "null"), [null]);
@@ -30,4 +30,10 @@ Deno.test("predictionFields: [] for no task, [task] otherwise, other_infomation"
 Deno.test("attemptTemperature: 0 first, 0.5 on retries, or the override", () => {
   assertEquals([0, 1, 2].map((k) => attemptTemperature(k)), [0, 0.5, 0.5]);
   assertEquals([0, 1].map((k) => attemptTemperature(k, 0.7)), [0.7, 0.7]);
+});
+
+Deno.test("otherInformationOf: the reference's spelling and the corrected one", () => {
+  assertEquals(otherInformationOf({ other_infomation: { Purpose: "a" } }), { Purpose: "a" });
+  assertEquals(otherInformationOf({ other_information: { Purpose: "b" } }), { Purpose: "b" });
+  assertEquals(otherInformationOf({}), undefined);
 });

@@ -74,6 +74,14 @@ export function predictionFields(prediction: AgentPrediction): Record<string, un
 }
 
 /**
+ * The `{Purpose, Thoughts, Response}` of a predicted turn: `other_infomation` (the
+ * reference's spelling, what `eval agent` writes) or `other_information`.
+ */
+export function otherInformationOf(turn: Record<string, unknown>): unknown {
+  return turn.other_infomation ?? turn.other_information;
+}
+
+/**
  * The failed turns of a finished output of a trace of `turns` turns at `path`; null when
  * there is none (missing, unreadable, or another length).
  */
