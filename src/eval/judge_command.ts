@@ -8,6 +8,7 @@ import { inputError, usageError } from "../cli/errors.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
 import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { modelFolder, parseRoleModels } from "./eval_models.ts";
 import {
@@ -118,20 +119,19 @@ export async function runJudge(
   const logger = loggerAboveProgress(ctx.logger, progress);
   const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
   const client = llm.client("reward");
-  const outcomes: JudgeFileOutcome[] = [];
+  const outcomes: JudgeFileOutcome[] = new Array(files.length);
   try {
-    // Files one after another, turns of a file side by side: each file is written whole.
-    for (const file of files) {
-      outcomes.push(
-        await judgeFile(file, client, {
-          nullStrings: options.nullStrings,
-          workers: client.limiter.limit,
-          signal: ctx.signal,
-          progress,
-          logger,
-        }),
-      );
-    }
+    // Files and the turns of each file side by side; the endpoint's limiter bounds the
+    // requests in flight. Each file is written whole once its turns are done.
+    await runWorkerPool(files.length, client.limiter.limit, async (i, signal) => {
+      outcomes[i] = await judgeFile(files[i], client, {
+        nullStrings: options.nullStrings,
+        workers: client.limiter.limit,
+        signal,
+        progress,
+        logger,
+      });
+    }, ctx.signal);
   } finally {
     progress.done();
   }
