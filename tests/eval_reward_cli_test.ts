@@ -246,9 +246,9 @@ Deno.test("eval reward --in and --limit; a missing or unknown target is a usage 
   const missing = await t.run(...t.llmArgs);
   assertEquals(missing.code, 2);
   assertStringIncludes(missing.stderr, "Say what to evaluate: proactive eval reward");
-  const unknown = await t.run("agent", ...t.llmArgs);
+  const unknown = await t.run("bogus", ...t.llmArgs);
   assertEquals(unknown.code, 2);
-  assertStringIncludes(unknown.stderr, 'Unknown evaluation "agent"');
+  assertStringIncludes(unknown.stderr, 'Unknown evaluation "bogus"');
 });
 
 async function cacheFiles(dir: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { Command } from "../cli/command.ts";
+import type { Command, CommandContext } from "../cli/command.ts";
 import { didYouMean } from "../cli/did_you_mean.ts";
 import { usageError } from "../cli/errors.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
@@ -12,9 +12,11 @@ import {
 import { formatRewardTable } from "./format_reward_table.ts";
 import { UNREADABLE_RULES, type UnreadableRule } from "./reward_table.ts";
 import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
-import { parseEvalScoreOptions, runEvalScore, SCORE_HELP } from "./score_command.ts";
+import { parseEvalScoreOptions, runEvalScore, SCORE_FLAGS, SCORE_HELP } from "./score_command.ts";
+import { AGENT_FLAGS, AGENT_HELP, runAgentCommand } from "./agent_command.ts";
+import { JUDGE_FLAGS, JUDGE_HELP, runJudgeCommand } from "./judge_command.ts";
 
-export const TARGETS = ["reward", "score"] as const;
+export const TARGETS = ["reward", "agent", "judge", "score"] as const;
 export type EvalTarget = (typeof TARGETS)[number];
 
 export const DEFAULTS = { output: "reward_eval_results.jsonl" };
@@ -22,6 +24,8 @@ export const DEFAULTS = { output: "reward_eval_results.jsonl" };
 const HELP = `proactive eval — score a model on a test set
 
 Usage: proactive eval reward [options]
+       proactive eval agent --model ALIAS [options]
+       proactive eval judge --model ALIAS [options]
        proactive eval score DIR... [options]   (see below)
 
 reward: asks the reward model (role "reward") to judge every item of a reward test set
@@ -44,6 +48,8 @@ Options:
                   category accuracies) or wrong (wrong everywhere)
   -h, --help      Show this help
 
+${AGENT_HELP}
+${JUDGE_HELP}
 ${LLM_FLAGS_HELP}
 eval reward sends no response_format and never re-asks: the model is scored on its first
 answer, as it would be used.
@@ -61,6 +67,34 @@ const FLAGS = {
   json: { type: "boolean" },
   unreadable: { type: "string" },
 } as const;
+
+/** Targets with their own flags and modules: target → run. */
+const SUBCOMMANDS = {
+  agent: runAgentCommand,
+  judge: runJudgeCommand,
+  score: async (args: string[], ctx: CommandContext) => {
+    await runEvalScore(parseEvalScoreOptions(args), ctx);
+    return 0;
+  },
+} as const;
+
+/** The target word of the command line: its first positional (flag values skipped). */
+export function findTarget(args: readonly string[]): { target: string; index: number } | null {
+  const spec: Record<string, { type: string }> = {
+    ...FLAGS,
+    ...AGENT_FLAGS,
+    ...JUDGE_FLAGS,
+    ...SCORE_FLAGS,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return i + 1 < args.length ? { target: args[i + 1], index: i + 1 } : null;
+    if (!arg.startsWith("-")) return { target: arg, index: i };
+    const name = arg.replace(/^-+/, "");
+    if (!name.includes("=") && spec[name]?.type === "string") i++;
+  }
+  return null;
+}
 
 export interface EvalOptions extends EvalRewardOptions {
   target: EvalTarget;
@@ -107,12 +141,14 @@ export function parseEvalOptions(
 
 export const command: Command = {
   name: "eval",
-  summary: "Score a model on a test set (eval reward: the reward model's table)",
+  summary:
+    "Score a model on a test set (eval reward: the reward model's table; eval agent, eval judge: ProactiveBench)",
   help: HELP,
   async run(args, ctx) {
-    if (args[0] === "score") {
-      await runEvalScore(parseEvalScoreOptions(args.slice(1)), ctx);
-      return 0;
+    const found = findTarget(args);
+    if (found && found.target in SUBCOMMANDS) {
+      const rest = [...args.slice(0, found.index), ...args.slice(found.index + 1)];
+      return await SUBCOMMANDS[found.target as keyof typeof SUBCOMMANDS](rest, ctx);
     }
     const config = await readLlmConfig(parseFlags(args, FLAGS, { positionals: 1 }).values);
     const options = parseEvalOptions(args, ctx.env, config);

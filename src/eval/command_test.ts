@@ -1,6 +1,6 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { command, parseEvalOptions } from "./command.ts";
+import { command, findTarget, parseEvalOptions } from "./command.ts";
 import { loadTestSet } from "./run_eval_reward.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
@@ -42,11 +42,11 @@ Deno.test("parseEvalOptions: a missing or unknown target is a usage error", () =
   assertEquals(missing.kind, "usage");
   assertStringIncludes(missing.message, "proactive eval reward");
   const unknown = assertThrows(
-    () => parseEvalOptions(["agent", "--model", "m"], env({})),
+    () => parseEvalOptions(["bogus", "--model", "m"], env({})),
     ProactiveError,
   );
   assertEquals(unknown.kind, "usage");
-  assertStringIncludes(unknown.message, 'Unknown evaluation "agent"');
+  assertStringIncludes(unknown.message, 'Unknown evaluation "bogus"');
   const two = assertThrows(
     () => parseEvalOptions(["reward", "reward", "--model", "m"], env({})),
     ProactiveError,
@@ -68,6 +68,19 @@ Deno.test("eval help names the target and the flags", () => {
   for (
     const part of ["proactive eval reward", "--json", "--out", "--base-url", "NR", "--unreadable"]
   ) {
+    assertStringIncludes(command.help, part);
+  }
+});
+
+Deno.test("findTarget: the first positional, flag values skipped", () => {
+  assertEquals(findTarget(["agent", "--model", "m"]), { target: "agent", index: 0 });
+  assertEquals(findTarget(["--model", "judge", "judge", "--json"]), { target: "judge", index: 2 });
+  assertEquals(findTarget(["--out-dir=x", "--score", "agent"]), { target: "agent", index: 2 });
+  assertEquals(findTarget(["--json"]), null);
+});
+
+Deno.test("eval help documents agent and judge", () => {
+  for (const part of ["proactive eval agent", "--judge-model", "--null-strings", "--out-dir"]) {
     assertStringIncludes(command.help, part);
   }
 });

@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, usageError } from "../cli/errors.ts";
-import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { EMBEDDED_SPLITS } from "../formats/embedded_splits.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
@@ -49,7 +49,7 @@ Examples:
   proactive eval score runs/gpt-4o --null-strings task --out-dir results --json
 `;
 
-const FLAGS = {
+export const SCORE_FLAGS = {
   splits: { type: "string" },
   "allow-partial": { type: "boolean" },
   "null-strings": { type: "string" },
@@ -72,7 +72,7 @@ export interface EvalScoreOptions {
 
 /** Parses `proactive eval score` arguments (after "score"); pure, usage errors throw. */
 export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
-  const { values, positionals } = parseFlags(args, FLAGS, { positionals: 10_000 });
+  const { values, positionals } = parseFlags(args, SCORE_FLAGS, { positionals: 10_000 });
   if (positionals.length === 0) {
     throw usageError("Name at least one model folder: proactive eval score DIR...");
   }
@@ -82,11 +82,7 @@ export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
       `--null-strings must be one of ${NULL_STRING_RULES.join(", ")}, got "${nullStrings}"`,
     );
   }
-  const nonEmpty = (name: string) => {
-    const value = stringFlag(values, name);
-    if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
-    return value ?? null;
-  };
+  const nonEmpty = (name: string) => nonEmptyFlag(name, stringFlag(values, name)) ?? null;
   const outDir = nonEmpty("out-dir");
   const csv = values["no-csv"] !== true;
   if (!csv && outDir !== null) throw usageError("--out-dir and --no-csv contradict each other");

@@ -1,0 +1,180 @@
+/**
+ * `proactive eval agent`: flags, help and a pure options parser over `predict_traces.ts`;
+ * with `--judge-model R` it chains `eval judge` on the new folder, and with `--score` the
+ * score step (`eval_steps.ts`).
+ */
+import { join } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { usageError } from "../cli/errors.ts";
+import { numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
+import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
+import { loadEvalTraces } from "./eval_traces.ts";
+import { SCORE_STEP, type ScoreStep } from "./eval_steps.ts";
+import { modelFolder, parseRoleModels } from "./eval_models.ts";
+import { DEFAULT_OUT_DIR, parseNullStrings, runJudge } from "./judge_command.ts";
+import type { NullStringRule } from "./judge_predictions.ts";
+import { type PredictSummary, predictTraces } from "./predict_traces.ts";
+
+export const AGENT_HELP =
+  `agent: the agent model (--model ALIAS, role "agent") predicts at every turn of every
+test trace (default: the 12 embedded ProactiveBench traces), with the gym's agent prompt
+and the trace's history (earlier predictions as assistant turns); temperature 0, then 0.5
+on retries. Each turn gets agent_response ([] for no task, [task] otherwise) and
+other_infomation {Purpose, Thoughts, Response}; a turn with no valid answer gets
+agent_response: null and failure, and is not judged or scored. Writes
+<out-dir>/<ALIAS>/<trace>.json per trace; re-running resumes.
+  --data DIR           Traces to predict on: every *.json of DIR but splits.json
+  --out-dir DIR        Output folder (default ${DEFAULT_OUT_DIR})
+  --temperature T      Temperature of every attempt (default 0, then 0.5 on retries)
+  --judge-model ALIAS  Then judge the predictions with this reward model (eval judge)
+  --null-strings RULE  With --judge-model: as for eval judge (default null)
+  --score              Then score the judged folder (eval score)
+  --json               Print the counts as JSON
+  e.g. proactive eval agent --model qwen-7b --judge-model reward-7b --score
+`;
+
+export const AGENT_FLAGS = {
+  ...LLM_FLAGS,
+  data: { type: "string" },
+  "out-dir": { type: "string" },
+  temperature: { type: "string" },
+  "judge-model": { type: "string" },
+  "null-strings": { type: "string" },
+  score: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+export interface AgentCommandOptions {
+  data: string | null;
+  outDir: string;
+  /** The agent's folder under outDir. */
+  folder: string;
+  temperature: number | undefined;
+  /** Reward model to chain `eval judge` with; null: no judging. */
+  judgeModel: string | null;
+  nullStrings: NullStringRule;
+  score: boolean;
+  json: boolean;
+  llm: LlmOptions;
+  /** LLM options of the judge step (role "reward"), when chained. */
+  judgeLlm: LlmOptions | null;
+}
+
+/** Parses `eval agent`'s flags (without the target word); pure. */
+export function parseAgentOptions(
+  args: string[],
+  env: (name: string) => string | undefined,
+  config?: ConfigSource,
+): AgentCommandOptions {
+  const { values } = parseFlags(args, AGENT_FLAGS);
+  const model = stringFlag(values, "model");
+  if (model === undefined || model.trim() === "") {
+    throw usageError("eval agent needs --model ALIAS (the agent model)");
+  }
+  const outDir = stringFlag(values, "out-dir", DEFAULT_OUT_DIR)!;
+  if (outDir.trim() === "") throw usageError("--out-dir must not be empty");
+  const data = stringFlag(values, "data");
+  if (data !== undefined && data.trim() === "") throw usageError("--data must not be empty");
+  const rawTemperature = stringFlag(values, "temperature");
+  const judgeModel = stringFlag(values, "judge-model") ?? null;
+  if (judgeModel !== null && judgeModel.trim() === "") {
+    throw usageError("--judge-model must not be empty");
+  }
+  const score = values.score === true;
+  if (score && judgeModel === null) {
+    throw usageError("--score needs --judge-model: only judged predictions can be scored");
+  }
+  return {
+    data: data ?? null,
+    outDir,
+    folder: modelFolder(model),
+    temperature: rawTemperature === undefined
+      ? undefined
+      : numberFlag("temperature", rawTemperature, 0, { min: 0, max: 2 }),
+    judgeModel,
+    nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
+    score,
+    json: values.json === true,
+    llm: parseRoleModels(values, env, config, { agent: model }),
+    judgeLlm: judgeModel === null
+      ? null
+      : parseRoleModels(values, env, config, { reward: judgeModel }),
+  };
+}
+
+/** Predicts, writes, reports. */
+export async function runAgent(
+  options: AgentCommandOptions,
+  ctx: CommandContext,
+): Promise<PredictSummary> {
+  const all = await loadEvalTraces(options.data);
+  const traces = options.llm.limit === undefined ? all : all.slice(0, options.llm.limit);
+  const total = traces.reduce((n, t) => n + t.trace.length, 0);
+  const progress = createCommandProgress(ctx, total, "eval agent");
+  const logger = loggerAboveProgress(ctx.logger, progress);
+  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const client = llm.client("agent");
+  const outDir = join(options.outDir, options.folder);
+  let summary: PredictSummary;
+  try {
+    summary = await predictTraces(traces, client, {
+      outDir,
+      temperature: options.temperature,
+      workers: client.limiter.limit,
+      signal: ctx.signal,
+      progress,
+      logger,
+    });
+  } finally {
+    progress.done();
+  }
+  if (options.json) {
+    ctx.stdout(
+      `${
+        JSON.stringify(
+          { outDir, promptVersion: AGENT_PROMPT_VERSION, ...summary, llm: llm.stats.toJSON() },
+          null,
+          2,
+        )
+      }\n`,
+    );
+  } else {
+    ctx.stdout(
+      `eval agent: ${summary.turns} turns of ${traces.length} traces in ${outDir} ` +
+        `(${summary.skippedTraces} traces already done), ${summary.failedTurns} turns failed ` +
+        `(not judged or scored), ${summary.failedTraces} traces not finished\n` +
+        llm.stats.formatStats(),
+    );
+  }
+  return summary;
+}
+
+/** `eval agent` with its chained steps; `scoreStep` is injectable for tests. */
+export async function runAgentCommand(
+  args: string[],
+  ctx: CommandContext,
+  scoreStep: ScoreStep = SCORE_STEP,
+): Promise<number> {
+  const config = await readLlmConfig(parseFlags(args, AGENT_FLAGS).values);
+  const options = parseAgentOptions(args, ctx.env, config);
+  const summary = await runAgent(options, ctx);
+  let code = summary.failedTraces > 0 ? 1 : 0;
+  if (options.judgeLlm === null) return code;
+  const judged = await runJudge({
+    outDir: options.outDir,
+    agents: [options.folder],
+    nullStrings: options.nullStrings,
+    json: options.json,
+    llm: options.judgeLlm,
+  }, ctx);
+  if (judged.failed > 0) code = 1;
+  if (!options.score) return code;
+  const scored = await scoreStep(
+    { outDir: options.outDir, models: [options.folder], json: options.json },
+    ctx,
+  );
+  return Math.max(code, scored);
+}

@@ -1,0 +1,164 @@
+/**
+ * `proactive eval judge`: flags, help and a pure options parser over `judge_predictions.ts`.
+ * Also the judge step `eval agent --judge-model` chains.
+ */
+import { join } from "node:path";
+import type { CommandContext } from "../cli/command.ts";
+import { inputError, usageError } from "../cli/errors.ts";
+import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
+import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
+import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import { modelFolder, parseRoleModels } from "./eval_models.ts";
+import {
+  countTurnsToJudge,
+  judgeFile,
+  type JudgeFileOutcome,
+  NULL_STRING_RULES,
+  type NullStringRule,
+  predictionFiles,
+} from "./judge_predictions.ts";
+
+export const DEFAULT_OUT_DIR = "proactivebench_results";
+
+export const JUDGE_HELP =
+  `judge: the reward model (--model ALIAS, role "reward") judges every prediction under
+--out-dir: for each turn whose agent_response is a list, each proposal, seeing the
+observations of turns 0..i; an empty list is one null proposal. Writes judgement:
+[true|false, …] (accepted or not) into each turn, in place. Resumes: judged turns are
+skipped. A turn that cannot be judged gets judge_failure and the rest is still written.
+  --out-dir DIR        Folder of model folders (default ${DEFAULT_OUT_DIR})
+  --agent NAME         Judge only <out-dir>/NAME (repeatable; default: every folder)
+  --null-strings RULE  null (default): the strings "null", "None" and "" are null
+                       proposals; task: they are sent as tasks, as the reference's
+                       published numbers were computed
+  --json               Print the counts as JSON
+  e.g. proactive eval judge --out-dir results --model reward-7b
+`;
+
+export const JUDGE_FLAGS = {
+  ...LLM_FLAGS,
+  "out-dir": { type: "string" },
+  agent: { type: "string", multiple: true },
+  "null-strings": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+export interface JudgeCommandOptions {
+  outDir: string;
+  /** Model folder names; empty: every folder of outDir. */
+  agents: string[];
+  nullStrings: NullStringRule;
+  json: boolean;
+  llm: LlmOptions;
+}
+
+export function parseNullStrings(raw: string | undefined): NullStringRule {
+  const rule = raw ?? "null";
+  if (!(NULL_STRING_RULES as readonly string[]).includes(rule)) {
+    throw usageError(
+      `--null-strings must be one of ${NULL_STRING_RULES.join(", ")}, got "${rule}"`,
+    );
+  }
+  return rule as NullStringRule;
+}
+
+/** Parses `eval judge`'s flags (without the target word); pure. */
+export function parseJudgeOptions(
+  args: string[],
+  env: (name: string) => string | undefined,
+  config?: ConfigSource,
+): JudgeCommandOptions {
+  const { values } = parseFlags(args, JUDGE_FLAGS);
+  const model = stringFlag(values, "model");
+  if (model === undefined || model.trim() === "") {
+    throw usageError("eval judge needs --model ALIAS (the reward model)");
+  }
+  const outDir = stringFlag(values, "out-dir", DEFAULT_OUT_DIR)!;
+  if (outDir.trim() === "") throw usageError("--out-dir must not be empty");
+  const agents = ((values.agent ?? []) as string[]).map(modelFolder);
+  return {
+    outDir,
+    agents,
+    nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
+    json: values.json === true,
+    llm: parseRoleModels(values, env, config, { reward: model }),
+  };
+}
+
+export interface JudgeSummary {
+  files: JudgeFileOutcome[];
+  judged: number;
+  alreadyJudged: number;
+  unpredicted: number;
+  failed: number;
+}
+
+async function modelFolders(outDir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(outDir)) if (entry.isDirectory) names.push(entry.name);
+  } catch (error) {
+    throw inputError(`Cannot read "${outDir}": ${(error as Error).message}`, error);
+  }
+  return names.sort();
+}
+
+/** Judges the folders; the LLM accounting goes to stdout unless `quiet`. */
+export async function runJudge(
+  options: JudgeCommandOptions,
+  ctx: CommandContext,
+): Promise<JudgeSummary> {
+  const agents = options.agents.length > 0 ? options.agents : await modelFolders(options.outDir);
+  if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
+  const files: string[] = [];
+  for (const agent of agents) files.push(...await predictionFiles(join(options.outDir, agent)));
+  const total = await countTurnsToJudge(files, options.nullStrings);
+  const progress = createCommandProgress(ctx, total, "eval judge");
+  const logger = loggerAboveProgress(ctx.logger, progress);
+  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const client = llm.client("reward");
+  const outcomes: JudgeFileOutcome[] = new Array(files.length);
+  try {
+    // Files and the turns of each file side by side; the endpoint's limiter bounds the
+    // requests in flight. Each file is written whole once its turns are done.
+    await runWorkerPool(files.length, client.limiter.limit, async (i, signal) => {
+      outcomes[i] = await judgeFile(files[i], client, {
+        nullStrings: options.nullStrings,
+        workers: client.limiter.limit,
+        signal,
+        progress,
+        logger,
+      });
+    }, ctx.signal);
+  } finally {
+    progress.done();
+  }
+  const sum = (key: keyof Omit<JudgeFileOutcome, "file">) =>
+    outcomes.reduce((n, o) => n + o[key], 0);
+  const summary: JudgeSummary = {
+    files: outcomes,
+    judged: sum("judged"),
+    alreadyJudged: sum("alreadyJudged"),
+    unpredicted: sum("unpredicted"),
+    failed: sum("failed"),
+  };
+  if (options.json) {
+    ctx.stdout(`${JSON.stringify({ ...summary, llm: llm.stats.toJSON() }, null, 2)}\n`);
+  } else {
+    ctx.stdout(
+      `eval judge: ${summary.judged} turns judged, ${summary.alreadyJudged} already judged, ` +
+        `${summary.unpredicted} without a prediction (not judged), ${summary.failed} failed ` +
+        `in ${files.length} files of ${agents.join(", ")}\n${llm.stats.formatStats()}`,
+    );
+  }
+  return summary;
+}
+
+export async function runJudgeCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const config = await readLlmConfig(parseFlags(args, JUDGE_FLAGS).values);
+  const options = parseJudgeOptions(args, ctx.env, config);
+  const summary = await runJudge(options, ctx);
+  return summary.failed > 0 ? 1 : 0;
+}

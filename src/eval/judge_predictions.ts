@@ -1,0 +1,204 @@
+/**
+ * `eval judge`'s work: in every prediction file of a model folder (`<out-dir>/<model>/*.json`,
+ * as `eval agent` or the reference's script writes them), the reward model judges each
+ * proposal of every turn whose `agent_response` is a list, seeing the observations of turns
+ * 0..i (`{time, event}`). An empty list is one null proposal; the strings "null", "None"
+ * and "" are null proposals too unless `nullStrings` is "task" (the reference's rule, which
+ * sent them as tasks). The turn gets `judgement: [true | false, …]` (accepted or not),
+ * one per proposal.
+ *
+ * Turns already judged are skipped (resume); turns whose `agent_response` is not a list
+ * (a failed prediction) are not judged. A turn whose judgement cannot be had gets
+ * `judge_failure: "<reason>"` (and `judge_attempts`, so that the next run asks for fresh
+ * samples instead of replaying the cached ones) and the rest of the file is still judged
+ * and written.
+ */
+import { join } from "node:path";
+import { inputError } from "../cli/errors.ts";
+import type { Observation } from "../formats/trace.ts";
+import type { LlmClient } from "../llm/llm_client.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
+import { rewardMessages } from "../prompts/reward_prompts.ts";
+import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { attemptTemperature } from "./predict_traces.ts";
+import { parseJudgement } from "./score_reward.ts";
+
+export const NULL_STRING_RULES = ["null", "task"] as const;
+export type NullStringRule = (typeof NULL_STRING_RULES)[number];
+
+/** Strings that stand for "no proposal" under the default rule. */
+export const NULL_STRINGS: readonly string[] = ["null", "None", ""];
+
+/** Attempts per proposal when the answer holds no readable judgement. */
+export const JUDGE_ATTEMPTS = 3;
+
+export interface JudgeOptions {
+  nullStrings: NullStringRule;
+  workers: number;
+  signal?: AbortSignal;
+  progress?: { tick(n?: number, options?: { failed?: boolean }): void };
+  logger?: { warn(message: string): void };
+}
+
+export interface JudgeFileOutcome {
+  file: string;
+  turns: number;
+  judged: number;
+  /** Judged on an earlier run. */
+  alreadyJudged: number;
+  /** Turns without a prediction (failed in `eval agent`). */
+  unpredicted: number;
+  failed: number;
+}
+
+/** The proposals of an `agent_response` list, as the reward model is asked them. */
+export function proposalsOf(response: readonly unknown[], rule: NullStringRule): (string | null)[] {
+  if (response.length === 0) return [null];
+  return response.map((task) => {
+    if (task === null || task === undefined) return null;
+    const text = typeof task === "string" ? task : JSON.stringify(task);
+    return rule === "null" && NULL_STRINGS.includes(text.trim()) ? null : text;
+  });
+}
+
+function observationOf(turn: unknown, file: string, index: number): Observation {
+  const observation = (turn as { observation?: unknown })?.observation as
+    | Record<string, unknown>
+    | undefined;
+  if (
+    !observation || typeof observation !== "object" ||
+    observation.time === undefined || typeof observation.event !== "string"
+  ) {
+    throw inputError(`"${file}" turn ${index} has no observation {time, event}`);
+  }
+  return { time: String(observation.time), event: observation.event };
+}
+
+/** The `.json` prediction files of a model folder, in name order. */
+export async function predictionFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".json")) files.push(join(dir, entry.name));
+    }
+  } catch (error) {
+    throw inputError(`Cannot read prediction folder "${dir}": ${(error as Error).message}`, error);
+  }
+  return files.sort();
+}
+
+type Turn = Record<string, unknown>;
+
+/** Judges one file in place; written atomically, judged turns kept even when others fail. */
+export async function judgeFile(
+  path: string,
+  client: Pick<LlmClient, "chat">,
+  options: JudgeOptions,
+): Promise<JudgeFileOutcome> {
+  let turns: Turn[];
+  try {
+    turns = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw inputError(`Cannot read predictions "${path}": ${(error as Error).message}`, error);
+  }
+  if (!Array.isArray(turns)) throw inputError(`"${path}" is not a JSON array of turns`);
+  const observations = turns.map((turn, i) => observationOf(turn, path, i));
+  const outcome: JudgeFileOutcome = {
+    file: path,
+    turns: turns.length,
+    judged: 0,
+    alreadyJudged: 0,
+    unpredicted: 0,
+    failed: 0,
+  };
+  const todo: number[] = [];
+  turns.forEach((turn, i) => {
+    const response = turn.agent_response;
+    if (!Array.isArray(response)) {
+      outcome.unpredicted++;
+      return;
+    }
+    const proposals = proposalsOf(response, options.nullStrings);
+    const judgement = turn.judgement;
+    if (Array.isArray(judgement) && judgement.length === proposals.length) {
+      outcome.alreadyJudged++;
+      return;
+    }
+    todo.push(i);
+  });
+  if (todo.length === 0) return outcome;
+
+  const judgeTurn = async (k: number, signal: AbortSignal) => {
+    const i = todo[k];
+    const turn = turns[i];
+    const proposals = proposalsOf(turn.agent_response as unknown[], options.nullStrings);
+    const seen = observations.slice(0, i + 1);
+    const judgement: boolean[] = [];
+    let failure: string | undefined;
+    // A turn that failed before starts after its earlier attempts: fresh samples, not the
+    // cached unreadable answers.
+    const first = typeof turn.judge_attempts === "number" ? turn.judge_attempts : 0;
+    let attempts = first;
+    try {
+      for (const task of proposals) {
+        let reason = "";
+        let verdict: boolean | undefined;
+        for (let a = first; a < first + JUDGE_ATTEMPTS && verdict === undefined; a++) {
+          attempts = Math.max(attempts, a + 1);
+          const reply = await client.chat(
+            rewardMessages(seen, task),
+            { temperature: attemptTemperature(a) },
+            { cacheTag: `eval-judge-attempt-${a}`, signal },
+          );
+          const parsed = parseJudgement(reply.choices[0] ?? "", reply.finishReasons[0] ?? null);
+          if (parsed.ok) verdict = parsed.judgement === "accepted";
+          else reason = `no readable judgement: ${parsed.error}`;
+        }
+        if (verdict === undefined) {
+          failure = reason;
+          break;
+        }
+        judgement.push(verdict);
+      }
+    } catch (error) {
+      if (signal.aborted) throw error;
+      failure = (error as Error).message.split("\n")[0];
+    }
+    const { judgement: _old, judge_failure: _f, judge_attempts: _a, ...rest } = turn;
+    if (failure === undefined) {
+      turns[i] = { ...rest, judgement };
+      outcome.judged++;
+    } else {
+      turns[i] = { ...rest, judge_failure: failure, judge_attempts: attempts };
+      outcome.failed++;
+      options.logger?.warn(`${path} turn ${i}: not judged (${failure})`);
+    }
+    options.progress?.tick(1, { failed: failure !== undefined });
+  };
+
+  try {
+    await runWorkerPool(todo.length, options.workers, judgeTurn, options.signal);
+  } finally {
+    await writeJsonAtomic(path, turns);
+  }
+  return outcome;
+}
+
+/** The turns `judgeFile` would send, for the progress total. */
+export async function countTurnsToJudge(paths: readonly string[], rule: NullStringRule) {
+  let count = 0;
+  for (const path of paths) {
+    try {
+      const turns = JSON.parse(await Deno.readTextFile(path));
+      if (!Array.isArray(turns)) continue;
+      for (const turn of turns) {
+        if (!Array.isArray(turn?.agent_response)) continue;
+        const n = proposalsOf(turn.agent_response, rule).length;
+        if (!(Array.isArray(turn.judgement) && turn.judgement.length === n)) count++;
+      }
+    } catch {
+      // judgeFile reports it
+    }
+  }
+  return count;
+}

@@ -1,0 +1,322 @@
+/**
+ * `proactive eval agent` → `eval judge` end to end, through the `eval` command, on the 12
+ * embedded ProactiveBench traces, against the fake OpenAI server playing a scripted agent
+ * and reward model.
+ *
+ * The scripted agent, at turn t of a trace: no task when t % 3 == 0, the task
+ * "Task <trace>#<t>" when t % 3 == 1, and the string "None" when t % 3 == 2 — except at
+ * code_12 turn 4, where every answer is invalid JSON (the failed turn). The scripted
+ * reward model, seeing the observations of turns 0..i: accepts a null proposal when i is
+ * even, a task when i is odd, and answers unreadably at writing_13 turn 1 in the first
+ * judge run. So, by hand, with the default null rule:
+ *   t % 3 == 0 → agent_response [], judgement [t even]
+ *   t % 3 == 1 → [task], judgement [t odd]
+ *   t % 3 == 2 → [] (the answer's "None" is null), judgement [t even]
+ * (the LLM layer reads the agent's "None" as null). The "null" rule is checked on a
+ * folder in the reference's layout whose proposals are the strings "null", "None" and "".
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import type { CommandContext } from "../src/cli/command.ts";
+import { createMemoryLogger } from "../src/cli/logger.ts";
+import { EMBEDDED_TRACES } from "../src/formats/embedded_traces.ts";
+import { parseTrace } from "../src/formats/trace.ts";
+import { command } from "../src/eval/command.ts";
+import { runAgentCommand } from "../src/eval/agent_command.ts";
+import {
+  type FakeRequestBody,
+  startFakeOpenAiServer,
+} from "../src/llm/testing/fake_openai_server.ts";
+
+const TRACES = EMBEDDED_TRACES.map(([name, value]) => ({
+  name,
+  trace: parseTrace(value, name),
+}));
+const TOTAL_TURNS = TRACES.reduce((n, t) => n + t.trace.length, 0);
+const FAILED = { name: "code_12", turn: 4 };
+const UNJUDGEABLE = { name: "writing_13", turn: 1 };
+
+/** `{time, event}` JSON → where it is (trace, turn); every observation is unique. */
+const WHERE = new Map<string, { name: string; turn: number }>();
+for (const { name, trace } of TRACES) {
+  trace.forEach((turn, t) => {
+    const key = JSON.stringify({ time: turn.observation.time, event: turn.observation.event });
+    assert(!WHERE.has(key), `observation ${key} appears twice`);
+    WHERE.set(key, { name, turn: t });
+  });
+}
+
+function agentAnswer(name: string, t: number): string {
+  if (name === FAILED.name && t === FAILED.turn) return "I cannot answer in JSON today.";
+  const task = t % 3 === 0 ? null : t % 3 === 1 ? `Task ${name}#${t}` : "None";
+  return JSON.stringify({
+    Purpose: `purpose ${t}`,
+    Thoughts: `thoughts ${t}`,
+    "Proactive Task": task,
+    Response: task === null ? null : `May I help? (${t})`,
+  });
+}
+
+/** The last message that is JSON (a re-ask after an invalid answer is prose). */
+function lastJsonMessage(body: FakeRequestBody) {
+  for (const message of [...body.messages].reverse()) {
+    try {
+      return JSON.parse(String(message.content));
+    } catch {
+      // prose
+    }
+  }
+  throw new Error("no JSON message");
+}
+
+function handler(judgeBroken: boolean) {
+  return (body: FakeRequestBody) => {
+    const system = String(body.messages[0].content);
+    const last = lastJsonMessage(body);
+    if (system.startsWith("You are a proactive assistant")) {
+      const where = WHERE.get(JSON.stringify(last.Observations.at(-1)));
+      if (!where) return { texts: "unknown turn" };
+      return { texts: agentAnswer(where.name, where.turn) };
+    }
+    const activity = last.activity_oldest_first as { time: string; event: string }[];
+    const where = WHERE.get(JSON.stringify(activity.at(-1)));
+    if (!where) return { texts: "unknown turn" };
+    assertEquals(activity.length, where.turn + 1);
+    assertEquals(Object.keys(activity[0]), ["time", "event"]);
+    if (judgeBroken && where.name === UNJUDGEABLE.name && where.turn === UNJUDGEABLE.turn) {
+      return { texts: "Hard to say." };
+    }
+    const i = where.turn;
+    const accepted = last.proposed_task === null ? i % 2 === 0 : i % 2 === 1;
+    return {
+      texts: JSON.stringify({
+        thought: "I think so.",
+        judgement: accepted ? "accepted" : "rejected",
+      }),
+    };
+  };
+}
+
+function context(): CommandContext & { out: string[] } {
+  const out: string[] = [];
+  return {
+    out,
+    env: () => undefined,
+    stdout: (text) => out.push(text),
+    logger: createMemoryLogger(),
+    isTerminal: false,
+    signal: new AbortController().signal,
+    now: Date.now,
+  };
+}
+
+type Turn = Record<string, unknown>;
+async function readTurns(dir: string, name: string): Promise<Turn[]> {
+  return JSON.parse(await Deno.readTextFile(join(dir, "agent-x", `${name}.json`)));
+}
+
+Deno.test("eval agent → eval judge: predictions, a failed turn, judgements, resume", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(true) });
+  const llm = [
+    "--base-url",
+    server.baseUrl,
+    "--cache-dir",
+    join(dir, "cache"),
+    "--concurrency",
+    "4",
+  ];
+  try {
+    // eval agent
+    const agentCtx = context();
+    const code = await command.run(
+      ["agent", "--model", "agent-x", "--out-dir", dir, "--json", ...llm],
+      agentCtx,
+    );
+    const summary = JSON.parse(agentCtx.out.join(""));
+    assertEquals(code, 0, JSON.stringify(summary.traces.filter((t: Turn) => t.error)));
+    assertEquals(summary.turns, TOTAL_TURNS);
+    assertEquals(summary.failedTurns, 1);
+    assertEquals(summary.failedTraces, 0);
+    const agentRequests = server.requests.length;
+    assert(agentRequests > TOTAL_TURNS, "the failed turn was asked again");
+    assertEquals(server.requests[0].temperature, 0);
+    assert(server.requests.some((r) => r.temperature === 0.5), "retries at 0.5");
+
+    for (const { name, trace } of TRACES) {
+      const turns = await readTurns(dir, name);
+      assertEquals(turns.length, trace.length);
+      turns.forEach((turn, t) => {
+        assertEquals(turn.observation, trace[t].observation);
+        assertEquals(turn.task_status, trace[t].task_status);
+        if (name === FAILED.name && t === FAILED.turn) {
+          assertEquals(turn.agent_response, null);
+          assertStringIncludes(String(turn.failure), "");
+          assert(typeof turn.failure === "string" && turn.failure.length > 0);
+          return;
+        }
+        // The LLM layer reads a "None" task as null: no proposal.
+        const expected = t % 3 === 1 ? [`Task ${name}#${t}`] : [];
+        assertEquals(turn.agent_response, expected, `${name} turn ${t}`);
+        assertEquals((turn.other_infomation as Turn).Purpose, `purpose ${t}`);
+        assertEquals((turn.other_infomation as Turn).Thoughts, `thoughts ${t}`);
+      });
+    }
+    // The turn after the failed one has no prediction for it in its history.
+    const afterFailed = server.requests.find((r) => {
+      const where = WHERE.get(JSON.stringify(lastJsonMessage(r).Observations?.at(-1)));
+      return where?.name === FAILED.name && where.turn === FAILED.turn + 1;
+    })!;
+    assertEquals(afterFailed.messages.filter((m) => m.role === "assistant").length, FAILED.turn);
+    const lastUser = JSON.parse(String(afterFailed.messages.at(-1)!.content));
+    assertEquals(lastUser.Observations.length, 2, "the failed turn's observation carries over");
+
+    // eval agent again: every trace is done, no request.
+    const again = context();
+    assertEquals(
+      await command.run(["agent", "--model", "agent-x", "--out-dir", dir, ...llm], again),
+      0,
+    );
+    assertEquals(server.requests.length, agentRequests);
+    assertStringIncludes(again.out.join(""), "12 traces already done");
+    assertStringIncludes(again.out.join(""), "1 turns failed");
+
+    // eval judge: one turn unreadable, the rest judged and written.
+    const judgeCtx = context();
+    const judgeCode = await command.run(
+      ["judge", "--model", "reward-y", "--out-dir", dir, "--json", ...llm],
+      judgeCtx,
+    );
+    assertEquals(judgeCode, 1);
+    const judged = JSON.parse(judgeCtx.out.join(""));
+    assertEquals(judged.judged, TOTAL_TURNS - 2);
+    assertEquals(judged.unpredicted, 1);
+    assertEquals(judged.failed, 1);
+    for (const { name, trace } of TRACES) {
+      const turns = await readTurns(dir, name);
+      turns.forEach((turn, t) => {
+        if (name === FAILED.name && t === FAILED.turn) {
+          assertEquals("judgement" in turn, false);
+        } else if (name === UNJUDGEABLE.name && t === UNJUDGEABLE.turn) {
+          assertEquals("judgement" in turn, false);
+          assertStringIncludes(String(turn.judge_failure), "no readable judgement");
+        } else {
+          const accepted = t % 3 === 1 ? t % 2 === 1 : t % 2 === 0;
+          assertEquals(turn.judgement, [accepted], `${name} turn ${t}`);
+        }
+      });
+      assertEquals(turns.length, trace.length);
+    }
+
+    // Resume: only the failed turn is asked again; then nothing at all.
+    server.setHandler(handler(false));
+    const before = server.requests.length;
+    assertEquals(
+      await command.run(["judge", "--model", "reward-y", "--out-dir", dir, ...llm], context()),
+      0,
+    );
+    assertEquals(server.requests.length, before + 1);
+    const fixed = await readTurns(dir, UNJUDGEABLE.name);
+    assertEquals(fixed[UNJUDGEABLE.turn].judgement, [true]);
+    assertEquals("judge_failure" in fixed[UNJUDGEABLE.turn], false);
+    assertEquals("judge_attempts" in fixed[UNJUDGEABLE.turn], false);
+    assertEquals(
+      await command.run(["judge", "--model", "reward-y", "--out-dir", dir, ...llm], context()),
+      0,
+    );
+    assertEquals(server.requests.length, before + 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}-cache`, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("eval agent --judge-model --score: the three steps chain on one folder", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  const llm = ["--base-url", server.baseUrl, "--cache-dir", `${dir}-cache`, "--limit", "2"];
+  try {
+    const scored: unknown[] = [];
+    const args = ["--model", "agent-x", "--judge-model", "reward-y", "--score", "--out-dir", dir];
+    const code = await runAgentCommand([...args, ...llm], context(), (input) => {
+      scored.push(input);
+      return Promise.resolve(0);
+    });
+    assertEquals(code, 0);
+    assertEquals(scored, [{ outDir: dir, models: ["agent-x"], json: false }]);
+    for (const { name } of TRACES.slice(0, 2)) {
+      const turns = await readTurns(dir, name);
+      turns.forEach((turn, t) => {
+        if (name === FAILED.name && t === FAILED.turn) return;
+        const accepted = t % 3 === 1 ? t % 2 === 1 : t % 2 === 0;
+        assertEquals(turn.judgement, [accepted], `${name} turn ${t}`);
+      });
+    }
+    // The build's own score step (eval score) on the same folder: nothing is asked again,
+    // the table names the model and its CSV is written beside the folder.
+    const count = server.requests.length;
+    const ctx = context();
+    assertEquals(await runAgentCommand([...args, ...llm], ctx), 0);
+    assertEquals(server.requests.length, count);
+    assertStringIncludes(ctx.out.join(""), "agent-x");
+    assertStringIncludes(await Deno.readTextFile(join(dir, "agent-x.csv")), "Category,Recall");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}-cache`, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test('eval judge: "null", "None" and "" are null proposals; --null-strings task sends them', async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  const llm = ["--base-url", server.baseUrl, "--no-cache"];
+  const trace = TRACES.find((t) => t.name === "writing_11")!.trace;
+  const responses = [["null"], ["None"], [""], ["Real task"], [], ["A", "null"]];
+  // The reference's layout: the trace's turns with agent_response lists.
+  const file = responses.map((agent_response, i) => ({ ...trace[i], agent_response }));
+  try {
+    for (const folder of ["default", "task"]) {
+      await Deno.mkdir(join(dir, folder), { recursive: true });
+      await Deno.writeTextFile(join(dir, folder, "writing_11.json"), JSON.stringify(file));
+    }
+    const sent = () =>
+      server.requests.map((r) => JSON.parse(String(r.messages.at(-1)!.content)).proposed_task);
+    const run = (folder: string, extra: string[]) =>
+      command.run(
+        ["judge", "--model", "r", "--out-dir", dir, "--agent", folder, ...extra, ...llm],
+        context(),
+      );
+
+    assertEquals(await run("default", []), 0);
+    assertEquals(sent().sort(), [null, null, null, null, null, "A", "Real task"].sort());
+    // i even: null accepted, task rejected; i odd: the reverse.
+    const byDefault = JSON.parse(await Deno.readTextFile(join(dir, "default", "writing_11.json")));
+    assertEquals(byDefault.map((t: Turn) => t.judgement), [
+      [true],
+      [false],
+      [true],
+      [true],
+      [true],
+      [true, false],
+    ]);
+
+    const before = server.requests.length;
+    assertEquals(await run("task", ["--null-strings", "task"]), 0);
+    assertEquals(
+      sent().slice(before).sort(),
+      ["null", "None", "", "Real task", null, "A", "null"].sort(),
+    );
+    const asTasks = JSON.parse(await Deno.readTextFile(join(dir, "task", "writing_11.json")));
+    assertEquals(asTasks.map((t: Turn) => t.judgement), [
+      [false],
+      [true],
+      [false],
+      [true],
+      [true],
+      [true, true],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}-cache`, { recursive: true }).catch(() => {});
+  }
+});
