@@ -142,7 +142,7 @@ export function parseEvalOptions(
 export const command: Command = {
   name: "eval",
   summary:
-    "Score a model on a test set (eval reward: the reward model's table; eval agent, eval judge: ProactiveBench)",
+    "Score models: eval reward (the reward model), eval agent / judge / score (ProactiveBench)",
   help: HELP,
   async run(args, ctx) {
     const found = findTarget(args);
