@@ -9,6 +9,7 @@ import { benchReward } from "./reward_bench.ts";
 import { benchPage } from "./page_bench.ts";
 import { benchDatagen } from "./datagen_bench.ts";
 import { benchAgentTrainset } from "./agent_trainset_bench.ts";
+import { benchEvalAgent } from "./eval_agent_bench.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
 
@@ -51,6 +52,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   page: () => benchPage(),
   datagen: () => benchDatagen(),
   "agent-trainset": () => benchAgentTrainset(),
+  "eval-agent": () => benchEvalAgent(),
 };
 
 async function machine(): Promise<string> {
