@@ -22,37 +22,13 @@ import { createTestCommandContext } from "../../src/cli/testing/test_command_con
 import { command } from "../../src/eval/command.ts";
 import { EMBEDDED_TRACES } from "../../src/formats/embedded_traces.ts";
 import { parseTrace } from "../../src/formats/trace.ts";
-import {
-  type FakeRequestBody,
-  startFakeOpenAiServer,
-} from "../../src/llm/testing/fake_openai_server.ts";
+import { startServerProcess } from "./fake_server_process.ts";
+
+const SERVER = new URL("./eval_fake_server.ts", import.meta.url).pathname;
 
 export interface EvalAgentBenchOptions {
   latencyMs?: number;
   concurrency?: number;
-}
-
-function handler(latencyMs: number) {
-  return (body: FakeRequestBody) => {
-    const system = String(body.messages[0].content);
-    if (system.startsWith("You are a proactive assistant")) {
-      const turn = body.messages.filter((m) => m.role === "assistant").length;
-      const task = turn % 2 === 1 ? `Task ${turn}` : null;
-      return {
-        delayMs: latencyMs,
-        texts: JSON.stringify({
-          Purpose: "p",
-          Thoughts: "t",
-          "Proactive Task": task,
-          Response: task === null ? null : "May I help?",
-        }),
-      };
-    }
-    return {
-      delayMs: latencyMs,
-      texts: JSON.stringify({ thought: "ok", judgement: "accepted" }),
-    };
-  };
 }
 
 /** Seconds for `n` bare chat requests, `concurrency` at a time. */
@@ -97,18 +73,26 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
 
   const dir = await Deno.makeTempDir({ prefix: "bench-eval-agent-" });
   try {
-    await using server = await startFakeOpenAiServer({ handler: handler(latencyMs) });
-    const llm = ["--base-url", server.baseUrl, "--no-cache", "--concurrency", String(concurrency)];
+    // The fake server runs in a process of its own, started afresh for each run, so its
+    // serving does not share the commands' event loop (as with a real remote endpoint).
     const timed = async (args: string[]) => {
+      const server = await startServerProcess(SERVER, [String(latencyMs)]);
+      const llm = [
+        "--base-url",
+        server.baseUrl,
+        "--no-cache",
+        "--concurrency",
+        String(concurrency),
+      ];
       const { ctx, logger } = createTestCommandContext();
-      const before = server.requests.length;
       const started = performance.now();
       const code = await command.run([...args, ...llm], ctx);
       const seconds = (performance.now() - started) / 1000;
+      const { requests } = await server.stop();
       if (code !== 0) {
-        throw new Error(`eval ${args.join(" ")} exited ${code}: ${JSON.stringify(logger)}`);
+        throw new Error(`eval ${args.join(" ")} exited ${code}: ${logger.lines.join("\n")}`);
       }
-      return { seconds, requests: server.requests.length - before };
+      return { seconds, requests };
     };
 
     const separate = join(dir, "separate");
@@ -125,7 +109,9 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
     ]);
     // The floor of this setup: as many bare requests (plain fetch, no LLM layer) at the same
     // concurrency against the same server, so the table shows what is the eval commands'.
-    const floor = await bareRequests(server.baseUrl, turns, concurrency);
+    const floorServer = await startServerProcess(SERVER, [String(latencyMs)]);
+    const floor = await bareRequests(floorServer.baseUrl, turns, concurrency);
+    await floorServer.stop();
     const agentIdeal = phaseIdeal(agent.requests, longest);
     const judgeIdeal = phaseIdeal(judge.requests, 1);
     const rows: Row[] = [
@@ -180,18 +166,19 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
           `≤ 1.15× ${ratio <= 1.15 ? "(met)" : "(MISSED)"} |`;
       }),
       "",
-      "Where the time above the ideal goes: the ideal counts latency only, but every request",
-      "also costs CPU on one event loop shared by the commands and the in-process fake",
-      "server. A CPU profile at 0 ms latency (`--cpu-prof`) puts ~1 ms per request there,",
-      "mostly outside `src/eval/`: the openai SDK's request building and headers, the fake",
-      "server, `cacheKey`'s canonical JSON (computed even with `--no-cache`, as it also",
-      "joins identical calls in flight) and `sampleSeed`, and garbage collection; the eval",
-      "code itself (prompt building, the worker pools, one atomic write per file) is a small",
-      "share. In the agent phase all 12 traces wait on the same 21 steps, so each step pays",
-      "about 12 requests' CPU; the judge phase pays it per round of 16. The bare-`fetch` row",
-      "is this machine's floor for the setup (its 233 / 16 requests also need 15 whole",
-      "rounds, 0.75 s). The first run of the process (`eval agent`) also pays the JIT",
-      "warm-up. Ratios vary with the load average: the machine is shared.",
+      "The fake server runs in a process of its own, started afresh for each run. Where the",
+      "time above the ideal goes: the ideal counts latency only, but every request also costs",
+      "the client CPU on its one event loop. A CPU profile at 0 ms latency (`--cpu-prof`, with",
+      "the server in-process) put ~1 ms per request there, mostly outside `src/eval/`: the",
+      "openai SDK's request building and headers, `cacheKey`'s canonical JSON (computed even",
+      "with `--no-cache`, as it also joins identical calls in flight) and `sampleSeed`, and",
+      "garbage collection; the eval code itself (prompt building, the worker pools, one",
+      "atomic write per file) is a small share. In the agent phase all 12 traces wait on the",
+      "same 21 steps, so each step pays about 12 requests' CPU; the judge phase pays it per",
+      "round of 16. The bare-`fetch` row is this machine's floor for the setup (its 233 / 16",
+      "requests need 15 whole rounds, 0.75 s). The first run (`eval agent`) also pays the",
+      "JIT warm-up of the whole stack. Ratios vary with the load average: the machine is",
+      "shared.",
     ].join("\n");
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

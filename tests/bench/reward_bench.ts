@@ -12,6 +12,7 @@
  * `reward` in another (`deno run main.ts reward`), as a user would run it. The run's own
  * time (from its JSON summary) excludes Deno's start-up; the process time includes it.
  */
+import { startServerProcess } from "./fake_server_process.ts";
 import { fileURLToPath } from "node:url";
 import { createMemoryLogger } from "../../src/cli/logger.ts";
 import { parseLlmFlags } from "../../src/llm/llm_config.ts";
@@ -19,52 +20,13 @@ import { createLlmRuntime } from "../../src/llm/llm_runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TRAIN = `${ROOT}tests/testdata/reward/train_data.jsonl`;
+const REWARD_SERVER = `${ROOT}tests/bench/reward_fake_server.ts`;
 
 export interface RewardBenchOptions {
   latencyMs?: number;
   concurrency?: number;
   /** Bare client calls in the throughput measurement. */
   clientCalls?: number;
-}
-
-interface FakeServerProcess {
-  baseUrl: string;
-  /** Stops the server; resolves to what it served. */
-  stop(): Promise<{ requests: number; maxInFlight: number }>;
-}
-
-async function startServerProcess(delayMs: number): Promise<FakeServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}tests/bench/reward_fake_server.ts`, String(delayMs)],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  const nextLine = async (): Promise<string> => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error("the fake server process ended early");
-      buffered += value;
-    }
-    const end = buffered.indexOf("\n");
-    const line = buffered.slice(0, end);
-    buffered = buffered.slice(end + 1);
-    return line;
-  };
-  const { port } = JSON.parse(await nextLine());
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    async stop() {
-      await child.stdin.close();
-      const report = JSON.parse(await nextLine());
-      lines.releaseLock();
-      await child.stdout.cancel().catch(() => {});
-      await child.status;
-      return report;
-    },
-  };
 }
 
 interface RewardRun {
@@ -157,7 +119,7 @@ export async function benchReward(options: RewardBenchOptions = {}): Promise<str
   const clientCalls = options.clientCalls ?? 5000;
   const dir = await Deno.makeTempDir({ prefix: "reward-bench-" });
   try {
-    const slow = await startServerProcess(latencyMs);
+    const slow = await startServerProcess(REWARD_SERVER, [String(latencyMs)]);
     let latency: RewardRun;
     let slowServed;
     try {
@@ -167,7 +129,7 @@ export async function benchReward(options: RewardBenchOptions = {}): Promise<str
     }
     const ideal = (latency.requests * latencyMs) / 1000 / concurrency;
 
-    const fast = await startServerProcess(0);
+    const fast = await startServerProcess(REWARD_SERVER, ["0"]);
     let zero: RewardRun;
     let perSecond: number;
     try {
