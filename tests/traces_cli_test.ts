@@ -4,9 +4,10 @@
  * against a scripted agent, then `serve --data` on its output and an annotator labelling
  * one question at API level.
  */
+import { ApiClient } from "./serve_client.ts";
+import { createTestCommandContext } from "../src/cli/testing/test_command_context.ts";
 import { join } from "node:path";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import type { CommandContext } from "../src/cli/command.ts";
 import { createMemoryLogger } from "../src/cli/logger.ts";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
@@ -28,19 +29,7 @@ import { parseResultText } from "../src/formats/result_file.ts";
 
 const EXAMPLES = new URL("./testdata/gym/scenes_example.yaml", import.meta.url).pathname;
 
-function context() {
-  const out: string[] = [];
-  const logger = createMemoryLogger();
-  const ctx: CommandContext = {
-    env: () => undefined,
-    stdout: (text) => out.push(text),
-    logger,
-    isTerminal: false,
-    signal: new AbortController().signal,
-    now: Date.now,
-  };
-  return { ctx, out, logger };
-}
+const context = () => createTestCommandContext();
 
 async function gymServer(dir: string, script: ScriptedGymOptions) {
   const gym = scriptedGymModels(script);
@@ -67,18 +56,6 @@ const candidateAgent: ScriptedAnswer = (request: ScriptedRequest) => {
       .map(prediction);
   return { fake: { texts: texts.slice(0, n) } };
 };
-
-async function call(url: string, path: string, body?: unknown, cookie?: string) {
-  const response = await fetch(new URL(path, url), {
-    method: body === undefined ? "GET" : "POST",
-    headers: {
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      ...(cookie ? { Cookie: cookie } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { response, json: await response.json() };
-}
 
 Deno.test("parseTracesOptions: required folders, defaults, bounds", () => {
   const env = (name: string) => name === "OPENAI_API_KEY" ? "k" : undefined;
@@ -230,20 +207,19 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     const running = await startServer(serveOptions, { logger: serveLogger, now: Date.now });
     let labelled: { trace: string; turn: number };
     try {
-      const login = await call(running.url, "/api/login", { username: "ann", password: "pw" });
-      assertEquals(login.response.status, 200);
-      const cookie = login.response.headers.get("Set-Cookie")!.split(";")[0];
-      const next = await call(running.url, "/api/next", {}, cookie);
-      assert(files.includes(`${next.json.trace}.json`), `next gave ${next.json.trace}`);
-      const question = next.json.question as { turn: number; tasks: string[] };
+      const client = new ApiClient(running.url);
+      await client.login("ann", "pw");
+      const next = await client.call("/api/next", {});
+      assert(files.includes(`${next.body.trace}.json`), `next gave ${next.body.trace}`);
+      const question = next.body.question as { turn: number; tasks: string[] };
       assert(question.turn >= 1);
       assertEquals(question.tasks.slice(0, 2), [
         "Open the report",
         `Sort table ${question.turn + 1}`,
       ]);
-      labelled = { trace: next.json.trace, turn: question.turn };
-      const label = await call(running.url, "/api/label", { ...labelled, label: [1] }, cookie);
-      assertEquals(label.response.status, 200);
+      labelled = { trace: next.body.trace, turn: question.turn };
+      const label = await client.call("/api/label", { ...labelled, label: [1] });
+      assertEquals(label.status, 200);
     } finally {
       await running.shutdown();
     }

@@ -49,12 +49,7 @@ export function formatScoreCsv(model: ModelScore): string {
 const TABLE_HEAD = [
   "Model",
   "Split",
-  "Recall",
-  "Precision",
-  "Accuracy",
-  "False-Alarm",
-  "F1-Score",
-  "Accept Rate",
+  ...METRIC_NAMES,
   "Events",
   "TP",
   "FP",
