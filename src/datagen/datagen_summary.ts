@@ -3,6 +3,7 @@
  * why it failed), the totals, and the LLM accounting — printed at the end and written as
  * `datagen_summary.json` beside the logs.
  */
+import { formatCount } from "../cli/format_count.ts";
 import type { SceneRunOptions, SceneSummary } from "../gym/gym_types.ts";
 import type { LlmStatsJson } from "../llm/llm_stats.ts";
 import { formatDuration } from "../llm/progress.ts";
@@ -77,10 +78,10 @@ export function formatSceneLine(scene: SceneReport, width = scene.name.length): 
   const time = scene.durationMs === undefined ? "" : ` in ${formatDuration(scene.durationMs)}`;
   if (scene.status === "done" && s) {
     return `${head}  ${s.events} events, ${s.proposals} proposals (${s.accepted} accepted), ` +
-      `${s.requests} requests, ${s.tokens.toLocaleString("en-US")} tokens${time}`;
+      `${s.requests} requests, ${formatCount(s.tokens)} tokens${time}`;
   }
   const before = scene.status === "failed" && s
-    ? ` (after ${s.requests} requests, ${s.tokens.toLocaleString("en-US")} tokens)`
+    ? ` (after ${s.requests} requests, ${formatCount(s.tokens)} tokens)`
     : "";
   return scene.reason ? `${head}  ${scene.reason}${before}` : head.trimEnd();
 }
@@ -102,7 +103,7 @@ export function formatDatagenReport(summary: DatagenSummary, stats: string): str
     `datagen: ${parts.join(", ")} in ${formatDuration(summary.durationMs)}`,
     ...summary.scenes.map((scene) => formatSceneLine(scene, width)),
     `Played: ${t.events} events, ${t.proposals} proposals (${t.accepted} accepted), ` +
-    `${t.requests} requests, ${t.tokens.toLocaleString("en-US")} tokens`,
+    `${t.requests} requests, ${formatCount(t.tokens)} tokens`,
     `Logs in "${summary.outDir}"; summary in "${summary.outDir}/${SUMMARY_FILE}"`,
     stats.trimEnd(),
     "",

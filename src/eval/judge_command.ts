@@ -8,16 +8,15 @@ import { inputError, usageError } from "../cli/errors.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
 import { createLlmRuntime } from "../llm/llm_runtime.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { modelFolder, parseRoleModels } from "./eval_models.ts";
 import {
-  countTurnsToJudge,
-  judgeFile,
   type JudgeFileOutcome,
+  judgeFiles,
   NULL_STRING_RULES,
   type NullStringRule,
   predictionFiles,
+  readJudgeWork,
 } from "./judge_predictions.ts";
 
 export const DEFAULT_OUT_DIR = "proactivebench_results";
@@ -114,24 +113,24 @@ export async function runJudge(
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
   const files: string[] = [];
   for (const agent of agents) files.push(...await predictionFiles(join(options.outDir, agent)));
-  const total = await countTurnsToJudge(files, options.nullStrings);
+  // Every file is read (and checked) before the first request.
+  const work = [];
+  for (const file of files) work.push(await readJudgeWork(file, options.nullStrings));
+  const total = work.reduce((n, w) => n + w.todo.length, 0);
   const progress = createCommandProgress(ctx, total, "eval judge");
   const logger = loggerAboveProgress(ctx.logger, progress);
   const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
   const client = llm.client("reward");
-  const outcomes: JudgeFileOutcome[] = new Array(files.length);
+  let outcomes: JudgeFileOutcome[];
   try {
-    // Files and the turns of each file side by side; the endpoint's limiter bounds the
-    // requests in flight. Each file is written whole once its turns are done.
-    await runWorkerPool(files.length, client.limiter.limit, async (i, signal) => {
-      outcomes[i] = await judgeFile(files[i], client, {
-        nullStrings: options.nullStrings,
-        workers: client.limiter.limit,
-        signal,
-        progress,
-        logger,
-      });
-    }, ctx.signal);
+    // As many turns in work as the endpoint takes requests at once, across the files.
+    outcomes = await judgeFiles(work, client, {
+      nullStrings: options.nullStrings,
+      workers: client.limiter.limit,
+      signal: ctx.signal,
+      progress,
+      logger,
+    });
   } finally {
     progress.done();
   }

@@ -89,12 +89,18 @@ export async function predictionFiles(dir: string): Promise<string[]> {
 
 type Turn = Record<string, unknown>;
 
-/** Judges one file in place; written atomically, judged turns kept even when others fail. */
-export async function judgeFile(
-  path: string,
-  client: Pick<LlmClient, "chat">,
-  options: JudgeOptions,
-): Promise<JudgeFileOutcome> {
+/** A prediction file read for judging: its turns and the ones still to judge. */
+export interface JudgeWork {
+  path: string;
+  turns: Turn[];
+  observations: Observation[];
+  /** Indexes of the turns to judge, in order. */
+  todo: number[];
+  outcome: JudgeFileOutcome;
+}
+
+/** Reads a prediction file and finds the turns to judge; throws on an unreadable file. */
+export async function readJudgeWork(path: string, rule: NullStringRule): Promise<JudgeWork> {
   let turns: Turn[];
   try {
     turns = JSON.parse(await Deno.readTextFile(path));
@@ -118,87 +124,116 @@ export async function judgeFile(
       outcome.unpredicted++;
       return;
     }
-    const proposals = proposalsOf(response, options.nullStrings);
     const judgement = turn.judgement;
-    if (Array.isArray(judgement) && judgement.length === proposals.length) {
+    if (Array.isArray(judgement) && judgement.length === proposalsOf(response, rule).length) {
       outcome.alreadyJudged++;
       return;
     }
     todo.push(i);
   });
-  if (todo.length === 0) return outcome;
-
-  const judgeTurn = async (k: number, signal: AbortSignal) => {
-    const i = todo[k];
-    const turn = turns[i];
-    const proposals = proposalsOf(turn.agent_response as unknown[], options.nullStrings);
-    const seen = observations.slice(0, i + 1);
-    const judgement: boolean[] = [];
-    let failure: string | undefined;
-    // A turn that failed before starts after its earlier attempts: fresh samples, not the
-    // cached unreadable answers.
-    const first = typeof turn.judge_attempts === "number" ? turn.judge_attempts : 0;
-    let attempts = first;
-    try {
-      for (const task of proposals) {
-        let reason = "";
-        let verdict: boolean | undefined;
-        for (let a = first; a < first + JUDGE_ATTEMPTS && verdict === undefined; a++) {
-          attempts = Math.max(attempts, a + 1);
-          const reply = await client.chat(
-            rewardMessages(seen, task),
-            { temperature: attemptTemperature(a) },
-            { cacheTag: `eval-judge-attempt-${a}`, signal },
-          );
-          const parsed = parseJudgement(reply.choices[0] ?? "", reply.finishReasons[0] ?? null);
-          if (parsed.ok) verdict = parsed.judgement === "accepted";
-          else reason = `no readable judgement: ${parsed.error}`;
-        }
-        if (verdict === undefined) {
-          failure = reason;
-          break;
-        }
-        judgement.push(verdict);
-      }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      failure = (error as Error).message.split("\n")[0];
-    }
-    const { judgement: _old, judge_failure: _f, judge_attempts: _a, ...rest } = turn;
-    if (failure === undefined) {
-      turns[i] = { ...rest, judgement };
-      outcome.judged++;
-    } else {
-      turns[i] = { ...rest, judge_failure: failure, judge_attempts: attempts };
-      outcome.failed++;
-      options.logger?.warn(`${path} turn ${i}: not judged (${failure})`);
-    }
-    options.progress?.tick(1, { failed: failure !== undefined });
-  };
-
-  try {
-    await runWorkerPool(todo.length, options.workers, judgeTurn, options.signal);
-  } finally {
-    await writeJsonAtomic(path, turns);
-  }
-  return outcome;
+  return { path, turns, observations, todo, outcome };
 }
 
-/** The turns `judgeFile` would send, for the progress total. */
-export async function countTurnsToJudge(paths: readonly string[], rule: NullStringRule) {
-  let count = 0;
-  for (const path of paths) {
-    try {
-      const turns = JSON.parse(await Deno.readTextFile(path));
-      if (!Array.isArray(turns)) continue;
-      for (const turn of turns) {
-        if (!Array.isArray(turn?.agent_response)) continue;
-        const n = proposalsOf(turn.agent_response, rule).length;
-        if (!(Array.isArray(turn.judgement) && turn.judgement.length === n)) count++;
+/** Judges turn `i` of `work` (every proposal), recording the judgement or the failure. */
+async function judgeTurn(
+  work: JudgeWork,
+  i: number,
+  client: Pick<LlmClient, "chat">,
+  options: JudgeOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const { turns, outcome, path } = work;
+  const turn = turns[i];
+  const proposals = proposalsOf(turn.agent_response as unknown[], options.nullStrings);
+  const seen = work.observations.slice(0, i + 1);
+  const judgement: boolean[] = [];
+  let failure: string | undefined;
+  // A turn that failed before starts after its earlier attempts: fresh samples, not the
+  // cached unreadable answers.
+  const first = typeof turn.judge_attempts === "number" ? turn.judge_attempts : 0;
+  let attempts = first;
+  try {
+    for (const task of proposals) {
+      let reason = "";
+      let verdict: boolean | undefined;
+      for (let a = first; a < first + JUDGE_ATTEMPTS && verdict === undefined; a++) {
+        attempts = Math.max(attempts, a + 1);
+        const reply = await client.chat(
+          rewardMessages(seen, task),
+          { temperature: attemptTemperature(a) },
+          { cacheTag: `eval-judge-attempt-${a}`, signal },
+        );
+        const parsed = parseJudgement(reply.choices[0] ?? "", reply.finishReasons[0] ?? null);
+        if (parsed.ok) verdict = parsed.judgement === "accepted";
+        else reason = `no readable judgement: ${parsed.error}`;
       }
-    } catch {
-      // judgeFile reports it
+      if (verdict === undefined) {
+        failure = reason;
+        break;
+      }
+      judgement.push(verdict);
     }
+  } catch (error) {
+    if (signal.aborted) throw error;
+    failure = (error as Error).message.split("\n")[0];
   }
-  return count;
+  const { judgement: _old, judge_failure: _f, judge_attempts: _a, ...rest } = turn;
+  if (failure === undefined) {
+    turns[i] = { ...rest, judgement };
+    outcome.judged++;
+  } else {
+    turns[i] = { ...rest, judge_failure: failure, judge_attempts: attempts };
+    outcome.failed++;
+    options.logger?.warn(`${path} turn ${i}: not judged (${failure})`);
+  }
+  options.progress?.tick(1, { failed: failure !== undefined });
+}
+
+/**
+ * Judges the turns of every file in one pool of `options.workers`, file after file (so
+ * that only as many requests are being prepared as can be sent); each file is written
+ * atomically once its last turn is judged, and on an abort every file with judged turns is
+ * written with what it has. Files without turns to judge are not touched.
+ */
+export async function judgeFiles(
+  files: readonly JudgeWork[],
+  client: Pick<LlmClient, "chat">,
+  options: JudgeOptions,
+): Promise<JudgeFileOutcome[]> {
+  const jobs: [file: number, turn: number][] = [];
+  files.forEach((work, f) => work.todo.forEach((i) => jobs.push([f, i])));
+  const left = files.map((work) => work.todo.length);
+  const started = new Set<number>();
+  const writes = new Map<number, Promise<void>>();
+  const write = (f: number) => {
+    const writing = writeJsonAtomic(files[f].path, files[f].turns);
+    writing.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    writes.set(f, writing);
+  };
+  try {
+    await runWorkerPool(jobs.length, options.workers, async (k, signal) => {
+      const [f, i] = jobs[k];
+      started.add(f);
+      await judgeTurn(files[f], i, client, options, signal);
+      if (--left[f] === 0) write(f);
+    }, options.signal);
+  } finally {
+    for (const f of started) if (!writes.has(f)) write(f);
+    await Promise.all(writes.values());
+  }
+  return files.map((work) => work.outcome);
+}
+
+/** Judges one file in place (`judgeFiles` on it alone). */
+export async function judgeFile(
+  path: string,
+  client: Pick<LlmClient, "chat">,
+  options: JudgeOptions,
+): Promise<JudgeFileOutcome> {
+  const [outcome] = await judgeFiles(
+    [await readJudgeWork(path, options.nullStrings)],
+    client,
+    options,
+  );
+  return outcome;
 }

@@ -167,7 +167,17 @@ export async function predictTraces(
     outcomes[index] = { file, status: "done", turns: trace.length, failedTurns };
   };
 
-  await runWorkerPool(traces.length, options.workers, predictOne, options.signal);
+  // Longest traces first: the run lasts as long as its longest chain of turns, and a trace
+  // started early is also ahead in each round of answers the event loop works through.
+  const order = traces.map((_, i) => i).sort((a, b) =>
+    traces[b].trace.length - traces[a].trace.length
+  );
+  await runWorkerPool(
+    traces.length,
+    options.workers,
+    (k, signal) => predictOne(order[k], signal),
+    options.signal,
+  );
   return {
     traces: outcomes,
     turns: outcomes.reduce((n, o) => n + o.turns, 0),

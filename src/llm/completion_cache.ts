@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "../cli/logger.ts";
 import { openAppendLogStore } from "./append_log_store.ts";
+import { canonicalJson, type CanonicalMemo, canonicalMessages } from "./canonical_json.ts";
 
 /** Everything that determines a completion. Keys, URLs and headers have no place here. */
 export interface CompletionRequest {
@@ -57,33 +58,63 @@ export interface CompletionCache {
 const FORMAT = "proactive-completion/1";
 const FOLDER = "completions-v1";
 
-/** The cache key of a request: hex SHA-256 of its canonical JSON. */
-export function cacheKey(request: CompletionRequest): string {
-  const text = canonicalJson({
-    model: request.model,
-    messages: request.messages,
-    params: request.params,
-    tag: request.tag ?? null,
-  });
-  return createHash("sha256").update(text).digest("hex");
+/**
+ * The cache key of a request: hex SHA-256 of its canonical JSON (`canonicalJson` of
+ * `{model, messages, params, tag}`). `messagesJson` is `canonicalMessages(request.messages)`
+ * when the caller has it already; `memo` holds the canonical text of frozen parameter
+ * values.
+ */
+export function cacheKey(
+  request: CompletionRequest,
+  messagesJson?: string,
+  memo?: CanonicalMemo,
+): string {
+  const keyOf = requestKeyer(request.model, messagesJson ?? canonicalMessages(request.messages));
+  return keyOf(request.params, request.tag, memo);
 }
 
-/** JSON with object keys sorted at every level and `undefined` fields dropped. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+/**
+ * `cacheKey` for requests that differ only in their parameters and tag (a request without
+ * and with its seed): the hash of the part they share — messages and model, most of the
+ * bytes — is computed once and copied for each.
+ */
+export function requestKeyer(
+  model: string,
+  messagesJson: string,
+): (params: CompletionRequest["params"], tag?: string, memo?: CanonicalMemo) => string {
+  const shared = createHash("sha256")
+    .update('{"messages":')
+    .update(messagesJson)
+    .update(`,"model":${JSON.stringify(model)},"params":`);
+  return (params, tag, memo) =>
+    shared.copy()
+      .update(canonicalJson(params, memo))
+      .update(`,"tag":${JSON.stringify(tag ?? null)}}`)
+      .digest("hex");
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined) out[key] = sortKeys(item);
-    }
-    return out;
-  }
-  return value;
+/** The canonical JSON of a request, what `cacheKey` hashes. */
+export function canonicalRequestJson(
+  request: CompletionRequest,
+  messagesJson?: string,
+  memo?: CanonicalMemo,
+): string {
+  return canonicalRequestParts(request, messagesJson, memo).join("");
+}
+
+/** `canonicalRequestJson` in pieces (keys in sorted order: messages, model, params, tag). */
+function canonicalRequestParts(
+  request: CompletionRequest,
+  messagesJson = canonicalMessages(request.messages),
+  memo?: CanonicalMemo,
+): string[] {
+  return [
+    '{"messages":',
+    messagesJson,
+    `,"model":${JSON.stringify(request.model)},"params":`,
+    canonicalJson(request.params, memo),
+    `,"tag":${JSON.stringify(request.tag ?? null)}}`,
+  ];
 }
 
 export interface CacheOptions {

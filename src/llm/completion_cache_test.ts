@@ -1,11 +1,13 @@
 import { assert, assertEquals, assertNotEquals } from "../../tests/assert.ts";
 import { createMemoryLogger } from "../cli/logger.ts";
+import { canonicalJson, canonicalMessages } from "./canonical_json.ts";
 import {
   cacheKey,
-  canonicalJson,
+  canonicalRequestJson,
   type Completion,
   type CompletionRequest,
   openCompletionCache,
+  requestKeyer,
 } from "./completion_cache.ts";
 
 const request: CompletionRequest = {
@@ -46,6 +48,52 @@ Deno.test("cacheKey covers model, messages, every parameter and the tag, in any 
   assertEquals(
     canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } }),
     '{"a":{"c":[2,{"y":2,"z":1}]},"b":1}',
+  );
+});
+
+Deno.test("the request's canonical JSON built from its parts is canonicalJson of the whole", () => {
+  // Keys in the index stay the same as when the whole request went through canonicalJson.
+  const requests: CompletionRequest[] = [
+    request,
+    { ...request, tag: "copy:0/attempt:2" },
+    {
+      model: 'm "quoted" ü',
+      messages: [
+        { role: "system", content: "line\nbreak \u2028 \ud83d\ude00 \u0000" },
+        { role: "user", content: "" },
+        // Shapes the fast path does not take: extra keys, non-string content.
+        { role: "user", content: "x", name: "bob" } as { role: string; content: string },
+        { role: "user", content: [{ type: "text", text: "t" }] } as unknown as {
+          role: string;
+          content: string;
+        },
+      ],
+      params: { b: { z: [1, { y: undefined, x: 2 }] }, a: null, seed: 7 },
+    },
+    { model: "m", messages: [], params: {} },
+  ];
+  for (const r of requests) {
+    const whole = canonicalJson({
+      model: r.model,
+      messages: r.messages,
+      params: r.params,
+      tag: r.tag ?? null,
+    });
+    assertEquals(canonicalRequestJson(r), whole);
+    assertEquals(canonicalMessages(r.messages), canonicalJson(r.messages));
+    assertEquals(cacheKey(r, canonicalMessages(r.messages)), cacheKey(r));
+    // One keyer, several params and tags: each key is the whole request's key.
+    const keyOf = requestKeyer(r.model, canonicalMessages(r.messages));
+    for (const params of [r.params, {}, { ...r.params, seed: 12345 }]) {
+      for (const tag of [r.tag, undefined, "attempt:2"]) {
+        assertEquals(keyOf(params, tag), cacheKey({ ...r, params, tag }));
+      }
+    }
+  }
+  // The key of the first request as the whole-request form computed it before (pinned).
+  assertEquals(
+    cacheKey(request),
+    "4dd7276dc276b471bbda7ad8e4f725d1df0657d6bb2c3f67cdb093308d970dd5",
   );
 });
 

@@ -9,7 +9,7 @@ import { ProactiveError } from "../cli/errors.ts";
 import { createMemoryLogger } from "../cli/logger.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { openCompletionCache } from "./completion_cache.ts";
-import { createLlmClient, type LlmClient } from "./llm_client.ts";
+import { createLlmClient, type LlmClient, plainHeadersFetch } from "./llm_client.ts";
 import type { EndpointConfig, LlmSettings } from "./llm_config.ts";
 import { LlmStats } from "./llm_stats.ts";
 import type { ChatMessage } from "./llm_types.ts";
@@ -182,7 +182,7 @@ Deno.test("a body that stalls after the headers hits the deadline and is retried
       assertEquals((await h.client.chat(ask("stall"))).choices, ["done"]);
       assertEquals(h.server.requests.length, 2);
       assertEquals(h.stats.totals.retries, 1);
-      assert(h.logger.lines.some((line) => line.includes("timed out")));
+      assert(h.logger.lines.some((line) => line.includes("timed out: no complete answer")));
     },
     { settings: { timeoutMs: 200 } },
   );
@@ -414,4 +414,31 @@ Deno.test("the response_format built once per schema still follows each call's n
       assertEquals(formats[0].json_schema.schema, formats[2].json_schema.schema);
     },
   );
+});
+
+Deno.test("plainHeadersFetch passes a Headers object on as a record and other inits as they are", async () => {
+  const seen: (RequestInit | undefined)[] = [];
+  const inner = ((_input: string | URL | Request, init?: RequestInit) => {
+    seen.push(init);
+    return Promise.resolve(new Response("{}"));
+  }) as typeof fetch;
+  const wrapped = plainHeadersFetch(inner);
+  const signal = new AbortController().signal;
+  const headers = new Headers({ Authorization: "Bearer k", "X-Two": "a" });
+  headers.append("x-two", "b");
+  await wrapped("http://127.0.0.1:1/v1/chat/completions", {
+    method: "POST",
+    headers,
+    body: "{}",
+    signal,
+  });
+  assertEquals(seen[0]?.headers, { authorization: "Bearer k", "x-two": "a, b" });
+  assertEquals([seen[0]?.method, seen[0]?.body, seen[0]?.signal], ["POST", "{}", signal]);
+  // A Request built from either carries the same headers.
+  const viaRecord = new Request("http://x/", { headers: seen[0]!.headers });
+  assertEquals([...viaRecord.headers], [...new Request("http://x/", { headers }).headers]);
+  const record = { method: "GET", headers: { a: "1" } };
+  await wrapped("http://x/", record);
+  await wrapped("http://x/");
+  assert(seen[1] === record && seen[2] === undefined);
 });

@@ -3,6 +3,7 @@
  * stage (`formatStats`) and written into its JSON summary (`toJSON`). It holds no keys:
  * endpoints are named by alias, model and a displayable base URL.
  */
+import { formatCount } from "../cli/format_count.ts";
 import { displayUrl } from "./redact.ts";
 
 export interface LlmCounters {
@@ -48,15 +49,21 @@ export const ZERO_LLM_COUNTERS: Readonly<LlmCounters> = {
 export class LlmStats {
   #totals: LlmCounters = { ...ZERO_LLM_COUNTERS };
   #byEndpoint = new Map<string, EndpointLabel & LlmCounters>();
+  /** The row of each label object seen (clients add with one label object each time). */
+  #rowOf = new WeakMap<EndpointLabel, EndpointLabel & LlmCounters>();
 
   /** Adds `delta` to the totals and to `endpoint`'s counters. */
   add(endpoint: EndpointLabel, delta: Partial<LlmCounters>): void {
-    const label = { ...endpoint, baseUrl: displayUrl(endpoint.baseUrl) };
-    const id = `${label.alias}\u0000${label.model}\u0000${label.baseUrl}`;
-    let row = this.#byEndpoint.get(id);
+    let row = this.#rowOf.get(endpoint);
     if (!row) {
-      row = { ...label, ...ZERO_LLM_COUNTERS };
-      this.#byEndpoint.set(id, row);
+      const label = { ...endpoint, baseUrl: displayUrl(endpoint.baseUrl) };
+      const id = `${label.alias}\u0000${label.model}\u0000${label.baseUrl}`;
+      row = this.#byEndpoint.get(id);
+      if (!row) {
+        row = { ...label, ...ZERO_LLM_COUNTERS };
+        this.#byEndpoint.set(id, row);
+      }
+      this.#rowOf.set(endpoint, row);
     }
     for (const name of Object.keys(delta) as (keyof LlmCounters)[]) {
       const amount = delta[name] ?? 0;
@@ -101,5 +108,5 @@ function describe(c: LlmCounters): string {
 }
 
 function count(n: number): string {
-  return n.toLocaleString("en-US");
+  return formatCount(n);
 }

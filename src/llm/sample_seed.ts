@@ -17,8 +17,13 @@ export const MAX_SEED = 0x7fff_ffff;
  * `params.seed`) gives another set of seeds.
  */
 export function sampleSeed(request: CompletionRequest, base?: number): number {
+  return seedOfKey(cacheKey(request), base);
+}
+
+/** `sampleSeed` of a request from its cache key (`cacheKey` of the unseeded request). */
+export function seedOfKey(unseededKey: string, base?: number): number {
   const digest = createHash("sha256")
-    .update(cacheKey(request))
+    .update(unseededKey)
     .update(base === undefined ? "" : `/base:${base}`)
     .digest();
   return digest.readUInt32BE(0) & MAX_SEED;

@@ -3,6 +3,7 @@
  * text printed at the end (counts, where the files went, the failures with their reasons,
  * the LLM accounting).
  */
+import { formatCount } from "../cli/format_count.ts";
 import type { LlmStatsJson } from "../llm/llm_stats.ts";
 import type { RewardFailure } from "./build_reward_set.ts";
 import type { RewardRunTotals } from "./reward_runs.ts";
@@ -63,7 +64,7 @@ export function formatRewardReport(
   totals?: RewardRunTotals,
 ): string {
   const { counts, balance } = summary;
-  const n = (value: number) => value.toLocaleString("en-US");
+  const n = formatCount;
   const categories = Object.keys(balance.before).map((code) =>
     balance.before[code] === balance.after[code]
       ? `${code} ${n(balance.before[code])}`

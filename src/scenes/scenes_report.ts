@@ -1,8 +1,9 @@
 /** The text `proactive scenes` prints at the end: counts, where the files went, failures. */
+import { formatCount } from "../cli/format_count.ts";
 import type { SeedFailure } from "./build_scenes.ts";
 import type { ScenesSummary } from "./run_scenes.ts";
 
-const n = (value: number) => value.toLocaleString("en-US");
+const n = formatCount;
 
 export function formatScenesReport(
   summary: ScenesSummary,

@@ -1,13 +1,12 @@
 /**
  * The fake OpenAI server of the `eval-agent` benchmark, in a process of its own (see
  * `fake_server_process.ts`): a scripted agent (a task at odd turns, none at even ones) and
- * a reward model that accepts everything, every answer after `<delay ms>`.
+ * a reward model that accepts everything, every answer after `<delay ms>` (calibrated and
+ * warmed up: `fake_server_main.ts`).
  * Usage: `deno run -A tests/bench/eval_fake_server.ts <delay ms>`.
  */
-import {
-  type FakeRequestBody,
-  startFakeOpenAiServer,
-} from "../../src/llm/testing/fake_openai_server.ts";
+import type { FakeRequestBody } from "../../src/llm/testing/fake_openai_server.ts";
+import { serveFakeServerProcess } from "./fake_server_main.ts";
 
 function handler(latencyMs: number) {
   return (body: FakeRequestBody) => {
@@ -33,10 +32,5 @@ function handler(latencyMs: number) {
 }
 
 if (import.meta.main) {
-  const server = await startFakeOpenAiServer({ handler: handler(Number(Deno.args[0] ?? 0)) });
-  console.log(JSON.stringify({ port: server.port }));
-  for await (const _ of Deno.stdin.readable) { /* serve until stdin closes */ }
-  const report = { requests: server.requests.length, maxInFlight: server.maxInFlight };
-  await server.close();
-  console.log(JSON.stringify(report));
+  await serveFakeServerProcess(handler(Number(Deno.args[0] ?? 0)));
 }

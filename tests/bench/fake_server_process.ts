@@ -2,15 +2,26 @@
  * A fake OpenAI server in a process of its own, for benchmarks: serving then does not
  * compete with the measured client for one event loop, as with a real remote endpoint.
  */
+/** What a fake server process served. */
+export interface ServedReport {
+  requests: number;
+  maxInFlight: number;
+  /** The mean latency it served, in ms. */
+  meanLatencyMs: number;
+  /** When the first request arrived and the last answer left (ms since the epoch). */
+  firstRequestAt?: number;
+  lastAnswerAt?: number;
+}
+
 export interface FakeServerProcess {
   baseUrl: string;
   /** Stops the server; resolves to what it served. */
-  stop(): Promise<{ requests: number; maxInFlight: number }>;
+  stop(): Promise<ServedReport>;
 }
 
 /**
  * Starts `script` (a fake server process: prints `{"port": N}`, serves until its stdin
- * closes, then prints `{"requests": N, "maxInFlight": M}`) with `args`.
+ * closes, then prints `{"requests": N, "maxInFlight": M, "meanLatencyMs": L}`) with `args`.
  */
 export async function startServerProcess(
   script: string,

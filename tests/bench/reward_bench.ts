@@ -155,7 +155,9 @@ time (its JSON summary); "process" adds Deno's start-up and reading the input.
     } | ${f(ideal)} | ${f(runRatio)}× | ${f(latency.processSeconds / ideal)}× |
 
 Ideal = requests × latency / concurrency. Target ≤ 1.15× (run): ${verdict}. The server
-saw at most ${slowServed.maxInFlight} requests at once.
+saw at most ${slowServed.maxInFlight} requests at once; its mean latency served was
+${f(slowServed.meanLatencyMs)} ms (timers calibrated and the server warmed up before the run,
+\`tests/bench/fake_server_main.ts\`).
 
 Client throughput against a zero-latency fake server, concurrency ${concurrency}:
 
