@@ -320,3 +320,52 @@ Deno.test('eval judge: "null", "None" and "" are null proposals; --null-strings 
     await Deno.remove(`${dir}-cache`, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("eval agent --judge-model judges alongside the predictions, within one --concurrency", async () => {
+  const base = await Deno.makeTempDir();
+  const handle = handler(false);
+  const kinds: string[] = [];
+  await using server = await startFakeOpenAiServer({
+    handler: (body) => {
+      const agent = String(body.messages[0].content).startsWith("You are a proactive assistant");
+      kinds.push(agent ? "agent" : "judge");
+      return { ...handle(body), delayMs: 2 };
+    },
+  });
+  const llm = ["--base-url", server.baseUrl, "--no-cache", "--concurrency", "3", "--limit", "4"];
+  try {
+    const chained = join(base, "chained");
+    const code = await runAgentCommand(
+      ["--model", "agent-x", "--judge-model", "reward-y", "--out-dir", chained, ...llm],
+      context(),
+    );
+    assertEquals(code, 0);
+    // The agent and the reward model named by flags on one base URL share its limit.
+    assertEquals(server.maxInFlight, 3);
+    // Judgements went out while the agent was still predicting.
+    const lastAgent = kinds.lastIndexOf("agent");
+    assert(kinds.slice(0, lastAgent).includes("judge"), "no judgement before the last prediction");
+    const turns = TRACES.slice(0, 4).reduce((n, t) => n + t.trace.length, 0);
+    assertEquals(kinds.filter((k) => k === "judge").length, turns - 1); // one failed turn
+    // The same files as the two steps one after the other.
+    const separate = join(base, "separate");
+    const ctx = context();
+    assertEquals(
+      await command.run(["agent", "--model", "agent-x", "--out-dir", separate, ...llm], ctx),
+      0,
+    );
+    assertEquals(
+      await command.run(["judge", "--model", "reward-y", "--out-dir", separate, ...llm], ctx),
+      0,
+    );
+    for (const { name } of TRACES.slice(0, 4)) {
+      assertEquals(
+        await Deno.readTextFile(join(chained, "agent-x", `${name}.json`)),
+        await Deno.readTextFile(join(separate, "agent-x", `${name}.json`)),
+        name,
+      );
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});

@@ -8,14 +8,15 @@ import type { CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
-import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
 import { loadEvalTraces } from "./eval_traces.ts";
 import { SCORE_STEP, type ScoreStep } from "./eval_steps.ts";
 import { modelFolder, parseRoleModels } from "./eval_models.ts";
 import { DEFAULT_OUT_DIR, parseNullStrings, runJudge } from "./judge_command.ts";
-import type { NullStringRule } from "./judge_predictions.ts";
+import type { JudgeFileOutcome, NullStringRule } from "./judge_predictions.ts";
+import { AGENT_PRIORITY, createPipelinedJudge } from "./pipelined_judge.ts";
 import { type PredictSummary, predictTraces } from "./predict_traces.ts";
 
 export const AGENT_HELP =
@@ -105,19 +106,46 @@ export function parseAgentOptions(
   };
 }
 
-/** Predicts, writes, reports. */
+export interface AgentRun {
+  summary: PredictSummary;
+  llm: LlmRuntime;
+  /** With a judge pipeline: the outcomes of the traces judged alongside (written ones). */
+  judgedHere: JudgeFileOutcome[];
+}
+
+/**
+ * Predicts, writes, reports. With `judgeLlm` (`eval agent --judge-model`), the predicted
+ * turns are judged alongside (`pipelined_judge.ts`) on one runtime, so the agent and the
+ * reward model named by flags on one base URL share its `--concurrency`.
+ */
 export async function runAgent(
   options: AgentCommandOptions,
   ctx: CommandContext,
-): Promise<PredictSummary> {
+): Promise<AgentRun> {
   const all = await loadEvalTraces(options.data);
   const traces = options.llm.limit === undefined ? all : all.slice(0, options.llm.limit);
   const total = traces.reduce((n, t) => n + t.trace.length, 0);
-  const progress = createCommandProgress(ctx, total, "eval agent");
+  const pipelined = options.judgeLlm !== null;
+  const progress = createCommandProgress(
+    ctx,
+    pipelined ? 2 * total : total,
+    pipelined ? "eval agent + judge" : "eval agent",
+  );
   const logger = loggerAboveProgress(ctx.logger, progress);
-  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const llmOptions = options.judgeLlm === null ? options.llm : {
+    ...options.llm,
+    endpoints: { ...options.llm.endpoints, ...options.judgeLlm.endpoints },
+  };
+  const llm = createLlmRuntime(llmOptions, { logger, signal: ctx.signal, now: ctx.now });
   const client = llm.client("agent");
   const outDir = join(options.outDir, options.folder);
+  const judge = pipelined
+    ? createPipelinedJudge(traces, outDir, llm.client("reward"), {
+      nullStrings: options.nullStrings,
+      progress,
+      logger,
+    })
+    : undefined;
   let summary: PredictSummary;
   try {
     summary = await predictTraces(traces, client, {
@@ -127,10 +155,21 @@ export async function runAgent(
       signal: ctx.signal,
       progress,
       logger,
+      ...(judge
+        ? {
+          priority: AGENT_PRIORITY,
+          onTurn: judge.onTurn,
+          beforeWrite: judge.beforeWrite,
+        }
+        : {}),
     });
   } finally {
     progress.done();
   }
+  const written = new Set(
+    summary.traces.filter((t) => t.status === "done").map((t) => join(outDir, t.file)),
+  );
+  const judgedHere = judge ? judge.outcomes().filter((o) => written.has(o.file)) : [];
   if (options.json) {
     ctx.stdout(
       `${
@@ -146,10 +185,10 @@ export async function runAgent(
       `eval agent: ${summary.turns} turns of ${traces.length} traces in ${outDir} ` +
         `(${summary.skippedTraces} traces already done), ${summary.failedTurns} turns failed ` +
         `(not judged or scored), ${summary.failedTraces} traces not finished\n` +
-        llm.stats.formatStats(),
+        (pipelined ? "" : llm.stats.formatStats()),
     );
   }
-  return summary;
+  return { summary, llm, judgedHere };
 }
 
 /** `eval agent` with its chained steps; `scoreStep` is injectable for tests. */
@@ -160,16 +199,25 @@ export async function runAgentCommand(
 ): Promise<number> {
   const config = await readLlmConfig(parseFlags(args, AGENT_FLAGS).values);
   const options = parseAgentOptions(args, ctx.env, config);
-  const summary = await runAgent(options, ctx);
+  const { summary, llm, judgedHere } = await runAgent(options, ctx);
   let code = summary.failedTraces > 0 ? 1 : 0;
   if (options.judgeLlm === null) return code;
-  const judged = await runJudge({
-    outDir: options.outDir,
-    agents: [options.folder],
-    nullStrings: options.nullStrings,
-    json: options.json,
-    llm: options.judgeLlm,
-  }, ctx);
+  // The traces predicted now were judged alongside; the ones complete on disk from an
+  // earlier run are judged (or found judged) here, on the same runtime.
+  const outDir = join(options.outDir, options.folder);
+  const skipped = summary.traces.filter((t) => t.status === "skipped")
+    .map((t) => join(outDir, t.file));
+  const judged = await runJudge(
+    {
+      outDir: options.outDir,
+      agents: [options.folder],
+      nullStrings: options.nullStrings,
+      json: options.json,
+      llm: options.judgeLlm,
+    },
+    ctx,
+    { llm, files: skipped, judgedHere },
+  );
   if (judged.failed > 0) code = 1;
   if (!options.score) return code;
   const scored = await scoreStep(

@@ -41,7 +41,12 @@ export function parseRoleModels(
     }
     const options = parseLlmFlags(flags, env, { config: source, roles: [role] });
     const endpoint = options.endpoints[role]!;
-    if (source === config && endpoint.alias === "default") endpoint.alias = name;
+    if (source === config && endpoint.alias === "default") {
+      // A model named by flags: the server at the base URL is the endpoint, so the models
+      // named this way share its --concurrency (eval agent --judge-model runs both at once).
+      endpoint.alias = name;
+      endpoint.limitKey = `flags ${endpoint.baseUrl}`;
+    }
     merged = merged ? { ...merged, endpoints: { ...merged.endpoints, [role]: endpoint } } : options;
   }
   if (!merged) throw new Error("parseRoleModels: no role given");

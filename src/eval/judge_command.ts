@@ -7,12 +7,14 @@ import type { CommandContext } from "../cli/command.ts";
 import { inputError, usageError } from "../cli/errors.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
-import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import { runWorkerPool } from "../llm/worker_pool.ts";
 import { modelFolder, parseRoleModels } from "./eval_models.ts";
 import {
   type JudgeFileOutcome,
   judgeFiles,
+  type JudgeWork,
   NULL_STRING_RULES,
   type NullStringRule,
   predictionFiles,
@@ -20,6 +22,9 @@ import {
 } from "./judge_predictions.ts";
 
 export const DEFAULT_OUT_DIR = "proactivebench_results";
+
+/** Prediction files read at once before judging. */
+const READ_AT_ONCE = 16;
 
 export const JUDGE_HELP =
   `judge: the reward model (--model ALIAS, role "reward") judges every prediction under
@@ -104,22 +109,39 @@ async function modelFolders(outDir: string): Promise<string[]> {
   return names.sort();
 }
 
-/** Judges the folders; the LLM accounting goes to stdout unless `quiet`. */
+/** What `runJudge` may be given by `eval agent --judge-model`. */
+export interface JudgeRunDeps {
+  /** The runtime to use (shared with the agent's), instead of one of its own. */
+  llm?: LlmRuntime;
+  /** Judge only these files of the folders (default: all). */
+  files?: string[];
+  /** Files judged already in this run (the pipeline's), counted in the summary. */
+  judgedHere?: JudgeFileOutcome[];
+}
+
+/** Judges the folders and prints the counts and the LLM accounting. */
 export async function runJudge(
   options: JudgeCommandOptions,
   ctx: CommandContext,
+  deps: JudgeRunDeps = {},
 ): Promise<JudgeSummary> {
   const agents = options.agents.length > 0 ? options.agents : await modelFolders(options.outDir);
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
-  const files: string[] = [];
-  for (const agent of agents) files.push(...await predictionFiles(join(options.outDir, agent)));
-  // Every file is read (and checked) before the first request.
-  const work = [];
-  for (const file of files) work.push(await readJudgeWork(file, options.nullStrings));
+  let files: string[] = deps.files ?? [];
+  if (!deps.files) {
+    for (const agent of agents) files.push(...await predictionFiles(join(options.outDir, agent)));
+  }
+  files = files.sort();
+  // Every file is read (and checked) before the first request, several at a time.
+  const work: JudgeWork[] = new Array(files.length);
+  await runWorkerPool(files.length, READ_AT_ONCE, async (i) => {
+    work[i] = await readJudgeWork(files[i], options.nullStrings);
+  }, ctx.signal);
   const total = work.reduce((n, w) => n + w.todo.length, 0);
   const progress = createCommandProgress(ctx, total, "eval judge");
   const logger = loggerAboveProgress(ctx.logger, progress);
-  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const llm = deps.llm ??
+    createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
   const client = llm.client("reward");
   let outcomes: JudgeFileOutcome[];
   try {
@@ -134,6 +156,7 @@ export async function runJudge(
   } finally {
     progress.done();
   }
+  outcomes = [...(deps.judgedHere ?? []), ...outcomes].sort((a, b) => a.file < b.file ? -1 : 1);
   const sum = (key: keyof Omit<JudgeFileOutcome, "file">) =>
     outcomes.reduce((n, o) => n + o[key], 0);
   const summary: JudgeSummary = {
@@ -149,7 +172,7 @@ export async function runJudge(
     ctx.stdout(
       `eval judge: ${summary.judged} turns judged, ${summary.alreadyJudged} already judged, ` +
         `${summary.unpredicted} without a prediction (not judged), ${summary.failed} failed ` +
-        `in ${files.length} files of ${agents.join(", ")}\n${llm.stats.formatStats()}`,
+        `in ${outcomes.length} files of ${agents.join(", ")}\n${llm.stats.formatStats()}`,
     );
   }
   return summary;

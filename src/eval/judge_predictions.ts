@@ -35,6 +35,8 @@ export const JUDGE_ATTEMPTS = 3;
 export interface JudgeOptions {
   nullStrings: NullStringRule;
   workers: number;
+  /** Priority of the judge's requests at the endpoint (see `CallOptions.priority`). */
+  priority?: number;
   signal?: AbortSignal;
   progress?: { tick(n?: number, options?: { failed?: boolean }): void };
   logger?: { warn(message: string): void };
@@ -135,11 +137,11 @@ export async function readJudgeWork(path: string, rule: NullStringRule): Promise
 }
 
 /** Judges turn `i` of `work` (every proposal), recording the judgement or the failure. */
-async function judgeTurn(
+export async function judgeTurn(
   work: JudgeWork,
   i: number,
   client: Pick<LlmClient, "chat">,
-  options: JudgeOptions,
+  options: Omit<JudgeOptions, "workers">,
   signal: AbortSignal,
 ): Promise<void> {
   const { turns, outcome, path } = work;
@@ -161,7 +163,7 @@ async function judgeTurn(
         const reply = await client.chat(
           rewardMessages(seen, task),
           { temperature: attemptTemperature(a) },
-          { cacheTag: `eval-judge-attempt-${a}`, signal },
+          { cacheTag: `eval-judge-attempt-${a}`, signal, priority: options.priority },
         );
         const parsed = parseJudgement(reply.choices[0] ?? "", reply.finishReasons[0] ?? null);
         if (parsed.ok) verdict = parsed.judgement === "accepted";

@@ -36,6 +36,17 @@ export interface PredictOptions {
   signal?: AbortSignal;
   progress?: { tick(n?: number, options?: { failed?: boolean }): void };
   logger?: { warn(message: string): void };
+  /** Priority of the agent's requests at the endpoint (see `CallOptions.priority`). */
+  priority?: number;
+  /** Told of each turn's output as soon as it exists (`output[turn]`; a pipeline's judge). */
+  onTurn?: (
+    index: number,
+    turn: number,
+    output: Record<string, unknown>[],
+    signal: AbortSignal,
+  ) => void;
+  /** Awaited before trace `index` is written (a pipeline's judgements of its turns). */
+  beforeWrite?: (index: number) => Promise<void>;
 }
 
 export interface TraceOutcome {
@@ -131,7 +142,7 @@ export async function predictTraces(
               agentPredictionSchema,
               messages,
               { temperature: attemptTemperature(k, options.temperature) },
-              { cacheTag: `eval-agent-attempt-${k}`, signal },
+              { cacheTag: `eval-agent-attempt-${k}`, signal, priority: options.priority },
             );
           } catch (error) {
             if (!(error instanceof LlmOutputError)) throw error;
@@ -148,6 +159,7 @@ export async function predictTraces(
           output.push({ ...rest, ...predictionFields(prediction) });
         }
         options.progress?.tick(1, { failed: prediction === undefined });
+        options.onTurn?.(index, turn, output, signal);
       }
     } catch (error) {
       if (signal.aborted) throw error;
@@ -163,6 +175,7 @@ export async function predictTraces(
       };
       return;
     }
+    await options.beforeWrite?.(index);
     await writeJsonAtomic(path, output);
     outcomes[index] = { file, status: "done", turns: trace.length, failedTurns };
   };

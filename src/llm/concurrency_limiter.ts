@@ -7,7 +7,9 @@ export class ConcurrencyLimiter {
   readonly limit: number;
   #running = 0;
   #maxRunning = 0;
-  #queue: (() => void)[] = [];
+  /** Waiting grants by priority, each in arrival order. */
+  #queues = new Map<number, (() => void)[]>();
+  #waiting = 0;
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) {
@@ -28,15 +30,17 @@ export class ConcurrencyLimiter {
 
   /** Tasks waiting for a slot. */
   get waiting(): number {
-    return this.#queue.length;
+    return this.#waiting;
   }
 
   /**
-   * Runs `task` once a slot is free and frees the slot when it settles. A task still
-   * waiting when `signal` aborts is dropped, and the promise rejects with the reason.
+   * Runs `task` once a slot is free and frees the slot when it settles. A freed slot goes
+   * to the waiting task of highest `priority` (default 0), the earliest among equals. A
+   * task still waiting when `signal` aborts is dropped, and the promise rejects with the
+   * reason.
    */
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.#acquire(signal);
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal, priority = 0): Promise<T> {
+    await this.#acquire(signal, priority);
     try {
       return await task();
     } finally {
@@ -44,7 +48,7 @@ export class ConcurrencyLimiter {
     }
   }
 
-  #acquire(signal?: AbortSignal): Promise<void> {
+  #acquire(signal: AbortSignal | undefined, priority: number): Promise<void> {
     signal?.throwIfAborted();
     if (this.#running < this.limit) {
       this.#take();
@@ -56,13 +60,19 @@ export class ConcurrencyLimiter {
         this.#take();
         resolve();
       };
+      let queue = this.#queues.get(priority);
+      if (!queue) this.#queues.set(priority, queue = []);
       const onAbort = () => {
-        const index = this.#queue.indexOf(grant);
-        if (index !== -1) this.#queue.splice(index, 1);
+        const index = queue.indexOf(grant);
+        if (index !== -1) {
+          queue.splice(index, 1);
+          this.#waiting--;
+        }
         reject(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#queue.push(grant);
+      queue.push(grant);
+      this.#waiting++;
     });
   }
 
@@ -73,7 +83,13 @@ export class ConcurrencyLimiter {
 
   #release(): void {
     this.#running--;
-    const next = this.#queue.shift();
-    if (next) next();
+    if (this.#waiting === 0) return;
+    let best: (() => void)[] | undefined;
+    let bestPriority = -Infinity;
+    for (const [priority, queue] of this.#queues) {
+      if (queue.length > 0 && priority > bestPriority) [best, bestPriority] = [queue, priority];
+    }
+    this.#waiting--;
+    best!.shift()!();
   }
 }

@@ -39,3 +39,37 @@ Deno.test("ConcurrencyLimiter drops a waiting task when its signal aborts", asyn
   await blocker;
   assertThrows(() => new ConcurrencyLimiter(0), RangeError);
 });
+
+Deno.test("ConcurrencyLimiter gives a freed slot to the highest priority, earliest first", async () => {
+  const limiter = new ConcurrencyLimiter(1);
+  const order: string[] = [];
+  let release!: () => void;
+  const first = limiter.run(() => new Promise<void>((resolve) => release = resolve));
+  const queued = [
+    ["low-1", 0],
+    ["high-1", 1],
+    ["low-2", 0],
+    ["high-2", 1],
+    ["lowest", -1],
+  ] as const;
+  const runs = queued.map(([name, priority]) =>
+    limiter.run(
+      () => {
+        order.push(name);
+        return Promise.resolve();
+      },
+      undefined,
+      priority,
+    )
+  );
+  // A waiting high-priority task that aborts is skipped.
+  const stop = new AbortController();
+  const dropped = limiter.run(() => Promise.resolve(order.push("dropped")), stop.signal, 5);
+  stop.abort(new Error("gone"));
+  await assertRejects(() => dropped, Error, "gone");
+  assertEquals(limiter.waiting, 5);
+  release();
+  await Promise.all([first, ...runs]);
+  assertEquals(order, ["high-1", "high-2", "low-1", "low-2", "lowest"]);
+  assertEquals([limiter.waiting, limiter.inFlight], [0, 0]);
+});

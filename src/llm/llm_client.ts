@@ -119,24 +119,29 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     body: CompletionRequest,
     signal: AbortSignal | undefined,
     sent: { requests: number },
+    priority: number,
   ): Promise<Completion> => {
     return await withRetries(async () => {
       const openai = openaiClients[nextKey++ % openaiClients.length];
-      return await limiter.run(() => {
-        stats.add(label, { requests: 1 });
-        sent.requests++;
-        return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
-          const response = await openai.chat.completions.create(
-            {
-              ...body.params,
-              model: body.model,
-              messages: body.messages,
-            } as ChatCompletionCreateParamsNonStreaming,
-            { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
-          );
-          return toCompletion(response);
-        }, signal);
-      }, signal);
+      return await limiter.run(
+        () => {
+          stats.add(label, { requests: 1 });
+          sent.requests++;
+          return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
+            const response = await openai.chat.completions.create(
+              {
+                ...body.params,
+                model: body.model,
+                messages: body.messages,
+              } as ChatCompletionCreateParamsNonStreaming,
+              { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
+            );
+            return toCompletion(response);
+          }, signal);
+        },
+        signal,
+        priority,
+      );
     }, {
       policy: {
         maxRetries: settings.maxRetries,
@@ -165,13 +170,14 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     body: CompletionRequest,
     signal: AbortSignal | undefined,
     sent: { requests: number },
+    priority: number,
   ) => {
     const cached = await cache.get(key);
     if (cached) {
       stats.add(label, { cacheHits: 1 });
       return { completion: cached, cached: true };
     }
-    const completion = await request(body, signal, sent);
+    const completion = await request(body, signal, sent, priority);
     stats.add(label, {
       promptTokens: completion.usage.promptTokens,
       completionTokens: completion.usage.completionTokens,
@@ -188,6 +194,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     { body, key }: { body: CompletionRequest; key: string },
     signal: AbortSignal | undefined,
     sent: { requests: number },
+    priority: number,
   ) => {
     const joined = inFlight.get(key);
     if (joined) {
@@ -195,7 +202,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
       stats.add(label, { cacheHits: 1 });
       return { completion, cached: true };
     }
-    const pending = lookupOrRequest(key, body, signal, sent);
+    const pending = lookupOrRequest(key, body, signal, sent, priority);
     inFlight.set(key, pending);
     try {
       return await pending;
@@ -236,6 +243,7 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
           prepared,
           options.signal ?? deps.signal,
           sent,
+          options.priority ?? 0,
         );
         options.onUsage?.({
           requests: sent.requests,

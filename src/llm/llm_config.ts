@@ -85,6 +85,11 @@ export interface EndpointConfig {
   params: SamplingParams;
   /** Requests in flight at once on this endpoint. */
   concurrency: number;
+  /**
+   * Endpoints with the same key share one concurrency limit (default: alias and base URL),
+   * e.g. two models named by flags on one `--base-url`.
+   */
+  limitKey?: string;
   /** The model's `response_format` mode (default "json_schema"); `--response-format` wins. */
   responseFormat?: ResponseFormatMode;
   /** Send a derived `seed` with every request (default true). */

@@ -26,8 +26,8 @@
  * ```
  *
  * Roles that resolve to the same endpoint share one client; one concurrency limiter per
- * endpoint (alias and base URL) is shared by all its clients; one cache and one stats
- * object serve them all.
+ * endpoint (alias and base URL, or its `limitKey`) is shared by all its clients; one cache
+ * and one stats object serve them all.
  */
 import { runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
@@ -61,7 +61,7 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
       if (!endpoint) {
         throw runtimeError(`No LLM endpoint was configured for role "${role}"`);
       }
-      const endpointId = JSON.stringify([endpoint.alias, endpoint.baseUrl]);
+      const endpointId = endpoint.limitKey ?? JSON.stringify([endpoint.alias, endpoint.baseUrl]);
       const clientId = JSON.stringify([endpoint.alias, endpoint.baseUrl, endpoint.model]);
       let client = clients.get(clientId);
       if (!client) {

@@ -34,6 +34,11 @@ export interface CallOptions {
    * account per item while the stage's `LlmStats` counts everything.
    */
   onUsage?: (usage: CallUsage) => void;
+  /**
+   * Which waiting request gets the endpoint's next free slot: the highest priority first
+   * (default 0). A pipeline gives its critical path the higher one.
+   */
+  priority?: number;
 }
 
 /** What one completion cost; all zero when it came from the cache. */

@@ -7,11 +7,14 @@
  *   - requests × latency / concurrency.
  * Target ≤ 1.15×.
  *
- * Phases: within a trace the agent's turns are sequential (each request holds the earlier
- * predictions), so the agent phase's longest chain is the longest trace's turn count; the
- * judge's requests are independent (chain of 1). The chained run (`eval agent
- * --judge-model`) judges only after every prediction is written, so its ideal is the sum of
- * the two phase ideals.
+ * The three runs: `eval agent` alone, where within a trace the turns are sequential (each
+ * request holds the earlier predictions), so the longest chain is the longest trace's turn
+ * count; `eval judge` alone, whose requests are independent (chain of 1); and `eval agent
+ * --judge-model`, the agent and the judge together, as the issue's target reads: each
+ * predicted turn is judged alongside the predictions (a judgement waits only for its own
+ * turn's prediction, so the longest chain is the longest trace + 1), on one `--concurrency`
+ * for both models, so its ideal is max((longest + 1) × latency, all requests × latency /
+ * concurrency).
  *
  * Runs: `BENCH_EVAL_RUNS` sets (default 5) of the three commands, each set on a fresh
  * output folder (nothing to resume) and each command against a fresh server process. The
@@ -28,6 +31,8 @@ import { createTestCommandContext } from "../../src/cli/testing/test_command_con
 import { command } from "../../src/eval/command.ts";
 import { EMBEDDED_TRACES } from "../../src/formats/embedded_traces.ts";
 import { parseTrace } from "../../src/formats/trace.ts";
+import OpenAI from "openai";
+import { rewardMessages } from "../../src/prompts/reward_prompts.ts";
 import { startServerProcess } from "./fake_server_process.ts";
 
 const SERVER = new URL("./eval_fake_server.ts", import.meta.url).pathname;
@@ -39,23 +44,33 @@ export interface EvalAgentBenchOptions {
   runs?: number;
 }
 
-/** Seconds for `n` bare chat requests, `concurrency` at a time. */
-async function bareRequests(baseUrl: string, n: number, concurrency: number): Promise<number> {
+/** The judge's requests (one per turn: the reward prompt on the turns so far). */
+function judgeBodies(): Record<string, unknown>[] {
+  const bodies: Record<string, unknown>[] = [];
+  for (const [name, value] of EMBEDDED_TRACES) {
+    const observations = parseTrace(value, name).map((turn) => turn.observation);
+    observations.forEach((_, i) => {
+      bodies.push({
+        model: "reward-y",
+        messages: rewardMessages(observations.slice(0, i + 1), i % 2 === 1 ? `Task ${i}` : null),
+        temperature: 0,
+        seed: i,
+      });
+    });
+  }
+  return bodies;
+}
+
+/** Seconds to send `bodies`, `concurrency` at a time, with `send`. */
+async function floorRequests(
+  bodies: Record<string, unknown>[],
+  concurrency: number,
+  send: (body: Record<string, unknown>) => Promise<unknown>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      next++;
-      const response = await fetch(`${baseUrl}/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "m",
-          messages: [{ role: "system", content: "judge" }, { role: "user", content: "{}" }],
-        }),
-      });
-      await response.text();
-    }
+    while (next < bodies.length) await send(bodies[next++]);
   }));
   return (performance.now() - started) / 1000;
 }
@@ -114,14 +129,35 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
         servedMs: served.meanLatencyMs,
       };
     };
-    const floorRun = async (): Promise<Timed> => {
+    // The floors of this setup: the judge's requests, as many at once, sent by a bare
+    // `fetch` and by the openai SDK alone (no proactive code), against the same server.
+    const bodies = judgeBodies();
+    const floorRun = async (how: "fetch" | "sdk"): Promise<Timed> => {
       const server = await startServerProcess(SERVER, [String(latencyMs)]);
-      const seconds = await bareRequests(server.baseUrl, turns, concurrency);
+      const sdk = new OpenAI({ baseURL: server.baseUrl, apiKey: "k", maxRetries: 0 });
+      const seconds = await floorRequests(bodies, concurrency, async (body) => {
+        if (how === "sdk") {
+          return await sdk.chat.completions.create(
+            body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+          );
+        }
+        const response = await fetch(`${server.baseUrl}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return await response.json();
+      });
       const served = await server.stop();
-      return { seconds, requests: turns, beforeFirstMs: 0, servedMs: served.meanLatencyMs };
+      return {
+        seconds,
+        requests: bodies.length,
+        beforeFirstMs: 0,
+        servedMs: served.meanLatencyMs,
+      };
     };
 
-    const sets: { agent: Timed; judge: Timed; chained: Timed; floor: Timed }[] = [];
+    const sets: Record<"agent" | "judge" | "chained" | "fetch" | "sdk", Timed>[] = [];
     for (let set = 0; set < runs; set++) {
       const out = join(dir, `set-${set}`);
       const agent = await timed(["agent", "--model", "agent-x", "--out-dir", join(out, "a")]);
@@ -135,9 +171,13 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
         "--out-dir",
         join(out, "b"),
       ]);
-      // The floor of this setup: as many bare requests (plain fetch, no LLM layer) at the
-      // same concurrency against the same server, so the table shows what is the commands'.
-      sets.push({ agent, judge, chained, floor: await floorRun() });
+      sets.push({
+        agent,
+        judge,
+        chained,
+        fetch: await floorRun("fetch"),
+        sdk: await floorRun("sdk"),
+      });
     }
 
     const agentIdeal = phaseIdeal(turns, longest);
@@ -158,22 +198,30 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
         how: `max(1 × ${latencyMs} ms, ${turns} × ${latencyMs} ms / ${concurrency})`,
       },
       {
-        run: "`eval agent --judge-model` (chained)",
+        run: "`eval agent --judge-model`: agent + judge together",
         key: "chained" as const,
         chain: longest + 1,
-        ideal: agentIdeal + judgeIdeal,
-        how: "agent ideal + judge ideal",
+        ideal: phaseIdeal(2 * turns, longest + 1),
+        how: `max(${longest + 1} × ${latencyMs} ms, ${
+          2 * turns
+        } × ${latencyMs} ms / ${concurrency})`,
       },
       {
-        run: "floor: bare `fetch`, no LLM layer",
-        key: "floor" as const,
+        run: "floor: the judge's requests by bare `fetch`",
+        key: "fetch" as const,
+        chain: 1,
+        ideal: judgeIdeal,
+        how: `max(1 × ${latencyMs} ms, ${turns} × ${latencyMs} ms / ${concurrency})`,
+      },
+      {
+        run: "floor: the judge's requests by the openai SDK alone",
+        key: "sdk" as const,
         chain: 1,
         ideal: judgeIdeal,
         how: `max(1 × ${latencyMs} ms, ${turns} × ${latencyMs} ms / ${concurrency})`,
       },
     ];
-    const served = sets.flatMap((s) => [s.agent, s.judge, s.chained, s.floor])
-      .map((t) => t.servedMs);
+    const served = sets.flatMap((s) => Object.values(s)).map((t) => t.servedMs);
     const warmSets = sets.slice(1);
     return [
       "## eval-agent",
@@ -181,10 +229,13 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
       `\`eval agent\` and \`eval judge\` on the ${lengths.length} embedded traces ` +
       `(${turns} turns, longest ${longest}), fake server at ${latencyMs} ms per request, ` +
       `\`--concurrency ${concurrency}\` (the endpoint's limit), \`--no-cache\`; scripted ` +
-      "agent and reward model, one request per turn and phase. Ideal = max(longest chain " +
-      "× latency, requests × latency / concurrency) per phase: the agent's chain is the " +
-      "longest trace (its turns wait for each other), the judge's is 1; the chained run's " +
-      `ideal is the sum of the two. Load average before the run: ${load}.`,
+      "agent and reward model, one request per turn and model. Ideal = max(longest chain " +
+      "× latency, requests × latency / concurrency): for `eval agent` alone the chain is the " +
+      "longest trace (its turns wait for each other), for `eval judge` alone it is 1; " +
+      "`eval agent --judge-model` runs both together (each turn is judged as soon as it is " +
+      "predicted, the agent's requests first at the endpoint, both models within the one " +
+      "`--concurrency`), so its chain is the longest trace + 1 and its requests are both " +
+      `models'. Load average before the run: ${load}.`,
       "",
       `${runs} sets of runs, each on a fresh output folder, each command against a fresh ` +
       "server process. Set 1 runs in a process that has not run the commands before, so it " +
@@ -202,7 +253,8 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
         const cold = sets[0][r.key];
         const warm = warmSets.map((s) => s[r.key].seconds);
         const ratio = median(warm) / r.ideal;
-        const before = r.key === "floor" ? "–" : `${cold.beforeFirstMs.toFixed(0)} ms`;
+        const floor = r.key === "fetch" || r.key === "sdk";
+        const before = floor ? "–" : `${cold.beforeFirstMs.toFixed(0)} ms`;
         return `| ${r.run} | ${cold.requests} | ${r.chain} | ${
           r.ideal.toFixed(2)
         } s | ${r.how} | ` +
@@ -212,20 +264,20 @@ export async function benchEvalAgent(options: EvalAgentBenchOptions = {}): Promi
           `≤ 1.15× ${ratio <= 1.15 ? "(met)" : "(MISSED)"} |`;
       }),
       "",
-      "Where the time above the ideal goes. The bare-`fetch` row is this setup's floor: even",
-      `without any client work, ${turns} requests at ${concurrency} at a time need`,
-      `${Math.ceil(turns / concurrency)} whole rounds (${
-        (Math.ceil(turns / concurrency) * latencyMs / 1000).toFixed(2)
-      } s, not the ideal's fractional`,
-      "rounds), and each round trip also carries the loopback network and the server's own",
-      "per-request work. Above the floor is the client's CPU per request on its one event",
-      "loop (the openai SDK's request building, Deno's fetch, the cache key and seed, parsing",
-      "and validating the answer): answers that arrive together are processed one after the",
-      "other, so each round waits for the work of the answers ahead of it. The agent phase",
-      "starts the longest traces first, and the judge keeps exactly as many turns in work as",
-      "the endpoint takes requests, so only those requests are built before the first one",
-      "leaves. The cold set adds the JIT compilation of everything the first requests and",
-      "answers go through; its time before the first request is shown.",
+      "Where the time above the ideal goes. The floor rows send the judge's own requests",
+      "with no proactive code. Even a bare `fetch` stays above the ideal: " +
+      `${turns} requests at ${concurrency} at a time need ${Math.ceil(turns / concurrency)} ` +
+      `whole rounds (${(Math.ceil(turns / concurrency) * latencyMs / 1000).toFixed(2)} s, ` +
+      "not the ideal's fractional rounds), and every round trip also carries the loopback",
+      "network and both event loops. The openai SDK, which the LLM layer sends through, adds",
+      "its own request building, headers and response parsing; `eval judge` lands within a",
+      "few ms of the SDK-alone floor, so the LLM layer (cache key and seed, limiter, deadline,",
+      "validation) costs little above it. For the agent every trace waits for its own",
+      "answer before its next request, so per step the client's CPU for the answers that",
+      "arrive together is paid in sequence; the longest traces start first. Together, the",
+      "judgements fill the slots the agent's traces leave free while they predict, and the",
+      "rest follow the last predictions. The cold set adds the JIT compilation of",
+      "everything the first requests and answers go through.",
     ].join("\n");
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
