@@ -1,7 +1,8 @@
 /**
  * `proactive eval agent`: flags, help and a pure options parser over `predict_traces.ts`;
- * with `--judge-model R` it chains `eval judge` on the new folder, and with `--score` the
- * score step (`eval_steps.ts`).
+ * with `--judge-model R` it judges the turns as they are predicted (`pipelined_judge.ts`)
+ * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
+ * step follows (`eval_steps.ts`).
  */
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -30,7 +31,8 @@ agent_response: null and failure, and is not judged or scored. Writes
   --data DIR           Traces to predict on: every *.json of DIR but splits.json
   --out-dir DIR        Output folder (default ${DEFAULT_OUT_DIR})
   --temperature T      Temperature of every attempt (default 0, then 0.5 on retries)
-  --judge-model ALIAS  Then judge the predictions with this reward model (eval judge)
+  --judge-model ALIAS  Also judge each turn with this reward model as soon as it is
+                       predicted (as eval judge would, the agent's requests first)
   --null-strings RULE  With --judge-model: as for eval judge (default null)
   --score              Then score the judged folder (eval score)
   --json               Print the counts as JSON
