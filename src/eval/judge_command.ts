@@ -127,11 +127,10 @@ export async function runJudge(
 ): Promise<JudgeSummary> {
   const agents = options.agents.length > 0 ? options.agents : await modelFolders(options.outDir);
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
-  let files: string[] = deps.files ?? [];
+  const files = [...deps.files ?? []].sort();
   if (!deps.files) {
     for (const agent of agents) files.push(...await predictionFiles(join(options.outDir, agent)));
   }
-  files = files.sort();
   // Every file is read (and checked) before the first request, several at a time.
   const work: JudgeWork[] = new Array(files.length);
   await runWorkerPool(files.length, READ_AT_ONCE, async (i) => {

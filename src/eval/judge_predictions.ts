@@ -91,6 +91,11 @@ export async function predictionFiles(dir: string): Promise<string[]> {
 
 type Turn = Record<string, unknown>;
 
+/** The outcome of a file of `turns` turns before any is counted. */
+export function emptyOutcome(file: string, turns: number): JudgeFileOutcome {
+  return { file, turns, judged: 0, alreadyJudged: 0, unpredicted: 0, failed: 0 };
+}
+
 /** A prediction file read for judging: its turns and the ones still to judge. */
 export interface JudgeWork {
   path: string;
@@ -111,14 +116,7 @@ export async function readJudgeWork(path: string, rule: NullStringRule): Promise
   }
   if (!Array.isArray(turns)) throw inputError(`"${path}" is not a JSON array of turns`);
   const observations = turns.map((turn, i) => observationOf(turn, path, i));
-  const outcome: JudgeFileOutcome = {
-    file: path,
-    turns: turns.length,
-    judged: 0,
-    alreadyJudged: 0,
-    unpredicted: 0,
-    failed: 0,
-  };
+  const outcome = emptyOutcome(path, turns.length);
   const todo: number[] = [];
   turns.forEach((turn, i) => {
     const response = turn.agent_response;
@@ -224,18 +222,4 @@ export async function judgeFiles(
     await Promise.all(writes.values());
   }
   return files.map((work) => work.outcome);
-}
-
-/** Judges one file in place (`judgeFiles` on it alone). */
-export async function judgeFile(
-  path: string,
-  client: Pick<LlmClient, "chat">,
-  options: JudgeOptions,
-): Promise<JudgeFileOutcome> {
-  const [outcome] = await judgeFiles(
-    [await readJudgeWork(path, options.nullStrings)],
-    client,
-    options,
-  );
-  return outcome;
 }

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { LlmClient } from "../llm/llm_client.ts";
 import type { NamedTrace } from "./eval_traces.ts";
 import {
+  emptyOutcome,
   type JudgeFileOutcome,
   type JudgeOptions,
   judgeTurn,
@@ -39,6 +40,7 @@ export function createPipelinedJudge(
   client: Pick<LlmClient, "chat">,
   options: Omit<JudgeOptions, "workers">,
 ): PipelinedJudge {
+  const judgeOptions = { ...options, priority: JUDGE_PRIORITY };
   const works = new Map<number, JudgeWork>();
   const pending = new Map<number, Promise<void>[]>();
   const workOf = (index: number, output: Record<string, unknown>[]): JudgeWork => {
@@ -54,14 +56,7 @@ export function createPipelinedJudge(
           event: observation.event,
         })),
         todo: [],
-        outcome: {
-          file: path,
-          turns: trace.length,
-          judged: 0,
-          alreadyJudged: 0,
-          unpredicted: 0,
-          failed: 0,
-        },
+        outcome: emptyOutcome(path, trace.length),
       };
       works.set(index, work);
     }
@@ -75,13 +70,7 @@ export function createPipelinedJudge(
         options.progress?.tick(1, { failed: true });
         return;
       }
-      const judging = judgeTurn(
-        work,
-        turn,
-        client,
-        { ...options, priority: JUDGE_PRIORITY },
-        signal,
-      );
+      const judging = judgeTurn(work, turn, client, judgeOptions, signal);
       judging.catch(() => {}); // awaited in beforeWrite; an abort must not go unhandled meanwhile
       let list = pending.get(index);
       if (!list) pending.set(index, list = []);
