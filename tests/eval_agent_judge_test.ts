@@ -335,11 +335,21 @@ Deno.test("eval agent --judge-model judges alongside the predictions, within one
   const llm = ["--base-url", server.baseUrl, "--no-cache", "--concurrency", "3", "--limit", "4"];
   try {
     const chained = join(base, "chained");
+    const out = context();
     const code = await runAgentCommand(
-      ["--model", "agent-x", "--judge-model", "reward-y", "--out-dir", chained, ...llm],
-      context(),
+      ["--model", "agent-x", "--judge-model", "reward-y", "--out-dir", chained, "--json", ...llm],
+      out,
     );
     assertEquals(code, 0);
+    // Two JSON documents: the agent's counts, then the judge's with the LLM accounting of
+    // both models (once).
+    const [agentJson, judgeJson] = out.out.map((text) => JSON.parse(text));
+    assertEquals("llm" in agentJson, false);
+    assertEquals(
+      judgeJson.llm.endpoints.map((e: { alias: string }) => e.alias).sort(),
+      ["agent-x", "reward-y"],
+    );
+    assertEquals(judgeJson.llm.requests, server.requests.length);
     // The agent and the reward model named by flags on one base URL share its limit.
     assertEquals(server.maxInFlight, 3);
     // Judgements went out while the agent was still predicting.

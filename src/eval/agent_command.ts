@@ -176,7 +176,14 @@ export async function runAgent(
     ctx.stdout(
       `${
         JSON.stringify(
-          { outDir, promptVersion: AGENT_PROMPT_VERSION, ...summary, llm: llm.stats.toJSON() },
+          {
+            outDir,
+            promptVersion: AGENT_PROMPT_VERSION,
+            ...summary,
+            // With the judge alongside, the accounting of both models comes once, with the
+            // judge's counts.
+            ...(pipelined ? {} : { llm: llm.stats.toJSON() }),
+          },
           null,
           2,
         )
