@@ -60,23 +60,22 @@ const FOLDER = "completions-v1";
 
 /**
  * The cache key of a request: hex SHA-256 of its canonical JSON (`canonicalJson` of
- * `{model, messages, params, tag}`). `messagesJson` is `canonicalMessages(request.messages)`
- * when the caller has it already; `memo` holds the canonical text of frozen parameter
- * values.
+ * `{model, messages, params, tag}`).
  */
-export function cacheKey(
-  request: CompletionRequest,
-  messagesJson?: string,
-  memo?: CanonicalMemo,
-): string {
-  const keyOf = requestKeyer(request.model, messagesJson ?? canonicalMessages(request.messages));
-  return keyOf(request.params, request.tag, memo);
+export function cacheKey(request: CompletionRequest): string {
+  return requestKeyer(request.model, canonicalMessages(request.messages))(
+    request.params,
+    request.tag,
+  );
 }
 
 /**
  * `cacheKey` for requests that differ only in their parameters and tag (a request without
  * and with its seed): the hash of the part they share — messages and model, most of the
- * bytes — is computed once and copied for each.
+ * bytes — is computed once and copied for each. The pieces hashed are the canonical JSON
+ * of the request, keys in sorted order (messages, model, params, tag). `messagesJson` is
+ * `canonicalMessages` of the messages; `memo` holds the canonical text of frozen parameter
+ * values.
  */
 export function requestKeyer(
   model: string,
@@ -91,30 +90,6 @@ export function requestKeyer(
       .update(canonicalJson(params, memo))
       .update(`,"tag":${JSON.stringify(tag ?? null)}}`)
       .digest("hex");
-}
-
-/** The canonical JSON of a request, what `cacheKey` hashes. */
-export function canonicalRequestJson(
-  request: CompletionRequest,
-  messagesJson?: string,
-  memo?: CanonicalMemo,
-): string {
-  return canonicalRequestParts(request, messagesJson, memo).join("");
-}
-
-/** `canonicalRequestJson` in pieces (keys in sorted order: messages, model, params, tag). */
-function canonicalRequestParts(
-  request: CompletionRequest,
-  messagesJson = canonicalMessages(request.messages),
-  memo?: CanonicalMemo,
-): string[] {
-  return [
-    '{"messages":',
-    messagesJson,
-    `,"model":${JSON.stringify(request.model)},"params":`,
-    canonicalJson(request.params, memo),
-    `,"tag":${JSON.stringify(request.tag ?? null)}}`,
-  ];
 }
 
 export interface CacheOptions {

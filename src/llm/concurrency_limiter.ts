@@ -9,7 +9,6 @@ export class ConcurrencyLimiter {
   #maxRunning = 0;
   /** Waiting grants by priority, each in arrival order. */
   #queues = new Map<number, (() => void)[]>();
-  #waiting = 0;
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) {
@@ -30,7 +29,9 @@ export class ConcurrencyLimiter {
 
   /** Tasks waiting for a slot. */
   get waiting(): number {
-    return this.#waiting;
+    let waiting = 0;
+    for (const queue of this.#queues.values()) waiting += queue.length;
+    return waiting;
   }
 
   /**
@@ -64,15 +65,11 @@ export class ConcurrencyLimiter {
       if (!queue) this.#queues.set(priority, queue = []);
       const onAbort = () => {
         const index = queue.indexOf(grant);
-        if (index !== -1) {
-          queue.splice(index, 1);
-          this.#waiting--;
-        }
+        if (index !== -1) queue.splice(index, 1);
         reject(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(grant);
-      this.#waiting++;
     });
   }
 
@@ -83,13 +80,11 @@ export class ConcurrencyLimiter {
 
   #release(): void {
     this.#running--;
-    if (this.#waiting === 0) return;
     let best: (() => void)[] | undefined;
     let bestPriority = -Infinity;
     for (const [priority, queue] of this.#queues) {
       if (queue.length > 0 && priority > bestPriority) [best, bestPriority] = [queue, priority];
     }
-    this.#waiting--;
-    best!.shift()!();
+    best?.shift()?.();
   }
 }
