@@ -1,4 +1,6 @@
 import { basename, dirname, join } from "node:path";
+import { describeError, ProactiveError, runtimeError } from "../cli/errors.ts";
+import { createExclusive, lstatOrUndefined, SymlinkRefusedError } from "./no_follow.ts";
 
 /**
  * Replaces `path` with `data` atomically: the bytes go to a temporary file in the same
@@ -48,17 +50,29 @@ export interface WriteFilesOptions {
  * back to back. A failure while writing removes the temporary files and replaces none.
  * One chunk is written while the next is produced, and a large file is flushed in the
  * background as it grows (see `WriteFilesOptions`).
+ *
+ * Nothing is written through a symbolic link: a target that is a link is refused
+ * (`SymlinkRefusedError`, before anything is written), and temporary files are created
+ * exclusively, so a link planted at a temporary name fails the write instead of being
+ * followed. Failures are `ProactiveError`s naming the target (`Cannot write "a.json": No
+ * space left on the disk for "a.json"`).
  */
 export async function writeFilesAtomic(
   files: readonly AtomicFileContent[],
   { flushEvery = 8 << 20 }: WriteFilesOptions = {},
 ): Promise<void> {
   const temps: string[] = [];
+  let current = files[0]?.path ?? "";
   try {
+    for (const { path } of files) {
+      current = path;
+      if ((await lstatOrUndefined(path))?.isSymlink) throw new SymlinkRefusedError(path);
+    }
     for (const { path, chunks } of files) {
+      current = path;
       const temp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+      const file = await createExclusive(temp);
       temps.push(temp);
-      const file = await Deno.open(temp, { write: true, create: true, truncate: true });
       const flusher = new BackgroundFlush(temp, flushEvery);
       let pending: Promise<void> | undefined;
       try {
@@ -79,12 +93,14 @@ export async function writeFilesAtomic(
       }
     }
     for (let i = 0; i < files.length; i++) {
+      current = files[i].path;
       await Deno.rename(temps[i], files[i].path);
       temps[i] = "";
     }
   } catch (error) {
     await Promise.all(temps.filter((t) => t !== "").map((t) => Deno.remove(t).catch(() => {})));
-    throw error;
+    if (error instanceof ProactiveError) throw error;
+    throw runtimeError(`Cannot write "${current}": ${describeError(error, current)}`, error);
   }
 }
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/assert.ts";
+import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { writeFileAtomic, writeFilesAtomic, writeJsonAtomic } from "./atomic_write.ts";
 
 Deno.test("writeFileAtomic replaces the file and leaves no temporary file", async () => {
@@ -95,5 +95,28 @@ Deno.test("writeFilesAtomic flushes a large file in the background as it grows",
   );
   assertEquals(intact, true);
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["big.txt"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("writeFileAtomic refuses a target that is a symbolic link and leaves its target alone", async () => {
+  const dir = await Deno.makeTempDir();
+  const outside = `${dir}/outside.txt`;
+  await Deno.writeTextFile(outside, "secret");
+  await Deno.mkdir(`${dir}/out`);
+  await Deno.symlink(outside, `${dir}/out/result.json`);
+  const error = await assertRejects(() => writeFileAtomic(`${dir}/out/result.json`, "x"));
+  assertStringIncludes(error.message, `"${dir}/out/result.json" is a symbolic link`);
+  assertEquals(await Deno.readTextFile(outside), "secret");
+  assertEquals(Deno.lstatSync(`${dir}/out/result.json`).isSymlink, true);
+  assertEquals([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name), ["result.json"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("writeFilesAtomic names the target when the write fails, and leaves no temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/taken.json`); // a folder where the file goes: the rename fails
+  const error = await assertRejects(() => writeFileAtomic(`${dir}/taken.json`, "x"));
+  assertStringIncludes(error.message, `Cannot write "${dir}/taken.json"`);
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["taken.json"]);
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,0 +1,111 @@
+/**
+ * Opening files in output folders without following symbolic links.
+ *
+ * Output folders are shared places: a link planted there (`out/a.json -> /etc/shadow`)
+ * must never make proactive write, truncate, rename or copy through it. The rules:
+ *
+ * - files proactive creates (temporary files, partial logs, recovery copies) are created
+ *   exclusively (`O_CREAT | O_EXCL`), which fails on any existing name, a link included;
+ * - an existing file it opens or replaces is checked first: a link is refused with
+ *   `SymlinkRefusedError` naming it, and the opened handle is compared with the path
+ *   (device and inode) so a link swapped in between the check and the open is caught too.
+ *
+ * Deno has no `O_NOFOLLOW`; the exclusive create and the handle/path comparison give the
+ * same guarantee for the operations proactive performs.
+ *
+ * @module
+ */
+import { ProactiveError } from "../cli/errors.ts";
+
+/** A symbolic link where proactive would write or copy; the message names it. */
+export class SymlinkRefusedError extends ProactiveError {
+  readonly path: string;
+  constructor(path: string, what = "file") {
+    super(
+      "input",
+      `"${path}" is a symbolic link: proactive does not write or copy through links in its ` +
+        `output folders; remove the link (or point the command at another folder) and run again` +
+        (what === "file" ? "" : ` (the ${what})`),
+    );
+    this.name = "SymlinkRefusedError";
+    this.path = path;
+  }
+}
+
+/** The entry at `path` as it is (links not followed), or undefined when there is none. */
+export async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Throws `SymlinkRefusedError` when `path` is a symbolic link; a missing path is fine. */
+export async function refuseSymlink(path: string, what?: string): Promise<void> {
+  const info = await lstatOrUndefined(path);
+  if (info?.isSymlink) throw new SymlinkRefusedError(path, what);
+}
+
+export interface CreateExclusiveOptions {
+  /** Permission bits of the new file (default 0o666 less the umask). */
+  mode?: number;
+  /** Also open for reading. */
+  read?: boolean;
+}
+
+/**
+ * Creates `path` for writing; fails with `Deno.errors.AlreadyExists` when anything is
+ * there already (a file, a folder or a link, dangling or not), so nothing is followed.
+ */
+export function createExclusive(
+  path: string,
+  { mode, read = false }: CreateExclusiveOptions = {},
+): Promise<Deno.FsFile> {
+  return Deno.open(path, { write: true, read, createNew: true, mode });
+}
+
+function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+export interface OpenNoFollowOptions {
+  read?: boolean;
+  write?: boolean;
+  /** Create the file when it is missing (exclusively: a link appearing meanwhile fails). */
+  create?: boolean;
+  mode?: number;
+}
+
+/**
+ * Opens `path` (a regular file) without following a link at its last component: a link is
+ * refused with `SymlinkRefusedError`, also when it replaces the file between the check and
+ * the open. With `create`, a missing file is created exclusively. Folders are refused by
+ * the caller's own checks (`Deno.open` of a folder for writing fails with `EISDIR`).
+ */
+export async function openNoFollow(
+  path: string,
+  { read = false, write = false, create = false, mode }: OpenNoFollowOptions = {},
+): Promise<Deno.FsFile> {
+  const before = await lstatOrUndefined(path);
+  if (before?.isSymlink) throw new SymlinkRefusedError(path);
+  if (before === undefined && create) {
+    try {
+      return await Deno.open(path, { read, write: true, createNew: true, mode });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      // Someone created it meanwhile: open what is there, with the checks below.
+      return openNoFollow(path, { read, write, create: false, mode });
+    }
+  }
+  const file = await Deno.open(path, { read: read || !write, write });
+  try {
+    const [opened, now] = [await file.stat(), await Deno.lstat(path)];
+    if (now.isSymlink || !sameFile(opened, now)) throw new SymlinkRefusedError(path);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  return file;
+}

@@ -1,0 +1,48 @@
+import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { createExclusive, openNoFollow, refuseSymlink, SymlinkRefusedError } from "./no_follow.ts";
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("createExclusive fails on a planted link, dangling or not, and writes nothing through it", () =>
+  withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/target`, "keep");
+    await Deno.symlink(`${dir}/target`, `${dir}/live`);
+    await Deno.symlink(`${dir}/missing`, `${dir}/dangling`);
+    await assertRejects(() => createExclusive(`${dir}/live`), Deno.errors.AlreadyExists);
+    await assertRejects(() => createExclusive(`${dir}/dangling`), Deno.errors.AlreadyExists);
+    assertEquals(await Deno.readTextFile(`${dir}/target`), "keep");
+    assertEquals(await Deno.lstat(`${dir}/missing`).catch(() => "none"), "none");
+    const file = await createExclusive(`${dir}/fresh`, { mode: 0o600 });
+    file.close();
+    assertEquals((await Deno.stat(`${dir}/fresh`)).mode! & 0o777, 0o600);
+  }));
+
+Deno.test("openNoFollow refuses a link and opens or creates a plain file", () =>
+  withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/target`, "keep");
+    await Deno.symlink(`${dir}/target`, `${dir}/link`);
+    const error = await assertRejects(
+      () => openNoFollow(`${dir}/link`, { write: true }),
+      SymlinkRefusedError,
+    );
+    assertStringIncludes(error.message, `"${dir}/link" is a symbolic link`);
+    await assertRejects(() => refuseSymlink(`${dir}/link`), SymlinkRefusedError);
+    await refuseSymlink(`${dir}/target`);
+    await refuseSymlink(`${dir}/nothing`);
+
+    const created = await openNoFollow(`${dir}/new`, { write: true, create: true });
+    await created.write(new TextEncoder().encode("x"));
+    created.close();
+    const read = await openNoFollow(`${dir}/new`, { read: true });
+    const buffer = new Uint8Array(4);
+    assertEquals(await read.read(buffer), 1);
+    read.close();
+    assertEquals(await Deno.readTextFile(`${dir}/target`), "keep");
+  }));
