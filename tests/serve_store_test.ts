@@ -151,7 +151,10 @@ Deno.test("a second server on the same --out or --kv exits 1 naming the first; k
       const pid = first.child.pid;
       const sameOut = await serveUntilExit(["--port", "0", "--out", out, "--data", TRACES]);
       assertEquals(sameOut.code, 1, sameOut.stderr);
-      assertStringIncludes(sameOut.stderr, `The result folder "${out}" is in use by another`);
+      assertStringIncludes(
+        sameOut.stderr,
+        `The result folder "${out}" is in use by proactive serve, process`,
+      );
       assertStringIncludes(sameOut.stderr, `process ${pid} on host`);
       const sameKv = await serveUntilExit([
         "--port",
@@ -164,7 +167,10 @@ Deno.test("a second server on the same --out or --kv exits 1 naming the first; k
         TRACES,
       ]);
       assertEquals(sameKv.code, 1, sameKv.stderr);
-      assertStringIncludes(sameKv.stderr, `The store "${kv}" is in use by another`);
+      assertStringIncludes(
+        sameKv.stderr,
+        `The store "${kv}" is in use by proactive serve, process`,
+      );
       assertStringIncludes(sameKv.stderr, `process ${pid} on host`);
     } finally {
       first.child.kill("SIGKILL");

@@ -35,7 +35,7 @@ import { type CompletionCache, openCompletionCache } from "./completion_cache.ts
 import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
 import { createLlmClient, type LlmClient, type LlmClientDeps } from "./llm_client.ts";
 import type { LlmOptions, LlmRole } from "./llm_config.ts";
-import { LlmStats } from "./llm_stats.ts";
+import { LlmStats, type LlmStatsOptions } from "./llm_stats.ts";
 
 export interface LlmRuntime {
   /** The client of `role`; the role must be among those given to `parseLlmFlags`. */
@@ -45,11 +45,15 @@ export interface LlmRuntime {
 }
 
 export type LlmRuntimeDeps =
-  & { logger: Logger }
+  & {
+    logger: Logger;
+    /** Told of every change of the accounting (a usage journal's `record`). */
+    onUsage?: LlmStatsOptions["onAdd"];
+  }
   & Pick<LlmClientDeps, "now" | "sleep" | "random" | "signal" | "backoff" | "fetch">;
 
 export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): LlmRuntime {
-  const stats = new LlmStats();
+  const stats = new LlmStats({ onAdd: deps.onUsage });
   const cache = openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
   const limiters = new Map<string, ConcurrencyLimiter>();
   const clients = new Map<string, LlmClient>();

@@ -46,11 +46,24 @@ export const ZERO_LLM_COUNTERS: Readonly<LlmCounters> = {
   failures: 0,
 };
 
+export interface LlmStatsOptions {
+  /**
+   * Told of every change, with the endpoint as displayed (no secrets): a usage journal
+   * keeps them on disk as they happen (`usage_journal.ts`).
+   */
+  onAdd?: (endpoint: EndpointLabel, delta: Partial<LlmCounters>) => void;
+}
+
 export class LlmStats {
+  #onAdd: LlmStatsOptions["onAdd"];
   #totals: LlmCounters = { ...ZERO_LLM_COUNTERS };
   #byEndpoint = new Map<string, EndpointLabel & LlmCounters>();
   /** The row of each label object seen (clients add with one label object each time). */
   #rowOf = new WeakMap<EndpointLabel, EndpointLabel & LlmCounters>();
+
+  constructor({ onAdd }: LlmStatsOptions = {}) {
+    this.#onAdd = onAdd;
+  }
 
   /** Adds `delta` to the totals and to `endpoint`'s counters. */
   add(endpoint: EndpointLabel, delta: Partial<LlmCounters>): void {
@@ -70,6 +83,7 @@ export class LlmStats {
       this.#totals[name] += amount;
       row[name] += amount;
     }
+    this.#onAdd?.({ alias: row.alias, model: row.model, baseUrl: row.baseUrl }, delta);
   }
 
   get totals(): Readonly<LlmCounters> {

@@ -15,6 +15,7 @@ import {
   parseLlmFlags,
   readLlmConfig,
 } from "../llm/llm_config.ts";
+import { busyPolicyOf, WAIT_FLAG, WAIT_FLAG_HELP } from "../store/output_lock.ts";
 import { formatRewardReport } from "./reward_summary.ts";
 import { type RewardOptions, runReward } from "./run_reward.ts";
 
@@ -67,6 +68,7 @@ Options:
                              Their temperature (default: ${DEFAULTS.consistencyTemperature})
   --checkpoint-every N       Rewrite the output after every N new conversations
                              (default: ${DEFAULTS.checkpointEvery})
+${WAIT_FLAG_HELP}
   -h, --help                 Show this help
   (--limit N asks only for items among the first N of the balanced list.)
 
@@ -84,6 +86,7 @@ Example:
 
 const FLAGS = {
   ...LLM_FLAGS,
+  ...WAIT_FLAG,
   in: { type: "string" },
   out: { type: "string" },
   failures: { type: "string" },
@@ -143,6 +146,7 @@ export function parseRewardOptions(
       DEFAULTS.checkpointEvery,
       { min: 1 },
     ),
+    onBusy: busyPolicyOf(values),
     llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
   };
 }

@@ -18,6 +18,7 @@ Deno.test("parseRewardOptions: defaults, files beside the output, role reward", 
     consistencySamples: 5,
     consistencyTemperature: 0.8,
     checkpointEvery: 50,
+    onBusy: "fail",
   });
   assertEquals(Object.keys(llm.endpoints), ["reward"]);
   assertEquals(llm.endpoints.reward?.apiKeys, ["sk-env-123456"]);

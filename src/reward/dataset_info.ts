@@ -5,6 +5,7 @@
  */
 import { basename, extname } from "node:path";
 import { inputError } from "../cli/errors.ts";
+import { lockOutputs } from "../store/output_lock.ts";
 
 export interface DatasetInfoEntry {
   file_name: string;
@@ -76,4 +77,22 @@ export async function mergedDatasetInfo(
     existing = value as Record<string, unknown>;
   }
   return JSON.stringify({ ...existing, [name]: entry }, null, 2) + "\n";
+}
+
+/**
+ * Runs `update` (read `dataset_info.json`, merge, write) holding the file's lock, waiting
+ * for another run's update to finish: `reward` and `agent-trainset` runs that share a
+ * folder each keep the other's entry.
+ */
+export async function withDatasetInfoLock<T>(
+  path: string,
+  command: string,
+  update: () => Promise<T>,
+): Promise<T> {
+  const lock = await lockOutputs([{ path, kind: "file" }], { command, onBusy: "wait" });
+  try {
+    return await update();
+  } finally {
+    lock.release();
+  }
 }

@@ -6,24 +6,29 @@
  *
  * An earlier summary is read back leniently: one without `runs` (written before runs were
  * kept) counts as one run; an unreadable one is reported and its runs are not carried over.
+ *
+ * A run that was killed or interrupted before it wrote the summary is still counted: its
+ * LLM use is in the output's usage journal (`llm/usage_journal.ts`), and the next run adds
+ * it as a run with `status` "killed" or "interrupted" (its item counts are unknown, zero).
  */
 import type { Logger } from "../cli/logger.ts";
 import { type LlmCounters, ZERO_LLM_COUNTERS } from "../llm/llm_stats.ts";
+import type { JournaledRun } from "../llm/usage_journal.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 
-/** The accounting of one run, as the summary file lists it. */
-export type RewardRunRecord = Pick<
-  RewardSummary,
-  | "startedAt"
-  | "durationMs"
-  | "limit"
-  | "seed"
-  | "maxAttempts"
-  | "consistency"
-  | "promptVersions"
-  | "counts"
-  | "llm"
->;
+/** How a run on the output ended. */
+export type RewardRunStatus = "complete" | "interrupted" | "killed";
+
+/**
+ * The accounting of one run, as the summary file lists it. Runs recovered from the usage
+ * journal have no settings (they are not known) and zero item counts.
+ */
+export type RewardRunRecord =
+  & Pick<RewardSummary, "startedAt" | "durationMs" | "counts" | "llm">
+  & Partial<
+    Pick<RewardSummary, "run" | "limit" | "seed" | "maxAttempts" | "consistency" | "promptVersions">
+  >
+  & { status?: RewardRunStatus; note?: string };
 
 export interface RewardRunTotals extends LlmCounters {
   runs: number;
@@ -35,7 +40,7 @@ export interface RewardRunTotals extends LlmCounters {
 
 /** What the summary file holds: the latest settings and state, every run, their totals. */
 export type RewardSummaryFile =
-  & Omit<RewardSummary, "startedAt" | "durationMs" | "limit" | "counts" | "llm">
+  & Omit<RewardSummary, "run" | "startedAt" | "durationMs" | "limit" | "counts" | "llm">
   & {
     /** Conversations in the output now. */
     conversations: number;
@@ -51,6 +56,7 @@ const LLM_COUNTERS = Object.keys(ZERO_LLM_COUNTERS) as (keyof LlmCounters)[];
 export function runRecord(summary: RewardSummary): RewardRunRecord {
   const { startedAt, durationMs, limit, seed, maxAttempts, consistency, promptVersions } = summary;
   return {
+    ...(summary.run === undefined ? {} : { run: summary.run, status: "complete" as const }),
     startedAt,
     durationMs,
     limit,
@@ -96,6 +102,41 @@ function isRunRecord(value: unknown): value is RewardRunRecord {
     typeof record.llm?.requests === "number";
 }
 
+/** The record of a run that the usage journal holds and no summary lists yet. */
+export function journaledRunRecord(run: JournaledRun): RewardRunRecord {
+  return {
+    run: run.run,
+    status: run.end,
+    note: `${run.end} before it wrote this summary: its LLM use comes from the usage ` +
+      `journal; its conversations saved at checkpoints count in the next run's alreadyDone`,
+    startedAt: run.startedAt,
+    durationMs: Date.parse(run.lastAt) - Date.parse(run.startedAt),
+    counts: {
+      inputItems: 0,
+      balancedItems: 0,
+      alreadyDone: 0,
+      asked: 0,
+      succeeded: 0,
+      failed: 0,
+      notAsked: 0,
+      written: 0,
+      dropped: 0,
+      attempts: 0,
+      checkpoints: 0,
+    },
+    llm: run.llm,
+  };
+}
+
+/** `earlier` followed by the journal's runs that it does not list yet (by run id). */
+export function withJournaledRuns(
+  earlier: readonly RewardRunRecord[],
+  journaled: readonly JournaledRun[],
+): RewardRunRecord[] {
+  const known = new Set(earlier.map((run) => run.run).filter((id) => id !== undefined));
+  return [...earlier, ...journaled.filter((run) => !known.has(run.run)).map(journaledRunRecord)];
+}
+
 /** The runs added up. */
 export function totalRuns(runs: readonly RewardRunRecord[]): RewardRunTotals {
   const totals: RewardRunTotals = {
@@ -121,7 +162,7 @@ export function summaryFile(
   summary: RewardSummary,
   earlier: readonly RewardRunRecord[],
 ): RewardSummaryFile {
-  const { startedAt: _s, durationMs: _d, limit: _l, counts, llm: _llm, ...rest } = summary;
+  const { startedAt: _s, durationMs: _d, limit: _l, counts, llm: _llm, run: _r, ...rest } = summary;
   const runs = [...earlier, runRecord(summary)];
   return {
     ...rest,

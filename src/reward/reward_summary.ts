@@ -10,6 +10,8 @@ import type { RewardRunTotals } from "./reward_runs.ts";
 
 export interface RewardSummary {
   command: "reward";
+  /** This run's id (in the usage journal and the summary's `runs`). */
+  run?: string;
   input: string;
   output: string;
   failuresFile: string;

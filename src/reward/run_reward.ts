@@ -7,13 +7,16 @@
  * for any reason, so a killed run loses at most the items in flight; the final files are
  * written together (all or none).
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
 import { categoryCode, parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
 import { readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime } from "../llm/llm_runtime.ts";
+import { readUsageJournal, removeUsageJournal, UsageJournal } from "../llm/usage_journal.ts";
+import { lockOutputs } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import {
   CONSISTENCY_PROMPT_VERSION,
@@ -34,7 +37,12 @@ import {
 import { balanceItems } from "./balance_items.ts";
 import { buildRewardSet, type RewardFailure, type RewardJob } from "./build_reward_set.ts";
 import { CoalescedWriter } from "../store/coalesced_writer.ts";
-import { datasetInfoEntry, datasetName, mergedDatasetInfo } from "./dataset_info.ts";
+import {
+  datasetInfoEntry,
+  datasetName,
+  mergedDatasetInfo,
+  withDatasetInfoLock,
+} from "./dataset_info.ts";
 import {
   type Conversation,
   conversationKey,
@@ -43,7 +51,12 @@ import {
   outputChunks,
   readExistingOutput,
 } from "./reward_output.ts";
-import { readEarlierRuns, type RewardSummaryFile, summaryFile } from "./reward_runs.ts";
+import {
+  readEarlierRuns,
+  type RewardSummaryFile,
+  summaryFile,
+  withJournaledRuns,
+} from "./reward_runs.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 
 export interface RewardOptions {
@@ -57,6 +70,8 @@ export interface RewardOptions {
   consistencySamples: number;
   consistencyTemperature: number;
   checkpointEvery: number;
+  /** When another run writes the same output: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
 }
 
@@ -72,11 +87,44 @@ export interface RewardRunResult {
 
 type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
 
+/**
+ * Runs `proactive reward` holding its outputs' locks (the dataset and the failures file;
+ * the summary and cards are named after the dataset), so two runs on one output never
+ * interleave their writes.
+ */
 export async function runReward(
   options: RewardOptions,
   ctx: RunContext,
   /** The command line, for the dataset card. */
   args: readonly string[] = [],
+): Promise<RewardRunResult> {
+  await ensureParent(options.output);
+  await ensureParent(options.failures);
+  const locks = await lockOutputs([
+    { path: options.output, kind: "file", what: `The dataset "${options.output}"` },
+    { path: options.failures, kind: "file", what: `The failures file "${options.failures}"` },
+  ], {
+    command: "proactive reward",
+    onBusy: options.onBusy ?? "fail",
+    signal: ctx.signal,
+    onWait: (message) => ctx.logger.info(message),
+  });
+  try {
+    return await runLocked(options, ctx, args);
+  } finally {
+    locks.release();
+  }
+}
+
+/** The usage journal of the output (see `llm/usage_journal.ts`). */
+export function usageJournalPath(summaryPath: string): string {
+  return join(dirname(summaryPath), `.${basename(summaryPath)}.journal`);
+}
+
+async function runLocked(
+  options: RewardOptions,
+  ctx: RunContext,
+  args: readonly string[],
 ): Promise<RewardRunResult> {
   const startedAt = ctx.now();
   const inputs = await readRewardItems(options.input);
@@ -86,7 +134,11 @@ export async function runReward(
   }
 
   const existing = await readExistingOutput(options.output);
-  const earlierRuns = await readEarlierRuns(options.summary, options.output, ctx.logger);
+  const journalPath = usageJournalPath(options.summary);
+  const earlierRuns = withJournaledRuns(
+    await readEarlierRuns(options.summary, options.output, ctx.logger),
+    await readUsageJournal(journalPath),
+  );
   const entry = datasetInfoEntry(options.output);
   await mergedDatasetInfo(options.datasetInfo, datasetName(options.output), entry); // fails early
   const copies = new Map<string, number>();
@@ -110,7 +162,6 @@ export async function runReward(
   const jobs = entries.filter((_, i) => i < limit && slots[i] === undefined).map((e) => e.job);
   const notAsked = entries.filter((_, i) => i >= limit && slots[i] === undefined).length;
 
-  await ensureParent(options.output);
   const writeOutput = () =>
     writeFilesAtomic([{ path: options.output, chunks: outputChunks(defined(slots)) }]);
   const progress = createCommandProgress(ctx, jobs.length, "reward");
@@ -119,7 +170,14 @@ export async function runReward(
     writeOutput,
     (error) => logger.warn(`Cannot write a checkpoint: ${describeError(error)}`),
   );
-  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const run = crypto.randomUUID().slice(0, 8);
+  const journal = await UsageJournal.open(journalPath, run, ctx.now);
+  const llm = createLlmRuntime(options.llm, {
+    logger,
+    signal: ctx.signal,
+    now: ctx.now,
+    onUsage: (endpoint, delta) => journal.record(endpoint, delta),
+  });
   const client = llm.client("reward");
   if (jobs.length > 0) {
     logger.info(
@@ -160,6 +218,7 @@ export async function runReward(
         );
       });
     }
+    journal.end("interrupted");
     throw stoppedError(error, ctx.signal, defined(slots).length, entries.length, options.output);
   }
   progress.done();
@@ -172,6 +231,7 @@ export async function runReward(
     );
   const summary: RewardSummary = {
     command: "reward",
+    run,
     input: options.input,
     output: options.output,
     failuresFile: options.failures,
@@ -224,18 +284,28 @@ export async function runReward(
     { path: `${stem}.card.json`, chunks: [encoder.encode(cardJson(card))] },
     { path: `${stem}.card.md`, chunks: [encoder.encode(cardMarkdown(card))] },
   ];
-  if (written === 0) {
-    // No dataset: the output, its card and dataset_info.json stay as they were.
-    await writeFilesAtomic(reports);
-  } else {
-    const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
-    await writeFilesAtomic([
-      { path: options.output, chunks: outputChunks(defined(slots)) },
-      { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
-      ...reports,
-      ...cards,
-    ]);
+  try {
+    if (written === 0) {
+      // No dataset: the output, its card and dataset_info.json stay as they were.
+      await writeFilesAtomic(reports);
+    } else {
+      await withDatasetInfoLock(options.datasetInfo, "proactive reward", async () => {
+        const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
+        await writeFilesAtomic([
+          { path: options.output, chunks: outputChunks(defined(slots)) },
+          { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
+          ...reports,
+          ...cards,
+        ]);
+      });
+    }
+  } catch (error) {
+    journal.end("interrupted");
+    throw error;
   }
+  // The summary counts this run and the journal's: the journal has done its work.
+  journal.close();
+  await removeUsageJournal(journalPath);
   return { summary, file, failures: result.failures, stats: llm.stats.formatStats() };
 }
 

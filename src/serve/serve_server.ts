@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import { acquireProcessLock, type ProcessLock } from "../store/process_lock.ts";
+import { acquireProcessLock, currentOwner, type ProcessLock } from "../store/process_lock.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { shutdownLine, storageHealth } from "./health.ts";
 import { allowedHostsFor } from "./host_check.ts";
@@ -84,6 +84,10 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
 
   const probe = options.port === 0 ? undefined : takePort(options.host, options.port);
   const locks: ProcessLock[] = [];
+  const serveLock = {
+    owner: currentOwner("proactive serve"),
+    hint: "stop that server first, or use another --out / --kv",
+  };
   const releaseLocks = () => locks.splice(0).forEach((lock) => lock.release());
   let catalog: Catalog;
   let tls: { cert: string; key: string } | undefined;
@@ -96,12 +100,17 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       await acquireProcessLock(
         join(options.outDir, ".state", "serve.lock"),
         `The result folder "${options.outDir}"`,
+        serveLock,
       ),
     );
     if (options.kvPath !== ":memory:") {
       await mkdirs(dirname(options.kvPath), "store folder");
       locks.push(
-        await acquireProcessLock(`${options.kvPath}.lock`, `The store "${options.kvPath}"`),
+        await acquireProcessLock(
+          `${options.kvPath}.lock`,
+          `The store "${options.kvPath}"`,
+          serveLock,
+        ),
       );
     }
     kv = await openStore(options.kvPath, openSplitStore);

@@ -135,16 +135,12 @@ Deno.test("one server per result folder and per store; the locks are released on
       await assertRejects(
         () => startServer(args("out", "b.kv"), deps),
         ProactiveError,
-        `The result folder "${
-          join(dir, "out")
-        }" is in use by another proactive serve (process ${Deno.pid}`,
+        `The result folder "${join(dir, "out")}" is in use by proactive serve, process ${Deno.pid}`,
       );
       await assertRejects(
         () => startServer(args("other", "a.kv"), deps),
         ProactiveError,
-        `The store "${
-          join(dir, "a.kv")
-        }" is in use by another proactive serve (process ${Deno.pid}`,
+        `The store "${join(dir, "a.kv")}" is in use by proactive serve, process ${Deno.pid}`,
       );
     } finally {
       assertEquals(await first.shutdown(), { stale: [] });

@@ -8,7 +8,7 @@ Deno.test("a second lock on the same file fails and names the owner", async () =
   try {
     const path = join(dir, "sub", "serve.lock");
     const owner = { pid: 4242, host: "box", startedAt: "2026-01-01T00:00:00.000Z" };
-    const first = await acquireProcessLock(path, `The store "x"`, owner);
+    const first = await acquireProcessLock(path, `The store "x"`, { owner });
     try {
       assertEquals(await readLockOwner(path), owner);
       const error = await assertRejects(
@@ -22,7 +22,8 @@ Deno.test("a second lock on the same file fails and names the owner", async () =
     } finally {
       first.release();
     }
-    // Released: the file stays, but it no longer blocks.
+    // Released: the file is removed, and the lock can be taken again.
+    assertEquals(await Deno.lstat(path).then(() => true, () => false), false);
     const again = await acquireProcessLock(path, "x");
     assertEquals((await readLockOwner(path))?.pid, Deno.pid);
     again.release();
