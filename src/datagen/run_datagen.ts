@@ -20,7 +20,9 @@ import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { openKvLeaseStore } from "../store/kv_lease_store.ts";
-import { leaseOwnerName, type LeaseStore } from "../store/lease_store.ts";
+import { abandonedOnThisHost, leaseOwnerName, type LeaseStore } from "../store/lease_store.ts";
+import { lockOutputs, type OutputLocks } from "../store/output_lock.ts";
+import { describeOwner, LockBusyError } from "../store/process_lock.ts";
 import {
   countScenes,
   type DatagenSummary,
@@ -209,6 +211,8 @@ async function playScene(
       ttlMs: deps.options.leaseTtlMs,
       now: deps.now,
       logger: deps.logger,
+      // A lease left by a run killed on this host is taken over at once, not at expiry.
+      isAbandoned: abandonedOnThisHost(),
     });
     if (!held) {
       const holder = await deps.store.holder(job.name).catch(() => undefined);
@@ -218,7 +222,19 @@ async function playScene(
         reason: `taken by another run${holder ? ` (${holder.owner})` : ""}`,
       };
     }
+    let logLock: OutputLocks | undefined;
     try {
+      // The log's own lock: runs with different lease stores never write one log together.
+      try {
+        logLock = await lockOutputs([{ path: job.logPath, kind: "file", what: "The log" }], {
+          command: "proactive datagen",
+          onBusy: "fail",
+        });
+      } catch (error) {
+        if (!(error instanceof LockBusyError)) throw error;
+        const by = error.owner ? ` (${describeOwner(error.owner)})` : "";
+        return { ...base, status: "taken", reason: `being written by another run${by}` };
+      }
       // Another run may have finished it between the first look and the lease.
       if (!deps.options.force && await isCompleteLog(job.logPath)) {
         return { ...base, status: "complete" };
@@ -248,6 +264,7 @@ async function playScene(
         return failed(cause);
       }
     } finally {
+      logLock?.release();
       await held.release();
     }
   } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import type { Lease, LeaseStore } from "../store/lease_store.ts";
+import type { Lease, LeaseStore, TryAcquireOptions } from "../store/lease_store.ts";
 
 export interface LeaseTimers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -21,6 +21,8 @@ export interface HoldLeaseOptions {
   now?: () => number;
   timers?: LeaseTimers;
   logger?: Logger;
+  /** A holder that is gone for good (see `TryAcquireOptions`): taken over at once. */
+  isAbandoned?: TryAcquireOptions["isAbandoned"];
 }
 
 export interface HeldLease {
@@ -51,7 +53,7 @@ export async function holdLease(
   const renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / 3));
   const now = options.now ?? Date.now;
   const timers = options.timers ?? realTimers;
-  const first = await store.tryAcquire(key, owner, ttlMs);
+  const first = await store.tryAcquire(key, owner, ttlMs, { isAbandoned: options.isAbandoned });
   if (!first) return undefined;
 
   let lease = first;

@@ -8,6 +8,12 @@
  * partial log against power loss, which the next run plays again anyway.
  */
 import { describeError, runtimeError } from "../cli/errors.ts";
+import {
+  createExclusive,
+  lstatOrUndefined,
+  refuseSymlink,
+  SymlinkRefusedError,
+} from "../store/no_follow.ts";
 import { GYM_SOURCES, GYM_TAGS, type GymLogSink, type GymRecord } from "./gym_types.ts";
 
 /** `MM-DD HH:MM:SS`, zero-padded, within a (leap) year's ranges. */
@@ -78,16 +84,28 @@ export interface OpenGymLogOptions {
   sync?: "complete" | "record";
 }
 
-/** Opens `<logPath>.partial` (emptied) for one scene's records. */
+/**
+ * Opens `<logPath>.partial` for one scene's records, as a new file: an earlier partial log
+ * is removed first, and a symbolic link at either name is refused (never followed), so
+ * the records cannot land in a file outside the folder. The caller holds the log's lock
+ * (`lockOutputs`), so no other writer creates the file meanwhile.
+ */
 export async function openGymLog(
   logPath: string,
   { sync = "complete" }: OpenGymLogOptions = {},
 ): Promise<GymLogWriter> {
   const partialPath = `${logPath}.partial`;
   let file: Deno.FsFile;
+  let created: Deno.FileInfo;
   try {
-    file = await Deno.open(partialPath, { write: true, create: true, truncate: true });
+    await refuseSymlink(logPath, "log");
+    const earlier = await lstatOrUndefined(partialPath);
+    if (earlier?.isSymlink) throw new SymlinkRefusedError(partialPath, "partial log");
+    if (earlier) await Deno.remove(partialPath);
+    file = await createExclusive(partialPath);
+    created = await file.stat();
   } catch (error) {
+    if (error instanceof SymlinkRefusedError) throw error;
     throw runtimeError(
       `Cannot open the log "${partialPath}": ${describeError(error, partialPath)}`,
     );
@@ -153,6 +171,12 @@ export async function openGymLog(
         closed = true;
         await file.sync();
         file.close();
+      }
+      // Only the file written here is renamed: not a link or file put in its place since.
+      const now = await lstatOrUndefined(partialPath);
+      if (now?.isSymlink) throw new SymlinkRefusedError(partialPath, "partial log");
+      if (!now || now.ino !== created.ino || now.dev !== created.dev) {
+        throw runtimeError(`The log "${partialPath}" was replaced while it was written`);
       }
       try {
         await Deno.rename(partialPath, logPath);

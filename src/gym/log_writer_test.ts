@@ -143,3 +143,37 @@ Deno.test("a log in a missing folder fails with the path", async () => {
     `${dir}/no/scene.jsonl.partial`,
   );
 });
+
+Deno.test("openGymLog refuses links at the partial or the log name, and starts a stale partial afresh", async () => {
+  const dir = await Deno.makeTempDir();
+  const victim = `${dir}/victim.txt`;
+  await Deno.writeTextFile(victim, "keep");
+  await Deno.symlink(victim, `${dir}/a.jsonl.partial`);
+  await assertRejects(() => openGymLog(`${dir}/a.jsonl`), Error, "is a symbolic link");
+  await Deno.symlink(victim, `${dir}/b.jsonl`);
+  await assertRejects(
+    () => openGymLog(`${dir}/b.jsonl`),
+    Error,
+    `"${dir}/b.jsonl" is a symbolic link`,
+  );
+  assertEquals(await Deno.readTextFile(victim), "keep");
+
+  await Deno.writeTextFile(`${dir}/c.jsonl.partial`, "old half line");
+  const log = await openGymLog(`${dir}/c.jsonl`);
+  await log.write(record("end"));
+  await log.complete();
+  assert(await isCompleteLog(`${dir}/c.jsonl`));
+  assertEquals((await Deno.readTextFile(`${dir}/c.jsonl`)).split("\n").length, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("complete() refuses to rename a link put in place of the partial log", async () => {
+  const dir = await Deno.makeTempDir();
+  const log = await openGymLog(`${dir}/a.jsonl`);
+  await log.write(record("end"));
+  await Deno.remove(log.partialPath);
+  await Deno.symlink(`${dir}/elsewhere`, log.partialPath);
+  await assertRejects(() => log.complete(), Error, "is a symbolic link");
+  assertEquals(await Deno.lstat(`${dir}/a.jsonl`).then(() => true, () => false), false);
+  await Deno.remove(dir, { recursive: true });
+});

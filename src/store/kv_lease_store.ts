@@ -39,6 +39,10 @@ export function isBusyError(error: unknown): boolean {
   );
 }
 
+function holderOf(value: StoredLease): LeaseHolder {
+  return { owner: value.owner, expiresAt: value.expiresAt };
+}
+
 export function createKvLeaseStore(kv: Deno.Kv, options: KvLeaseStoreOptions = {}): LeaseStore {
   const prefix = options.prefix ?? ["lease"];
   const now = options.now ?? Date.now;
@@ -67,10 +71,10 @@ export function createKvLeaseStore(kv: Deno.Kv, options: KvLeaseStoreOptions = {
   });
 
   return {
-    async tryAcquire(key, owner, ttlMs) {
+    async tryAcquire(key, owner, ttlMs, { isAbandoned } = {}) {
       for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
         const entry = await read(key);
-        if (isLive(entry.value)) return undefined;
+        if (isLive(entry.value) && !isAbandoned?.(holderOf(entry.value))) return undefined;
         const lease: Lease = { key, owner, token: crypto.randomUUID(), expiresAt: now() + ttlMs };
         const { kvKey, value, options } = write(key, {
           owner,
@@ -119,9 +123,7 @@ export function createKvLeaseStore(kv: Deno.Kv, options: KvLeaseStoreOptions = {
 
     async holder(key) {
       const { value } = await read(key);
-      return isLive(value)
-        ? { owner: value.owner, expiresAt: value.expiresAt } as LeaseHolder
-        : undefined;
+      return isLive(value) ? holderOf(value) : undefined;
     },
 
     close() {

@@ -111,3 +111,15 @@ Deno.test("only SQLite's busy errors are retried", () => {
   assert(isBusyError(new TypeError("database is locked")));
   assert(!isBusyError(new TypeError("file is not a database")));
 });
+
+Deno.test("an unexpired lease is taken over at once when its holder is abandoned", async () => {
+  const { store } = await memoryStore();
+  assert(await store.tryAcquire("scene_a", "dead run", 60_000));
+  assert(await store.tryAcquire("scene_b", "live run", 60_000));
+  const isAbandoned = (holder: { owner: string }) => holder.owner === "dead run";
+  const taken = await store.tryAcquire("scene_a", "new run", 60_000, { isAbandoned });
+  assertEquals(taken?.owner, "new run");
+  assertEquals((await store.holder("scene_a"))?.owner, "new run");
+  assertEquals(await store.tryAcquire("scene_b", "new run", 60_000, { isAbandoned }), undefined);
+  store.close();
+});

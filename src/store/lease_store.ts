@@ -21,6 +21,14 @@
  * never left to a backend's approximate expiry.
  */
 
+export interface TryAcquireOptions {
+  /**
+   * Decides, inside the atomic check, that an unexpired holder is gone for good (its
+   * process died on this host): its lease is taken over at once instead of at expiry.
+   */
+  isAbandoned?: (holder: LeaseHolder) => boolean;
+}
+
 /** A lease held by this process. */
 export interface Lease {
   key: string;
@@ -44,7 +52,12 @@ export interface LeaseStore {
    * expired; resolves to undefined when another unexpired lease holds it. Atomic: of many
    * callers racing for one key, at most one gets a lease.
    */
-  tryAcquire(key: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  tryAcquire(
+    key: string,
+    owner: string,
+    ttlMs: number,
+    options?: TryAcquireOptions,
+  ): Promise<Lease | undefined>;
   /**
    * Extends `lease` to `ttlMs` from now; resolves to the renewed lease, or undefined when
    * the lease is lost (released, or taken over by another holder after it expired).
@@ -64,4 +77,44 @@ export function leaseOwnerName(
   run: string = crypto.randomUUID().slice(0, 8),
 ): string {
   return `${host} pid ${pid}, run ${run}`;
+}
+
+/** The host and pid of an owner named by `leaseOwnerName`, or undefined for other names. */
+export function parseLeaseOwner(owner: string): { host: string; pid: number } | undefined {
+  const match = owner.match(/^(.*) pid (\d+), run [^,]*$/s);
+  return match ? { host: match[1], pid: Number(match[2]) } : undefined;
+}
+
+/**
+ * True when a process with `pid` runs on this machine. Read from `/proc` (Linux); where
+ * there is no `/proc`, every process counts as alive (its lease expires as usual).
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    Deno.statSync("/proc/self");
+  } catch {
+    return true;
+  }
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // A zombie (state Z) has exited; only its parent has not collected it yet.
+    return !/^\d+ \(.*\) Z /s.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `TryAcquireOptions.isAbandoned` for leases named by `leaseOwnerName`: a holder on this
+ * host whose process is gone (killed, crashed) holds nothing any more.
+ */
+export function abandonedOnThisHost(
+  host: string = Deno.hostname(),
+  alive: (pid: number) => boolean = isProcessAlive,
+): (holder: LeaseHolder) => boolean {
+  return (holder) => {
+    const parsed = parseLeaseOwner(holder.owner);
+    return parsed !== undefined && parsed.host === host && parsed.pid !== Deno.pid &&
+      !alive(parsed.pid);
+  };
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { describeError, runtimeError } from "../cli/errors.ts";
+import { describeError, ProactiveError, runtimeError } from "../cli/errors.ts";
 import { openNoFollow } from "./no_follow.ts";
 
 /** Who holds a lock: written into the lock file so a second process can name the first. */
@@ -30,6 +30,14 @@ export interface ProcessLock {
   readonly path: string;
   /** Releases the lock (idempotent). The OS also releases it when the process dies. */
   release(): void;
+}
+
+/** The lock is held by another process (under `onBusy: "fail"`); the message names it. */
+export class LockBusyError extends ProactiveError {
+  constructor(message: string, readonly lockPath: string, readonly owner?: LockOwner) {
+    super("runtime", message);
+    this.name = "LockBusyError";
+  }
 }
 
 /** What a second run does when the lock is held: exit naming the holder, or wait. */
@@ -114,7 +122,9 @@ export async function acquireProcessLock(
       }
       const other = await readLockOwner(path);
       const busy = `${what} is in use by ${describeOwner(other)} (lock file "${path}")`;
-      if (onBusy === "fail") throw runtimeError(`${busy}: ${options.hint ?? DEFAULT_HINT}`);
+      if (onBusy === "fail") {
+        throw new LockBusyError(`${busy}: ${options.hint ?? DEFAULT_HINT}`, path, other);
+      }
       if (!told) options.onWait?.(`${busy}; waiting for it to finish`);
       told = true;
     } catch (error) {
