@@ -1,3 +1,4 @@
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
@@ -62,6 +63,7 @@ Options:
   --max-chars N              Characters per sample, system message included
                              (default: ${DEFAULTS.maxChars})
   --max-assistant-chars N    Assistant characters per sample (default: ${DEFAULTS.maxAssistantChars})
+${waitFlagHelp(29)}
   -h, --help                 Show this help
   (--limit N builds from the first N complete logs only; --max-repairs does not apply:
   an unreadable answer is a failed trial.)
@@ -75,6 +77,7 @@ Example:
 `;
 
 const FLAGS = {
+  ...WAIT_FLAG,
   ...LLM_FLAGS,
   "in-dir": { type: "string" },
   out: { type: "string" },
@@ -123,6 +126,7 @@ export function parseAgentTrainsetOptions(
       DEFAULTS.maxAssistantChars,
       { min: 100 },
     ),
+    onBusy: busyPolicyOf(values),
     llm: parseLlmFlags(values, env, { config, roles: ["agent", "reward"] }),
   };
 }

@@ -16,7 +16,14 @@ import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
-import { datasetInfoEntry, datasetName, mergedDatasetInfo } from "../reward/dataset_info.ts";
+import {
+  datasetInfoEntry,
+  datasetName,
+  mergedDatasetInfo,
+  withDatasetInfoLock,
+} from "../reward/dataset_info.ts";
+import { lockOutputs } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
 import {
   cardCommand,
@@ -41,6 +48,8 @@ export interface AgentTrainsetOptions {
   maxTrials: number;
   maxChars: number;
   maxAssistantChars: number;
+  /** When another run writes the same dataset: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
 }
 
@@ -63,7 +72,30 @@ type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now
 
 const encoder = new TextEncoder();
 
+/** Runs `proactive agent-trainset` holding the lock of its dataset (its cards are named after it). */
 export async function runAgentTrainset(
+  options: AgentTrainsetOptions,
+  args: readonly string[],
+  ctx: RunContext,
+): Promise<AgentTrainsetResult> {
+  await Deno.mkdir(dirname(options.output), { recursive: true });
+  const locks = await lockOutputs(
+    [{ path: options.output, kind: "file", what: `The dataset "${options.output}"` }],
+    {
+      command: "proactive agent-trainset",
+      onBusy: options.onBusy ?? "fail",
+      signal: ctx.signal,
+      onWait: (message) => ctx.logger.info(message),
+    },
+  );
+  try {
+    return await buildLocked(options, args, ctx);
+  } finally {
+    locks.release();
+  }
+}
+
+async function buildLocked(
   options: AgentTrainsetOptions,
   args: readonly string[],
   ctx: RunContext,
@@ -208,12 +240,14 @@ export async function runAgentTrainset(
   if (samples.length === 0) {
     await writeFilesAtomic(cards);
   } else {
-    const info = await mergedDatasetInfo(options.datasetInfo, name, entry);
-    await writeFilesAtomic([
-      { path: options.output, chunks: datasetChunks(samples, options.format) },
-      { path: options.datasetInfo, chunks: [encoder.encode(info)] },
-      ...cards,
-    ]);
+    await withDatasetInfoLock(options.datasetInfo, "proactive agent-trainset", async () => {
+      const info = await mergedDatasetInfo(options.datasetInfo, name, entry);
+      await writeFilesAtomic([
+        { path: options.output, chunks: datasetChunks(samples, options.format) },
+        { path: options.datasetInfo, chunks: [encoder.encode(info)] },
+        ...cards,
+      ]);
+    });
   }
   return {
     card,

@@ -1,6 +1,7 @@
 import type { Command } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import { type ConvertOptions, convertResults, TEST_FILE, TRAIN_FILE } from "./convert.ts";
 import { formatSummary, summaryJson } from "./convert_summary.ts";
 import { SPLIT_BY, type SplitBy } from "./split_groups.ts";
@@ -65,6 +66,7 @@ Options:
                            training set. (default: ${DEFAULTS.splitBy})
   --allow-empty            Write empty files (exit 0) when no item comes out
   --json                   Print the summary as JSON (every figure a number)
+${waitFlagHelp(27)}
   -h, --help               Show this help
 
 Help-mode labels ("need" / "no need") give one null item per turn with at least 2
@@ -85,6 +87,7 @@ const FLAGS = {
   "split-by": { type: "string" },
   "allow-empty": { type: "boolean" },
   json: { type: "boolean" },
+  ...WAIT_FLAG,
 } as const;
 
 /** Parses the command line of `proactive convert` (pure; usage errors throw). */
@@ -132,6 +135,7 @@ export function parseConvertOptions(args: string[]): ConvertOptions {
     splitBy: splitBy as SplitBy,
     allowEmpty: values["allow-empty"] === true,
     json: values.json === true,
+    onBusy: busyPolicyOf(values),
   };
 }
 

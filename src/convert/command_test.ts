@@ -12,6 +12,7 @@ Deno.test("parseConvertOptions: defaults", () => {
     splitBy: "item",
     allowEmpty: false,
     json: false,
+    onBusy: "fail",
   });
 });
 
@@ -31,6 +32,7 @@ Deno.test("parseConvertOptions: every flag, and the folder as argument or --in",
       "trace",
       "--allow-empty",
       "--json",
+      "--wait",
     ]),
     {
       inDir: "res",
@@ -41,6 +43,7 @@ Deno.test("parseConvertOptions: every flag, and the folder as argument or --in",
       splitBy: "trace",
       allowEmpty: true,
       json: true,
+      onBusy: "wait",
     },
   );
   assertEquals(parseConvertOptions(["--in", "r2"]).inDir, "r2");

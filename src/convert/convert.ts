@@ -1,5 +1,7 @@
 import { join } from "node:path";
-import { inputError, runtimeError } from "../cli/errors.ts";
+import { describeError, inputError, runtimeError } from "../cli/errors.ts";
+import { lockOutputs } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 import { PythonRandom } from "../random/python_random.ts";
@@ -26,6 +28,8 @@ export interface ConvertOptions {
   allowEmpty: boolean;
   /** Print the summary as JSON (used by the command, not here). */
   json: boolean;
+  /** When another run writes the same files: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
 }
 
 export interface ConvertDeps {
@@ -94,8 +98,19 @@ export async function convertResults(
   const trainPath = join(options.outDir, TRAIN_FILE);
   const testPath = join(options.outDir, TEST_FILE);
   if (written) {
+    await mkdirOut(options.outDir);
+    // The files are only written at the end (both together): they are locked for that
+    // step, so a second convert on them waits (--wait) or exits naming this one.
+    const locks = await lockOutputs([
+      { path: trainPath, kind: "file" },
+      { path: testPath, kind: "file" },
+    ], {
+      command: "proactive convert",
+      onBusy: options.onBusy ?? "fail",
+      signal,
+      onWait: (message) => logger.info(message),
+    });
     try {
-      await Deno.mkdir(options.outDir, { recursive: true });
       await writeFilesAtomic([
         { path: trainPath, chunks: encodeRewardLines(train) },
         { path: testPath, chunks: encodeRewardLines(test) },
@@ -105,6 +120,8 @@ export async function convertResults(
         `Cannot write the reward data into "${options.outDir}": ${(error as Error).message}`,
         error,
       );
+    } finally {
+      locks.release();
     }
   }
 
@@ -147,4 +164,16 @@ export async function convertResults(
   };
   const notes = shortfallNotes(summary);
   return { ...summary, notes };
+}
+
+/** Creates the output folder (and its parents). */
+async function mkdirOut(outDir: string): Promise<void> {
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw runtimeError(
+      `Cannot write the reward data into "${outDir}": ${describeError(error, outDir)}`,
+      error,
+    );
+  }
 }

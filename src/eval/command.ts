@@ -1,3 +1,4 @@
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { didYouMean } from "../cli/did_you_mean.ts";
 import { usageError } from "../cli/errors.ts";
@@ -46,6 +47,7 @@ Options:
                   rejected (default; the reference's rule: a rejection in the
                   confusion matrix, accuracy, precision, recall and F1, wrong in the
                   category accuracies) or wrong (wrong everywhere)
+${waitFlagHelp(18)}
   -h, --help      Show this help
 
 ${AGENT_HELP}
@@ -61,6 +63,7 @@ Examples:
 ${SCORE_HELP}`;
 
 const FLAGS = {
+  ...WAIT_FLAG,
   ...LLM_FLAGS,
   in: { type: "string" },
   out: { type: "string" },
@@ -135,6 +138,7 @@ export function parseEvalOptions(
     summary: `${output.replace(/\.jsonl?$/i, "")}.summary.json`,
     json: values.json === true,
     unreadable: unreadable as UnreadableRule,
+    onBusy: busyPolicyOf(values),
     llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
   };
 }

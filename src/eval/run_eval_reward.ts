@@ -14,6 +14,8 @@ import type { EndpointLabel, LlmStatsJson } from "../llm/llm_stats.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
+import { lockOutputs } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import embeddedTestSet from "../../data/reward_data/test_data.jsonl" with { type: "text" };
 import { type RewardTable, tallyRewardTable, type UnreadableRule } from "./reward_table.ts";
 import { type EvalItemResult, scoreReward } from "./score_reward.ts";
@@ -31,6 +33,8 @@ export interface EvalRewardOptions {
   json: boolean;
   /** How an answer without a readable judgement counts (default "rejected"). */
   unreadable?: UnreadableRule;
+  /** When another run writes the same results: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
 }
 
@@ -62,10 +66,29 @@ export async function loadTestSet(
   return { source, items };
 }
 
+/** Runs `eval reward` holding the lock of its results file (the summary is named after it). */
 export async function runEvalReward(
   options: EvalRewardOptions,
   ctx: RunContext,
 ): Promise<EvalRewardResult> {
+  await Deno.mkdir(dirname(options.output), { recursive: true });
+  const locks = await lockOutputs(
+    [{ path: options.output, kind: "file", what: `The results file "${options.output}"` }],
+    {
+      command: "proactive eval reward",
+      onBusy: options.onBusy ?? "fail",
+      signal: ctx.signal,
+      onWait: (message) => ctx.logger.info(message),
+    },
+  );
+  try {
+    return await evalLocked(options, ctx);
+  } finally {
+    locks.release();
+  }
+}
+
+async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<EvalRewardResult> {
   const loaded = await loadTestSet(options.input);
   const items = options.llm.limit === undefined
     ? loaded.items
@@ -94,7 +117,6 @@ export async function runEvalReward(
     llm: llm.stats.toJSON(),
     stats: llm.stats.formatStats(),
   };
-  await Deno.mkdir(dirname(options.output), { recursive: true });
   await writeFileAtomic(options.output, toJsonl(results));
   await writeFileAtomic(options.summary, JSON.stringify(evalRewardSummary(result), null, 2) + "\n");
   return result;

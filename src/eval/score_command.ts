@@ -5,6 +5,8 @@ import { describeError, inputError, usageError } from "../cli/errors.ts";
 import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { EMBEDDED_SPLITS } from "../formats/embedded_splits.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
+import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
 import { formatScoreHtml } from "./score_html.ts";
 import {
@@ -42,6 +44,7 @@ Options:
   --no-csv              Write no CSV
   --html FILE           Write a self-contained comparison report (bar charts, counts)
   --json                Print the result as JSON instead of the table
+${waitFlagHelp(24)}
   -h, --help            Show this help
 
 Examples:
@@ -57,6 +60,7 @@ export const SCORE_FLAGS = {
   "no-csv": { type: "boolean" },
   html: { type: "string" },
   json: { type: "boolean" },
+  ...WAIT_FLAG,
 } as const;
 
 export interface EvalScoreOptions {
@@ -68,6 +72,8 @@ export interface EvalScoreOptions {
   csv: boolean;
   html: string | null;
   json: boolean;
+  /** When another run writes the same CSV or HTML files: exit naming it, or wait. */
+  onBusy?: BusyPolicy;
 }
 
 /** Parses `proactive eval score` arguments (after "score"); pure, usage errors throw. */
@@ -95,6 +101,7 @@ export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
     csv,
     html: nonEmpty("html"),
     json: values.json === true,
+    onBusy: busyPolicyOf(values),
   };
 }
 
@@ -127,7 +134,7 @@ export function csvPath(dir: string, outDir: string | null): string {
 /** Runs `proactive eval score` and writes its outputs; resolves to the result. */
 export async function runEvalScore(
   options: EvalScoreOptions,
-  ctx: Pick<CommandContext, "stdout" | "logger">,
+  ctx: Pick<CommandContext, "stdout" | "logger"> & { signal?: AbortSignal },
 ): Promise<ScoreResult> {
   const splits = await loadSplits(options.splitsFile);
   const result = await scoreModelFolders(options.dirs, {
@@ -136,15 +143,29 @@ export async function runEvalScore(
     allowPartial: options.allowPartial,
   });
   const csvFiles: Record<string, string> = {};
-  if (options.csv) {
-    if (options.outDir !== null) await Deno.mkdir(options.outDir, { recursive: true });
-    for (const model of result.models) {
-      const path = csvPath(model.dir, options.outDir);
+  const csvs = options.csv
+    ? result.models.map((model) => ({ model, path: csvPath(model.dir, options.outDir) }))
+    : [];
+  if (options.outDir !== null && csvs.length > 0) {
+    await Deno.mkdir(options.outDir, { recursive: true });
+  }
+  // The files are written at the end: they are locked for that step.
+  const outputs = [...csvs.map((c) => c.path), ...(options.html === null ? [] : [options.html])];
+  const locks = await lockOutputs(outputs.map((path) => ({ path, kind: "file" })), {
+    command: "proactive eval score",
+    onBusy: options.onBusy ?? "fail",
+    signal: ctx.signal,
+    onWait: (message) => ctx.logger.info(message),
+  });
+  try {
+    for (const { model, path } of csvs) {
       await writeFileAtomic(path, formatScoreCsv(model));
       csvFiles[model.model] = path;
     }
+    if (options.html !== null) await writeFileAtomic(options.html, formatScoreHtml(result));
+  } finally {
+    locks.release();
   }
-  if (options.html !== null) await writeFileAtomic(options.html, formatScoreHtml(result));
   for (const model of result.models) {
     for (const split of model.splits) {
       if (!split.complete && !split.metrics) {

@@ -15,7 +15,7 @@ import {
   parseLlmFlags,
   readLlmConfig,
 } from "../llm/llm_config.ts";
-import { busyPolicyOf, WAIT_FLAG, WAIT_FLAG_HELP } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import { formatRewardReport } from "./reward_summary.ts";
 import { type RewardOptions, runReward } from "./run_reward.ts";
 
@@ -68,7 +68,7 @@ Options:
                              Their temperature (default: ${DEFAULTS.consistencyTemperature})
   --checkpoint-every N       Rewrite the output after every N new conversations
                              (default: ${DEFAULTS.checkpointEvery})
-${WAIT_FLAG_HELP}
+${waitFlagHelp(29)}
   -h, --help                 Show this help
   (--limit N asks only for items among the first N of the balanced list.)
 

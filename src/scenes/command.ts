@@ -1,3 +1,4 @@
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
 import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
@@ -52,6 +53,7 @@ Options:
   --kinds A,B         Only these scene kinds (default: all)
   --seed N            Seed of the sample-event draw (default: ${DEFAULTS.seed}); also part
                       of every cache key, so another seed gives other scenes
+${waitFlagHelp(22)}
   -h, --help          Show this help
   (--limit N asks only for the first N seed tasks, after --kinds.)
 
@@ -65,6 +67,7 @@ Example:
 `;
 
 const FLAGS = {
+  ...WAIT_FLAG,
   ...LLM_FLAGS,
   seeds: { type: "string" },
   out: { type: "string" },
@@ -98,6 +101,7 @@ export function parseScenesOptions(
     scenesDir: nonEmptyFlag("scenes-dir", stringFlag(values, "scenes-dir", DEFAULTS.scenesDir)!),
     seed: rawSeed === undefined ? DEFAULTS.seed : BigInt(rawSeed.trim()),
     kinds,
+    onBusy: busyPolicyOf(values),
     llm: parseLlmFlags(values, env, { config, roles: ["scenes"] }),
   };
 }

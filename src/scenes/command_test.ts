@@ -13,6 +13,7 @@ Deno.test("parseScenesOptions: defaults, role scenes", () => {
     scenesDir: "scenes",
     seed: 42n,
     kinds: undefined,
+    onBusy: "fail",
   });
   assertEquals(Object.keys(llm.endpoints), ["scenes"]);
   assertEquals(llm.endpoints.scenes?.model, "m");

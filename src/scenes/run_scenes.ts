@@ -20,7 +20,9 @@ import { SCENES_PROMPT_VERSION } from "../prompts/scenes_prompts.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import { buildScenes, type SeedFailure } from "./build_scenes.ts";
 import { sceneConfigFiles, sceneListText, writeSeedTaskConfigs } from "./scenes_output.ts";
-import { DEFAULT_SEEDS_SOURCE, readSeeds, selectKinds } from "./seed_file.ts";
+import { DEFAULT_SEEDS_SOURCE, readSeeds, type SeedTask, selectKinds } from "./seed_file.ts";
+import { lockOutputs } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 
 export interface ScenesOptions {
   /** `--seeds`; undefined: the embedded seedtask.yaml. */
@@ -30,6 +32,8 @@ export interface ScenesOptions {
   seed: bigint;
   /** `--kinds`; undefined: every kind. */
   kinds: string[] | undefined;
+  /** When another run writes the same outputs: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
 }
 
@@ -77,6 +81,34 @@ export async function runScenes(options: ScenesOptions, ctx: RunContext): Promis
   }
   await Deno.mkdir(dirname(options.out), { recursive: true });
   await Deno.mkdir(options.scenesDir, { recursive: true });
+  const locks = await lockOutputs([
+    { path: options.out, kind: "file", what: `The scene list "${options.out}"` },
+    { path: options.scenesDir, kind: "folder", what: `The scenes folder "${options.scenesDir}"` },
+  ], {
+    command: "proactive scenes",
+    onBusy: options.onBusy ?? "fail",
+    signal: ctx.signal,
+    onWait: (message) => ctx.logger.info(message),
+  });
+  try {
+    return await askAndWrite(options, { seeds, source, seedTasks: all.length }, ctx);
+  } finally {
+    locks.release();
+  }
+}
+
+/** What is asked: the selected seed tasks, where they come from, how many the file has. */
+interface ScenesInput {
+  seeds: readonly SeedTask[];
+  source: string;
+  seedTasks: number;
+}
+
+async function askAndWrite(
+  options: ScenesOptions,
+  { seeds, source, seedTasks }: ScenesInput,
+  ctx: RunContext,
+): Promise<ScenesRunResult> {
   const slots: (Scene[] | undefined)[] = seeds.map(() => undefined);
   const writer = new CoalescedWriter(() => writeFileAtomic(options.out, sceneListText(slots)));
   const configs = { written: 0, unchanged: 0, removed: 0 };
@@ -138,7 +170,7 @@ export async function runScenes(options: ScenesOptions, ctx: RunContext): Promis
       promptVersion: SCENES_PROMPT_VERSION,
       seed: options.seed.toString(),
       counts: {
-        seedTasks: all.length,
+        seedTasks,
         asked: seeds.length,
         succeeded: result.succeeded,
         failed: result.failures.length,

@@ -24,10 +24,12 @@ import {
 /** `--wait`, shared by every command that writes outputs. */
 export const WAIT_FLAG = { wait: { type: "boolean" } } as const satisfies FlagSpec;
 
-/** Its line in a command's help. */
-export const WAIT_FLAG_HELP =
-  "  --wait                     When another run is writing the same output, wait for it to\n" +
-  "                             finish instead of exiting 1 (default: exit 1 naming it)";
+/** Its lines in a command's help, the description starting at `column`. */
+export function waitFlagHelp(column: number): string {
+  const indent = " ".repeat(column);
+  return `${"  --wait".padEnd(column)}When another run is writing the same output, wait\n` +
+    `${indent}for it to finish (default: exit 1 naming that run)`;
+}
 
 /** The policy the `--wait` flag asks for. */
 export function busyPolicyOf(values: Record<string, unknown>): BusyPolicy {

@@ -1,3 +1,4 @@
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
 import { integerFlag, nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
@@ -40,6 +41,7 @@ Options:
   --out DIR           Folder of the traces (required; created)
   --candidates N      Samples of the agent per turn, and most candidates (default ${DEFAULTS.candidates})
   --year YYYY         Year of the log times (default ${DEFAULTS.year}, the gym clock's leap year)
+${waitFlagHelp(22)}
   -h, --help          Show this help
 
 ${LLM_FLAGS_HELP}
@@ -52,6 +54,7 @@ Example:
 `;
 
 const FLAGS = {
+  ...WAIT_FLAG,
   ...LLM_FLAGS,
   logs: { type: "string" },
   out: { type: "string" },
@@ -78,6 +81,7 @@ export function parseTracesOptions(
       max: 64,
     }),
     year: integerFlag("year", stringFlag(values, "year"), DEFAULTS.year, { min: 1970, max: 9999 }),
+    onBusy: busyPolicyOf(values),
     llm: parseLlmFlags(values, env, { config, roles: ["agent"] }),
   };
 }

@@ -16,6 +16,8 @@ import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { lockOutputs } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import { buildLogTrace } from "./log_trace.ts";
 import { type SplitEntry, traceSplits } from "./trace_splits.ts";
 
@@ -24,6 +26,8 @@ export interface TracesOptions {
   out: string;
   candidates: number;
   year: number;
+  /** When another run writes the same folder: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
 }
 
@@ -67,12 +71,32 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   } catch (error) {
     throw inputError(`Cannot create the output folder "${options.out}": ${describeError(error)}`);
   }
+  const locks = await lockOutputs(
+    [{ path: options.out, kind: "folder", what: `The traces folder "${options.out}"` }],
+    {
+      command: "proactive traces",
+      onBusy: options.onBusy ?? "fail",
+      signal: ctx.signal,
+      onWait: (message) => ctx.logger.info(message),
+    },
+  );
+  try {
+    return await buildTraces(options, { paths, incomplete: found.incomplete }, ctx);
+  } finally {
+    locks.release();
+  }
+}
 
+async function buildTraces(
+  options: TracesOptions,
+  { paths, incomplete }: { paths: readonly string[]; incomplete: string[] },
+  ctx: RunContext,
+): Promise<TracesResult> {
   const result: TracesResult = {
     written: [],
     skipped: [],
     failures: [],
-    incomplete: found.incomplete,
+    incomplete,
     turns: 0,
     withoutQuestion: [],
     splitsPath: join(options.out, "splits.json"),
