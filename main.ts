@@ -5,7 +5,7 @@
 import denoJson from "./deno.json" with { type: "json" };
 import type { Command, CommandContext } from "./src/cli/command.ts";
 import { didYouMean } from "./src/cli/did_you_mean.ts";
-import { describeError, ProactiveError } from "./src/cli/errors.ts";
+import { describeError, interruptedError, ProactiveError } from "./src/cli/errors.ts";
 import { createLogger } from "./src/cli/logger.ts";
 
 export const VERSION: string = denoJson.version;
@@ -64,6 +64,17 @@ export interface MainIo {
   now: () => number;
 }
 
+/**
+ * The one line printed for a failure. A stage stopped by Ctrl-C or SIGTERM says what it
+ * saved (`interruptedError`); one that did not catch its interruption still gets a
+ * sentence rather than the runtime's "The signal has been aborted".
+ */
+export function describeFailure(error: unknown, signal: AbortSignal): string {
+  const message = describeError(error);
+  if (!signal.aborted || message.startsWith("Interrupted")) return message;
+  return interruptedError("what was finished before is kept").message;
+}
+
 /** Runs the program with `args`; resolves to the process exit code. */
 export async function main(args: string[], io: MainIo): Promise<number> {
   const verbose = args.includes("--verbose");
@@ -106,7 +117,7 @@ export async function main(args: string[], io: MainIo): Promise<number> {
       io.stderr(`proactive ${command.name}: ${error.message}\n\n${command.help}`);
       return 2;
     }
-    io.stderr(`proactive ${command.name}: ${describeError(error)}\n`);
+    io.stderr(`proactive ${command.name}: ${describeFailure(error, io.signal)}\n`);
     if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return 1;
   }

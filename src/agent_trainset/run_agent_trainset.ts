@@ -8,7 +8,7 @@
  */
 import { basename, dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { describeError, runtimeError } from "../cli/errors.ts";
+import { describeError, interruptedError } from "../cli/errors.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import type { CallUsage } from "../llm/llm_types.ts";
@@ -166,9 +166,9 @@ async function buildLocked(
   } catch (error) {
     progress.done();
     if (ctx.signal.aborted) {
-      throw runtimeError(
-        `Interrupted: "${options.output}" is unchanged; run the same command again to ` +
-          `continue (finished requests come from the completion cache)`,
+      throw interruptedError(
+        `the finished requests are saved in the completion cache, "${options.output}" is ` +
+          `unchanged`,
       );
     }
     throw error;

@@ -125,3 +125,11 @@ function fileAmong(path: string): string | undefined {
     if (p === "/" || p === "." || parentOf(p) === p) return undefined;
   }
 }
+
+/**
+ * The error of a stage stopped by Ctrl-C or SIGTERM, in one shape for every command:
+ * `Interrupted: <what is saved>; run the same command again to continue`.
+ */
+export function interruptedError(saved: string): ProactiveError {
+  return runtimeError(`Interrupted: ${saved}; run the same command again to continue`);
+}

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { describeError, inputError, runtimeError } from "../cli/errors.ts";
+import { describeError, inputError, interruptedError, runtimeError } from "../cli/errors.ts";
 import { lockOutputs } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
@@ -57,7 +57,7 @@ export async function convertResults(
 
   const paths = names.map((name) => join(options.inDir, name));
   const files = await voteFiles(paths, { rules: options.rules, logger, signal });
-  if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
+  if (signal?.aborted) throw interruptedError("nothing was written, the outputs are as they were");
   const items: EncodedItem[] = [];
   /** The split group of each item: its file (trace) or its (file, turn). */
   const groups: number[] = [];
@@ -94,7 +94,7 @@ export async function convertResults(
     : splitGroups(items, groups, rng, options.testPerCategory);
   const written = items.length > 0 || options.allowEmpty;
 
-  if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
+  if (signal?.aborted) throw interruptedError("nothing was written, the outputs are as they were");
   const trainPath = join(options.outDir, TRAIN_FILE);
   const testPath = join(options.outDir, TEST_FILE);
   if (written) {

@@ -1,4 +1,4 @@
-import { runtimeError } from "../cli/errors.ts";
+import { interruptedError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { type FileItems, fileItems } from "./file_items.ts";
 import { readBytesSync } from "./read_results.ts";
@@ -34,7 +34,9 @@ export async function voteFiles(
   for (let i = 0; i < paths.length; i++) {
     if (i % CHUNK === 0 && i > 0) {
       await nextTurn();
-      if (signal?.aborted) throw runtimeError("Interrupted; nothing was written");
+      if (signal?.aborted) {
+        throw interruptedError("nothing was written, the outputs are as they were");
+      }
     }
     const file = await fileItems(readBytesSync(paths[i]), paths[i], rules, lines);
     for (const warning of file.warnings) logger.warn(warning);

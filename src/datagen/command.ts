@@ -1,6 +1,6 @@
 import type { Command, CommandContext } from "../cli/command.ts";
 import { durationFlag } from "../cli/duration_flag.ts";
-import { runtimeError, usageError } from "../cli/errors.ts";
+import { interruptedError, runtimeError, usageError } from "../cli/errors.ts";
 import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import type { SceneRunner } from "../gym/gym_types.ts";
 import { DEFAULT_LEASE_TTL_MS } from "../gym/lease.ts";
@@ -181,9 +181,9 @@ export async function runDatagenCommand(
   ctx.stdout(formatDatagenReport(result.summary, result.stats));
   const { failed, interrupted, scenes } = result.summary.counts;
   if (result.interrupted) {
-    throw runtimeError(
-      `Interrupted: ${interrupted} of ${scenes} scene(s) not done; run the same command ` +
-        `again to continue`,
+    throw interruptedError(
+      `the complete logs are saved in "${result.summary.outDir}", ${interrupted} of ` +
+        `${scenes} scene(s) not done`,
     );
   }
   if (failed > 0) {

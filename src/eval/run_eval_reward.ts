@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { inputError } from "../cli/errors.ts";
+import { inputError, interruptedError } from "../cli/errors.ts";
 import { parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
 import { parseJsonlText, readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
@@ -105,6 +105,11 @@ async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<
       signal: ctx.signal,
       progress,
     });
+  } catch (error) {
+    if (!ctx.signal.aborted) throw error;
+    throw interruptedError(
+      `the answers so far are saved in the completion cache, "${options.output}" is unchanged`,
+    );
   } finally {
     progress.done();
   }
