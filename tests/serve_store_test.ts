@@ -4,6 +4,7 @@
  * refused, a busy port creates nothing, and result files that cannot be written are
  * retried and reported (health, status, shutdown line, exit code).
  */
+import { canMountTmpfs } from "./tmpfs.ts";
 import { join } from "node:path";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { parseResultText } from "../src/formats/result_file.ts";
@@ -312,25 +313,6 @@ Deno.test("a result file that cannot be written is retried, reported unhealthy, 
     assert(/\/\w+\.json" is a folder, not a file/.test(stopped.stderr), stopped.stderr);
   });
 });
-
-/** True when this process may mount a tmpfs (root with CAP_SYS_ADMIN), tried once. */
-function canMountTmpfs(): boolean {
-  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
-  const dir = Deno.makeTempDirSync({ prefix: "tmpfs-probe-" });
-  try {
-    const mounted = new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-    if (mounted) new Deno.Command("umount", { args: [dir] }).outputSync();
-    return mounted;
-  } catch {
-    return false;
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
 
 Deno.test({
   name: "a really full disk (1 MB tmpfs) answers a label with 507, a wrong password with 401",

@@ -24,8 +24,8 @@ import {
   ZERO_LLM_COUNTERS,
 } from "./llm_stats.ts";
 
-/** How a journaled run ended: it marked an interruption, or it simply stopped (killed). */
-export type JournaledEnd = "interrupted" | "killed";
+/** How a journaled run ended: it marked an interruption or a failure, or it just stopped. */
+export type JournaledEnd = "interrupted" | "failed" | "killed";
 
 /** One earlier run recovered from the journal. */
 export interface JournaledRun {
@@ -75,7 +75,7 @@ export class UsageJournal {
   }
 
   /** Marks how this run ended and closes the file. */
-  end(how: "done" | "interrupted"): void {
+  end(how: "done" | "interrupted" | "failed"): void {
     this.#append({ run: this.run, at: this.#now(), end: how });
     this.close();
   }
@@ -137,7 +137,7 @@ export async function readUsageJournal(path: string): Promise<JournaledRun[]> {
     run.lastAt = new Date(line.at).toISOString();
     if (line.end !== undefined) {
       if (line.end === "done") run.done = true;
-      else run.end = "interrupted";
+      else run.end = line.end === "failed" ? "failed" : "interrupted";
       continue;
     }
     addDelta(run, line);

@@ -17,7 +17,7 @@ import type { JournaledRun } from "../llm/usage_journal.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 
 /** How a run on the output ended. */
-export type RewardRunStatus = "complete" | "interrupted" | "killed";
+export type RewardRunStatus = "complete" | "interrupted" | "failed" | "killed";
 
 /**
  * The accounting of one run, as the summary file lists it. Runs recovered from the usage

@@ -218,7 +218,7 @@ async function runLocked(
         );
       });
     }
-    journal.end("interrupted");
+    journal.end(ctx.signal.aborted ? "interrupted" : "failed");
     throw stoppedError(error, ctx.signal, defined(slots).length, entries.length, options.output);
   }
   progress.done();
@@ -300,7 +300,7 @@ async function runLocked(
       });
     }
   } catch (error) {
-    journal.end("interrupted");
+    journal.end(ctx.signal.aborted ? "interrupted" : "failed");
     throw error;
   }
   // The summary counts this run and the journal's: the journal has done its work.

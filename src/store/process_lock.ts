@@ -117,7 +117,7 @@ export async function acquireProcessLock(
           file.close(); // released and removed meanwhile: lock the file now at the path
           continue;
         }
-        await recordOwner(file, path, options.owner ?? currentOwner());
+        await recordOwner(file, options.owner ?? currentOwner());
         return heldLock(path, file);
       }
       const other = await readLockOwner(path);
@@ -182,13 +182,18 @@ async function tryLock(file: Deno.FsFile, path: string): Promise<boolean> {
   }
 }
 
-async function recordOwner(file: Deno.FsFile, path: string, owner: LockOwner): Promise<void> {
+/**
+ * Writes the owner into the locked file. Best effort: the lock is the flock, the record
+ * only names its holder, so a full disk leaves an empty record (a second run then says
+ * the holder is not recorded) rather than failing a run that may not need the space.
+ */
+async function recordOwner(file: Deno.FsFile, owner: LockOwner): Promise<void> {
   try {
     await file.truncate(0);
     const bytes = new TextEncoder().encode(JSON.stringify(owner) + "\n");
     for (let n = 0; n < bytes.length;) n += await file.write(bytes.subarray(n));
-  } catch (error) {
-    throw runtimeError(`Cannot write the lock file "${path}": ${describeError(error, path)}`);
+  } catch {
+    // No room (or a read-only record): the lock holds all the same.
   }
 }
 
