@@ -72,6 +72,9 @@ export async function runAgentTrainset(
   for (const path of found.incomplete) {
     ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
+  for (const { log, error } of found.unreadable) {
+    ctx.logger.error(`Cannot build samples from "${log}": ${error}`);
+  }
   const name = datasetName(options.output);
   const entry = datasetInfoEntry(options.output);
   await mergedDatasetInfo(options.datasetInfo, name, entry); // fails early
@@ -185,7 +188,7 @@ export async function runAgentTrainset(
     counts: {
       logs: logs.length,
       incomplete_logs_skipped: found.incomplete.length,
-      failed_logs: failures.filter(Boolean).length,
+      failed_logs: found.unreadable.length + failures.filter(Boolean).length,
       events: sum((r) => r.counts.events),
       samples: samples.length,
       samples_per_source: bySource,
@@ -218,7 +221,7 @@ export async function runAgentTrainset(
   return {
     card,
     samples: samples.length,
-    failures: failures.filter(Boolean),
+    failures: [...found.unreadable, ...failures.filter(Boolean)],
     invalid,
     incomplete: found.incomplete,
     stats: llm.stats.formatStats(),

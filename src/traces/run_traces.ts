@@ -16,6 +16,7 @@ import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { readInputText } from "../store/read_input.ts";
 import { buildLogTrace } from "./log_trace.ts";
 import { type SplitEntry, traceSplits } from "./trace_splits.ts";
 
@@ -45,7 +46,7 @@ type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now
 async function isDone(path: string, turns: number): Promise<boolean> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readInputText(path);
   } catch {
     return false;
   }
@@ -61,6 +62,9 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   for (const path of found.incomplete) {
     ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
+  for (const { log, error } of found.unreadable) {
+    ctx.logger.error(`Cannot read the gym log "${log}": ${error}`);
+  }
   const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
   try {
     await Deno.mkdir(options.out, { recursive: true });
@@ -71,7 +75,7 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   const result: TracesResult = {
     written: [],
     skipped: [],
-    failures: [],
+    failures: [...found.unreadable],
     incomplete: found.incomplete,
     turns: 0,
     withoutQuestion: [],
