@@ -72,9 +72,7 @@ export async function runAgentTrainset(
   for (const path of found.incomplete) {
     ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
-  for (const { log, error } of found.unreadable) {
-    ctx.logger.error(`Cannot build samples from "${log}": ${error}`);
-  }
+  for (const { error } of found.unreadable) ctx.logger.error(error); // it names the log
   const name = datasetName(options.output);
   const entry = datasetInfoEntry(options.output);
   await mergedDatasetInfo(options.datasetInfo, name, entry); // fails early

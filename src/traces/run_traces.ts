@@ -62,9 +62,7 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   for (const path of found.incomplete) {
     ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
-  for (const { log, error } of found.unreadable) {
-    ctx.logger.error(`Cannot read the gym log "${log}": ${error}`);
-  }
+  for (const { error } of found.unreadable) ctx.logger.error(error); // it names the log
   const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
   try {
     await Deno.mkdir(options.out, { recursive: true });
