@@ -379,3 +379,77 @@ Deno.test("eval agent --judge-model judges alongside the predictions, within one
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("eval judge: unreadable prediction files are named at the end, the others judged (exit 1)", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  const trace = TRACES.find((t) => t.name === "writing_11")!.trace.slice(0, 3);
+  const predicted = JSON.stringify(trace.map((turn) => ({ ...turn, agent_response: [] })));
+  const model = join(dir, "agent-x");
+  const bytes = new TextEncoder().encode(predicted);
+  try {
+    await Deno.mkdir(model, { recursive: true });
+    await Deno.writeTextFile(join(model, "a_plain.json"), predicted);
+    await Deno.writeFile(join(model, "b_bom.json"), new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]));
+    await Deno.writeFile(
+      join(model, "c_latin1.json"),
+      new Uint8Array([...bytes.slice(0, 40), 0xe9]),
+    );
+    await Deno.mkdir(join(model, "d_folder.json"));
+    await Deno.writeTextFile(join(model, "e_broken.json"), "[{");
+    const ctx = context();
+    const code = await command.run(
+      [
+        "judge",
+        "--model",
+        "r",
+        "--out-dir",
+        dir,
+        "--json",
+        "--base-url",
+        server.baseUrl,
+        "--no-cache",
+      ],
+      ctx,
+    );
+    assertEquals(code, 1);
+    const summary = JSON.parse(ctx.out.join(""));
+    // The readable files, the one with a byte order mark too, are judged and written.
+    assertEquals(summary.judged, 2 * trace.length);
+    assertEquals(summary.files.map((f: Turn) => f.file), [
+      join(model, "a_plain.json"),
+      join(model, "b_bom.json"),
+    ]);
+    for (const name of ["a_plain", "b_bom"]) {
+      const turns = await readTurns(dir, name);
+      assertEquals(turns.map((t) => t.judgement), [[true], [false], [true]], name);
+    }
+    const [latin1, folder, broken] = ["c_latin1", "d_folder", "e_broken"].map((name) =>
+      join(model, `${name}.json`)
+    );
+    assertEquals(summary.unreadable.slice(0, 2), [
+      {
+        file: latin1,
+        error: `The prediction file "${latin1}" is not UTF-8 text: ` +
+          "invalid byte 0xe9 at byte offset 40 (line 1)",
+      },
+      { file: folder, error: `The prediction file "${folder}" is a folder, not a file` },
+    ]);
+    assertEquals(summary.unreadable[2].file, broken);
+    assert(
+      summary.unreadable[2].error.startsWith(`Cannot parse the prediction file "${broken}": `),
+      summary.unreadable[2].error,
+    );
+    assertEquals(summary.unreadable.length, 3);
+    // Named at the end of the run, after the counts.
+    const lines = (ctx.logger as unknown as { lines: string[] }).lines;
+    const named = lines.filter((line) => line.includes("Not judged:"));
+    assertEquals(named.length, 3);
+    assertStringIncludes(named[0], "c_latin1.json");
+    assertStringIncludes(named[2], "e_broken.json");
+    // Unchanged: the files that were not judged.
+    assertEquals(await Deno.readTextFile(join(model, "e_broken.json")), "[{");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -105,7 +105,7 @@ Deno.test("eval score CLI: usage errors", async () => {
   assertStringIncludes(bad.stderr, "--null-strings must be one of null, task");
   const missing = await run(["eval", "score", `${DATA}model_a`, "--splits", `${DATA}nope.json`]);
   assertEquals(missing.code, 1);
-  assertStringIncludes(missing.stderr, "Cannot read splits");
+  assertStringIncludes(missing.stderr, `The splits file "${DATA}nope.json" does not exist`);
   assertEquals(parseEvalScoreOptions(["a", "b", "--no-csv"]).csv, false);
   const help = await run(["eval", "--help"]);
   assertStringIncludes(help.stdout, "proactive eval score DIR...");

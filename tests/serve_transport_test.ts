@@ -287,7 +287,7 @@ Deno.test("missing or unusable TLS files are clear errors", async () => {
     await assertRejects(
       () => start(missing, key),
       ProactiveError,
-      `Cannot read the TLS certificate "${missing}"`,
+      `The TLS certificate "${missing}" does not exist`,
     );
     await assertRejects(
       () => start(key, key),

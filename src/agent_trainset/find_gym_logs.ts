@@ -1,32 +1,39 @@
 /**
  * The gym logs of a folder: every `*.jsonl` file (sorted by name) except the output
- * itself, split into complete logs (ending with their `end` record) and the others.
+ * itself, split into complete logs (ending with their `end` record), the others, and the
+ * entries that cannot be read as logs — a folder named `x.jsonl`, a log that is not UTF-8 —
+ * each with its reason (the commands report those as failed logs).
  */
 import { join, resolve } from "node:path";
-import { describeError, inputError } from "../cli/errors.ts";
+import { describeError } from "../cli/errors.ts";
 import { isCompleteLog } from "../gym/log_writer.ts";
+import { listInputFolder } from "../store/input_folder.ts";
 
 export interface FoundLogs {
   complete: string[];
   incomplete: string[];
+  /** Entries named like logs that cannot be read, with the reason (naming the path). */
+  unreadable: { log: string; error: string }[];
 }
 
 export async function findGymLogs(inDir: string, exclude: readonly string[]): Promise<FoundLogs> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(inDir)) {
-      if (entry.isFile && entry.name.toLowerCase().endsWith(".jsonl")) names.push(entry.name);
-    }
-  } catch (error) {
-    throw inputError(`Cannot list the gym logs in "${inDir}": ${describeError(error, inDir)}`);
-  }
-  names.sort();
+  const isLogName = (name: string) => name.toLowerCase().endsWith(".jsonl");
+  const folder = listInputFolder(inDir, isLogName, { what: "gym log folder" });
   const excluded = new Set(exclude.map((path) => resolve(path)));
-  const found: FoundLogs = { complete: [], incomplete: [] };
-  for (const name of names) {
+  const found: FoundLogs = {
+    complete: [],
+    incomplete: [],
+    unreadable: folder.notFiles.map(({ path, reason }) => ({ log: path, error: reason })),
+  };
+  for (const name of folder.files) {
     const path = join(inDir, name);
     if (excluded.has(resolve(path))) continue;
-    (await isCompleteLog(path) ? found.complete : found.incomplete).push(path);
+    try {
+      (await isCompleteLog(path) ? found.complete : found.incomplete).push(path);
+    } catch (error) {
+      found.unreadable.push({ log: path, error: describeError(error) });
+    }
   }
+  found.unreadable.sort((a, b) => (a.log < b.log ? -1 : a.log > b.log ? 1 : 0));
   return found;
 }

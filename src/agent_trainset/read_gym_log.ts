@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import { validateGymRecord } from "../gym/log_writer.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
+import { type InputLine, readInputLines } from "../store/input_lines.ts";
 
 export interface LogEvent {
   time: string;
@@ -77,6 +78,11 @@ function taskOf(content: string): string | null {
 
 /** Parses the text of a log; errors name the file and line. */
 export function parseGymLog(path: string, text: string): GymLog {
+  return parseGymLines(path, text.split("\n").map((line, i) => ({ line: i + 1, text: line })));
+}
+
+/** Parses the numbered lines of a log; errors name the file and line. */
+export function parseGymLines(path: string, lines: Iterable<InputLine>): GymLog {
   const events: LogEvent[] = [];
   const samples: LoggedSample[] = [];
   let lastPrediction: string | undefined;
@@ -84,10 +90,9 @@ export function parseGymLog(path: string, text: string): GymLog {
   let theme: string | null = null;
   let setupRead = false;
   let operations: GymLog["operations"] = null;
-  const lines = text.split("\n");
-  for (const [index, line] of lines.entries()) {
+  for (const { line: number, text: line } of lines) {
     if (line.trim() === "") continue;
-    const where = `line ${index + 1} of "${path}"`;
+    const where = `line ${number} of "${path}"`;
     let record;
     try {
       record = validateGymRecord(JSON.parse(line));
@@ -119,7 +124,7 @@ export function parseGymLog(path: string, text: string): GymLog {
       lastPrediction = undefined;
     } else if (tag === "agent.response") {
       const messages = parseMessages(record.content ?? "", where);
-      samples.push({ event: events.length - 1, line: index + 1, messages });
+      samples.push({ event: events.length - 1, line: number, messages });
       const last = messages.at(-1);
       lastPrediction = last?.role === "assistant" ? last.content : undefined;
     } else if (
@@ -144,12 +149,7 @@ export function parseGymLog(path: string, text: string): GymLog {
   };
 }
 
+/** Reads a log line by line with the one input reader (`readInputLines`). */
 export async function readGymLog(path: string): Promise<GymLog> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw inputError(`Cannot read the log "${path}": ${describeError(error, path)}`);
-  }
-  return parseGymLog(path, text);
+  return parseGymLines(path, await Array.fromAsync(readInputLines(path, { what: "gym log" })));
 }

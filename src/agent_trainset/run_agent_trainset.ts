@@ -104,6 +104,7 @@ async function buildLocked(
   for (const path of found.incomplete) {
     ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
+  for (const { error } of found.unreadable) ctx.logger.error(error); // it names the log
   const name = datasetName(options.output);
   const entry = datasetInfoEntry(options.output);
   await mergedDatasetInfo(options.datasetInfo, name, entry); // fails early
@@ -217,7 +218,7 @@ async function buildLocked(
     counts: {
       logs: logs.length,
       incomplete_logs_skipped: found.incomplete.length,
-      failed_logs: failures.filter(Boolean).length,
+      failed_logs: found.unreadable.length + failures.filter(Boolean).length,
       events: sum((r) => r.counts.events),
       samples: samples.length,
       samples_per_source: bySource,
@@ -252,7 +253,7 @@ async function buildLocked(
   return {
     card,
     samples: samples.length,
-    failures: failures.filter(Boolean),
+    failures: [...found.unreadable, ...failures.filter(Boolean)],
     invalid,
     incomplete: found.incomplete,
     stats: llm.stats.formatStats(),

@@ -50,7 +50,7 @@ export async function convertResults(
   options: ConvertOptions,
   { logger, signal }: ConvertDeps,
 ): Promise<ConvertSummary> {
-  const names = await listResultFiles(options.inDir);
+  const names = await listResultFiles(options.inDir, (message) => logger.warn(message));
   if (names.length === 0) {
     throw inputError(`No result files (*.json) in "${options.inDir}"`);
   }

@@ -1,7 +1,9 @@
-import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
 import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_label.ts";
 import { pythonJsonDumps } from "../jsonl/python_json.ts";
+import { listInputFolder } from "../store/input_folder.ts";
+import { readInputBytes, readInputBytesSync } from "../store/read_input.ts";
+import { decodeInputBytes } from "../store/utf8_text.ts";
 import { parseJsonKeepingKeyOrder } from "./key_order.ts";
 import { labelKind } from "./vote_rules.ts";
 
@@ -29,34 +31,19 @@ export interface ResultFileData {
 }
 
 /**
- * `*.json` files directly in `dir` (no hidden files, no folders), in Python `sorted()` order.
- * The folder is listed synchronously (several times faster for a large folder); the
- * function stays async so that errors come as rejections.
+ * `*.json` files directly in `dir` (no hidden files), in Python `sorted()` order. An entry
+ * named `*.json` that is not a file (a folder) is left out, as the reference script does,
+ * and named to `warn`. The function stays async so that errors come as rejections.
  */
 // deno-lint-ignore require-await
-export async function listResultFiles(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for (const entry of Deno.readDirSync(dir)) {
-      if (!entry.name.endsWith(".json") || entry.name.startsWith(".")) continue;
-      if (entry.isFile) names.push(entry.name);
-      else if (entry.isSymlink && isFile(join(dir, entry.name))) names.push(entry.name);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw inputError(`Cannot read the result folder "${dir}": no such folder`);
-    }
-    throw inputError(`Cannot read the result folder "${dir}": ${(error as Error).message}`, error);
-  }
-  return names.sort(compareCodePoints);
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
+export async function listResultFiles(
+  dir: string,
+  warn: (message: string) => void = () => {},
+): Promise<string[]> {
+  const isResultName = (name: string) => name.endsWith(".json") && !name.startsWith(".");
+  const folder = listInputFolder(dir, isResultName, { what: "result folder" });
+  for (const entry of folder.notFiles) warn(`${entry.reason}: skipped`);
+  return folder.files.sort(compareCodePoints);
 }
 
 /** Python's string order: by Unicode code point (JavaScript's default sorts UTF-16 units). */
@@ -79,22 +66,14 @@ export async function readResultFile(
   return decodeResultFile(await readBytes(path), path, warn);
 }
 
-/** The bytes of a file; errors name it. */
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    throw inputError(`Cannot read "${path}": ${(error as Error).message}`, error);
-  }
+/** The bytes of a result file (see `readInputBytes`); errors name it. */
+function readBytes(path: string): Promise<Uint8Array> {
+  return readInputBytes(path, { what: "result file" });
 }
 
 /** `readBytes`, synchronously. */
 export function readBytesSync(path: string): Uint8Array {
-  try {
-    return Deno.readFileSync(path);
-  } catch (error) {
-    throw inputError(`Cannot read "${path}": ${(error as Error).message}`, error);
-  }
+  return readInputBytesSync(path, { what: "result file" });
 }
 
 /** `readResultFile` for bytes already read. */
@@ -103,26 +82,7 @@ export async function decodeResultFile(
   path: string,
   warn: (message: string) => void = () => {},
 ): Promise<ResultFileData> {
-  return await parseResultData(decodeUtf8(bytes, path), path, warn);
-}
-
-// Without `stream`, a decoder keeps no state from one call to the next.
-const lenientDecoder = new TextDecoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * The UTF-8 text of a file; an error names it if it is not UTF-8. A lenient decoder
- * (bad bytes become U+FFFD) is faster than a fatal one, so only text that holds U+FFFD
- * (from bad bytes, or written as such) is decoded a second time, strictly.
- */
-function decodeUtf8(bytes: Uint8Array, path: string): string {
-  const text = lenientDecoder.decode(bytes);
-  if (!text.includes("\ufffd")) return text;
-  try {
-    return strictDecoder.decode(bytes);
-  } catch {
-    throw inputError(`Cannot read "${path}": not valid UTF-8`);
-  }
+  return await parseResultData(decodeInputBytes(bytes, path, "result file"), path, warn);
 }
 
 /** Parses the text of one result file (see `readResultFile`). */

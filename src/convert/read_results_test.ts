@@ -12,13 +12,13 @@ function entry(event: string, extra: Record<string, unknown> = {}) {
   return { observation: { time: "1", event }, candidate_task: [], ...extra };
 }
 
-Deno.test("listResultFiles: *.json files only, no hidden files or folders, code-point order", async () => {
+Deno.test("listResultFiles: *.json files only, no hidden files, code-point order", async () => {
   const dir = await Deno.makeTempDir();
   try {
     for (const name of ["b.json", "a.json", "😀.json", "ﬀ.json", ".hidden.json", "notes.txt"]) {
       await Deno.writeTextFile(`${dir}/${name}`, "[]");
     }
-    await Deno.mkdir(`${dir}/folder.json`);
+    await Deno.mkdir(`${dir}/folder`);
     await Deno.symlink(`${dir}/a.json`, `${dir}/link.json`);
     // Python sorts by code point: U+FB00 (ﬀ) before U+1F600 (😀); UTF-16 order would not.
     assertEquals(await listResultFiles(dir), [
@@ -28,6 +28,11 @@ Deno.test("listResultFiles: *.json files only, no hidden files or folders, code-
       "ﬀ.json",
       "😀.json",
     ]);
+    // A folder named like a result file is left out (as by the reference), not silently.
+    await Deno.mkdir(`${dir}/folder.json`);
+    const warnings: string[] = [];
+    assertEquals((await listResultFiles(dir, (m) => warnings.push(m))).length, 5);
+    assertEquals(warnings, [`"${dir}/folder.json" is a folder, not a file: skipped`]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -37,7 +42,7 @@ Deno.test("listResultFiles names a missing folder", async () => {
   await assertRejects(
     () => listResultFiles("/nonexistent/result"),
     ProactiveError,
-    "no such folder",
+    'Cannot read the result folder "/nonexistent/result": "/nonexistent/result" does not exist',
   );
 });
 
@@ -132,7 +137,11 @@ Deno.test("readResultFile refuses files that are not UTF-8, naming them", async 
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeFile(`${dir}/x.json`, new Uint8Array([0x5b, 0xff, 0x5d]));
-    await assertRejects(() => readResultFile(`${dir}/x.json`), ProactiveError, "not valid UTF-8");
+    await assertRejects(
+      () => readResultFile(`${dir}/x.json`),
+      ProactiveError,
+      `The result file "${dir}/x.json" is not UTF-8 text: invalid byte 0xff at byte offset 1`,
+    );
     // U+FFFD itself is valid UTF-8.
     const labelled = entry("\ufffd", { candidate_task: ["t"], real_user: { a: [0] } });
     await Deno.writeTextFile(`${dir}/ok.json`, JSON.stringify([labelled]));

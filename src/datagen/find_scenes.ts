@@ -2,7 +2,8 @@
  * The scenes of a `proactive datagen` run: every `scene_*.yaml` configuration of a folder
  * (sorted by name), or every valid entry of a scene list (`--scene-file`, named by its
  * index). Each scene's log is its `eventSink.out_file` inside the output folder — never a
- * path outside it.
+ * path outside it. A configuration that cannot be read (not UTF-8, a folder named
+ * `scene_x.yaml`) fails that scene only, with the reason.
  */
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
@@ -13,6 +14,8 @@ import {
   sceneConfigOf,
 } from "../formats/scene.ts";
 import type { SceneJob } from "../gym/gym_types.ts";
+import { listInputFolder } from "../store/input_folder.ts";
+import { readInputText } from "../store/read_input.ts";
 
 export interface SceneInput {
   /** A folder of `scene_*.yaml` configurations (used when `sceneFile` is absent). */
@@ -43,14 +46,11 @@ export async function findScenes(input: SceneInput): Promise<FoundScenes> {
 }
 
 async function scenesOfFolder(dir: string, outDirFlag: string | undefined): Promise<FoundScenes> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && CONFIG_FILE.test(entry.name)) names.push(entry.name);
-    }
-  } catch (error) {
-    throw inputError(`Cannot read the scenes folder "${dir}": ${describeError(error, dir)}`);
-  }
+  const folder = listInputFolder(dir, (name) => CONFIG_FILE.test(name), {
+    what: "scenes folder",
+  });
+  // An entry that is not a file is read like the others: reading it fails that scene.
+  const names = [...folder.files, ...folder.notFiles.map((entry) => entry.name)];
   if (names.length === 0) {
     throw inputError(
       `"${dir}" holds no scene configuration (scene_*.yaml); write some with ` +
@@ -65,10 +65,8 @@ async function scenesOfFolder(dir: string, outDirFlag: string | undefined): Prom
     const source = join(dir, file);
     const name = file.slice(0, -extname(file).length);
     try {
-      const config = parseSceneConfig(
-        parseYamlText(await Deno.readTextFile(source), source),
-        source,
-      );
+      const text = await readInputText(source, { what: "scene configuration" });
+      const config = parseSceneConfig(parseYamlText(text, source), source);
       const logPath = confinedLogPath(outDir, config.eventSink.out_file, source);
       const other = logs.get(resolve(logPath));
       if (other !== undefined) {
@@ -84,12 +82,7 @@ async function scenesOfFolder(dir: string, outDirFlag: string | undefined): Prom
 }
 
 async function scenesOfList(file: string, outDirFlag: string | undefined): Promise<FoundScenes> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    throw inputError(`Cannot read the scene list "${file}": ${describeError(error, file)}`);
-  }
+  const text = await readInputText(file, { what: "scene list" });
   const list = parseSceneList(parseYamlText(text, file), file);
   if (list.scenes.length === 0) {
     throw inputError(

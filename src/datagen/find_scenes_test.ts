@@ -100,3 +100,28 @@ Deno.test("log paths stay inside the output folder", () => {
   assertEquals(listSceneName("scenes", 7), "scene_scenes-007");
   assertEquals(listSceneName("scenes", 1234), "scene_scenes-1234");
 });
+
+Deno.test("a configuration that is not UTF-8 or is a folder fails its scene; a BOM is dropped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = new TextEncoder().encode(stringify(sceneConfig("bom.jsonl")));
+    await Deno.writeFile(`${dir}/scene_bom.yaml`, new Uint8Array([0xef, 0xbb, 0xbf, ...good]));
+    await Deno.writeFile(`${dir}/scene_latin1.yaml`, new Uint8Array([...good.slice(0, 9), 0xe9]));
+    await Deno.mkdir(`${dir}/scene_folder.yaml`);
+    const { scenes } = await findScenes({ scenesDir: dir });
+    assertEquals(scenes.map((s) => s.name), ["scene_bom", "scene_folder", "scene_latin1"]);
+    assertEquals(scenes[0].job?.config.user.goal, "Fix a bug");
+    // Before: the folder was skipped silently and the bad byte read as U+FFFD.
+    assertEquals(
+      scenes[1].error,
+      `The scene configuration "${dir}/scene_folder.yaml" is a folder, not a file`,
+    );
+    assertEquals(
+      scenes[2].error,
+      `The scene configuration "${dir}/scene_latin1.yaml" is not UTF-8 text: ` +
+        "invalid byte 0xe9 at byte offset 9 (line 1)",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -15,7 +15,7 @@ import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
 import { loadEvalTraces } from "./eval_traces.ts";
 import { SCORE_STEP, type ScoreStep } from "./eval_steps.ts";
 import { modelFolder, parseRoleModels } from "./eval_models.ts";
-import { DEFAULT_OUT_DIR, parseNullStrings, runJudge } from "./judge_command.ts";
+import { DEFAULT_OUT_DIR, judgeExitCode, parseNullStrings, runJudge } from "./judge_command.ts";
 import type { JudgeFileOutcome, NullStringRule } from "./judge_predictions.ts";
 import { AGENT_PRIORITY, createPipelinedJudge } from "./pipelined_judge.ts";
 import { type PredictSummary, predictTraces } from "./predict_traces.ts";
@@ -227,7 +227,7 @@ export async function runAgentCommand(
     ctx,
     { llm, files: skipped, judgedHere },
   );
-  if (judged.failed > 0) code = 1;
+  code = Math.max(code, judgeExitCode(judged));
   if (!options.score) return code;
   const scored = await scoreStep(
     { outDir: options.outDir, models: [options.folder], json: options.json },

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { inputError, usageError } from "../cli/errors.ts";
+import { describeError, inputError, usageError } from "../cli/errors.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
@@ -32,6 +32,7 @@ export const JUDGE_HELP =
 observations of turns 0..i; an empty list is one null proposal. Writes judgement:
 [true|false, …] (accepted or not) into each turn, in place. Resumes: judged turns are
 skipped. A turn that cannot be judged gets judge_failure and the rest is still written.
+A file that cannot be read or parsed is named at the end (exit 1); the others are judged.
   --out-dir DIR        Folder of model folders (default ${DEFAULT_OUT_DIR})
   --agent NAME         Judge only <out-dir>/NAME (repeatable; default: every folder)
   --null-strings RULE  null (default): the strings "null", "None" and "" are null
@@ -91,12 +92,26 @@ export function parseJudgeOptions(
   };
 }
 
+/** A prediction file that was not judged: it could not be read or parsed. */
+export interface UnreadableFile {
+  file: string;
+  /** Why, naming the file (`"a.json" is not UTF-8 text: …`). */
+  error: string;
+}
+
 export interface JudgeSummary {
   files: JudgeFileOutcome[];
   judged: number;
   alreadyJudged: number;
   unpredicted: number;
   failed: number;
+  /** Files not judged because they could not be read or parsed, in name order. */
+  unreadable: UnreadableFile[];
+}
+
+/** 1 when a turn could not be judged or a file could not be read, else 0. */
+export function judgeExitCode(summary: JudgeSummary): number {
+  return summary.failed > 0 || summary.unreadable.length > 0 ? 1 : 0;
 }
 
 async function modelFolders(outDir: string): Promise<string[]> {
@@ -129,13 +144,9 @@ export async function runJudge(
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
   const files = [...deps.files ?? []].sort();
   if (!deps.files) {
-    for (const agent of agents) files.push(...await predictionFiles(join(options.outDir, agent)));
+    for (const agent of agents) files.push(...predictionFiles(join(options.outDir, agent)));
   }
-  // Every file is read (and checked) before the first request, several at a time.
-  const work: JudgeWork[] = new Array(files.length);
-  await runWorkerPool(files.length, READ_AT_ONCE, async (i) => {
-    work[i] = await readJudgeWork(files[i], options.nullStrings);
-  }, ctx.signal);
+  const { work, unreadable } = await readAllWork(files, options.nullStrings, ctx.signal);
   const total = work.reduce((n, w) => n + w.todo.length, 0);
   const progress = createCommandProgress(ctx, total, "eval judge");
   const logger = loggerAboveProgress(ctx.logger, progress);
@@ -164,6 +175,7 @@ export async function runJudge(
     alreadyJudged: sum("alreadyJudged"),
     unpredicted: sum("unpredicted"),
     failed: sum("failed"),
+    unreadable,
   };
   if (options.json) {
     ctx.stdout(`${JSON.stringify({ ...summary, llm: llm.stats.toJSON() }, null, 2)}\n`);
@@ -171,15 +183,40 @@ export async function runJudge(
     ctx.stdout(
       `eval judge: ${summary.judged} turns judged, ${summary.alreadyJudged} already judged, ` +
         `${summary.unpredicted} without a prediction (not judged), ${summary.failed} failed ` +
-        `in ${outcomes.length} files of ${agents.join(", ")}\n${llm.stats.formatStats()}`,
+        `in ${outcomes.length} files of ${agents.join(", ")}` +
+        (unreadable.length > 0 ? `; ${unreadable.length} files not read (below)` : "") +
+        `\n${llm.stats.formatStats()}`,
     );
   }
+  for (const { error } of unreadable) ctx.logger.error(`Not judged: ${error}`);
   return summary;
+}
+
+/**
+ * Every file read (and checked) before the first request, several at a time; a file that
+ * cannot be read or parsed is set aside with its reason, and the others are judged.
+ */
+async function readAllWork(
+  files: readonly string[],
+  rule: NullStringRule,
+  signal: AbortSignal,
+): Promise<{ work: JudgeWork[]; unreadable: UnreadableFile[] }> {
+  const slots: (JudgeWork | UnreadableFile)[] = new Array(files.length);
+  await runWorkerPool(files.length, READ_AT_ONCE, async (i) => {
+    try {
+      slots[i] = await readJudgeWork(files[i], rule);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      slots[i] = { file: files[i], error: describeError(error) };
+    }
+  }, signal);
+  const work = slots.filter((slot): slot is JudgeWork => "todo" in slot);
+  const unreadable = slots.filter((slot): slot is UnreadableFile => "error" in slot);
+  return { work, unreadable };
 }
 
 export async function runJudgeCommand(args: string[], ctx: CommandContext): Promise<number> {
   const config = await readLlmConfig(parseFlags(args, JUDGE_FLAGS).values);
   const options = parseJudgeOptions(args, ctx.env, config);
-  const summary = await runJudge(options, ctx);
-  return summary.failed > 0 ? 1 : 0;
+  return judgeExitCode(await runJudge(options, ctx));
 }

@@ -14,12 +14,14 @@
  * and written.
  */
 import { join } from "node:path";
-import { inputError } from "../cli/errors.ts";
+import { describeError, inputError } from "../cli/errors.ts";
 import type { Observation } from "../formats/trace.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { rewardMessages } from "../prompts/reward_prompts.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { listInputFolder } from "../store/input_folder.ts";
+import { readInputText } from "../store/read_input.ts";
 import { attemptTemperature } from "./predict_traces.ts";
 import { parseJudgement } from "./score_reward.ts";
 
@@ -76,17 +78,16 @@ function observationOf(turn: unknown, file: string, index: number): Observation 
   return { time: String(observation.time), event: observation.event };
 }
 
-/** The `.json` prediction files of a model folder, in name order. */
-export async function predictionFiles(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".json")) files.push(join(dir, entry.name));
-    }
-  } catch (error) {
-    throw inputError(`Cannot read prediction folder "${dir}": ${(error as Error).message}`, error);
-  }
-  return files.sort();
+/**
+ * The `.json` prediction files of a model folder, in name order, with the entries so named
+ * that are not files (a folder `x.json`): reading those fails and names them.
+ */
+export function predictionFiles(dir: string): string[] {
+  const folder = listInputFolder(dir, (name) => name.endsWith(".json"), {
+    what: "prediction folder",
+  });
+  return [...folder.files.map((name) => join(dir, name)), ...folder.notFiles.map((e) => e.path)]
+    .sort();
 }
 
 type Turn = Record<string, unknown>;
@@ -106,13 +107,17 @@ export interface JudgeWork {
   outcome: JudgeFileOutcome;
 }
 
-/** Reads a prediction file and finds the turns to judge; throws on an unreadable file. */
+/**
+ * Reads a prediction file and finds the turns to judge; throws an input error naming the
+ * file when it cannot be read or is not a list of turns.
+ */
 export async function readJudgeWork(path: string, rule: NullStringRule): Promise<JudgeWork> {
+  const text = await readInputText(path, { what: "prediction file" });
   let turns: Turn[];
   try {
-    turns = JSON.parse(await Deno.readTextFile(path));
+    turns = JSON.parse(text);
   } catch (error) {
-    throw inputError(`Cannot read predictions "${path}": ${(error as Error).message}`, error);
+    throw inputError(`Cannot parse the prediction file "${path}": ${describeError(error)}`);
   }
   if (!Array.isArray(turns)) throw inputError(`"${path}" is not a JSON array of turns`);
   const observations = turns.map((turn, i) => observationOf(turn, path, i));

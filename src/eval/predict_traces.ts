@@ -23,6 +23,7 @@ import {
 } from "../prompts/agent_prompts.ts";
 import { traceTurnMessages } from "../prompts/agent_trace_messages.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { readInputText } from "../store/read_input.ts";
 import type { NamedTrace } from "./eval_traces.ts";
 
 /** Attempts per turn at our level (each one with the LLM layer's own re-asks). */
@@ -99,7 +100,7 @@ export function otherInformationOf(turn: Record<string, unknown>): unknown {
 async function finishedFailures(path: string, turns: number): Promise<number | null> {
   let value: unknown;
   try {
-    value = JSON.parse(await Deno.readTextFile(path));
+    value = JSON.parse(await readInputText(path));
   } catch {
     return null;
   }

@@ -7,6 +7,7 @@ import { EMBEDDED_SPLITS } from "../formats/embedded_splits.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
+import { readInputText } from "../store/read_input.ts";
 import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
 import { formatScoreHtml } from "./score_html.ts";
 import {
@@ -108,12 +109,7 @@ export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
 /** The splits to score: `--splits FILE` or the embedded ProactiveBench ones. */
 export async function loadSplits(file: string | null): Promise<Split[]> {
   if (file === null) return parseSplits(EMBEDDED_SPLITS, "the embedded splits.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    throw inputError(`Cannot read splits "${file}": ${describeError(error, file)}`, error);
-  }
+  const text = await readInputText(file, { what: "splits file" });
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -5,6 +5,7 @@
  */
 import { basename, join } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
+import { readOptionalInputText } from "../store/read_input.ts";
 import type { Split } from "./score_splits.ts";
 
 /** How the strings "null", "None" and "" count: null proposals (default) or tasks (reference). */
@@ -186,14 +187,10 @@ export function metricsOf(counts: ConfusionCounts, totalEvents: number): Metrics
   };
 }
 
+/** A judged trace's turns; undefined when the file is missing (a folder in its place fails). */
 async function readTrace(path: string): Promise<unknown[] | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw inputError(`Cannot read "${path}": ${describeError(error, path)}`, error);
-  }
+  const text = await readOptionalInputText(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);

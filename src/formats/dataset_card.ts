@@ -7,6 +7,7 @@
  */
 import { basename } from "node:path";
 import { createHash } from "node:crypto";
+import { readInputBytes } from "../store/read_input.ts";
 
 export interface CardInput {
   file: string;
@@ -40,9 +41,9 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** `path`'s hash and size. */
+/** `path`'s hash and size (of its bytes as they are, a byte order mark included). */
 export async function cardInput(path: string): Promise<CardInput> {
-  const bytes = await Deno.readFile(path);
+  const bytes = await readInputBytes(path);
   return { file: path, sha256: sha256Hex(bytes), bytes: bytes.length };
 }
 

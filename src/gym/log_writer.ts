@@ -14,6 +14,7 @@ import {
   refuseSymlink,
   SymlinkRefusedError,
 } from "../store/no_follow.ts";
+import { isMissingFile, readInputText } from "../store/read_input.ts";
 import { GYM_SOURCES, GYM_TAGS, type GymLogSink, type GymRecord } from "./gym_types.ts";
 
 /** `MM-DD HH:MM:SS`, zero-padded, within a (leap) year's ranges. */
@@ -202,9 +203,9 @@ export async function openGymLog(
 export async function isCompleteLog(logPath: string): Promise<boolean> {
   let text: string;
   try {
-    text = await Deno.readTextFile(logPath);
+    text = await readInputText(logPath);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (isMissingFile(error)) return false;
     throw runtimeError(`Cannot read the log "${logPath}": ${describeError(error, logPath)}`);
   }
   const lines = text.split("\n");

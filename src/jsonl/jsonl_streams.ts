@@ -1,30 +1,27 @@
+/**
+ * JSON Lines: parsing streams and files (the bytes are cut into lines by the one input
+ * reader, `src/store/input_lines.ts`: byte order mark, UTF-8 and the line cap are its
+ * rules), embedded text, and serialising.
+ */
 import { inputError } from "../cli/errors.ts";
+import {
+  type InputLine,
+  type InputLineOptions,
+  readInputLines,
+  splitInputLines,
+} from "../store/input_lines.ts";
 
-/** Splits a text stream into lines (`\n` or `\r\n`), keeping 1-based line numbers. */
-export class LineSplitStream extends TransformStream<string, { line: number; text: string }> {
-  constructor() {
-    let buffer = "";
-    let line = 0;
-    super({
-      transform(chunk, controller) {
-        buffer += chunk;
-        let start = 0;
-        let newline = buffer.indexOf("\n", start);
-        while (newline !== -1) {
-          const end = newline > start && buffer[newline - 1] === "\r" ? newline - 1 : newline;
-          controller.enqueue({ line: ++line, text: buffer.slice(start, end) });
-          start = newline + 1;
-          newline = buffer.indexOf("\n", start);
-        }
-        buffer = buffer.slice(start);
-      },
-      flush(controller) {
-        if (buffer.length > 0) {
-          const text = buffer.endsWith("\r") ? buffer.slice(0, -1) : buffer;
-          controller.enqueue({ line: ++line, text });
-        }
-      },
-    });
+/** One line's value, or undefined for a blank line; a line that is not JSON names it. */
+function parseJsonlLine<T>(
+  { line, text }: InputLine,
+  source: string,
+): { line: number; value: T } | undefined {
+  if (text.trim() === "") return undefined;
+  try {
+    return { line, value: JSON.parse(text) as T };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw inputError(`Cannot parse line ${line} of "${source}": ${reason}`);
   }
 }
 
@@ -36,14 +33,9 @@ export class JsonlParseStream<T = unknown>
   extends TransformStream<{ line: number; text: string }, { line: number; value: T }> {
   constructor(source: string) {
     super({
-      transform({ line, text }, controller) {
-        if (text.trim() === "") return;
-        try {
-          controller.enqueue({ line, value: JSON.parse(text) as T });
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw inputError(`Cannot parse line ${line} of "${source}": ${reason}`);
-        }
+      transform(line, controller) {
+        const row = parseJsonlLine<T>(line, source);
+        if (row !== undefined) controller.enqueue(row);
       },
     });
   }
@@ -65,27 +57,23 @@ export function parseJsonlStream<T = unknown>(
   bytes: ReadableStream<Uint8Array>,
   source: string,
 ): ReadableStream<{ line: number; value: T }> {
-  return bytes
-    .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
-    .pipeThrough(new LineSplitStream())
+  return ReadableStream.from(splitInputLines(bytes, source))
     .pipeThrough(new JsonlParseStream<T>(source));
 }
 
-/** Reads a whole JSONL file; errors name the file and the line. */
+/**
+ * Reads a whole JSONL file (see `readInputLines` for the rules); errors name the file and
+ * the line.
+ */
 export async function readJsonlFile<T = unknown>(
   path: string,
+  options: InputLineOptions = {},
 ): Promise<{ line: number; value: T }[]> {
-  let file;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw inputError(`Cannot read "${path}": no such file`);
-    }
-    throw inputError(`Cannot read "${path}": ${(error as Error).message}`, error);
-  }
   const rows: { line: number; value: T }[] = [];
-  for await (const row of parseJsonlStream<T>(file.readable, path)) rows.push(row);
+  for await (const line of readInputLines(path, options)) {
+    const row = parseJsonlLine<T>(line, path);
+    if (row !== undefined) rows.push(row);
+  }
   return rows;
 }
 

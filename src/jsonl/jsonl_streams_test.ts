@@ -41,6 +41,40 @@ Deno.test("readJsonlFile reports a missing file by name", async () => {
   );
 });
 
+Deno.test("readJsonlFile: a byte order mark is dropped, bytes that are not UTF-8 are refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/bom.jsonl`, new Uint8Array([0xef, 0xbb, 0xbf, 0x31, 0x0a]));
+    assertEquals(await readJsonlFile(`${dir}/bom.jsonl`), [{ line: 1, value: 1 }]);
+    // Before the one reader, the bad byte became U+FFFD inside the string and was accepted.
+    await Deno.writeFile(
+      `${dir}/bad.jsonl`,
+      new Uint8Array([...new TextEncoder().encode('"a"\n"b'), 0xff, 0x22, 0x0a]),
+    );
+    await assertRejects(
+      () => readJsonlFile(`${dir}/bad.jsonl`),
+      ProactiveError,
+      `"${dir}/bad.jsonl" is not UTF-8 text: invalid byte 0xff at byte offset 6 (line 2)`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readJsonlFile names a folder given as the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Before: "Is a directory (os error 21)", without the path.
+    await assertRejects(
+      () => readJsonlFile(dir),
+      ProactiveError,
+      `"${dir}" is a folder, not a file`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("parseJsonlText and toJsonl round-trip", () => {
   const values = [{ a: "é" }, [1, 2], null];
   const text = toJsonl(values);

@@ -5,8 +5,9 @@
  */
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { inputError } from "../cli/errors.ts";
+import { inputError, ProactiveError } from "../cli/errors.ts";
 import { type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
+import { isMissingFile, readInputText } from "../store/read_input.ts";
 
 export const LLM_ROLES = ["default", "scenes", "env", "user", "agent", "reward"] as const;
 export type LlmRole = typeof LLM_ROLES[number];
@@ -78,7 +79,11 @@ export function parseLlmConfig(source: ConfigSource): LlmConfigFile {
   return result.data;
 }
 
-/** How `readLlmConfig` reaches the file system (tests pass fakes). */
+/**
+ * How `readLlmConfig` reaches the file system (tests pass fakes). `readTextFile` is the
+ * one input reader by default; a missing file is a `Deno.errors.NotFound` or an error of
+ * that reader (`isMissingFile`).
+ */
 export interface ConfigReader {
   cwd: string;
   readTextFile: (path: string) => Promise<string>;
@@ -90,15 +95,21 @@ export interface ConfigReader {
  */
 export async function readLlmConfig(
   values: ParsedFlags["values"],
-  reader: ConfigReader = { cwd: Deno.cwd(), readTextFile: Deno.readTextFile },
+  reader: ConfigReader = { cwd: Deno.cwd(), readTextFile: readConfigText },
 ): Promise<ConfigSource | undefined> {
   const explicit = stringFlag(values, "config");
   const path = explicit ?? `${reader.cwd.replace(/\/+$/, "")}/${DEFAULT_CONFIG_FILE}`;
   try {
     return { path: explicit ?? DEFAULT_CONFIG_FILE, text: await reader.readTextFile(path) };
   } catch (error) {
-    if (explicit === undefined && error instanceof Deno.errors.NotFound) return undefined;
+    if (explicit === undefined && isMissingFile(error)) return undefined;
+    if (error instanceof ProactiveError) throw error; // it names the file already
     const reason = error instanceof Error ? error.message : String(error);
     throw inputError(`Cannot read config "${explicit ?? path}": ${reason}`);
   }
+}
+
+/** A config file's text, read by the one input reader. */
+function readConfigText(path: string): Promise<string> {
+  return readInputText(path, { what: "config" });
 }

@@ -34,3 +34,31 @@ Deno.test("readLlmConfig: --config, then proactive.yaml in the working directory
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readLlmConfig reads with the one input reader: BOM dropped, not UTF-8 refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const yaml = "models: {a: {model: m}}\n";
+    await Deno.writeFile(
+      `${dir}/bom.yaml`,
+      new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(yaml)]),
+    );
+    assertEquals(await readLlmConfig({ config: `${dir}/bom.yaml` }), {
+      path: `${dir}/bom.yaml`,
+      text: yaml,
+    });
+    await Deno.writeFile(`${dir}/bad.yaml`, new Uint8Array([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
+    await assertRejects(
+      () => readLlmConfig({ config: `${dir}/bad.yaml` }),
+      ProactiveError,
+      `The config "${dir}/bad.yaml" is not UTF-8 text: invalid byte 0xe9 at byte offset 3 (line 1)`,
+    );
+    await assertRejects(
+      () => readLlmConfig({ config: dir }),
+      ProactiveError,
+      `The config "${dir}" is a folder, not a file`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

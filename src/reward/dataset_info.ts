@@ -6,6 +6,7 @@
 import { basename, extname } from "node:path";
 import { inputError } from "../cli/errors.ts";
 import { lockOutputs } from "../store/output_lock.ts";
+import { readOptionalInputText } from "../store/read_input.ts";
 
 export interface DatasetInfoEntry {
   file_name: string;
@@ -52,14 +53,7 @@ export async function mergedDatasetInfo(
   entry: DatasetInfoEntry,
 ): Promise<string> {
   let existing: Record<string, unknown> = {};
-  let text: string | undefined;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      throw inputError(`Cannot read "${path}": ${(error as Error).message}`);
-    }
-  }
+  const text = await readOptionalInputText(path);
   if (text !== undefined && text.trim() !== "") {
     let value: unknown;
     try {

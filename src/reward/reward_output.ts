@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { inputError } from "../cli/errors.ts";
 import { jsonPath } from "../formats/trace.ts";
+import { readOptionalInputText } from "../store/read_input.ts";
 
 export interface ConversationMessage {
   role: "system" | "user" | "assistant";
@@ -38,13 +39,8 @@ const outputSchema = z.array(conversationSchema);
  * else that cannot be read as our format is an input error naming the file.
  */
 export async function readExistingOutput(path: string): Promise<Conversation[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw inputError(`Cannot read the existing output "${path}": ${(error as Error).message}`);
-  }
+  const text = await readOptionalInputText(path, { what: "existing output" });
+  if (text === undefined) return [];
   const keep = "it is kept as it is: fix it, move it away or choose another --out";
   let value: unknown;
   try {

@@ -14,6 +14,7 @@
 import type { Logger } from "../cli/logger.ts";
 import { type LlmCounters, ZERO_LLM_COUNTERS } from "../llm/llm_stats.ts";
 import type { JournaledRun } from "../llm/usage_journal.ts";
+import { readOptionalInputText } from "../store/read_input.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 
 /** How a run on the output ended. */
@@ -75,11 +76,11 @@ export async function readEarlierRuns(
   output: string,
   logger: Pick<Logger, "warn">,
 ): Promise<RewardRunRecord[]> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readOptionalInputText(path);
+    if (text === undefined) return [];
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
     logger.warn(`Cannot read the earlier summary "${path}" (${error}); its runs are not kept`);
     return [];
   }

@@ -20,6 +20,7 @@ import defaultSeedText from "../../data/seedtask.yaml" with { type: "text" };
 import { inputError } from "../cli/errors.ts";
 import { parseYamlText } from "../formats/scene.ts";
 import { validateAs } from "../formats/trace.ts";
+import { readInputText } from "../store/read_input.ts";
 import { collidingKinds, safeKindName } from "./scene_names.ts";
 
 /** How the default seeds are named in messages and reports. */
@@ -83,19 +84,7 @@ export function parseSeedText(yamlText: string, source: string): SeedTask[] {
 /** The seeds of `path`, or the embedded default when `path` is undefined. */
 export async function readSeeds(path: string | undefined): Promise<SeedTask[]> {
   if (path === undefined) return parseSeedText(DEFAULT_SEED_TEXT, DEFAULT_SEEDS_SOURCE);
-  let yamlText: string;
-  try {
-    yamlText = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw inputError(`Cannot read the seed file "${path}": no such file`);
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw inputError(`Cannot read the seed file "${path}": it is a folder`);
-    }
-    throw inputError(`Cannot read the seed file "${path}": ${(error as Error).message}`);
-  }
-  return parseSeedText(yamlText, path);
+  return parseSeedText(await readInputText(path, { what: "seed file" }), path);
 }
 
 /**

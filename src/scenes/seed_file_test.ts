@@ -63,9 +63,13 @@ Deno.test("readSeeds: a missing file or a folder is named", async () => {
     await assertRejects(
       () => readSeeds(`${dir}/none.yaml`),
       Error,
-      `"${dir}/none.yaml": no such file`,
+      `The seed file "${dir}/none.yaml" does not exist`,
     );
-    await assertRejects(() => readSeeds(dir), Error, `"${dir}": it is a folder`);
+    await assertRejects(
+      () => readSeeds(dir),
+      Error,
+      `The seed file "${dir}" is a folder, not a file`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { acquireProcessLock, currentOwner, type ProcessLock } from "../store/process_lock.ts";
+import { readInputText } from "../store/read_input.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { shutdownLine, storageHealth } from "./health.ts";
 import { allowedHostsFor } from "./host_check.ts";
@@ -57,14 +58,10 @@ export function serverUrl(host: string, port: number, scheme: "http" | "https" =
 export async function readTlsFiles(
   tls: { certFile: string; keyFile: string },
 ): Promise<{ cert: string; key: string }> {
-  const read = async (path: string, what: string) => {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (error) {
-      throw runtimeError(`Cannot read the TLS ${what} "${path}": ${describeError(error)}`);
-    }
+  return {
+    cert: await readInputText(tls.certFile, { what: "TLS certificate" }),
+    key: await readInputText(tls.keyFile, { what: "TLS key" }),
   };
-  return { cert: await read(tls.certFile, "certificate"), key: await read(tls.keyFile, "key") };
 }
 
 /** What `shutdown` leaves behind: result files that could not be brought up to date. */

@@ -9,6 +9,8 @@ import {
   parseTraceText,
   type Trace,
 } from "../formats/trace.ts";
+import { listInputFolder, requireAllFiles } from "../store/input_folder.ts";
+import { readInputText } from "../store/read_input.ts";
 
 /** The two answers of a help-mode question, as shown to the annotator. */
 export const HELP_TASKS: readonly string[] = ["Help needed", "No help needed"];
@@ -85,25 +87,15 @@ export function embeddedCatalog(
 
 /**
  * Every `*.json` file of `dir` except `splits.json` (hidden files are ignored). Each file
- * is validated; a bad file or a file name that is not a valid trace name is an error that
- * names the file.
+ * is validated; a bad file, an entry named like a trace that is not a file (a folder
+ * `x.json`) or a file name that is not a valid trace name is an error that names it.
  */
 export async function loadCatalogDir(
   dir: string,
   helpCheckpoints: readonly number[] = DEFAULT_HELP_CHECKPOINTS,
   logger?: Logger,
 ): Promise<Catalog> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !entry.name.endsWith(".json")) continue;
-      if (entry.name === "splits.json" || entry.name.startsWith(".")) continue;
-      names.push(entry.name);
-    }
-  } catch (error) {
-    throw inputError(`Cannot read the trace folder "${dir}": ${(error as Error).message}`);
-  }
-  names.sort();
+  const names = requireAllFiles(listInputFolder(dir, isTraceFileName, { what: "trace folder" }));
   const entries: CatalogTrace[] = [];
   for (const fileName of names) {
     const name = fileName.slice(0, -".json".length);
@@ -113,15 +105,14 @@ export async function loadCatalogDir(
         `Invalid trace file name "${path}": use letters, digits, "_", "-" and "." only`,
       );
     }
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      throw inputError(`Cannot read "${path}": ${(error as Error).message}`);
-    }
+    const text = await readInputText(path, { what: "trace" });
     entries.push(catalogTrace(name, parseTraceText(text, path), helpCheckpoints));
   }
   return makeCatalog(entries, `"${dir}"`, logger);
+}
+
+function isTraceFileName(name: string): boolean {
+  return name.endsWith(".json") && name !== "splits.json" && !name.startsWith(".");
 }
 
 /** Loads `--data DIR`, or the embedded traces when `dir` is undefined. */

@@ -79,3 +79,22 @@ Deno.test("bad data folders name the file at fault", async () => {
     await Deno.remove(empty, { recursive: true });
   }
 });
+
+Deno.test("a data folder: a folder named like a trace is an error naming it, a BOM is dropped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const alpha = await Deno.readFile(join(FIXTURE_TRACES, "alpha.json"));
+    await Deno.writeFile(join(dir, "alpha.json"), new Uint8Array([0xef, 0xbb, 0xbf, ...alpha]));
+    const catalog = await loadCatalogDir(dir);
+    assertEquals(catalog.traces.map((t) => t.name), ["alpha"]);
+    // Before: the folder was skipped without a word.
+    await Deno.mkdir(join(dir, "beta.json"));
+    await assertRejects(
+      () => loadCatalogDir(dir),
+      ProactiveError,
+      `"${join(dir, "beta.json")}" is a folder, not a file`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -8,7 +8,7 @@
 import { basename, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, runtimeError } from "../cli/errors.ts";
-import { findGymLogs } from "../agent_trainset/find_gym_logs.ts";
+import { findGymLogs, type FoundLogs } from "../agent_trainset/find_gym_logs.ts";
 import { type GymLog, readGymLog } from "../agent_trainset/read_gym_log.ts";
 import { isValidTraceName, parseTraceText } from "../formats/trace.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
@@ -18,6 +18,7 @@ import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { lockOutputs } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
+import { readInputText } from "../store/read_input.ts";
 import { buildLogTrace } from "./log_trace.ts";
 import { type SplitEntry, traceSplits } from "./trace_splits.ts";
 
@@ -49,7 +50,7 @@ type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now
 async function isDone(path: string, turns: number): Promise<boolean> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readInputText(path);
   } catch {
     return false;
   }
@@ -65,6 +66,7 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   for (const path of found.incomplete) {
     ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
+  for (const { error } of found.unreadable) ctx.logger.error(error); // it names the log
   const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
   try {
     await Deno.mkdir(options.out, { recursive: true });
@@ -81,7 +83,7 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
     },
   );
   try {
-    return await buildTraces(options, { paths, incomplete: found.incomplete }, ctx);
+    return await buildTraces(options, { ...found, paths }, ctx);
   } finally {
     locks.release();
   }
@@ -89,13 +91,13 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
 
 async function buildTraces(
   options: TracesOptions,
-  { paths, incomplete }: { paths: readonly string[]; incomplete: string[] },
+  { paths, incomplete, unreadable }: FoundLogs & { paths: readonly string[] },
   ctx: RunContext,
 ): Promise<TracesResult> {
   const result: TracesResult = {
     written: [],
     skipped: [],
-    failures: [],
+    failures: [...unreadable],
     incomplete,
     turns: 0,
     withoutQuestion: [],
