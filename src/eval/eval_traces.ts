@@ -1,6 +1,6 @@
 /**
  * The test traces of `eval agent`: the embedded ProactiveBench traces, or every `*.json`
- * trace of a folder (`--data DIR`), in name order.
+ * trace of a folder (`--data DIR`, hidden files and `splits.json` aside), in name order.
  */
 import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
@@ -23,7 +23,10 @@ export async function loadEvalTraces(dir: string | null): Promise<NamedTrace[]> 
   const files: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".json") && entry.name !== "splits.json") {
+      if (
+        entry.isFile && entry.name.endsWith(".json") && entry.name !== "splits.json" &&
+        !entry.name.startsWith(".") // hidden: e.g. a model folder's .model.json
+      ) {
         files.push(entry.name);
       }
     }

@@ -76,12 +76,15 @@ function observationOf(turn: unknown, file: string, index: number): Observation 
   return { time: String(observation.time), event: observation.event };
 }
 
-/** The `.json` prediction files of a model folder, in name order. */
+/** The `.json` prediction files of a model folder, in name order (hidden files aside: the
+ * folder's `.model.json` marker is not one). */
 export async function predictionFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".json")) files.push(join(dir, entry.name));
+      if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith(".")) {
+        files.push(join(dir, entry.name));
+      }
     }
   } catch (error) {
     throw inputError(`Cannot read prediction folder "${dir}": ${(error as Error).message}`, error);
