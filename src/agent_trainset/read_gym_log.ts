@@ -75,6 +75,11 @@ function taskOf(content: string): string | null {
   }
 }
 
+/** A log's name: its file name without `.jsonl` (in any case). */
+export function gymLogName(path: string): string {
+  return basename(path).replace(/\.jsonl$/i, "");
+}
+
 /** Parses the text of a log; errors name the file and line. */
 export function parseGymLog(path: string, text: string): GymLog {
   const events: LogEvent[] = [];
@@ -135,7 +140,7 @@ export function parseGymLog(path: string, text: string): GymLog {
   }
   return {
     path,
-    name: basename(path).replace(/\.jsonl$/i, ""),
+    name: gymLogName(path),
     events,
     samples,
     seed,

@@ -4,6 +4,8 @@
  * trace atomically as `<out>/<log stem>.json` as soon as it is done, then `splits.json`.
  * A log whose trace is already in `--out` with one turn per event is skipped, so an
  * interrupted run continues where it stopped (and finished requests come from the cache).
+ * A log whose trace file would be another output or another log's trace is refused
+ * (`trace_names.ts`).
  */
 import { basename, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -17,6 +19,7 @@ import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { buildLogTrace } from "./log_trace.ts";
+import { refusedTraceNames } from "./trace_names.ts";
 import { type SplitEntry, traceSplits } from "./trace_splits.ts";
 
 export interface TracesOptions {
@@ -80,7 +83,15 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   };
   const todo: { log: GymLog; target: string }[] = [];
   const entries: SplitEntry[] = [];
+  // Over every complete log, so that what is refused does not depend on --limit.
+  const refused = refusedTraceNames(found.complete, options.out);
   for (const path of paths) {
+    const refusal = refused.get(path);
+    if (refusal !== undefined) {
+      result.failures.push({ log: path, error: refusal });
+      ctx.logger.error(`Cannot make a trace of the gym log "${path}": ${refusal}`);
+      continue;
+    }
     let log: GymLog;
     try {
       log = await readGymLog(path);
