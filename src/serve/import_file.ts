@@ -9,7 +9,6 @@
  * @module
  */
 import { describeError } from "../cli/errors.ts";
-import { jsonPath } from "../formats/trace.ts";
 import { jsonSyntaxProblem } from "../formats/json_syntax.ts";
 import {
   type ResultEntry,
@@ -17,7 +16,7 @@ import {
   type StoredResultEntry,
   type StoredResultFile,
 } from "../formats/result_file.ts";
-import type { TraceTurn } from "../formats/trace.ts";
+import { jsonPath, type TraceTurn } from "../formats/trace.ts";
 import { readFileNoFollow, refuseSymlink, SymlinkRefusedError } from "../store/no_follow.ts";
 import type { CatalogTrace } from "./trace_catalog.ts";
 
