@@ -453,3 +453,124 @@ Deno.test("eval judge: unreadable prediction files are named at the end, the oth
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("eval agent: model names that shared a folder each get their own, and their own requests", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  const llm = ["--base-url", server.baseUrl, "--no-cache", "--limit", "1"];
+  const first = TRACES[0];
+  try {
+    const folders: string[] = [];
+    for (const model of ["llama3:8b", "llama3 8b", "llama3/8b"]) {
+      const before = server.requests.length;
+      const ctx = context();
+      const code = await command.run(
+        ["agent", "--model", model, "--out-dir", dir, "--json", ...llm],
+        ctx,
+      );
+      assertEquals(code, 0);
+      const summary = JSON.parse(ctx.out.join(""));
+      // Each model is asked every turn itself: nothing is taken from another's folder.
+      assertEquals(summary.skippedTraces, 0, model);
+      const asked = server.requests.slice(before);
+      assertEquals(asked.length, first.trace.length, model);
+      assert(asked.every((r) => r.model === model), model);
+      folders.push(summary.outDir);
+      const turns = JSON.parse(
+        await Deno.readTextFile(join(summary.outDir, `${first.name}.json`)),
+      );
+      assertEquals(turns.length, first.trace.length);
+    }
+    assertEquals(new Set(folders).size, 3);
+    // Each folder's marker names its model.
+    for (const [i, model] of ["llama3:8b", "llama3 8b", "llama3/8b"].entries()) {
+      const marker = JSON.parse(await Deno.readTextFile(join(folders[i], ".model.json")));
+      assertEquals(marker, { model });
+    }
+    assertEquals(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["_llama3_208b", "_llama3_2F8b", "_llama3_3A8b"],
+    );
+
+    // eval judge over the whole --out-dir names the models, not the folders, and skips the
+    // markers; eval judge --agent NAME finds the folder of the name.
+    const judged = context();
+    assertEquals(await command.run(["judge", "--model", "r", "--out-dir", dir, ...llm], judged), 0);
+    assertStringIncludes(judged.out.join(""), "in 3 files of llama3 8b, llama3/8b, llama3:8b");
+    const again = context();
+    assertEquals(
+      await command.run(
+        ["judge", "--model", "r", "--out-dir", dir, "--agent", "llama3/8b", "--json", ...llm],
+        again,
+      ),
+      0,
+    );
+    const json = JSON.parse(again.out.join(""));
+    assertEquals(json.files.map((f: { file: string }) => f.file), [
+      join(dir, "_llama3_2F8b", `${first.name}.json`),
+    ]);
+    assertEquals(json.alreadyJudged, first.trace.length);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("eval agent / judge: a folder marked for another model is refused, naming both", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  const llm = ["--base-url", server.baseUrl, "--no-cache", "--limit", "1"];
+  try {
+    // A folder named "agent-x" whose marker says another model wrote it (copied, renamed,
+    // or two names differing only in case on a file system that ignores case).
+    await Deno.mkdir(join(dir, "agent-x"));
+    await Deno.writeTextFile(join(dir, "agent-x", ".model.json"), '{"model": "Agent-X"}');
+    for (const args of [["agent"], ["judge", "--agent", "agent-x"]]) {
+      let message = "";
+      try {
+        await command.run(
+          [...args, "--model", args[0] === "agent" ? "agent-x" : "r", "--out-dir", dir, ...llm],
+          context(),
+        );
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      assertStringIncludes(message, `"${join(dir, "agent-x")}"`);
+      assertStringIncludes(message, '"Agent-X"');
+      assertStringIncludes(message, '"agent-x"');
+    }
+    assertEquals(server.requests.length, 0);
+    assertEquals([...Deno.readDirSync(join(dir, "agent-x"))].map((e) => e.name), [".model.json"]);
+
+    // A folder without a marker (an older version's, or the reference's) is taken as it is,
+    // and marked on first use.
+    await Deno.remove(join(dir, "agent-x", ".model.json"));
+    assertEquals(
+      await command.run(["agent", "--model", "agent-x", "--out-dir", dir, ...llm], context()),
+      0,
+    );
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(join(dir, "agent-x", ".model.json"))),
+      { model: "agent-x" },
+    );
+
+    // The folder an earlier version used for "org/m" is pointed at, not used.
+    await Deno.mkdir(join(dir, "org_m"));
+    const legacy = context();
+    assertEquals(
+      await command.run(["agent", "--model", "org/m", "--out-dir", dir, ...llm], legacy),
+      0,
+    );
+    const lines = (legacy.logger as ReturnType<typeof createMemoryLogger>).lines;
+    assert(
+      lines.some((l) => l.includes(`"${join(dir, "org_m")}" may hold predictions of "org/m"`)),
+      lines.join("\n"),
+    );
+    assertEquals([...Deno.readDirSync(join(dir, "org_m"))], []);
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(join(dir, "_org_2Fm", ".model.json"))),
+      { model: "org/m" },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -14,7 +14,9 @@ const PASSWORD = "store-test";
 const TRACES = join(ROOT, "tests", "testdata", "serve", "traces");
 
 /** Runs a `serve` that is expected to exit by itself (killed after 60 s otherwise). */
-async function serveUntilExit(args: string[]): Promise<{ code: number; stderr: string }> {
+async function serveUntilExit(
+  args: string[],
+): Promise<{ code: number; stderr: string; stdout: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--unstable-kv", "-A", join(ROOT, "main.ts"), "serve", ...args],
     cwd: ROOT,
@@ -24,7 +26,12 @@ async function serveUntilExit(args: string[]): Promise<{ code: number; stderr: s
     env: { NO_COLOR: "1" },
     signal: AbortSignal.timeout(60_000),
   }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stderr: decoder.decode(output.stderr),
+    stdout: decoder.decode(output.stdout),
+  };
 }
 
 /** SIGTERM and wait: the exit code and everything the server wrote to stderr. */
@@ -139,6 +146,67 @@ Deno.test("deleting the store loses no label: the restart imports the result fil
         `Imported 3 labels of annotator ${ids![0]} on "alpha" (done)`,
       );
     }
+  });
+});
+
+Deno.test("a result file that is a link to a file elsewhere: serve exits 1 naming it, reads nothing through it", async () => {
+  await withDir(async (dir) => {
+    const secretDir = await Deno.makeTempDir({ prefix: "serve-secret-" });
+    try {
+      const secret = join(secretDir, "shadow");
+      const secretText = "root:$6$SECRET-SALT$SECRET-HASH:19000:0:99999:7:::\n";
+      await Deno.writeTextFile(secret, secretText);
+      await Deno.chmod(secret, 0o640);
+      const out = join(dir, "out");
+      await Deno.mkdir(out);
+      await Deno.symlink(secret, join(out, "alpha.json"));
+      const run = await serveUntilExit(["--port", "0", "--out", out, "--data", TRACES]);
+      assertEquals(run.code, 1, run.stderr);
+      assertStringIncludes(run.stderr, `"${join(out, "alpha.json")}" is a symbolic link`);
+      assert(!`${run.stdout}${run.stderr}`.includes("SECRET"), run.stderr);
+      const replaced = join(out, ".state", "replaced");
+      let copies: string[] = [];
+      try {
+        copies = [...Deno.readDirSync(replaced)].map((e) => e.name);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      assertEquals(copies, []);
+      assert((await Deno.lstat(join(out, "alpha.json"))).isSymlink);
+      assertEquals(await Deno.readTextFile(secret), secretText);
+      assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o640);
+    } finally {
+      await Deno.remove(secretDir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("a result file holding another trace's entries is not imported, and is kept in replaced/ (0600)", async () => {
+  await withDir(async (dir) => {
+    // beta's saved turns, with a label at each of alpha's questions (1, 3 and 4) that alpha
+    // would take.
+    const beta = JSON.parse(await Deno.readTextFile(join(TRACES, "beta.json")));
+    const gamma = JSON.parse(await Deno.readTextFile(join(TRACES, "empty_gamma.json")));
+    const entries = [...beta, ...gamma].slice(0, 6).map((turn) => ({
+      observation: turn.observation,
+      candidate_task: turn.agent_response.candidate_task,
+    }));
+    for (const q of [1, 3, 4]) Object.assign(entries[q], { real_user: { x: "Reject all" } });
+    const text = JSON.stringify(entries, null, 4);
+    await Deno.writeTextFile(join(dir, "alpha.json"), text);
+    const server = await spawnServe(["--port", "0", "--out", dir, "--data", TRACES]);
+    const stopped = await stop(server);
+    assertEquals(stopped.code, 0, stopped.stderr);
+    assert(!stopped.stderr.includes("Imported"), stopped.stderr);
+    const replaced = join(dir, ".state", "replaced");
+    const [copy] = [...Deno.readDirSync(replaced)].map((e) => join(replaced, e.name));
+    assertStringIncludes(
+      stopped.stderr,
+      `The result file "${join(dir, "alpha.json")}" does not match its trace`,
+    );
+    assertStringIncludes(stopped.stderr, `kept a copy as "${copy}"`);
+    assertEquals(await Deno.readTextFile(copy), text);
+    assertEquals((await Deno.stat(copy)).mode! & 0o777, 0o600);
   });
 });
 

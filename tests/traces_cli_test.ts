@@ -237,3 +237,68 @@ Deno.test("traces from logs datagen wrote: turns, times, candidates, splits; res
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("traces: a log named splits.jsonl and logs whose names differ in case are refused, naming the clash", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "traces-names-" });
+  const cache = join(dir, "cache");
+  const logsDir = join(dir, "logs");
+  try {
+    {
+      const { server, config } = await gymServer(dir, {});
+      await using _ = server;
+      const code = await runDatagenCommand(
+        [
+          ...["--scene-file", EXAMPLES, "--out-dir", logsDir, "--config", config],
+          ...["--cache-dir", cache, "--user-steps", "2", "--limit", "1"],
+        ],
+        context().ctx,
+        { runner: runScene },
+      );
+      assertEquals(code, 0);
+    }
+    const [log] = [...Deno.readDirSync(logsDir)].map((e) => e.name)
+      .filter((n) => n.endsWith(".jsonl"));
+    const text = await Deno.readTextFile(join(logsDir, log));
+    // The same complete log under the index's name, and twice under one name up to case.
+    for (const name of ["splits.jsonl", "twin.jsonl", "Twin.jsonl"]) {
+      await Deno.writeTextFile(join(logsDir, name), text);
+    }
+
+    const out = join(dir, "traces");
+    const { server, config } = await gymServer(dir, {
+      defaults: { agent_predict: candidateAgent },
+    });
+    await using _ = server;
+    const run = context();
+    let failure = "";
+    try {
+      await command.run(
+        ["--logs", logsDir, "--out", out, "--config", config, "--cache-dir", cache],
+        run.ctx,
+      );
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    assertStringIncludes(failure, "3 gym log(s) failed");
+    const report = run.out.join("");
+    assertStringIncludes(report, "1 trace(s) written");
+    assertStringIncludes(
+      report,
+      `failed log: ${join(logsDir, "splits.jsonl")}: its trace would be "${
+        join(out, "splits.json")
+      }", the name of the splits index`,
+    );
+    assertStringIncludes(report, `failed log: ${join(logsDir, "twin.jsonl")}: it and "Twin.jsonl"`);
+    assertStringIncludes(report, `failed log: ${join(logsDir, "Twin.jsonl")}: it and "twin.jsonl"`);
+    // splits.json is the index, of the one log that has a trace.
+    const trace = log.replace(/\.jsonl$/, ".json");
+    const splits = JSON.parse(await Deno.readTextFile(join(out, "splits.json")));
+    assertEquals(splits.all, { theme: splits.all.theme, files: [trace] });
+    assertEquals(
+      [...Deno.readDirSync(out)].map((e) => e.name).sort(),
+      [trace, "splits.json"].sort(),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -76,6 +76,11 @@ function taskOf(content: string): string | null {
   }
 }
 
+/** A log's name: its file name without `.jsonl` (in any case). */
+export function gymLogName(path: string): string {
+  return basename(path).replace(/\.jsonl$/i, "");
+}
+
 /** Parses the text of a log; errors name the file and line. */
 export function parseGymLog(path: string, text: string): GymLog {
   return parseGymLines(path, text.split("\n").map((line, i) => ({ line: i + 1, text: line })));
@@ -140,7 +145,7 @@ export function parseGymLines(path: string, lines: Iterable<InputLine>): GymLog 
   }
   return {
     path,
-    name: basename(path).replace(/\.jsonl$/i, ""),
+    name: gymLogName(path),
     events,
     samples,
     seed,

@@ -7,6 +7,8 @@
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
+import { lstatOrUndefined } from "../store/no_follow.ts";
 import { numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
@@ -14,7 +16,9 @@ import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
 import { loadEvalTraces } from "./eval_traces.ts";
 import { SCORE_STEP, type ScoreStep } from "./eval_steps.ts";
-import { modelFolder, parseRoleModels } from "./eval_models.ts";
+import { parseRoleModels } from "./eval_models.ts";
+import { legacyModelFolder, modelFolder } from "./model_folder.ts";
+import { claimModelFolder, readModelMarker } from "./model_marker.ts";
 import { DEFAULT_OUT_DIR, judgeExitCode, parseNullStrings, runJudge } from "./judge_command.ts";
 import type { JudgeFileOutcome, NullStringRule } from "./judge_predictions.ts";
 import { AGENT_PRIORITY, createPipelinedJudge } from "./pipelined_judge.ts";
@@ -27,7 +31,10 @@ and the trace's history (earlier predictions as assistant turns); temperature 0,
 on retries. Each turn gets agent_response ([] for no task, [task] otherwise) and
 other_infomation {Purpose, Thoughts, Response}; a turn with no valid answer gets
 agent_response: null and failure, and is not judged or scored. Writes
-<out-dir>/<ALIAS>/<trace>.json per trace; re-running resumes.
+<out-dir>/<ALIAS>/<trace>.json per trace; re-running resumes. ALIAS is the folder name
+when it is letters, digits, "_", "-" and "." (starting with a letter or digit); other
+names are encoded (llama3:8b -> _llama3_3A8b), so every name has a folder of its own.
+The folder's .model.json names its model: another model's run there is refused.
   --data DIR           Traces to predict on: every *.json of DIR but splits.json
   --out-dir DIR        Output folder (default ${DEFAULT_OUT_DIR})
   --temperature T      Temperature of every attempt (default 0, then 0.5 on retries)
@@ -53,7 +60,9 @@ export const AGENT_FLAGS = {
 export interface AgentCommandOptions {
   data: string | null;
   outDir: string;
-  /** The agent's folder under outDir. */
+  /** The agent's name, as given (`--model`). */
+  model: string;
+  /** The agent's folder under outDir (`modelFolder(model)`). */
   folder: string;
   temperature: number | undefined;
   /** Reward model to chain `eval judge` with; null: no judging. */
@@ -93,6 +102,7 @@ export function parseAgentOptions(
   return {
     data: data ?? null,
     outDir,
+    model,
     folder: modelFolder(model),
     temperature: rawTemperature === undefined
       ? undefined
@@ -125,6 +135,7 @@ export async function runAgent(
   ctx: CommandContext,
 ): Promise<AgentRun> {
   const all = await loadEvalTraces(options.data);
+  const outDir = await agentFolder(options, ctx.logger);
   const traces = options.llm.limit === undefined ? all : all.slice(0, options.llm.limit);
   const total = traces.reduce((n, t) => n + t.trace.length, 0);
   const pipelined = options.judgeLlm !== null;
@@ -140,7 +151,6 @@ export async function runAgent(
   };
   const llm = createLlmRuntime(llmOptions, { logger, signal: ctx.signal, now: ctx.now });
   const client = llm.client("agent");
-  const outDir = join(options.outDir, options.folder);
   const judge = pipelined
     ? createPipelinedJudge(traces, outDir, llm.client("reward"), {
       nullStrings: options.nullStrings,
@@ -200,6 +210,32 @@ export async function runAgent(
   return { summary, llm, judgedHere };
 }
 
+/**
+ * Creates the agent's folder and claims it for the agent (`claimModelFolder`); points at
+ * the folder an earlier version would have used for the name, if it is there unmarked.
+ */
+async function agentFolder(
+  options: Pick<AgentCommandOptions, "outDir" | "model" | "folder">,
+  logger: Logger,
+): Promise<string> {
+  const dir = join(options.outDir, options.folder);
+  const legacy = join(options.outDir, legacyModelFolder(options.model));
+  if (
+    legacy !== dir && (await lstatOrUndefined(dir)) === undefined &&
+    (await lstatOrUndefined(legacy))?.isDirectory &&
+    (await readModelMarker(legacy).catch(() => "unreadable")) === undefined
+  ) {
+    logger.warn(
+      `"${legacy}" may hold predictions of ${JSON.stringify(options.model)} by an earlier ` +
+        `version of proactive, which named the folder so; this run writes to "${dir}" ` +
+        `(rename the folder to "${dir}" to resume from its predictions)`,
+    );
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  await claimModelFolder(dir, options.model);
+  return dir;
+}
+
 /** `eval agent` with its chained steps; `scoreStep` is injectable for tests. */
 export async function runAgentCommand(
   args: string[],
@@ -219,7 +255,7 @@ export async function runAgentCommand(
   const judged = await runJudge(
     {
       outDir: options.outDir,
-      agents: [options.folder],
+      agents: [options.model],
       nullStrings: options.nullStrings,
       json: options.json,
       llm: options.judgeLlm,

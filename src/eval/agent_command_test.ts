@@ -2,7 +2,6 @@ import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
 import { parseAgentOptions } from "./agent_command.ts";
 import { parseJudgeOptions } from "./judge_command.ts";
-import { modelFolder } from "./eval_models.ts";
 
 const env = () => undefined;
 const CONFIG = {
@@ -21,7 +20,8 @@ roles:
 
 Deno.test("parseAgentOptions: defaults, a model id, the folder named after it", () => {
   const options = parseAgentOptions(["--model", "org/agent-1"], env);
-  assertEquals(options.folder, "org_agent-1");
+  assertEquals(options.model, "org/agent-1");
+  assertEquals(options.folder, "_org_2Fagent-1");
   assertEquals(options.outDir, "proactivebench_results");
   assertEquals(options.data, null);
   assertEquals(options.temperature, undefined);
@@ -65,7 +65,7 @@ Deno.test("parseJudgeOptions: reward model, folders, null rule", () => {
     CONFIG,
   );
   assertEquals(options.outDir, "out");
-  assertEquals(options.agents, ["a", "b_c"]);
+  assertEquals(options.agents, ["a", "b/c"]);
   assertEquals(options.nullStrings, "null");
   assertEquals(options.llm.endpoints.reward?.model, "reward-7b");
   assertEquals(
@@ -73,11 +73,4 @@ Deno.test("parseJudgeOptions: reward model, folders, null rule", () => {
     "task",
   );
   assertThrows(() => parseJudgeOptions([], env), ProactiveError, "needs --model");
-});
-
-Deno.test("modelFolder: no separators, no dot-dot, no leading dot", () => {
-  assertEquals(modelFolder("Qwen/Qwen2-7B"), "Qwen_Qwen2-7B");
-  assertEquals(modelFolder("../x"), "x");
-  assertEquals(modelFolder(".hidden"), "hidden");
-  assertEquals(modelFolder("a..b"), "model_a__b");
 });

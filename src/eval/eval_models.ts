@@ -2,9 +2,9 @@
  * `eval agent --model A --judge-model R` and `eval judge --model R`: each names a model for
  * one role. A name that is a model alias of the config file (`--config`, or
  * `./proactive.yaml`) takes that model's endpoint; any other name is the model id, sent to
- * the endpoint of the flags and environment (or the config's role). The name is also the
- * folder of the agent's predictions (`<out-dir>/<name>/`), with characters other than
- * letters, digits, `_`, `-` and `.` replaced by `_`.
+ * the endpoint of the flags and environment (or the config's role). The name also names
+ * the folder of the agent's predictions (`<out-dir>/<modelFolder(name)>/`, one folder per
+ * name: see `model_folder.ts`).
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { ParsedFlags } from "../cli/parse_flags.ts";
@@ -15,12 +15,6 @@ import {
   parseLlmConfig,
   parseLlmFlags,
 } from "../llm/llm_config.ts";
-
-/** The folder name of a model name. */
-export function modelFolder(name: string): string {
-  const folder = name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[._-]+/, "");
-  return folder === "" || folder.includes("..") ? `model_${folder.replace(/\./g, "_")}` : folder;
-}
 
 /** LLM options with one endpoint per role, each from its model name. */
 export function parseRoleModels(

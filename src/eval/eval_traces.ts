@@ -1,7 +1,8 @@
 /**
  * The test traces of `eval agent`: the embedded ProactiveBench traces, or every `*.json`
- * trace of a folder (`--data DIR`), in name order. An entry named like a trace that is not
- * a file (a folder `x.json`) is an error naming it, as a bad trace is.
+ * trace of a folder (`--data DIR`, hidden files and `splits.json` aside), in name order.
+ * An entry named like a trace that is not a file (a folder `x.json`) is an error naming it,
+ * as a bad trace is.
  */
 import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
@@ -23,7 +24,9 @@ export async function loadEvalTraces(dir: string | null): Promise<NamedTrace[]> 
       trace: parseTrace(value, `embedded trace ${name}`),
     }));
   }
-  const isTraceName = (name: string) => name.endsWith(".json") && name !== "splits.json";
+  // Hidden names aside: e.g. a model folder's .model.json.
+  const isTraceName = (name: string) =>
+    name.endsWith(".json") && name !== "splits.json" && !name.startsWith(".");
   const files = requireAllFiles(listInputFolder(dir, isTraceName, { what: "trace folder" }));
   if (files.length === 0) throw inputError(`Trace folder "${dir}" holds no .json traces`);
   const traces: NamedTrace[] = [];

@@ -10,7 +10,9 @@ import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "..
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
-import { modelFolder, parseRoleModels } from "./eval_models.ts";
+import { parseRoleModels } from "./eval_models.ts";
+import { modelFolder, modelIdOfFolder } from "./model_folder.ts";
+import { claimModelFolder, readModelMarker } from "./model_marker.ts";
 import {
   type JudgeFileOutcome,
   judgeFiles,
@@ -34,7 +36,8 @@ observations of turns 0..i; an empty list is one null proposal. Writes judgement
 skipped. A turn that cannot be judged gets judge_failure and the rest is still written.
 A file that cannot be read or parsed is named at the end (exit 1); the others are judged.
   --out-dir DIR        Folder of model folders (default ${DEFAULT_OUT_DIR})
-  --agent NAME         Judge only <out-dir>/NAME (repeatable; default: every folder)
+  --agent NAME         Judge only the folder of the agent NAME, as eval agent names it
+                       (repeatable; default: every folder)
   --null-strings RULE  null (default): the strings "null", "None" and "" are null
                        proposals; task: they are sent as tasks, as the reference's
                        published numbers were computed
@@ -52,7 +55,7 @@ export const JUDGE_FLAGS = {
 
 export interface JudgeCommandOptions {
   outDir: string;
-  /** Model folder names; empty: every folder of outDir. */
+  /** Agent names (their folders are `modelFolder(name)`); empty: every folder of outDir. */
   agents: string[];
   nullStrings: NullStringRule;
   json: boolean;
@@ -82,7 +85,8 @@ export function parseJudgeOptions(
   }
   const outDir = stringFlag(values, "out-dir", DEFAULT_OUT_DIR)!;
   if (outDir.trim() === "") throw usageError("--out-dir must not be empty");
-  const agents = ((values.agent ?? []) as string[]).map(modelFolder);
+  const agents = (values.agent ?? []) as string[];
+  agents.forEach(modelFolder); // a name that cannot name a folder is a usage error
   return {
     outDir,
     agents,
@@ -114,14 +118,43 @@ export function judgeExitCode(summary: JudgeSummary): number {
   return summary.failed > 0 || summary.unreadable.length > 0 ? 1 : 0;
 }
 
-async function modelFolders(outDir: string): Promise<string[]> {
+/** A model folder to judge: the agent's name and the folder's path. */
+interface AgentFolder {
+  model: string;
+  dir: string;
+}
+
+/**
+ * Every model folder of `outDir` (hidden ones aside), each with the agent its marker
+ * names, or the name its folder name stands for.
+ */
+async function modelFolders(outDir: string): Promise<AgentFolder[]> {
   const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(outDir)) if (entry.isDirectory) names.push(entry.name);
+    for await (const entry of Deno.readDir(outDir)) {
+      if (entry.isDirectory && !entry.name.startsWith(".")) names.push(entry.name);
+    }
   } catch (error) {
     throw inputError(`Cannot read "${outDir}": ${(error as Error).message}`, error);
   }
-  return names.sort();
+  const folders: AgentFolder[] = [];
+  for (const name of names.sort()) {
+    const dir = join(outDir, name);
+    folders.push({ model: await readModelMarker(dir) ?? modelIdOfFolder(name), dir });
+  }
+  return folders;
+}
+
+/** The folders of the agents named, each checked against (or given) its marker. */
+async function namedFolders(outDir: string, agents: readonly string[]): Promise<AgentFolder[]> {
+  const folders: AgentFolder[] = [];
+  for (const model of agents) {
+    const dir = join(outDir, modelFolder(model));
+    await predictionFiles(dir); // a missing folder is named before anything is written
+    await claimModelFolder(dir, model);
+    folders.push({ model, dir });
+  }
+  return folders;
 }
 
 /** What `runJudge` may be given by `eval agent --judge-model`. */
@@ -140,11 +173,13 @@ export async function runJudge(
   ctx: CommandContext,
   deps: JudgeRunDeps = {},
 ): Promise<JudgeSummary> {
-  const agents = options.agents.length > 0 ? options.agents : await modelFolders(options.outDir);
+  const agents = options.agents.length > 0
+    ? await namedFolders(options.outDir, options.agents)
+    : await modelFolders(options.outDir);
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
   const files = [...deps.files ?? []].sort();
   if (!deps.files) {
-    for (const agent of agents) files.push(...predictionFiles(join(options.outDir, agent)));
+    for (const { dir } of agents) files.push(...predictionFiles(dir));
   }
   const { work, unreadable } = await readAllWork(files, options.nullStrings, ctx.signal);
   const total = work.reduce((n, w) => n + w.todo.length, 0);
@@ -183,7 +218,7 @@ export async function runJudge(
     ctx.stdout(
       `eval judge: ${summary.judged} turns judged, ${summary.alreadyJudged} already judged, ` +
         `${summary.unpredicted} without a prediction (not judged), ${summary.failed} failed ` +
-        `in ${outcomes.length} files of ${agents.join(", ")}` +
+        `in ${outcomes.length} files of ${agents.map((a) => a.model).join(", ")}` +
         (unreadable.length > 0 ? `; ${unreadable.length} files not read (below)` : "") +
         `\n${llm.stats.formatStats()}`,
     );

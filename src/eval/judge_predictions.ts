@@ -79,13 +79,16 @@ function observationOf(turn: unknown, file: string, index: number): Observation 
 }
 
 /**
- * The `.json` prediction files of a model folder, in name order, with the entries so named
- * that are not files (a folder `x.json`): reading those fails and names them.
+ * The `.json` prediction files of a model folder, in name order (hidden files aside: the
+ * folder's `.model.json` marker is not one), with the entries so named that are not files
+ * (a folder `x.json`): reading those fails and names them.
  */
 export function predictionFiles(dir: string): string[] {
-  const folder = listInputFolder(dir, (name) => name.endsWith(".json"), {
-    what: "prediction folder",
-  });
+  const folder = listInputFolder(
+    dir,
+    (name) => name.endsWith(".json") && !name.startsWith("."),
+    { what: "prediction folder" },
+  );
   return [...folder.files.map((name) => join(dir, name)), ...folder.notFiles.map((e) => e.path)]
     .sort();
 }

@@ -11,7 +11,7 @@ import { readInputText } from "../store/read_input.ts";
 import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
 import { formatScoreHtml } from "./score_html.ts";
 import {
-  modelName,
+  folderName,
   NULL_STRING_RULES,
   type NullStringRule,
   scoreModelFolders,
@@ -32,16 +32,19 @@ computes them (every denominator + 1e-8), Total Events = all turns of the split'
 Failed turns (agent_response: null) and unjudged turns are excluded and counted.
 A split with missing files is reported as incomplete, naming them, and not scored.
 
-Outputs: the table on screen (rows: model x split); a CSV per model with the reference's
-columns (Category, Recall, Precision, Accuracy, False-Alarm, F1-Score, Accept Rate,
-Total Events), written beside each folder as <DIR>.csv or as <out-dir>/<model>.csv.
+Outputs: the table on screen (rows: model x split; the model is the one the folder's
+.model.json names, as eval agent writes it, else the folder's name); a CSV per folder with
+the reference's columns (Category, Recall, Precision, Accuracy, False-Alarm, F1-Score,
+Accept Rate, Total Events), written beside each folder as <DIR>.csv or as
+<out-dir>/<folder name>.csv.
 
 Options:
   --splits FILE         splits.json (default: the embedded ProactiveBench splits)
   --allow-partial       Score incomplete splits on the files that are there
   --null-strings RULE   How the proposals "null", "None" and "" count: null (default, null
                         proposals) or task (the reference's published numbers did this)
-  --out-dir DIR         Write the CSVs into DIR as <model>.csv (default: beside each folder)
+  --out-dir DIR         Write the CSVs into DIR as <folder name>.csv (default: beside each
+                        folder)
   --no-csv              Write no CSV
   --html FILE           Write a self-contained comparison report (bar charts, counts)
   --json                Print the result as JSON instead of the table
@@ -119,12 +122,13 @@ export async function loadSplits(file: string | null): Promise<Split[]> {
   return parseSplits(value, `"${file}"`);
 }
 
-/** Where a model's CSV goes: `<out-dir>/<model>.csv`, or `<DIR>.csv` beside the folder. */
+/**
+ * Where a model's CSV goes: `<out-dir>/<folder name>.csv`, or `<DIR>.csv` beside the
+ * folder (named after the folder, as the reference does, and as safe as the folder name).
+ */
 export function csvPath(dir: string, outDir: string | null): string {
-  const model = modelName(dir);
-  return outDir !== null
-    ? join(outDir, `${model}.csv`)
-    : join(dirname(resolve(dir)), `${model}.csv`);
+  const name = folderName(dir);
+  return outDir !== null ? join(outDir, `${name}.csv`) : join(dirname(resolve(dir)), `${name}.csv`);
 }
 
 /** Runs `proactive eval score` and writes its outputs; resolves to the result. */

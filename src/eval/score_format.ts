@@ -113,6 +113,7 @@ export function scoreResultJson(result: ScoreResult, csvFiles: Record<string, st
     allowPartial: result.allowPartial,
     models: result.models.map((m) => ({
       model: m.model,
+      folder: m.folder,
       dir: m.dir,
       ...(csvFiles[m.model] ? { csv: csvFiles[m.model] } : {}),
       splits: m.splits.map((s) => ({

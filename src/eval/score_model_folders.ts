@@ -6,6 +6,8 @@
 import { basename, join } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import { readOptionalInputText } from "../store/read_input.ts";
+import { modelIdOfFolder } from "./model_folder.ts";
+import { readModelMarker } from "./model_marker.ts";
 import type { Split } from "./score_splits.ts";
 
 /** How the strings "null", "None" and "" count: null proposals (default) or tasks (reference). */
@@ -70,8 +72,14 @@ export interface SplitScore {
 }
 
 export interface ModelScore {
-  /** The folder's name, as the reference names its CSV. */
+  /**
+   * The model: the one the folder's marker names (`.model.json`, written by `eval agent`),
+   * else the name the folder name stands for (`modelIdOfFolder`: the folder name itself
+   * for a plain name, as in the reference's layout).
+   */
   model: string;
+  /** The folder's name, as the reference names its CSV. */
+  folder: string;
   dir: string;
   splits: SplitScore[];
 }
@@ -226,39 +234,54 @@ export async function scoreModelFolder(dir: string, options: ScoreOptions): Prom
       tally,
     });
   }
-  return { model: modelName(dir), dir, splits };
+  return { model: await modelOfFolder(dir), folder: folderName(dir), dir, splits };
 }
 
-/** The model's name: the folder's base name ("runs/gpt-4o/" → "gpt-4o"). */
-export function modelName(dir: string): string {
+/** The folder's base name ("runs/gpt-4o/" → "gpt-4o"), which names its CSV. */
+export function folderName(dir: string): string {
   return basename(dir.replace(/[\\/]+$/, "")) || dir;
+}
+
+/** The model of a folder: its marker's, else the one its name stands for. */
+export async function modelOfFolder(dir: string): Promise<string> {
+  return await readModelMarker(dir) ?? modelIdOfFolder(folderName(dir));
 }
 
 /**
  * Scores every model folder (`<dir>/<file>.json` with `agent_response` and `judgement` per
- * turn) on every split. Two folders with the same name are refused (their CSVs would clash).
+ * turn) on every split. Two folders with the same name (their CSVs would clash) or of the
+ * same model (their rows would) are refused.
  */
 export async function scoreModelFolders(
   dirs: readonly string[],
   options: ScoreOptions,
 ): Promise<ScoreResult> {
-  const seen = new Map<string, string>();
+  const names = new Map<string, string>();
+  const models = new Map<string, string>();
   for (const dir of dirs) {
-    const name = modelName(dir);
-    if (seen.has(name)) {
-      throw inputError(`"${seen.get(name)}" and "${dir}" have the same model name "${name}"`);
-    }
-    seen.set(name, dir);
     const stat = await Deno.stat(dir).catch((error) => {
       throw inputError(`Cannot read model folder "${dir}": ${describeError(error, dir)}`, error);
     });
     if (!stat.isDirectory) throw inputError(`"${dir}" is not a folder of judged traces`);
+    const name = folderName(dir);
+    if (names.has(name)) {
+      throw inputError(`"${names.get(name)}" and "${dir}" have the same folder name "${name}"`);
+    }
+    names.set(name, dir);
+    const model = await modelOfFolder(dir);
+    if (models.has(model)) {
+      throw inputError(
+        `"${models.get(model)}" and "${dir}" hold the outputs of the same model ` +
+          `${JSON.stringify(model)}`,
+      );
+    }
+    models.set(model, dir);
   }
-  const models: ModelScore[] = [];
-  for (const dir of dirs) models.push(await scoreModelFolder(dir, options));
+  const scores: ModelScore[] = [];
+  for (const dir of dirs) scores.push(await scoreModelFolder(dir, options));
   return {
     nullStrings: options.nullStrings ?? "null",
     allowPartial: options.allowPartial === true,
-    models,
+    models: scores,
   };
 }

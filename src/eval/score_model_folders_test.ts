@@ -131,12 +131,12 @@ Deno.test("eval score: two models give one comparison table, rows model x split"
   ]);
 });
 
-Deno.test("eval score: same model name twice and a missing folder are refused", async () => {
+Deno.test("eval score: same folder name twice and a missing folder are refused", async () => {
   const splits = await loadSplits(`${DATA}splits.json`);
   await assertRejects(
     () => scoreModelFolders([`${DATA}model_a`, `${DATA}../eval_score/model_a`], { splits }),
     Error,
-    'same model name "model_a"',
+    'same folder name "model_a"',
   );
   await assertRejects(
     () => scoreModelFolders([`${DATA}nope`], { splits }),
@@ -198,4 +198,47 @@ Deno.test("eval score: judgements pair by position; a non-boolean judgement is u
   );
   assertEquals(tally.counts, { tp: 1, fp: 1, tn: 1, fn: 0, proposed: 2, accepted: 1 });
   assertEquals([tally.totalEvents, tally.partlyJudgedTurns, tally.unjudgedTurns], [4, 1, 3]);
+});
+
+/** A copy of model_a in `<dir>/<folder>`, with a marker naming `model` unless undefined. */
+async function copyModelA(dir: string, folder: string, model?: string): Promise<string> {
+  const target = `${dir}/${folder}`;
+  await Deno.mkdir(target);
+  for await (const entry of Deno.readDir(`${DATA}model_a`)) {
+    await Deno.copyFile(`${DATA}model_a/${entry.name}`, `${target}/${entry.name}`);
+  }
+  if (model !== undefined) {
+    await Deno.writeTextFile(`${target}/.model.json`, JSON.stringify({ model }));
+  }
+  return target;
+}
+
+Deno.test("eval score: the model is the one the folder's marker names, else its folder's", async () => {
+  const splits = await loadSplits(`${DATA}splits.json`);
+  const dir = await Deno.makeTempDir();
+  try {
+    const dirs = [
+      await copyModelA(dir, "_llama3_3A8b", "llama3:8b"),
+      await copyModelA(dir, "_llama3_208b"), // no marker: the name the folder stands for
+      await copyModelA(dir, "plain", "Plain"), // the marker wins over the folder name
+      await copyModelA(dir, "ref"), // the reference's layout: the folder's name
+    ];
+    const result = await scoreModelFolders(dirs, { splits });
+    assertEquals(result.models.map((m) => [m.model, m.folder]), [
+      ["llama3:8b", "_llama3_3A8b"],
+      ["llama3 8b", "_llama3_208b"],
+      ["Plain", "plain"],
+      ["ref", "ref"],
+    ]);
+    assertEquals(result.models[0].splits[0].tally.counts.tp, 2);
+    // Two folders of one model would give two rows of the same name: refused.
+    const copy = await copyModelA(dir, "copy", "llama3:8b");
+    await assertRejects(
+      () => scoreModelFolders([dirs[0], copy], { splits }),
+      Error,
+      'hold the outputs of the same model "llama3:8b"',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

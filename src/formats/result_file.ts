@@ -6,7 +6,6 @@ import {
   parseJsonText,
   type TraceTurn,
   traceTurnSchema,
-  validateAs,
 } from "./trace.ts";
 import { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
 
@@ -57,39 +56,59 @@ export function labelsOfEntry(entry: StoredResultEntry): Record<string, Label> |
 
 const entryListSchema = z.array(z.object({ observation: observationSchema }).passthrough());
 
+/** Where a parsed result file is invalid: the JSON path of the problem, and what it is. */
+export interface ResultFileProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * The first problem of a parsed result file (both entry shapes), or undefined when it is
+ * valid. The message says what is wrong without the value found there (the path may hold
+ * the file's keys: annotator ids under `real_user`).
+ */
+export function resultFileProblem(value: unknown): ResultFileProblem | undefined {
+  const list = entryListSchema.safeParse(value);
+  if (!list.success) {
+    const issue = list.error.issues[0];
+    return { path: issue.path, message: issue.message };
+  }
+  for (const [i, entry] of (list.data as Record<string, unknown>[]).entries()) {
+    const saved = Object.hasOwn(entry, "candidate_task");
+    if (!saved && Object.hasOwn(entry, "real_user")) {
+      return {
+        path: [i, "candidate_task"],
+        message: "an entry with real_user must carry candidate_task",
+      };
+    }
+    if (!saved && !Object.hasOwn(entry, "agent_response")) {
+      return {
+        path: [i],
+        message: "expected a saved turn {observation, candidate_task} or a raw trace turn " +
+          "{observation, agent_response: {candidate_task}}",
+      };
+    }
+    const result = (saved ? resultEntrySchema : traceTurnSchema).safeParse(entry);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      return { path: [i, ...issue.path], message: issue.message };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Validates a parsed result file (both entry shapes); errors name the file and the JSON
  * path of the first problem (`Invalid result file "a.json" at $[3].candidate_task: …`).
  */
 export function parseResultFile(value: unknown, source: string): StoredResultFile {
-  const entries = validateAs(entryListSchema, value, "result file", source) as Record<
-    string,
-    unknown
-  >[];
-  entries.forEach((entry, i) => {
-    const at = (field?: string) =>
-      `Invalid result file "${source}" at $[${i}]${field ? `.${field}` : ""}`;
-    const saved = Object.hasOwn(entry, "candidate_task");
-    if (!saved && Object.hasOwn(entry, "real_user")) {
-      throw inputError(
-        `${at("candidate_task")}: an entry with real_user must carry candidate_task`,
-      );
-    }
-    if (!saved && !Object.hasOwn(entry, "agent_response")) {
-      throw inputError(
-        `${at()}: expected a saved turn {observation, candidate_task} or a raw trace turn ` +
-          `{observation, agent_response: {candidate_task}}`,
-      );
-    }
-    const result = (saved ? resultEntrySchema : traceTurnSchema).safeParse(entry);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw inputError(
-        `Invalid result file "${source}" at ${jsonPath([i, ...issue.path])}: ${issue.message}`,
-      );
-    }
-  });
-  return entries as StoredResultFile;
+  const problem = resultFileProblem(value);
+  if (problem) {
+    throw inputError(
+      `Invalid result file "${source}" at ${jsonPath(problem.path)}: ${problem.message}`,
+    );
+  }
+  return value as StoredResultFile;
 }
 
 /** Parses result JSON text; errors name the file. */

@@ -1,14 +1,12 @@
 import { join } from "node:path";
-import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import {
   type Label,
   labelsOfEntry,
-  parseResultText,
   type ResultFile,
   type StoredResultFile,
 } from "../formats/result_file.ts";
-import { writeFileAtomic } from "../store/atomic_write.ts";
+import { readImportFile } from "./import_file.ts";
 import {
   type HistoryRecord,
   KEY,
@@ -19,6 +17,7 @@ import {
 } from "./kv_schema.ts";
 import { labelProblem } from "./labels.ts";
 import { isFinished } from "./progress.ts";
+import { refuseLinkedCopyFolders, saveReplacedCopy } from "./replaced_copies.ts";
 import { buildResultFile, readTraceLabels } from "./result_writer.ts";
 import type { Catalog, CatalogTrace } from "./trace_catalog.ts";
 
@@ -32,14 +31,21 @@ export interface ImportedMember {
 
 export interface ImportReport {
   imported: ImportedMember[];
-  /** Copies of result files that held labels the store still lacks after the import. */
+  /** Copies kept of the result files not taken whole (new, or the same bytes kept before). */
   savedCopies: string[];
 }
 
-/** Annotator id → turn → label, in the order the annotators first appear in the file. */
-export function labelsInFile(file: StoredResultFile): Map<string, Map<number, Label>> {
+/**
+ * Annotator id → turn → label, in the order the annotators first appear in the file; only
+ * from the entries `matches` marks as the trace's turns (all when omitted).
+ */
+export function labelsInFile(
+  file: StoredResultFile,
+  matches?: readonly boolean[],
+): Map<string, Map<number, Label>> {
   const byAnnotator = new Map<string, Map<number, Label>>();
   file.forEach((entry, turn) => {
+    if (matches && !matches[turn]) return;
     for (const [id, label] of Object.entries(labelsOfEntry(entry) ?? {})) {
       let own = byAnnotator.get(id);
       if (!own) byAnnotator.set(id, own = new Map());
@@ -80,9 +86,16 @@ function holdsNothingMore(file: StoredResultFile, current: ResultFile): boolean 
  * labels of their answered prefix of questions: done when that covers every question,
  * in progress otherwise (their idle time starts now, so the usual release rule applies).
  * Each imported label gets a history entry with reason "imported". The store wins
- * wherever it knows the annotator. A file that still holds labels the store lacks after
- * this (a label the trace no longer accepts, an annotator the store released) is copied
- * to `<outDir>/.state/replaced/` before it is rewritten; so is a file that does not parse.
+ * wherever it knows the annotator. Only entries that are the trace's turns (the same
+ * observation and candidate tasks, `import_file.ts`) give labels: a file of another trace
+ * gives none.
+ *
+ * A file not taken whole — one that does not parse, has entries that are not the trace's
+ * turns, or still holds labels the store lacks after this (a label the trace no longer
+ * accepts, an annotator the store released) — is copied to `<outDir>/.state/replaced/`
+ * (`replaced_copies.ts`) before it is rewritten, and the log names the copy. A result file
+ * (or `.state`, `.state/replaced`) that is a symbolic link is refused with an error naming
+ * it, before anything is read through it; the log never quotes a file's contents.
  */
 export async function importResultFiles(options: {
   kv: Deno.Kv;
@@ -93,48 +106,47 @@ export async function importResultFiles(options: {
 }): Promise<ImportReport> {
   const { kv, catalog, outDir, logger, now } = options;
   const report: ImportReport = { imported: [], savedCopies: [] };
-  const saveCopy = async (trace: string, path: string, text: string, why: string) => {
-    const folder = join(outDir, ".state", "replaced");
-    const copy = join(folder, `${trace}.${now()}.json`);
-    await Deno.mkdir(folder, { recursive: true });
-    await writeFileAtomic(copy, text);
-    report.savedCopies.push(copy);
-    logger.warn(`The result file "${path}" ${why}; saved a copy as "${copy}"`);
+  await refuseLinkedCopyFolders(outDir);
+  const saveCopy = async (trace: string, path: string, bytes: Uint8Array, why: string) => {
+    const copy = await saveReplacedCopy({ outDir, trace, bytes, at: now() });
+    report.savedCopies.push(copy.path);
+    logger.warn(
+      `The result file "${path}" ${why}; ${copy.created ? "kept a copy" : "a copy is kept"} ` +
+        `as "${copy.path}"`,
+    );
   };
 
   for (const trace of catalog.traces) {
     const path = join(outDir, `${trace.name}.json`);
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) {
-        logger.warn(`Cannot read the result file "${path}" to import it: ${describeError(error)}`);
-      }
+    const read = await readImportFile(path, trace);
+    if (read.kind === "missing") continue;
+    if (read.kind === "unreadable") {
+      logger.warn(`Cannot read the result file "${path}" to import it: ${read.error}`);
       continue;
     }
-    let file: StoredResultFile;
-    try {
-      file = parseResultText(text, path);
-    } catch (error) {
-      await saveCopy(
-        trace.name,
-        path,
-        text,
-        `is not a valid result file (${describeError(error)})`,
-      );
+    if (read.kind === "invalid") {
+      await saveCopy(trace.name, path, read.bytes, `is not a valid result file (${read.problem})`);
       continue;
     }
-    const inFile = labelsInFile(file);
+    const inFile = labelsInFile(read.file, read.matches);
     if (inFile.size > 0) {
       report.imported.push(...await importTrace(kv, trace, inFile, now()));
     }
-    const { members, labels } = await readTraceLabels(kv, trace.name);
-    if (!holdsNothingMore(file, buildResultFile(trace, members, labels))) {
+    if (read.mismatch !== undefined) {
       await saveCopy(
         trace.name,
         path,
-        text,
+        read.bytes,
+        `does not match its trace: ${read.mismatch}; no label was taken from those entries`,
+      );
+      continue;
+    }
+    const { members, labels } = await readTraceLabels(kv, trace.name);
+    if (!holdsNothingMore(read.file, buildResultFile(trace, members, labels))) {
+      await saveCopy(
+        trace.name,
+        path,
+        read.bytes,
         "holds labels the store does not have and will not take",
       );
     }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals } from "../../tests/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import {
   parseResultText,
   type ResultEntry,
@@ -8,6 +8,7 @@ import {
   stringifyResultFile,
 } from "../formats/result_file.ts";
 import type { Trace } from "../formats/trace.ts";
+import { lstatOrUndefined, SymlinkRefusedError } from "../store/no_follow.ts";
 import { nextAssignment } from "./assignment.ts";
 import { KEY, MAX_MUTATIONS, type TraceRecord } from "./kv_schema.ts";
 import { listHistory, submitLabel } from "./labels.ts";
@@ -219,5 +220,125 @@ Deno.test("a long trace is imported in atomic operations below KV's mutation lim
     } finally {
       ctx.close();
     }
+  });
+});
+
+/** The saved turns of `trace` (as serve writes them), without labels. */
+function savedTurns(trace: Trace): ResultEntry[] {
+  return trace.map((turn) => ({
+    observation: turn.observation,
+    candidate_task: turn.agent_response.candidate_task,
+  }));
+}
+
+const secretText = "root:x:0:0:root:/root:/bin/bash\nSECRET-4242\n";
+
+Deno.test("a result file of another trace gives no label; it is kept (mode 0600), named in the log, once", async () => {
+  await withDir(async (dir) => {
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      const gamma = ctx.catalog.get("empty_gamma")!;
+      // gamma's turns, with labels at alpha's question turns that alpha would accept.
+      const file = savedTurns(gamma.turns.slice(0, alpha.turns.length));
+      for (const q of alpha.questions) file[q].real_user = { x: "Reject all" };
+      const text = stringifyResultFile(file);
+      const path = join(dir, "alpha.json");
+      await Deno.writeTextFile(path, text);
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, []);
+      assertEquals((await ctx.kv.get<TraceRecord>(KEY.trace("alpha"))).value, null);
+      assertEquals(report.savedCopies.length, 1);
+      const [copy] = report.savedCopies;
+      assert(copy.startsWith(join(dir, ".state", "replaced", "alpha.")), copy);
+      assertEquals(await Deno.readTextFile(copy), text);
+      assertEquals((await Deno.stat(copy)).mode! & 0o777, 0o600);
+      assert(
+        ctx.logLines.some((l) =>
+          l.includes(`The result file "${path}" does not match its trace: 6 of its 6 entries`) &&
+          l.includes(`kept a copy as "${copy}"`)
+        ),
+        ctx.logLines.join("\n"),
+      );
+      // The next start finds the same bytes kept: no second copy.
+      assertEquals((await importInto(ctx, dir)).savedCopies, [copy]);
+      assertEquals([...Deno.readDirSync(join(dir, ".state", "replaced"))].length, 1);
+    });
+  });
+});
+
+Deno.test("labels come only from the entries that are the trace's turns", async () => {
+  await withDir(async (dir) => {
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      const [q0, q1, q2] = alpha.questions;
+      const file = savedTurns(alpha.turns);
+      for (const q of [q0, q1, q2]) file[q].real_user = { x: "Reject all" };
+      file[q2].candidate_task = ["another task"]; // not alpha's turn any more
+      await Deno.writeTextFile(join(dir, "alpha.json"), stringifyResultFile(file));
+      const report = await importInto(ctx, dir);
+      assertEquals(report.imported, [{ trace: "alpha", annotator: "x", labels: 2, done: false }]);
+      assertEquals(report.savedCopies.length, 1);
+      assert(ctx.logLines.some((l) => l.includes(`1 of its 6 entries are not the turns`)));
+      assert(ctx.logLines.some((l) => l.includes(`entry ${q2} has another observation`)));
+    });
+  });
+});
+
+Deno.test("a result file that is a symbolic link is refused, and nothing is read from its target", async () => {
+  await withDir(async (dir) => {
+    await withDir(async (elsewhere) => {
+      const secret = join(elsewhere, "shadow");
+      await Deno.writeTextFile(secret, secretText);
+      await Deno.chmod(secret, 0o640);
+      await Deno.symlink(secret, join(dir, "alpha.json"));
+      await withContext({}, async (ctx) => {
+        const error = await assertRejects(() => importInto(ctx, dir), SymlinkRefusedError);
+        assertStringIncludes(error.message, `"${join(dir, "alpha.json")}" is a symbolic link`);
+        assertStringIncludes(error.message, 'result file of the trace "alpha"');
+        assert(!ctx.logLines.join("\n").includes("SECRET"));
+      });
+      assertEquals(await lstatOrUndefined(join(dir, ".state")), undefined);
+      assertEquals(await Deno.readTextFile(secret), secretText);
+      assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o640);
+    });
+  });
+});
+
+Deno.test("a link at .state/replaced is refused before any copy is written", async () => {
+  await withDir(async (dir) => {
+    await withDir(async (elsewhere) => {
+      await Deno.mkdir(join(dir, ".state"));
+      await Deno.symlink(elsewhere, join(dir, ".state", "replaced"));
+      await Deno.writeTextFile(join(dir, "beta.json"), "[{");
+      await withContext({}, async (ctx) => {
+        const error = await assertRejects(() => importInto(ctx, dir), SymlinkRefusedError);
+        assertStringIncludes(error.message, `"${join(dir, ".state", "replaced")}"`);
+      });
+      assertEquals([...Deno.readDirSync(elsewhere)], []);
+    });
+  });
+});
+
+Deno.test("an unparseable result file is kept, and the log names where it is wrong without quoting it", async () => {
+  await withDir(async (dir) => {
+    await withContext({}, async (ctx) => {
+      const alpha = ctx.catalog.get("alpha")!;
+      await Deno.writeTextFile(join(dir, "beta.json"), secretText);
+      const file = savedTurns(alpha.turns);
+      (file[alpha.questions[0]] as Record<string, unknown>).real_user = { "SECRET-id": [99, -1] };
+      await Deno.writeTextFile(join(dir, "alpha.json"), stringifyResultFile(file));
+      const report = await importInto(ctx, dir);
+      assertEquals(report.savedCopies.length, 2);
+      for (const copy of report.savedCopies) {
+        assertEquals((await Deno.stat(copy)).mode! & 0o777, 0o600);
+      }
+      const log = ctx.logLines.join("\n");
+      assertStringIncludes(
+        log,
+        `"${join(dir, "beta.json")}" is not a valid result file (not JSON: line 1, column 1: `,
+      );
+      assertStringIncludes(log, `at $[${alpha.questions[0]}].real_user[<an annotator>]: `);
+      assert(!log.includes("root:x") && !log.includes("SECRET"), log);
+    });
   });
 });

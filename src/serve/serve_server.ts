@@ -73,7 +73,8 @@ export interface ShutdownReport {
  * Takes the port first (so a busy port creates no folder or store), loads the traces,
  * locks the result folder (`<out>/.state/serve.lock`) and the store (`<kv>.lock`) for the
  * server's lifetime, opens the store (refusing a damaged one), imports labels that only
- * the result files still hold, rewrites the result file of every trace the store knows (so
+ * the result files still hold (`result_import.ts`: a result file that is a symbolic link
+ * fails the start, naming it), rewrites the result file of every trace the store knows (so
  * the folder matches KV even after a crash), then serves the app. Port 0 picks a free port.
  */
 export async function startServer(options: ServeOptions, deps: ServerDeps): Promise<RunningServer> {

@@ -109,3 +109,32 @@ export async function openNoFollow(
   }
   return file;
 }
+
+/**
+ * The bytes of the regular file at `path`, read without following a link at its last
+ * component (`openNoFollow`): a link is refused with `SymlinkRefusedError` and nothing is
+ * read from its target. A missing file throws `Deno.errors.NotFound`.
+ */
+export async function readFileNoFollow(path: string): Promise<Uint8Array> {
+  const file = await openNoFollow(path, { read: true });
+  try {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const buffer = new Uint8Array(64 * 1024);
+      const read = await file.read(buffer);
+      if (read === null) break;
+      chunks.push(buffer.subarray(0, read));
+      size += read;
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
+  } finally {
+    file.close();
+  }
+}

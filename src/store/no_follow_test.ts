@@ -1,5 +1,11 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
-import { createExclusive, openNoFollow, refuseSymlink, SymlinkRefusedError } from "./no_follow.ts";
+import {
+  createExclusive,
+  openNoFollow,
+  readFileNoFollow,
+  refuseSymlink,
+  SymlinkRefusedError,
+} from "./no_follow.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -45,4 +51,16 @@ Deno.test("openNoFollow refuses a link and opens or creates a plain file", () =>
     assertEquals(await read.read(buffer), 1);
     read.close();
     assertEquals(await Deno.readTextFile(`${dir}/target`), "keep");
+  }));
+
+Deno.test("readFileNoFollow reads a plain file whole and refuses a link without reading it", () =>
+  withDir(async (dir) => {
+    const big = "x".repeat(200_000) + "end";
+    await Deno.writeTextFile(`${dir}/plain`, big);
+    assertEquals(new TextDecoder().decode(await readFileNoFollow(`${dir}/plain`)), big);
+    await Deno.writeTextFile(`${dir}/secret`, "secret");
+    await Deno.symlink(`${dir}/secret`, `${dir}/link`);
+    const error = await assertRejects(() => readFileNoFollow(`${dir}/link`), SymlinkRefusedError);
+    assertStringIncludes(error.message, `"${dir}/link" is a symbolic link`);
+    await assertRejects(() => readFileNoFollow(`${dir}/none`), Deno.errors.NotFound);
   }));

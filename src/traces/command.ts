@@ -34,7 +34,9 @@ splits.json in --out groups the traces by the scene's theme (the log's setup rec
 {"all": {"theme": "All", "files": [...]}, "<theme_name>": {"theme": …, "files": [...]}}.
 A trace already in --out with one turn per event is kept; an interrupted run is continued
 by running the same command (finished requests come from the completion cache). Each
-trace is written atomically. The exit status is 1 when a log failed.
+trace is written atomically. A log named splits (the index's name), or whose name another
+log has up to case (a.jsonl, A.jsonl, a.JSONL: one file where case is ignored), is refused
+naming the others, and the rest are written. The exit status is 1 when a log failed.
 
 Options:
   --logs DIR          Folder of gym logs (required)

@@ -4,6 +4,8 @@
  * trace atomically as `<out>/<log stem>.json` as soon as it is done, then `splits.json`.
  * A log whose trace is already in `--out` with one turn per event is skipped, so an
  * interrupted run continues where it stopped (and finished requests come from the cache).
+ * A log whose trace file would be another output or another log's trace is refused
+ * (`trace_names.ts`).
  */
 import { basename, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -20,6 +22,7 @@ import { lockOutputs } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { readInputText } from "../store/read_input.ts";
 import { buildLogTrace } from "./log_trace.ts";
+import { refusedTraceNames } from "./trace_names.ts";
 import { type SplitEntry, traceSplits } from "./trace_splits.ts";
 
 export interface TracesOptions {
@@ -91,7 +94,7 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
 
 async function buildTraces(
   options: TracesOptions,
-  { paths, incomplete, unreadable }: FoundLogs & { paths: readonly string[] },
+  { complete, paths, incomplete, unreadable }: FoundLogs & { paths: readonly string[] },
   ctx: RunContext,
 ): Promise<TracesResult> {
   const result: TracesResult = {
@@ -106,7 +109,15 @@ async function buildTraces(
   };
   const todo: { log: GymLog; target: string }[] = [];
   const entries: SplitEntry[] = [];
+  // Over every complete log, so that what is refused does not depend on --limit.
+  const refused = refusedTraceNames(complete, options.out);
   for (const path of paths) {
+    const refusal = refused.get(path);
+    if (refusal !== undefined) {
+      result.failures.push({ log: path, error: refusal });
+      ctx.logger.error(`Cannot make a trace of the gym log "${path}": ${refusal}`);
+      continue;
+    }
     let log: GymLog;
     try {
       log = await readGymLog(path);
