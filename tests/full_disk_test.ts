@@ -96,3 +96,48 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "full disk: eval judge names the judged file it could not write, keeps it, leaves no temporary file",
+  ignore,
+  fn: async () => {
+    // Every judgement is "accepted", with a long thought: the judged file outgrows the room.
+    await using server = await startFakeOpenAiServer({
+      handler: () => ({
+        texts: JSON.stringify({ thought: "t".repeat(2000), judgement: "accepted" }),
+      }),
+    });
+    await withTmpfs("1m", async (mount) => {
+      const folder = join(mount, "m");
+      await Deno.mkdir(folder);
+      const turns = Array.from({ length: 40 }, (_, i) => ({
+        observation: { time: String(1717000000 + i), event: `Event ${i}.` },
+        agent_response: ["Open the report"],
+        task_status: false,
+      }));
+      const text = JSON.stringify(turns);
+      await Deno.writeTextFile(join(folder, "code_11.json"), text);
+      await fillUp(join(mount, "filler"));
+      const run = await runProactive([
+        "eval",
+        "judge",
+        "--out-dir",
+        mount,
+        "--model",
+        "r",
+        "--base-url",
+        server.baseUrl,
+        "--api-key",
+        "k",
+        "--no-cache",
+      ]);
+      assertEquals(run.code, 1, run.stderr);
+      const path = join(folder, "code_11.json");
+      assertStringIncludes(run.stderr, `No space left on the disk for "${path}"`);
+      assert(!run.stderr.includes("os error"), run.stderr);
+      assertEquals(await Deno.readTextFile(path), text);
+      assertEquals(temporaries(folder), []);
+    });
+  },
+});

@@ -67,6 +67,24 @@ const CASES: Case[] = [
     args: (dir) => ["traces", "--logs", dir, "--out", join(dir, "t")],
   },
   { name: "eval reward", args: (dir) => ["eval", "reward", "--out", join(dir, "r.jsonl")] },
+  { name: "eval agent", args: (dir) => ["eval", "agent", "--out-dir", dir] },
+  {
+    name: "eval agent --judge-model",
+    args: (dir) => ["eval", "agent", "--out-dir", dir, "--judge-model", "r"],
+  },
+  {
+    name: "eval judge",
+    prepare: async (dir) => {
+      await Deno.mkdir(join(dir, "m"));
+      const turn = {
+        observation: { time: "1717000000", event: "The user opens a file." },
+        agent_response: ["Open the report"],
+        task_status: false,
+      };
+      await Deno.writeTextFile(join(dir, "m", "code_11.json"), JSON.stringify([turn]));
+    },
+    args: (dir) => ["eval", "judge", "--out-dir", dir],
+  },
 ];
 
 for (const c of CASES) {
@@ -110,6 +128,8 @@ for (const c of CASES) {
         assertEquals(output.code, 1, stderr);
         assert(!/signal has been aborted/i.test(stderr), stderr);
         const last = stderr.trimEnd().split("\n").at(-1)!;
+        // The stage itself says what it saved (not main's catch-all sentence).
+        assert(!last.includes("what was finished before is kept"), last);
         assertMatch(
           last,
           /^proactive [a-z -]+: Interrupted: .+; run the same command again to continue/,

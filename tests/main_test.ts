@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { loadCommands, main, type MainIo, VERSION } from "../main.ts";
+import { describeFailure, loadCommands, main, type MainIo, VERSION } from "../main.ts";
 
 const COMMANDS = await loadCommands();
 
@@ -103,4 +103,17 @@ Deno.test("OS errors reach the user as sentences naming the path", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("describeFailure: an interrupted stage never prints the runtime's abort message", () => {
+  const controller = new AbortController();
+  const aborted = new DOMException("The signal has been aborted", "AbortError");
+  assertEquals(describeFailure(aborted, controller.signal), "The signal has been aborted");
+  controller.abort();
+  assertEquals(
+    describeFailure(aborted, controller.signal),
+    "Interrupted: what was finished before is kept; run the same command again to continue",
+  );
+  const own = new Error("Interrupted: 3 of 5 traces are saved; run the same command again");
+  assertEquals(describeFailure(own, controller.signal), own.message);
 });

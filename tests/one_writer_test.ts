@@ -32,6 +32,18 @@ interface Case {
   output: (dir: string) => LockedOutput;
   /** How the command names it. */
   what: (dir: string) => string;
+  prepare?: (dir: string) => Promise<void>;
+}
+
+/** A model folder `m` under `dir` with one prediction file (one turn, no proposal). */
+async function predictions(dir: string): Promise<void> {
+  await Deno.mkdir(join(dir, "m"), { recursive: true });
+  const turn = {
+    observation: { time: "1717000000", event: "The user opens a file." },
+    agent_response: [],
+    task_status: false,
+  };
+  await Deno.writeTextFile(join(dir, "m", "code_11.json"), JSON.stringify([turn]));
 }
 
 const CASES: Case[] = [
@@ -68,6 +80,19 @@ const CASES: Case[] = [
     what: (dir) => `The results file "${join(dir, "r.jsonl")}"`,
   },
   {
+    name: "eval agent",
+    args: (dir) => ["eval", "agent", "--out-dir", dir, ...LLM],
+    output: (dir) => ({ path: join(dir, "m"), kind: "folder" }),
+    what: (dir) => `The model folder "${join(dir, "m")}"`,
+  },
+  {
+    name: "eval judge",
+    prepare: predictions,
+    args: (dir) => ["eval", "judge", "--out-dir", dir, "--agent", "m", ...LLM],
+    output: (dir) => ({ path: join(dir, "m"), kind: "folder" }),
+    what: (dir) => `The model folder "${join(dir, "m")}"`,
+  },
+  {
     name: "eval score",
     args: (dir) => [
       "eval",
@@ -88,6 +113,7 @@ for (const c of CASES) {
     const dir = await Deno.makeTempDir({ prefix: "one-writer-" });
     try {
       await Deno.mkdir(dir, { recursive: true });
+      await c.prepare?.(dir);
       const before = [...Deno.readDirSync(dir)].map((e) => e.name);
       const held = await lockOutputs([c.output(dir)], {
         command: "proactive holder",

@@ -6,7 +6,9 @@
  */
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { usageError } from "../cli/errors.ts";
+import { interruptedError, usageError } from "../cli/errors.ts";
+import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { lstatOrUndefined } from "../store/no_follow.ts";
 import { numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
@@ -43,6 +45,7 @@ The folder's .model.json names its model: another model's run there is refused.
   --null-strings RULE  With --judge-model: as for eval judge (default null)
   --score              Then score the judged folder (eval score)
   --json               Print the counts as JSON
+${waitFlagHelp(23)}
   e.g. proactive eval agent --model qwen-7b --judge-model reward-7b --score
 `;
 
@@ -55,6 +58,7 @@ export const AGENT_FLAGS = {
   "null-strings": { type: "string" },
   score: { type: "boolean" },
   json: { type: "boolean" },
+  ...WAIT_FLAG,
 } as const;
 
 export interface AgentCommandOptions {
@@ -70,6 +74,8 @@ export interface AgentCommandOptions {
   nullStrings: NullStringRule;
   score: boolean;
   json: boolean;
+  /** When another run writes the model's folder: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
   /** LLM options of the judge step (role "reward"), when chained. */
   judgeLlm: LlmOptions | null;
@@ -111,6 +117,7 @@ export function parseAgentOptions(
     nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
     score,
     json: values.json === true,
+    onBusy: busyPolicyOf(values),
     llm: parseRoleModels(values, env, config, { agent: model }),
     judgeLlm: judgeModel === null
       ? null
@@ -175,6 +182,11 @@ export async function runAgent(
         }
         : {}),
     });
+  } catch (error) {
+    if (!ctx.signal.aborted) throw error;
+    throw interruptedError(
+      `the traces finished${pipelined ? " (and judged)" : ""} are saved in "${outDir}"`,
+    );
   } finally {
     progress.done();
   }
@@ -219,6 +231,21 @@ async function agentFolder(
   logger: Logger,
 ): Promise<string> {
   const dir = join(options.outDir, options.folder);
+  await warnOfLegacyFolder(options, logger);
+  await Deno.mkdir(dir, { recursive: true });
+  await claimModelFolder(dir, options.model);
+  return dir;
+}
+
+/**
+ * Points at the folder an earlier version would have used for the name, when it is there
+ * unmarked and the agent's own folder is not there yet.
+ */
+async function warnOfLegacyFolder(
+  options: Pick<AgentCommandOptions, "outDir" | "model" | "folder">,
+  logger: Logger,
+): Promise<void> {
+  const dir = join(options.outDir, options.folder);
   const legacy = join(options.outDir, legacyModelFolder(options.model));
   if (
     legacy !== dir && (await lstatOrUndefined(dir)) === undefined &&
@@ -231,9 +258,6 @@ async function agentFolder(
         `(rename the folder to "${dir}" to resume from its predictions)`,
     );
   }
-  await Deno.mkdir(dir, { recursive: true });
-  await claimModelFolder(dir, options.model);
-  return dir;
 }
 
 /** `eval agent` with its chained steps; `scoreStep` is injectable for tests. */
@@ -244,6 +268,32 @@ export async function runAgentCommand(
 ): Promise<number> {
   const config = await readLlmConfig(parseFlags(args, AGENT_FLAGS).values);
   const options = parseAgentOptions(args, ctx.env, config);
+  // The model's folder is this run's for every step: predict, judge, score.
+  const dir = join(options.outDir, options.folder);
+  await warnOfLegacyFolder(options, ctx.logger);
+  await Deno.mkdir(dir, { recursive: true });
+  const locks = await lockOutputs([{
+    path: dir,
+    kind: "folder",
+    what: `The model folder "${dir}"`,
+  }], {
+    command: "proactive eval agent",
+    onBusy: options.onBusy ?? "fail",
+    signal: ctx.signal,
+    onWait: (message) => ctx.logger.info(message),
+  });
+  try {
+    return await agentSteps(options, ctx, scoreStep);
+  } finally {
+    locks.release();
+  }
+}
+
+async function agentSteps(
+  options: AgentCommandOptions,
+  ctx: CommandContext,
+  scoreStep: ScoreStep,
+): Promise<number> {
   const { summary, llm, judgedHere } = await runAgent(options, ctx);
   let code = summary.failedTraces > 0 ? 1 : 0;
   if (options.judgeLlm === null) return code;
@@ -261,7 +311,7 @@ export async function runAgentCommand(
       llm: options.judgeLlm,
     },
     ctx,
-    { llm, files: skipped, judgedHere },
+    { llm, files: skipped, judgedHere, lockHeld: true },
   );
   code = Math.max(code, judgeExitCode(judged));
   if (!options.score) return code;

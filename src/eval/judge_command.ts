@@ -4,7 +4,9 @@
  */
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
-import { describeError, inputError, usageError } from "../cli/errors.ts";
+import { describeError, inputError, interruptedError, usageError } from "../cli/errors.ts";
+import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import type { BusyPolicy } from "../store/process_lock.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
@@ -42,6 +44,7 @@ A file that cannot be read or parsed is named at the end (exit 1); the others ar
                        proposals; task: they are sent as tasks, as the reference's
                        published numbers were computed
   --json               Print the counts as JSON
+${waitFlagHelp(23)}
   e.g. proactive eval judge --out-dir results --model reward-7b
 `;
 
@@ -51,6 +54,7 @@ export const JUDGE_FLAGS = {
   agent: { type: "string", multiple: true },
   "null-strings": { type: "string" },
   json: { type: "boolean" },
+  ...WAIT_FLAG,
 } as const;
 
 export interface JudgeCommandOptions {
@@ -59,6 +63,8 @@ export interface JudgeCommandOptions {
   agents: string[];
   nullStrings: NullStringRule;
   json: boolean;
+  /** When another run writes one of the folders: exit naming it, or wait (`--wait`). */
+  onBusy?: BusyPolicy;
   llm: LlmOptions;
 }
 
@@ -92,6 +98,7 @@ export function parseJudgeOptions(
     agents,
     nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
     json: values.json === true,
+    onBusy: busyPolicyOf(values),
     llm: parseRoleModels(values, env, config, { reward: model }),
   };
 }
@@ -145,16 +152,13 @@ async function modelFolders(outDir: string): Promise<AgentFolder[]> {
   return folders;
 }
 
-/** The folders of the agents named, each checked against (or given) its marker. */
-async function namedFolders(outDir: string, agents: readonly string[]): Promise<AgentFolder[]> {
-  const folders: AgentFolder[] = [];
-  for (const model of agents) {
+/** The folders of the agents named (claimed for their models once they are locked). */
+function namedFolders(outDir: string, agents: readonly string[]): AgentFolder[] {
+  return agents.map((model) => {
     const dir = join(outDir, modelFolder(model));
-    await predictionFiles(dir); // a missing folder is named before anything is written
-    await claimModelFolder(dir, model);
-    folders.push({ model, dir });
-  }
-  return folders;
+    predictionFiles(dir); // a missing folder is named before anything is written
+    return { model, dir };
+  });
 }
 
 /** What `runJudge` may be given by `eval agent --judge-model`. */
@@ -165,6 +169,8 @@ export interface JudgeRunDeps {
   files?: string[];
   /** Files judged already in this run (the pipeline's), counted in the summary. */
   judgedHere?: JudgeFileOutcome[];
+  /** The folders' locks are held by the caller (`eval agent`), not taken here. */
+  lockHeld?: boolean;
 }
 
 /** Judges the folders and prints the counts and the LLM accounting. */
@@ -174,9 +180,35 @@ export async function runJudge(
   deps: JudgeRunDeps = {},
 ): Promise<JudgeSummary> {
   const agents = options.agents.length > 0
-    ? await namedFolders(options.outDir, options.agents)
+    ? namedFolders(options.outDir, options.agents)
     : await modelFolders(options.outDir);
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
+  const locks = deps.lockHeld ? undefined : await lockOutputs(
+    agents.map(({ dir }) => ({ path: dir, kind: "folder", what: `The model folder "${dir}"` })),
+    {
+      command: "proactive eval judge",
+      onBusy: options.onBusy ?? "fail",
+      signal: ctx.signal,
+      onWait: (message) => ctx.logger.info(message),
+    },
+  );
+  try {
+    // A folder named on the command line is claimed for its model (once locked).
+    if (options.agents.length > 0) {
+      for (const { dir, model } of agents) await claimModelFolder(dir, model);
+    }
+    return await judgeFolders(options, agents, ctx, deps);
+  } finally {
+    locks?.release();
+  }
+}
+
+async function judgeFolders(
+  options: JudgeCommandOptions,
+  agents: readonly AgentFolder[],
+  ctx: CommandContext,
+  deps: JudgeRunDeps,
+): Promise<JudgeSummary> {
   const files = [...deps.files ?? []].sort();
   if (!deps.files) {
     for (const { dir } of agents) files.push(...predictionFiles(dir));
@@ -198,6 +230,11 @@ export async function runJudge(
       progress,
       logger,
     });
+  } catch (error) {
+    if (!ctx.signal.aborted) throw error;
+    throw interruptedError(
+      `the turns judged are saved in their files under "${options.outDir}"`,
+    );
   } finally {
     progress.done();
   }
