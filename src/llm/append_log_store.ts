@@ -11,6 +11,7 @@
  * to parse and `get` reports it as corrupt). Nothing is fsynced: a killed process loses
  * nothing the kernel already has, and whatever a power cut damages is simply missing.
  */
+import { openNoFollow } from "../store/no_follow.ts";
 import { join } from "node:path";
 
 interface Location {
@@ -187,7 +188,8 @@ async function readRange({ path, offset, length }: Location): Promise<Uint8Array
 }
 
 async function appendBytes(path: string, bytes: Uint8Array): Promise<void> {
-  const file = await Deno.open(path, { append: true, create: true });
+  // A link planted in the cache folder is refused, never appended to.
+  const file = await openNoFollow(path, { append: true, create: true });
   try {
     for (let written = 0; written < bytes.length;) {
       written += await file.write(bytes.subarray(written));

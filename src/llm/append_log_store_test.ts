@@ -76,3 +76,17 @@ Deno.test("append log: a torn last line is ignored and a corrupt line reported",
     await assertRejects(() => fresh.append("not-hex", {}), RangeError);
   });
 });
+
+Deno.test("append log: a segment replaced by a link is never appended to", async () => {
+  await withTempDir(async (dir) => {
+    const store = openAppendLogStore(dir);
+    await store.append(key(1), { n: 1 });
+    const [segment] = await segments(dir);
+    await Deno.writeTextFile(`${dir}/../victim-${segment}`, "keep");
+    await Deno.remove(`${dir}/${segment}`);
+    await Deno.symlink(`${dir}/../victim-${segment}`, `${dir}/${segment}`);
+    await assertRejects(() => store.append(key(2), { n: 2 }), Error, "is a symbolic link");
+    assertEquals(await Deno.readTextFile(`${dir}/../victim-${segment}`), "keep");
+    await Deno.remove(`${dir}/../victim-${segment}`);
+  });
+});

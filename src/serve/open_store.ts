@@ -1,3 +1,4 @@
+import { refuseStoreLinks } from "../store/no_follow.ts";
 import { describeError, type ProactiveError, runtimeError } from "../cli/errors.ts";
 
 /**
@@ -30,6 +31,7 @@ export async function openStore(
   open: (path: string) => Promise<Deno.Kv> = Deno.openKv,
 ): Promise<Deno.Kv> {
   let kv: Deno.Kv;
+  await refuseStoreLinks(path);
   try {
     kv = await open(path);
   } catch (error) {

@@ -7,6 +7,7 @@
  */
 import { dirname } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
+import { refuseStoreLinks, SymlinkRefusedError } from "./no_follow.ts";
 import type { Lease, LeaseHolder, LeaseStore } from "./lease_store.ts";
 
 interface StoredLease {
@@ -140,8 +141,10 @@ export async function openKvLeaseStore(
   let kv: Deno.Kv;
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
+    await refuseStoreLinks(path);
     kv = await Deno.openKv(path);
   } catch (error) {
+    if (error instanceof SymlinkRefusedError) throw error;
     throw runtimeError(
       `Cannot open the lease store "${path}": ${describeError(error, path)}`,
       error,

@@ -123,3 +123,14 @@ Deno.test("an unexpired lease is taken over at once when its holder is abandoned
   assertEquals(await store.tryAcquire("scene_b", "new run", 60_000, { isAbandoned }), undefined);
   store.close();
 });
+
+Deno.test("a lease store file planted as a link is refused, and its target left alone", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/victim`, "keep");
+  await Deno.symlink(`${dir}/victim`, `${dir}/leases.kv`);
+  let message = "";
+  await openKvLeaseStore(`${dir}/leases.kv`).catch((error) => message = error.message);
+  assert(message.includes(`"${dir}/leases.kv" is a symbolic link`), message);
+  assertEquals(await Deno.readTextFile(`${dir}/victim`), "keep");
+  await Deno.remove(dir, { recursive: true });
+});

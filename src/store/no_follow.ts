@@ -73,6 +73,8 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
 export interface OpenNoFollowOptions {
   read?: boolean;
   write?: boolean;
+  /** Writes go to the end (`O_APPEND`), also when other processes append meanwhile. */
+  append?: boolean;
   /** Create the file when it is missing (exclusively: a link appearing meanwhile fails). */
   create?: boolean;
   mode?: number;
@@ -86,20 +88,22 @@ export interface OpenNoFollowOptions {
  */
 export async function openNoFollow(
   path: string,
-  { read = false, write = false, create = false, mode }: OpenNoFollowOptions = {},
+  options: OpenNoFollowOptions = {},
 ): Promise<Deno.FsFile> {
+  const { read = false, write = false, append = false, create = false, mode } = options;
   const before = await lstatOrUndefined(path);
   if (before?.isSymlink) throw new SymlinkRefusedError(path);
   if (before === undefined && create) {
     try {
-      return await Deno.open(path, { read, write: true, createNew: true, mode });
+      return await Deno.open(path, { read, write: true, append, createNew: true, mode });
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       // Someone created it meanwhile: open what is there, with the checks below.
-      return openNoFollow(path, { read, write, create: false, mode });
+      return openNoFollow(path, { ...options, create: false });
     }
   }
-  const file = await Deno.open(path, { read: read || !write, write });
+  const writes = write || append;
+  const file = await Deno.open(path, { read: read || !writes, write: writes && !append, append });
   try {
     const [opened, now] = [await file.stat(), await Deno.lstat(path)];
     if (now.isSymlink || !sameFile(opened, now)) throw new SymlinkRefusedError(path);
@@ -137,4 +141,13 @@ export async function readFileNoFollow(path: string): Promise<Uint8Array> {
   } finally {
     file.close();
   }
+}
+
+/**
+ * Refuses a SQLite store (Deno KV) whose file, or its `-wal` / `-shm` companion, is a
+ * symbolic link: SQLite would write through it. `":memory:"` is not a file.
+ */
+export async function refuseStoreLinks(path: string): Promise<void> {
+  if (path === ":memory:") return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) await refuseSymlink(file, "store");
 }

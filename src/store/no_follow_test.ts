@@ -3,6 +3,7 @@ import {
   createExclusive,
   openNoFollow,
   readFileNoFollow,
+  refuseStoreLinks,
   refuseSymlink,
   SymlinkRefusedError,
 } from "./no_follow.ts";
@@ -63,4 +64,28 @@ Deno.test("readFileNoFollow reads a plain file whole and refuses a link without 
     const error = await assertRejects(() => readFileNoFollow(`${dir}/link`), SymlinkRefusedError);
     assertStringIncludes(error.message, `"${dir}/link" is a symbolic link`);
     await assertRejects(() => readFileNoFollow(`${dir}/none`), Deno.errors.NotFound);
+  }));
+
+Deno.test("openNoFollow with append adds at the end and refuses a link", () =>
+  withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/log`, "a");
+    const file = await openNoFollow(`${dir}/log`, { append: true, create: true });
+    await file.write(new TextEncoder().encode("b"));
+    file.close();
+    assertEquals(await Deno.readTextFile(`${dir}/log`), "ab");
+    await Deno.symlink(`${dir}/log`, `${dir}/link`);
+    await assertRejects(
+      () => openNoFollow(`${dir}/link`, { append: true, create: true }),
+      SymlinkRefusedError,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/log`), "ab");
+  }));
+
+Deno.test("refuseStoreLinks: a store file or its -wal/-shm companion that is a link", () =>
+  withDir(async (dir) => {
+    await refuseStoreLinks(":memory:");
+    await refuseStoreLinks(`${dir}/a.kv`);
+    await Deno.symlink(`${dir}/elsewhere`, `${dir}/a.kv-wal`);
+    const error = await assertRejects(() => refuseStoreLinks(`${dir}/a.kv`), SymlinkRefusedError);
+    assertStringIncludes(error.message, `"${dir}/a.kv-wal" is a symbolic link`);
   }));
