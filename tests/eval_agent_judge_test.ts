@@ -574,3 +574,26 @@ Deno.test("eval agent / judge: a folder marked for another model is refused, nam
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("eval judge: a prediction file planted as a link is refused, its target neither read nor printed", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  try {
+    await Deno.mkdir(join(dir, "agent-x"));
+    await Deno.writeTextFile(join(dir, "secret.txt"), "root:$6$SECRET");
+    await Deno.symlink(join(dir, "secret.txt"), join(dir, "agent-x", "code_11.json"));
+    const ctx = context();
+    const code = await command.run(
+      ["judge", "--model", "r", "--out-dir", dir, "--base-url", server.baseUrl, "--no-cache"],
+      ctx,
+    );
+    assertEquals(code, 1);
+    const lines = (ctx.logger as unknown as { lines: string[] }).lines.join("\n");
+    assertStringIncludes(lines, `"${join(dir, "agent-x", "code_11.json")}" is a symbolic link`);
+    assert(!(lines + ctx.out.join("")).includes("SECRET"), lines);
+    assertEquals(server.requests.length, 0);
+    assertEquals(await Deno.readTextFile(join(dir, "secret.txt")), "root:$6$SECRET");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -115,7 +115,7 @@ export interface JudgeWork {
  * file when it cannot be read or is not a list of turns.
  */
 export async function readJudgeWork(path: string, rule: NullStringRule): Promise<JudgeWork> {
-  const text = await readInputText(path, { what: "prediction file" });
+  const text = await readInputText(path, { what: "prediction file", noFollow: true });
   let turns: Turn[];
   try {
     turns = JSON.parse(text);

@@ -100,7 +100,7 @@ export function otherInformationOf(turn: Record<string, unknown>): unknown {
 async function finishedFailures(path: string, turns: number): Promise<number | null> {
   let value: unknown;
   try {
-    value = JSON.parse(await readInputText(path));
+    value = JSON.parse(await readInputText(path, { noFollow: true }));
   } catch {
     return null;
   }

@@ -203,7 +203,7 @@ export async function openGymLog(
 export async function isCompleteLog(logPath: string): Promise<boolean> {
   let text: string;
   try {
-    text = await readInputText(logPath);
+    text = await readInputText(logPath, { noFollow: true });
   } catch (error) {
     if (isMissingFile(error)) return false;
     throw runtimeError(`Cannot read the log "${logPath}": ${describeError(error, logPath)}`);

@@ -53,7 +53,7 @@ export async function mergedDatasetInfo(
   entry: DatasetInfoEntry,
 ): Promise<string> {
   let existing: Record<string, unknown> = {};
-  const text = await readOptionalInputText(path);
+  const text = await readOptionalInputText(path, { noFollow: true });
   if (text !== undefined && text.trim() !== "") {
     let value: unknown;
     try {

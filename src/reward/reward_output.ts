@@ -39,7 +39,7 @@ const outputSchema = z.array(conversationSchema);
  * else that cannot be read as our format is an input error naming the file.
  */
 export async function readExistingOutput(path: string): Promise<Conversation[]> {
-  const text = await readOptionalInputText(path, { what: "existing output" });
+  const text = await readOptionalInputText(path, { what: "existing output", noFollow: true });
   if (text === undefined) return [];
   const keep = "it is kept as it is: fix it, move it away or choose another --out";
   let value: unknown;

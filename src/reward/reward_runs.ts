@@ -78,7 +78,7 @@ export async function readEarlierRuns(
 ): Promise<RewardRunRecord[]> {
   let text: string | undefined;
   try {
-    text = await readOptionalInputText(path);
+    text = await readOptionalInputText(path, { noFollow: true });
     if (text === undefined) return [];
   } catch (error) {
     logger.warn(`Cannot read the earlier summary "${path}" (${error}); its runs are not kept`);

@@ -10,6 +10,7 @@
  * the answer no longer has (it now gives fewer scenes) are removed; the files of other
  * seed tasks, and those of a seed task that failed this time, are left as they are.
  */
+import { readOptionalInputText } from "../store/read_input.ts";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { type Scene, type SceneConfig, sceneConfigOf } from "../formats/scene.ts";
@@ -88,11 +89,7 @@ export async function writeSeedTaskConfigs(
   return result;
 }
 
-async function readTextIfFile(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+/** This command's earlier output at `path`, if any (a link there is refused, not read). */
+function readTextIfFile(path: string): Promise<string | undefined> {
+  return readOptionalInputText(path, { what: "scene configuration", noFollow: true });
 }

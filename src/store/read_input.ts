@@ -14,6 +14,7 @@
  *
  * Every failure is an input error (exit 1) whose message names the file.
  */
+import { readFileNoFollow, SymlinkRefusedError } from "./no_follow.ts";
 import { describeError, describeOsError, inputError, ProactiveError } from "../cli/errors.ts";
 import { countNewlines, decodeInputBytes, formatCap, inputName } from "./utf8_text.ts";
 
@@ -30,6 +31,11 @@ export interface ReadInputOptions {
   what?: string;
   /** The cap on the file's size (default `MAX_INPUT_FILE_BYTES`). */
   maxBytes?: number;
+  /**
+   * For a file in an output folder that the command rewrites (its earlier output): a
+   * symbolic link is refused (`SymlinkRefusedError`) and nothing is read from its target.
+   */
+  noFollow?: boolean;
 }
 
 /** True for a missing file: the platform's NotFound or a reader error caused by one. */
@@ -58,14 +64,18 @@ export function folderError(path: string, what?: string): ProactiveError {
   return inputError(`${inputName(path, what)} is a folder, not a file`);
 }
 
-/** Looks `path` up (following links); refuses a missing path or a folder. */
-async function statInput(path: string, what?: string): Promise<Deno.FileInfo> {
+/**
+ * Looks `path` up (following links, unless `noFollow`: then a link is refused); refuses a
+ * missing path or a folder.
+ */
+async function statInput(path: string, what?: string, noFollow = false): Promise<Deno.FileInfo> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(path);
+    info = noFollow ? await Deno.lstat(path) : await Deno.stat(path);
   } catch (error) {
     throw openError(error, path, what);
   }
+  if (info.isSymlink) throw new SymlinkRefusedError(path);
   if (info.isDirectory) throw folderError(path, what);
   return info;
 }
@@ -125,11 +135,14 @@ export async function readInputBytes(
 ): Promise<Uint8Array> {
   const { what } = options;
   const cap = options.maxBytes ?? MAX_INPUT_FILE_BYTES;
-  const info = await statInput(path, what);
+  const info = await statInput(path, what, options.noFollow);
   try {
+    if (!info.isFile && options.noFollow) {
+      throw inputError(`${inputName(path, what)} is not a regular file`);
+    }
     if (!info.isFile) return await readStreamed(path, cap, what);
     if (info.size > cap) throw tooLargeError(path, cap, lineAtByte(path, cap), what);
-    return await Deno.readFile(path);
+    return options.noFollow ? await readFileNoFollow(path) : await Deno.readFile(path);
   } catch (error) {
     throw error instanceof ProactiveError ? error : openError(error, path, what);
   }

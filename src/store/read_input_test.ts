@@ -1,4 +1,10 @@
-import { assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
 import {
   isMissingFile,
@@ -112,4 +118,24 @@ Deno.test("a file that is not a regular file is read up to the cap", async () =>
     );
     await writer.status;
   });
+});
+
+Deno.test("noFollow: an earlier output that is a link is refused, nothing read from its target", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/secret`, "root:x:0:0");
+    await Deno.symlink(`${dir}/secret`, `${dir}/out.json`);
+    // As an input (the user's own link), it is read; as an earlier output, refused.
+    assertEquals(await readInputText(`${dir}/out.json`), "root:x:0:0");
+    const error = await assertRejects(() =>
+      readOptionalInputText(`${dir}/out.json`, { noFollow: true })
+    );
+    assertStringIncludes(error.message, `"${dir}/out.json" is a symbolic link`);
+    assert(!error.message.includes("root"), error.message);
+    assertEquals(await readOptionalInputText(`${dir}/missing.json`, { noFollow: true }), undefined);
+    await Deno.writeTextFile(`${dir}/plain.json`, "\ufeff{}");
+    assertEquals(await readInputText(`${dir}/plain.json`, { noFollow: true }), "{}");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

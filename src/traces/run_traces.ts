@@ -53,7 +53,7 @@ type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now
 async function isDone(path: string, turns: number): Promise<boolean> {
   let text: string;
   try {
-    text = await readInputText(path);
+    text = await readInputText(path, { noFollow: true });
   } catch {
     return false;
   }
