@@ -597,3 +597,36 @@ Deno.test("eval judge: a prediction file planted as a link is refused, its targe
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("eval agent: a second run of the same model exits naming the first; another model runs", async () => {
+  const dir = await Deno.makeTempDir();
+  const answer = handler(false);
+  await using server = await startFakeOpenAiServer({
+    handler: async (body) => {
+      await new Promise((r) => setTimeout(r, 20));
+      return answer(body);
+    },
+  });
+  const llm = ["--base-url", server.baseUrl, "--no-cache", "--limit", "1", "--concurrency", "1"];
+  try {
+    const first = command.run(["agent", "--model", "agent-x", "--out-dir", dir, ...llm], context());
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    let message = "";
+    await command.run(["agent", "--model", "agent-x", "--out-dir", dir, ...llm], context())
+      .catch((error) => message = error.message);
+    assertStringIncludes(
+      message,
+      `The model folder "${
+        join(dir, "agent-x")
+      }" is in use by proactive eval agent, process ${Deno.pid}`,
+    );
+    assertEquals(await first, 0);
+    // Another model is not held up by it.
+    assertEquals(
+      await command.run(["agent", "--model", "agent-y", "--out-dir", dir, ...llm], context()),
+      0,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
