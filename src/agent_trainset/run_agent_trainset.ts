@@ -22,7 +22,7 @@ import {
   mergedDatasetInfo,
   withDatasetInfoLock,
 } from "../reward/dataset_info.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
 import {
@@ -79,20 +79,16 @@ export async function runAgentTrainset(
   ctx: RunContext,
 ): Promise<AgentTrainsetResult> {
   await Deno.mkdir(dirname(options.output), { recursive: true });
-  const locks = await lockOutputs(
+  return await withOutputLocks(
     [{ path: options.output, kind: "file", what: `The dataset "${options.output}"` }],
     {
       command: "proactive agent-trainset",
-      onBusy: options.onBusy ?? "fail",
+      onBusy: options.onBusy,
       signal: ctx.signal,
-      onWait: (message) => ctx.logger.info(message),
+      logger: ctx.logger,
     },
+    () => buildLocked(options, args, ctx),
   );
-  try {
-    return await buildLocked(options, args, ctx);
-  } finally {
-    locks.release();
-  }
 }
 
 async function buildLocked(

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describeError, inputError, interruptedError, runtimeError } from "../cli/errors.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { CATEGORIES, type Category } from "../formats/reward_category.ts";
@@ -101,28 +101,21 @@ export async function convertResults(
     await mkdirOut(options.outDir);
     // The files are only written at the end (both together): they are locked for that
     // step, so a second convert on them waits (--wait) or exits naming this one.
-    const locks = await lockOutputs([
-      { path: trainPath, kind: "file" },
-      { path: testPath, kind: "file" },
-    ], {
-      command: "proactive convert",
-      onBusy: options.onBusy ?? "fail",
-      signal,
-      onWait: (message) => logger.info(message),
+    const outputs = [trainPath, testPath].map((path) => ({ path, kind: "file" as const }));
+    const run = { command: "proactive convert", onBusy: options.onBusy, signal, logger };
+    await withOutputLocks(outputs, run, async () => {
+      try {
+        await writeFilesAtomic([
+          { path: trainPath, chunks: encodeRewardLines(train) },
+          { path: testPath, chunks: encodeRewardLines(test) },
+        ]);
+      } catch (error) {
+        throw runtimeError(
+          `Cannot write the reward data into "${options.outDir}": ${(error as Error).message}`,
+          error,
+        );
+      }
     });
-    try {
-      await writeFilesAtomic([
-        { path: trainPath, chunks: encodeRewardLines(train) },
-        { path: testPath, chunks: encodeRewardLines(test) },
-      ]);
-    } catch (error) {
-      throw runtimeError(
-        `Cannot write the reward data into "${options.outDir}": ${(error as Error).message}`,
-        error,
-      );
-    } finally {
-      locks.release();
-    }
   }
 
   const counts = () =>

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { interruptedError, usageError } from "../cli/errors.ts";
-import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { lstatOrUndefined } from "../store/no_follow.ts";
@@ -272,21 +272,20 @@ export async function runAgentCommand(
   const dir = join(options.outDir, options.folder);
   await warnOfLegacyFolder(options, ctx.logger);
   await Deno.mkdir(dir, { recursive: true });
-  const locks = await lockOutputs([{
-    path: dir,
-    kind: "folder",
-    what: `The model folder "${dir}"`,
-  }], {
-    command: "proactive eval agent",
-    onBusy: options.onBusy ?? "fail",
-    signal: ctx.signal,
-    onWait: (message) => ctx.logger.info(message),
-  });
-  try {
-    return await agentSteps(options, ctx, scoreStep);
-  } finally {
-    locks.release();
-  }
+  return await withOutputLocks(
+    [{
+      path: dir,
+      kind: "folder",
+      what: `The model folder "${dir}"`,
+    }],
+    {
+      command: "proactive eval agent",
+      onBusy: options.onBusy,
+      signal: ctx.signal,
+      logger: ctx.logger,
+    },
+    () => agentSteps(options, ctx, scoreStep),
+  );
 }
 
 async function agentSteps(

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, interruptedError, usageError } from "../cli/errors.ts";
-import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
@@ -183,24 +183,20 @@ export async function runJudge(
     ? namedFolders(options.outDir, options.agents)
     : await modelFolders(options.outDir);
   if (agents.length === 0) throw inputError(`"${options.outDir}" holds no model folders`);
-  const locks = deps.lockHeld ? undefined : await lockOutputs(
-    agents.map(({ dir }) => ({ path: dir, kind: "folder", what: `The model folder "${dir}"` })),
-    {
-      command: "proactive eval judge",
-      onBusy: options.onBusy ?? "fail",
-      signal: ctx.signal,
-      onWait: (message) => ctx.logger.info(message),
-    },
-  );
-  try {
+  // Under eval agent, its run holds the folder's lock already.
+  const outputs = deps.lockHeld ? [] : agents.map(({ dir }) => ({
+    path: dir,
+    kind: "folder" as const,
+    what: `The model folder "${dir}"`,
+  }));
+  const run = { command: "proactive eval judge", onBusy: options.onBusy, ...ctx };
+  return await withOutputLocks(outputs, run, async () => {
     // A folder named on the command line is claimed for its model (once locked).
     if (options.agents.length > 0) {
       for (const { dir, model } of agents) await claimModelFolder(dir, model);
     }
     return await judgeFolders(options, agents, ctx, deps);
-  } finally {
-    locks?.release();
-  }
+  });
 }
 
 async function judgeFolders(

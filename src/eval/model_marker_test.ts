@@ -3,18 +3,10 @@ import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/a
 import { ProactiveError } from "../cli/errors.ts";
 import { SymlinkRefusedError } from "../store/no_follow.ts";
 import { claimModelFolder, MODEL_MARKER, readModelMarker } from "./model_marker.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 Deno.test("claimModelFolder marks an unmarked folder, accepts its model, refuses another", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     assertEquals(await readModelMarker(dir), undefined);
     await claimModelFolder(dir, "llama3:8b");
     assertEquals(JSON.parse(await Deno.readTextFile(join(dir, MODEL_MARKER))), {
@@ -32,7 +24,7 @@ Deno.test("claimModelFolder marks an unmarked folder, accepts its model, refuses
   }));
 
 Deno.test("readModelMarker refuses a marker that is not {model} or is a link", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, MODEL_MARKER), "[1]");
     await assertRejects(() => readModelMarker(dir), ProactiveError, 'is not {"model": "<name>"}');
     await Deno.remove(join(dir, MODEL_MARKER));

@@ -14,7 +14,7 @@ import type { EndpointLabel, LlmStatsJson } from "../llm/llm_stats.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import embeddedTestSet from "../../data/reward_data/test_data.jsonl" with { type: "text" };
 import { type RewardTable, tallyRewardTable, type UnreadableRule } from "./reward_table.ts";
@@ -72,20 +72,16 @@ export async function runEvalReward(
   ctx: RunContext,
 ): Promise<EvalRewardResult> {
   await Deno.mkdir(dirname(options.output), { recursive: true });
-  const locks = await lockOutputs(
+  return await withOutputLocks(
     [{ path: options.output, kind: "file", what: `The results file "${options.output}"` }],
     {
       command: "proactive eval reward",
-      onBusy: options.onBusy ?? "fail",
+      onBusy: options.onBusy,
       signal: ctx.signal,
-      onWait: (message) => ctx.logger.info(message),
+      logger: ctx.logger,
     },
+    () => evalLocked(options, ctx),
   );
-  try {
-    return await evalLocked(options, ctx);
-  } finally {
-    locks.release();
-  }
 }
 
 async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<EvalRewardResult> {

@@ -5,7 +5,7 @@ import { describeError, inputError, usageError } from "../cli/errors.ts";
 import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
 import { EMBEDDED_SPLITS } from "../formats/embedded_splits.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
-import { busyPolicyOf, lockOutputs, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { readInputText } from "../store/read_input.ts";
 import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
@@ -151,21 +151,14 @@ export async function runEvalScore(
   }
   // The files are written at the end: they are locked for that step.
   const outputs = [...csvs.map((c) => c.path), ...(options.html === null ? [] : [options.html])];
-  const locks = await lockOutputs(outputs.map((path) => ({ path, kind: "file" })), {
-    command: "proactive eval score",
-    onBusy: options.onBusy ?? "fail",
-    signal: ctx.signal,
-    onWait: (message) => ctx.logger.info(message),
-  });
-  try {
+  const run = { command: "proactive eval score", onBusy: options.onBusy, ...ctx };
+  await withOutputLocks(outputs.map((path) => ({ path, kind: "file" })), run, async () => {
     for (const { model, path } of csvs) {
       await writeFileAtomic(path, formatScoreCsv(model));
       csvFiles[model.model] = path;
     }
     if (options.html !== null) await writeFileAtomic(options.html, formatScoreHtml(result));
-  } finally {
-    locks.release();
-  }
+  });
   for (const model of result.models) {
     for (const split of model.splits) {
       if (!split.complete && !split.metrics) {

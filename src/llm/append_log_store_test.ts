@@ -1,16 +1,8 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { openAppendLogStore } from "./append_log_store.ts";
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 const key = (n: number) => n.toString(16).padStart(64, "0");
-
-async function withTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function segments(dir: string): Promise<string[]> {
   const names: string[] = [];

@@ -9,6 +9,7 @@ import {
   openCompletionCache,
   requestKeyer,
 } from "./completion_cache.ts";
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 const request: CompletionRequest = {
   model: "m",
@@ -19,15 +20,6 @@ const completion: Completion = {
   choices: [{ text: "hi", finishReason: "stop" }],
   usage: { promptTokens: 3, completionTokens: 1 },
 };
-
-async function withTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("cacheKey covers model, messages, every parameter and the tag, in any key order", () => {
   const key = cacheKey(request);

@@ -16,7 +16,7 @@
  * @module
  */
 import { describeError, runtimeError } from "../cli/errors.ts";
-import { openNoFollow } from "../store/no_follow.ts";
+import { openNoFollow, readFileNoFollow } from "../store/no_follow.ts";
 import {
   type EndpointLabel,
   type LlmCounters,
@@ -105,13 +105,7 @@ export class UsageJournal {
 export async function readUsageJournal(path: string): Promise<JournaledRun[]> {
   let text: string;
   try {
-    const file = await openNoFollow(path, { read: true });
-    try {
-      text = new TextDecoder().decode(await new Response(file.readable).arrayBuffer());
-    } catch (error) {
-      file.close();
-      throw error;
-    }
+    text = new TextDecoder().decode(await readFileNoFollow(path));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw runtimeError(`Cannot read the usage journal "${path}": ${describeError(error, path)}`);

@@ -5,7 +5,7 @@
  */
 import { basename, extname } from "node:path";
 import { inputError } from "../cli/errors.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import { readOptionalInputText } from "../store/read_input.ts";
 
 export interface DatasetInfoEntry {
@@ -83,10 +83,5 @@ export async function withDatasetInfoLock<T>(
   command: string,
   update: () => Promise<T>,
 ): Promise<T> {
-  const lock = await lockOutputs([{ path, kind: "file" }], { command, onBusy: "wait" });
-  try {
-    return await update();
-  } finally {
-    lock.release();
-  }
+  return withOutputLocks([{ path, kind: "file" }], { command, onBusy: "wait" }, update);
 }

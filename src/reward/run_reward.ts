@@ -15,7 +15,7 @@ import { readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import { readUsageJournal, removeUsageJournal, UsageJournal } from "../llm/usage_journal.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import {
@@ -100,20 +100,14 @@ export async function runReward(
 ): Promise<RewardRunResult> {
   await ensureParent(options.output);
   await ensureParent(options.failures);
-  const locks = await lockOutputs([
-    { path: options.output, kind: "file", what: `The dataset "${options.output}"` },
-    { path: options.failures, kind: "file", what: `The failures file "${options.failures}"` },
-  ], {
-    command: "proactive reward",
-    onBusy: options.onBusy ?? "fail",
-    signal: ctx.signal,
-    onWait: (message) => ctx.logger.info(message),
-  });
-  try {
-    return await runLocked(options, ctx, args);
-  } finally {
-    locks.release();
-  }
+  return await withOutputLocks(
+    [
+      { path: options.output, kind: "file", what: `The dataset "${options.output}"` },
+      { path: options.failures, kind: "file", what: `The failures file "${options.failures}"` },
+    ],
+    { command: "proactive reward", onBusy: options.onBusy, signal: ctx.signal, logger: ctx.logger },
+    () => runLocked(options, ctx, args),
+  );
 }
 
 /** The usage journal of the output (see `llm/usage_journal.ts`). */

@@ -21,7 +21,7 @@ import { writeFileAtomic } from "../store/atomic_write.ts";
 import { buildScenes, type SeedFailure } from "./build_scenes.ts";
 import { sceneConfigFiles, sceneListText, writeSeedTaskConfigs } from "./scenes_output.ts";
 import { DEFAULT_SEEDS_SOURCE, readSeeds, type SeedTask, selectKinds } from "./seed_file.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 
 export interface ScenesOptions {
@@ -81,20 +81,14 @@ export async function runScenes(options: ScenesOptions, ctx: RunContext): Promis
   }
   await Deno.mkdir(dirname(options.out), { recursive: true });
   await Deno.mkdir(options.scenesDir, { recursive: true });
-  const locks = await lockOutputs([
-    { path: options.out, kind: "file", what: `The scene list "${options.out}"` },
-    { path: options.scenesDir, kind: "folder", what: `The scenes folder "${options.scenesDir}"` },
-  ], {
-    command: "proactive scenes",
-    onBusy: options.onBusy ?? "fail",
-    signal: ctx.signal,
-    onWait: (message) => ctx.logger.info(message),
-  });
-  try {
-    return await askAndWrite(options, { seeds, source, seedTasks: all.length }, ctx);
-  } finally {
-    locks.release();
-  }
+  return await withOutputLocks(
+    [
+      { path: options.out, kind: "file", what: `The scene list "${options.out}"` },
+      { path: options.scenesDir, kind: "folder", what: `The scenes folder "${options.scenesDir}"` },
+    ],
+    { command: "proactive scenes", onBusy: options.onBusy, signal: ctx.signal, logger: ctx.logger },
+    () => askAndWrite(options, { seeds, source, seedTasks: all.length }, ctx),
+  );
 }
 
 /** What is asked: the selected seed tasks, where they come from, how many the file has. */

@@ -16,6 +16,7 @@ import { importResultFiles } from "./result_import.ts";
 import { createResultWriter } from "./result_writer.ts";
 import { type Catalog, catalogTrace } from "./trace_catalog.ts";
 import { openTestContext, type TestContext, withContext } from "./test_context.ts";
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 async function writeAll(ctx: TestContext, dir: string): Promise<void> {
   const writer = createResultWriter({
@@ -38,17 +39,8 @@ function importInto(ctx: TestContext, dir: string) {
   });
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("a lost store is rebuilt from the result files: members, labels, done or in progress", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const before = new Map<string, string>();
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
@@ -99,7 +91,7 @@ Deno.test("a lost store is rebuilt from the result files: members, labels, done 
 });
 
 Deno.test("the store wins where it knows the annotator; a file holding more is saved first", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       await nextAssignment(ctx, "a");
@@ -122,7 +114,7 @@ Deno.test("the store wins where it knows the annotator; a file holding more is s
 });
 
 Deno.test("a reference result file with raw trace turns appended after the last answer is imported", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       const last = alpha.questions[alpha.questions.length - 1];
@@ -146,7 +138,7 @@ Deno.test("a reference result file with raw trace turns appended after the last 
 });
 
 Deno.test("only the valid prefix of questions is imported; a broken file is saved, not imported", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       const [q0, q1, q2] = alpha.questions;
@@ -171,7 +163,7 @@ Deno.test("only the valid prefix of questions is imported; a broken file is save
 });
 
 Deno.test("an annotator the store released is not brought back", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({ reclaimAfterMs: 1000 }, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       await nextAssignment(ctx, "a");
@@ -187,7 +179,7 @@ Deno.test("an annotator the store released is not brought back", async () => {
 });
 
 Deno.test("a long trace is imported in atomic operations below KV's mutation limit", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const questions = MAX_MUTATIONS; // two mutations per label: needs several operations
     const turns: Trace = Array.from({ length: questions }, (_, i) => ({
       observation: { time: String(1_700_000_000 + i), event: `event ${i}` },
@@ -234,7 +226,7 @@ function savedTurns(trace: Trace): ResultEntry[] {
 const secretText = "root:x:0:0:root:/root:/bin/bash\nSECRET-4242\n";
 
 Deno.test("a result file of another trace gives no label; it is kept (mode 0600), named in the log, once", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       const gamma = ctx.catalog.get("empty_gamma")!;
@@ -267,7 +259,7 @@ Deno.test("a result file of another trace gives no label; it is kept (mode 0600)
 });
 
 Deno.test("labels come only from the entries that are the trace's turns", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       const [q0, q1, q2] = alpha.questions;
@@ -285,8 +277,8 @@ Deno.test("labels come only from the entries that are the trace's turns", async 
 });
 
 Deno.test("a result file that is a symbolic link is refused, and nothing is read from its target", async () => {
-  await withDir(async (dir) => {
-    await withDir(async (elsewhere) => {
+  await withTempDir(async (dir) => {
+    await withTempDir(async (elsewhere) => {
       const secret = join(elsewhere, "shadow");
       await Deno.writeTextFile(secret, secretText);
       await Deno.chmod(secret, 0o640);
@@ -305,8 +297,8 @@ Deno.test("a result file that is a symbolic link is refused, and nothing is read
 });
 
 Deno.test("a link at .state/replaced is refused before any copy is written", async () => {
-  await withDir(async (dir) => {
-    await withDir(async (elsewhere) => {
+  await withTempDir(async (dir) => {
+    await withTempDir(async (elsewhere) => {
       await Deno.mkdir(join(dir, ".state"));
       await Deno.symlink(elsewhere, join(dir, ".state", "replaced"));
       await Deno.writeTextFile(join(dir, "beta.json"), "[{");
@@ -320,7 +312,7 @@ Deno.test("a link at .state/replaced is refused before any copy is written", asy
 });
 
 Deno.test("an unparseable result file is kept, and the log names where it is wrong without quoting it", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       await Deno.writeTextFile(join(dir, "beta.json"), secretText);

@@ -7,6 +7,7 @@ import {
   readInputLines,
   splitInputLines,
 } from "./input_lines.ts";
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const MIB = 1024 * 1024;
@@ -19,15 +20,6 @@ function splitInChunks(bytes: Uint8Array, size: number, maxLineBytes?: number): 
     lines.push(...splitter.push(bytes.slice(i, i + size)));
   }
   return [...lines, ...splitter.end()];
-}
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("lines end at \\n; a \\r before it or at the end is dropped; blank lines count", () => {
@@ -121,7 +113,7 @@ Deno.test("a 20 MiB line: refused at the default cap, naming its line; at most t
     splitter.peakBufferedBytes <= MAX_INPUT_LINE_BYTES + 4,
     `the splitter held ${splitter.peakBufferedBytes} bytes of one line`,
   );
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/big.jsonl`;
     using file = await Deno.open(path, { write: true, create: true });
     await file.write(encode('{"ok": 1}\n{"ok": 2}\n"'));
@@ -133,7 +125,7 @@ Deno.test("a 20 MiB line: refused at the default cap, naming its line; at most t
 });
 
 Deno.test("readInputLines names a missing file and a folder", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/in.jsonl`);
     await assertRejects(
       () => Array.fromAsync(readInputLines(`${dir}/in.jsonl`)),

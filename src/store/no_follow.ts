@@ -121,26 +121,8 @@ export async function openNoFollow(
  */
 export async function readFileNoFollow(path: string): Promise<Uint8Array> {
   const file = await openNoFollow(path, { read: true });
-  try {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const buffer = new Uint8Array(64 * 1024);
-      const read = await file.read(buffer);
-      if (read === null) break;
-      chunks.push(buffer.subarray(0, read));
-      size += read;
-    }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
-  } finally {
-    file.close();
-  }
+  // The stream closes the file when it ends or fails.
+  return new Uint8Array(await new Response(file.readable).arrayBuffer());
 }
 
 /**

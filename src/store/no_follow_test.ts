@@ -7,18 +7,10 @@ import {
   refuseSymlink,
   SymlinkRefusedError,
 } from "./no_follow.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 Deno.test("createExclusive fails on a planted link, dangling or not, and writes nothing through it", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/target`, "keep");
     await Deno.symlink(`${dir}/target`, `${dir}/live`);
     await Deno.symlink(`${dir}/missing`, `${dir}/dangling`);
@@ -32,7 +24,7 @@ Deno.test("createExclusive fails on a planted link, dangling or not, and writes 
   }));
 
 Deno.test("openNoFollow refuses a link and opens or creates a plain file", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/target`, "keep");
     await Deno.symlink(`${dir}/target`, `${dir}/link`);
     const error = await assertRejects(
@@ -55,7 +47,7 @@ Deno.test("openNoFollow refuses a link and opens or creates a plain file", () =>
   }));
 
 Deno.test("readFileNoFollow reads a plain file whole and refuses a link without reading it", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const big = "x".repeat(200_000) + "end";
     await Deno.writeTextFile(`${dir}/plain`, big);
     assertEquals(new TextDecoder().decode(await readFileNoFollow(`${dir}/plain`)), big);
@@ -67,7 +59,7 @@ Deno.test("readFileNoFollow reads a plain file whole and refuses a link without 
   }));
 
 Deno.test("openNoFollow with append adds at the end and refuses a link", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/log`, "a");
     const file = await openNoFollow(`${dir}/log`, { append: true, create: true });
     await file.write(new TextEncoder().encode("b"));
@@ -82,7 +74,7 @@ Deno.test("openNoFollow with append adds at the end and refuses a link", () =>
   }));
 
 Deno.test("refuseStoreLinks: a store file or its -wal/-shm companion that is a link", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await refuseStoreLinks(":memory:");
     await refuseStoreLinks(`${dir}/a.kv`);
     await Deno.symlink(`${dir}/elsewhere`, `${dir}/a.kv-wal`);

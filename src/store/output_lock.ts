@@ -13,6 +13,7 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
+import type { Logger } from "../cli/logger.ts";
 import type { FlagSpec } from "../cli/parse_flags.ts";
 import {
   acquireProcessLock,
@@ -97,4 +98,36 @@ export async function lockOutputs(
     throw error;
   }
   return { paths: [...byPath.keys()].sort(), release };
+}
+
+/** Who locks outputs for a run: its command, the `--wait` policy, and where to tell. */
+export interface RunLockOptions {
+  /** Recorded in the lock (`proactive reward`). */
+  command: string;
+  /** Default `"fail"`. */
+  onBusy?: BusyPolicy;
+  /** Ends a wait. */
+  signal?: AbortSignal;
+  /** Told (`info`) when a wait starts. */
+  logger?: Pick<Logger, "info">;
+}
+
+/** Runs `work` holding the locks of `outputs` (`lockOutputs`); releases them however it ends. */
+export async function withOutputLocks<T>(
+  outputs: readonly LockedOutput[],
+  run: RunLockOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { logger } = run;
+  const locks = await lockOutputs(outputs, {
+    command: run.command,
+    onBusy: run.onBusy ?? "fail",
+    signal: run.signal,
+    onWait: logger ? (message) => logger.info(message) : undefined,
+  });
+  try {
+    return await work();
+  } finally {
+    locks.release();
+  }
 }

@@ -3,15 +3,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "../..
 import { ProactiveError } from "../cli/errors.ts";
 import { busyPolicyOf, lockOutputs, lockPathOf } from "./output_lock.ts";
 import { readLockOwner } from "./process_lock.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 Deno.test("lockPathOf: a file's lock is beside it, a folder's inside it; paths are resolved", () => {
   assertEquals(lockPathOf({ path: "/a/b/out.json", kind: "file" }), "/a/b/.out.json.lock");
@@ -25,7 +17,7 @@ Deno.test("lockPathOf: a file's lock is beside it, a folder's inside it; paths a
 });
 
 Deno.test("a second run on the same output fails naming the first: command, pid, host", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "data.json");
     const first = await lockOutputs([{ path: out, kind: "file" }], {
       command: "proactive reward",
@@ -68,7 +60,7 @@ Deno.test("a second run on the same output fails naming the first: command, pid,
   }));
 
 Deno.test("--wait waits until the first run releases, and a wait ends with its signal", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const folder = join(dir, "out");
     const first = await lockOutputs([{ path: folder, kind: "folder" }], {
       command: "proactive traces",
@@ -112,7 +104,7 @@ Deno.test("--wait waits until the first run releases, and a wait ends with its s
   }));
 
 Deno.test("a lock held by another process is seen, and a planted link at the lock path is refused", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "set.json");
     const script = `
       import { lockOutputs } from ${

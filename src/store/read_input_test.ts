@@ -15,15 +15,7 @@ import {
   readInputTextSync,
   readOptionalInputText,
 } from "./read_input.ts";
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../../tests/temp_dir.ts";
 
 const BOM = [0xef, 0xbb, 0xbf];
 const write = (path: string, ...parts: (string | number[])[]) =>
@@ -35,7 +27,7 @@ const write = (path: string, ...parts: (string | number[])[]) =>
   );
 
 Deno.test("readInputText drops a leading byte order mark; the text is otherwise as written", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await write(`${dir}/bom.json`, BOM, '{"a": 1}\r\n');
     await write(`${dir}/plain.json`, '{"a": 1}\r\n');
     assertEquals(await readInputText(`${dir}/bom.json`), '{"a": 1}\r\n');
@@ -47,7 +39,7 @@ Deno.test("readInputText drops a leading byte order mark; the text is otherwise 
 });
 
 Deno.test("readInputText refuses bytes that are not UTF-8 with their offset and line", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await write(`${dir}/a.yaml`, BOM, "a: 1\nb: ", [0xe9], "t\xe9\n");
     const error = await assertRejects(() => readInputText(`${dir}/a.yaml`), ProactiveError);
     assertEquals(
@@ -64,7 +56,7 @@ Deno.test("readInputText refuses bytes that are not UTF-8 with their offset and 
 });
 
 Deno.test("a missing file and a folder are named; readOptionalInputText: undefined when missing", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/x.json`);
     await Deno.symlink(`${dir}/x.json`, `${dir}/link.json`);
     const missing = await assertRejects(() => readInputText(`${dir}/none.json`), ProactiveError);
@@ -88,7 +80,7 @@ Deno.test("a missing file and a folder are named; readOptionalInputText: undefin
 });
 
 Deno.test("a file over the cap is refused naming the cap and the line that reaches it", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await write(`${dir}/big.json`, "[1,\n2,\n3,\n4]\n");
     const capped = { maxBytes: 5 };
     const error = await assertRejects(() => readInputText(`${dir}/big.json`, capped));
@@ -106,7 +98,7 @@ Deno.test("a file over the cap is refused naming the cap and the line that reach
 Deno.test("a file that is not a regular file is read up to the cap", async () => {
   assertEquals(await readInputText("/dev/null"), "");
   // A pipe has no size to check beforehand: the cap applies while reading.
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const fifo = `${dir}/fifo`;
     await new Deno.Command("mkfifo", { args: [fifo] }).output();
     const writer = new Deno.Command("sh", { args: ["-c", `yes | head -c 100000 > ${fifo}`] })

@@ -18,7 +18,7 @@ import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
-import { lockOutputs } from "../store/output_lock.ts";
+import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { readInputText } from "../store/read_input.ts";
 import { buildLogTrace } from "./log_trace.ts";
@@ -76,20 +76,11 @@ export async function runTraces(options: TracesOptions, ctx: RunContext): Promis
   } catch (error) {
     throw inputError(`Cannot create the output folder "${options.out}": ${describeError(error)}`);
   }
-  const locks = await lockOutputs(
+  return await withOutputLocks(
     [{ path: options.out, kind: "folder", what: `The traces folder "${options.out}"` }],
-    {
-      command: "proactive traces",
-      onBusy: options.onBusy ?? "fail",
-      signal: ctx.signal,
-      onWait: (message) => ctx.logger.info(message),
-    },
+    { command: "proactive traces", onBusy: options.onBusy, signal: ctx.signal, logger: ctx.logger },
+    () => buildTraces(options, { ...found, paths }, ctx),
   );
-  try {
-    return await buildTraces(options, { ...found, paths }, ctx);
-  } finally {
-    locks.release();
-  }
 }
 
 async function buildTraces(
