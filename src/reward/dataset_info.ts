@@ -78,7 +78,7 @@ export async function mergedDatasetInfo(
  * for another run's update to finish: `reward` and `agent-trainset` runs that share a
  * folder each keep the other's entry.
  */
-export async function withDatasetInfoLock<T>(
+export function withDatasetInfoLock<T>(
   path: string,
   command: string,
   update: () => Promise<T>,
