@@ -23,6 +23,7 @@ const COMMAND_MODULES: Record<string, () => Promise<{ command: Command }>> = {
   "agent-trainset": () => import("./src/agent_trainset/command.ts"),
   traces: () => import("./src/traces/command.ts"),
   eval: () => import("./src/eval/command.ts"),
+  prompts: () => import("./src/prompts/command.ts"),
 };
 
 /** Loads the command called `name`, or resolves to undefined for an unknown name. */

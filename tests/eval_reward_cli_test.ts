@@ -28,6 +28,7 @@ import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts"
 import { parseJsonlText } from "../src/jsonl/jsonl_streams.ts";
 import { parseRewardItem } from "../src/formats/reward_item.ts";
 import { judgementOf, rewardMessages } from "../src/prompts/reward_prompts.ts";
+import { BUILTIN_PROMPT_SET } from "../src/prompts/prompt_set.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const KEY = "sk-test-SECRET";
@@ -70,7 +71,10 @@ function answer(i: number): string {
 
 async function fixture() {
   const indexOf = new Map(
-    TEST_SET.map((item, i) => [rewardMessages(item.obs, item.pred_task)[1].content, i]),
+    TEST_SET.map((
+      item,
+      i,
+    ) => [rewardMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task)[1].content, i]),
   );
   const server = await startFakeOpenAiServer({
     handler: (body) => {

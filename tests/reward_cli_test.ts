@@ -21,6 +21,7 @@ import {
   REWARD_SYSTEM_PROMPT,
   rewardMessages,
 } from "../src/prompts/reward_prompts.ts";
+import { BUILTIN_PROMPT_SET } from "../src/prompts/prompt_set.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const TRAIN = `${ROOT}tests/testdata/reward/train_data.jsonl`;
@@ -127,7 +128,10 @@ Deno.test("reward: the 1,629 real items become 1,751 balanced conversations; rer
       "assistant",
     ]);
     const { item } = balanced[i];
-    assertEquals(conversations.slice(0, 2), rewardMessages(item.obs, item.pred_task));
+    assertEquals(
+      conversations.slice(0, 2),
+      rewardMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task),
+    );
     assertEquals(conversations[0].content, REWARD_SYSTEM_PROMPT);
     assert(!conversations[1].content.includes("your_judgement"));
     const reply = JSON.parse(conversations[2].content);
@@ -184,7 +188,8 @@ Deno.test("reward: the 1,629 real items become 1,751 balanced conversations; rer
 Deno.test("reward: contradicting and inconsistent items are retried, then listed as failures", async () => {
   const items = await readRewardItems(SMALL);
   const users = items.map(({ item }) =>
-    explainMessages(item.obs, item.pred_task, judgementOf(item.valid))[1].content
+    explainMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task, judgementOf(item.valid))[1]
+      .content
   );
   const lineOf = (user: string) => users.indexOf(user) + 1;
   await using t = await fixture({
@@ -381,10 +386,12 @@ Deno.test("reward: kill -9 mid-run, then a restart that re-asks no finished item
   );
   let reasked = 0;
   for (const { item } of items) {
-    const user = explainMessages(item.obs, item.pred_task, judgementOf(item.valid))[1].content;
+    const user =
+      explainMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task, judgementOf(item.valid))[1]
+        .content;
     const first = countsAtKill.get(user) ?? 0;
     const second = restartModel.explainCounts.get(user) ?? 0;
-    if (done.has(rewardMessages(item.obs, item.pred_task)[1].content)) {
+    if (done.has(rewardMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task)[1].content)) {
       assertEquals([first, second], [1, 0], "a checkpointed item was asked again");
     } else {
       // Asked once in all, unless its request was in flight when the process died.

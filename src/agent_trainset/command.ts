@@ -9,6 +9,7 @@ import {
   LLM_FLAGS_HELP,
   parseLlmFlags,
   readLlmConfig,
+  resolvePrompts,
 } from "../llm/llm_config.ts";
 import { AGENT_SYSTEM_PROMPT } from "../prompts/agent_prompts.ts";
 import { datasetName } from "../reward/dataset_info.ts";
@@ -137,7 +138,9 @@ export const command: Command = {
   help: HELP,
   async run(args, ctx) {
     const config = await readLlmConfig(parseFlags(args, FLAGS).values);
-    const options = parseAgentTrainsetOptions(args, ctx.env, config);
+    const parsed = parseAgentTrainsetOptions(args, ctx.env, config);
+    // The prompt set is read and checked before any request is sent.
+    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
     const result = await runAgentTrainset(options, args, ctx);
     ctx.stdout(formatAgentTrainsetReport(result));
     if (result.failures.length > 0) {

@@ -23,8 +23,8 @@ import { RETRY_TEMPERATURE } from "../gym/agent.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import type { CallUsage, ChatMessage } from "../llm/llm_types.ts";
 import { LlmOutputError } from "../llm/structured_completion.ts";
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import {
-  AGENT_SYSTEM_PROMPT,
   type AgentPrediction,
   agentPredictionSchema,
   agentRetryMessage,
@@ -81,6 +81,8 @@ export interface ReplayOptions extends TrimLimits {
 
 export interface ReplayDeps {
   agent: LlmClient;
+  /** The texts of both models' requests (default: the built-in set). */
+  prompts?: PromptSet;
   reward: LlmClient;
   signal: AbortSignal;
   /** Told what each call cost, per role. */
@@ -123,12 +125,14 @@ export async function replayLog(
     return true;
   };
 
+  const prompts = promptsOf(deps);
+  const agentSystem = prompts.text("agent", "system");
   for (const logged of log.samples) {
     const { system, turns } = turnsOf(logged.messages);
-    record("logged", logged.event, trimConversation(system ?? AGENT_SYSTEM_PROMPT, turns, options));
+    record("logged", logged.event, trimConversation(system ?? agentSystem, turns, options));
   }
 
-  const stepRest = restOf(agentStepMessage([]));
+  const stepRest = restOf(agentStepMessage(prompts, []));
   const turns: Turn[] = [];
   const observed: Observation[] = [];
   for (const [index, event] of log.events.entries()) {
@@ -137,7 +141,7 @@ export async function replayLog(
     observed.push(observation);
     // As in the gym, the agent first learns which operations it can run.
     const first = index === 0 && log.operations
-      ? [operationsObservation(log.operations.time, log.operations.value)]
+      ? [operationsObservation(prompts, log.operations.time, log.operations.value)]
       : [];
     const previous = turns.at(-1);
     if (previous?.role === "user") {
@@ -153,7 +157,7 @@ export async function replayLog(
       sampled = record(
         "replay",
         index,
-        trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options),
+        trimConversation(agentSystem, [...turns, turn], options),
       );
       turns.push(turn);
     }
@@ -169,7 +173,7 @@ export async function replayLog(
       if (last?.role !== "assistant" || last.content !== content) {
         if (last?.role === "assistant") turns.pop();
         const turn: Turn = { role: "assistant", content };
-        const conversation = trimConversation(AGENT_SYSTEM_PROMPT, [...turns, turn], options);
+        const conversation = trimConversation(agentSystem, [...turns, turn], options);
         sampled = record("proposal", index, conversation) || sampled;
         turns.push(turn);
       }
@@ -190,6 +194,8 @@ async function predictEvent(
   deps: ReplayDeps,
   counts: LogCounts,
 ): Promise<AgentPrediction | null> {
+  const prompts = promptsOf(deps);
+  const agentSystem = prompts.text("agent", "system");
   let previous: { prediction: AgentPrediction; feedback: string } | undefined;
   for (let trial = 0; trial < options.maxTrials; trial++) {
     counts.trials++;
@@ -198,7 +204,7 @@ async function predictEvent(
     if (previous) {
       const last = turns[turns.length - 1];
       if (last.role === "user") {
-        const rest = restOf(agentRetryMessage([], previous.prediction, previous.feedback));
+        const rest = restOf(agentRetryMessage(prompts, [], previous.prediction, previous.feedback));
         request = [...turns.slice(0, -1), { ...last, rest }];
       }
     }
@@ -206,7 +212,7 @@ async function predictEvent(
     try {
       [prediction] = await deps.agent.chatJson(
         agentPredictionSchema,
-        trimConversation(AGENT_SYSTEM_PROMPT, request, options),
+        trimConversation(agentSystem, request, options),
         trial === 0 ? {} : { temperature: RETRY_TEMPERATURE },
         {
           cacheTag: `${tag}/agent`,
@@ -225,7 +231,7 @@ async function predictEvent(
     try {
       [verdict] = await deps.reward.chatJson(
         rewardAnswerSchema,
-        rewardMessages(observed, proposedTask(prediction)),
+        rewardMessages(prompts, observed, proposedTask(prediction)),
         { temperature: 0 },
         {
           cacheTag: `${tag}/reward`,

@@ -144,6 +144,7 @@ async function buildLocked(
         results[index] = await replayLog(log, options, {
           agent,
           reward,
+          prompts: llm.prompts,
           signal,
           onUsage,
           onEvent: () => {
@@ -204,6 +205,7 @@ async function buildLocked(
       agent: roleCard("agent", AGENT_PROMPT_VERSION),
       reward: roleCard("reward", REWARD_PROMPT_VERSION),
     },
+    prompt_set: llm.prompts.id,
     seed: seeds.size === 0 ? null : [...seeds].sort((a, b) => a - b).join(", "),
     settings: {
       max_trials: options.maxTrials,

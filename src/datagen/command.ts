@@ -12,6 +12,7 @@ import {
   type LlmRole,
   parseLlmFlags,
   readLlmConfig,
+  resolvePrompts,
 } from "../llm/llm_config.ts";
 import { formatDatagenReport, SUMMARY_FILE } from "./datagen_summary.ts";
 import { type DatagenDeps, type DatagenOptions, DEFAULT_KV, runDatagen } from "./run_datagen.ts";
@@ -176,7 +177,9 @@ export async function runDatagenCommand(
   deps: DatagenDeps,
 ): Promise<number> {
   const config = await readLlmConfig(parseFlags(args, FLAGS).values);
-  const options = parseDatagenOptions(args, ctx.env, config);
+  const parsed = parseDatagenOptions(args, ctx.env, config);
+  // The prompt set is read and checked before any request is sent.
+  const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
   const result = await runDatagen(options, ctx, deps);
   ctx.stdout(formatDatagenReport(result.summary, result.stats));
   const { failed, interrupted, scenes } = result.summary.counts;

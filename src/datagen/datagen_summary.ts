@@ -3,6 +3,7 @@
  * why it failed), the totals, and the LLM accounting — printed at the end and written as
  * `datagen_summary.json` beside the logs.
  */
+import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { formatCount } from "../cli/format_count.ts";
 import type { SceneRunOptions, SceneSummary } from "../gym/gym_types.ts";
 import type { LlmStatsJson } from "../llm/llm_stats.ts";
@@ -37,6 +38,8 @@ export interface DatagenSummary {
   kv: string;
   /** This run, as it appears in leases held by it. */
   owner: string;
+  /** The prompt set the requests were built from. */
+  promptSet: PromptSetLabel;
   settings: SceneRunOptions & { force: boolean; limit: number | null; concurrency: number };
   counts: Record<SceneStatus, number> & { scenes: number };
   /** Sums over the scenes played in this run, failed ones included. */

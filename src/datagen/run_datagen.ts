@@ -150,6 +150,7 @@ export async function runDatagen(
     outDir,
     kv: kvPath,
     owner,
+    promptSet: llm.prompts.label,
     settings: {
       ...options.scene,
       force: options.force,

@@ -4,6 +4,7 @@
  * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
  * step follows (`eval_steps.ts`).
  */
+import { promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { interruptedError, usageError } from "../cli/errors.ts";
@@ -12,7 +13,13 @@ import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { lstatOrUndefined } from "../store/no_follow.ts";
 import { numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
-import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
+import {
+  type ConfigSource,
+  LLM_FLAGS,
+  type LlmOptions,
+  readLlmConfig,
+  resolvePrompts,
+} from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
@@ -161,6 +168,7 @@ export async function runAgent(
   const judge = pipelined
     ? createPipelinedJudge(traces, outDir, llm.client("reward"), {
       nullStrings: options.nullStrings,
+      prompts: promptsOf(options.llm),
       progress,
       logger,
     })
@@ -169,6 +177,7 @@ export async function runAgent(
   try {
     summary = await predictTraces(traces, client, {
       outDir,
+      prompts: promptsOf(options.llm),
       temperature: options.temperature,
       workers: client.limiter.limit,
       signal: ctx.signal,
@@ -201,6 +210,7 @@ export async function runAgent(
           {
             outDir,
             promptVersion: AGENT_PROMPT_VERSION,
+            promptSet: llm.prompts.label,
             ...summary,
             // With the judge alongside, the accounting of both models comes once, with the
             // judge's counts.
@@ -267,7 +277,14 @@ export async function runAgentCommand(
   scoreStep: ScoreStep = SCORE_STEP,
 ): Promise<number> {
   const config = await readLlmConfig(parseFlags(args, AGENT_FLAGS).values);
-  const options = parseAgentOptions(args, ctx.env, config);
+  const parsed = parseAgentOptions(args, ctx.env, config);
+  // The prompt set is read and checked before any request is sent (one for both models).
+  const llm = await resolvePrompts(parsed.llm);
+  const options = {
+    ...parsed,
+    llm,
+    judgeLlm: parsed.judgeLlm && { ...parsed.judgeLlm, prompts: llm.prompts },
+  };
   // The model's folder is this run's for every step: predict, judge, score.
   const dir = join(options.outDir, options.folder);
   await warnOfLegacyFolder(options, ctx.logger);

@@ -9,6 +9,7 @@ import {
   LLM_FLAGS_HELP,
   parseLlmFlags,
   readLlmConfig,
+  resolvePrompts,
 } from "../llm/llm_config.ts";
 import { formatRewardTable } from "./format_reward_table.ts";
 import { UNREADABLE_RULES, type UnreadableRule } from "./reward_table.ts";
@@ -155,7 +156,9 @@ export const command: Command = {
       return await SUBCOMMANDS[found.target as keyof typeof SUBCOMMANDS](rest, ctx);
     }
     const config = await readLlmConfig(parseFlags(args, FLAGS, { positionals: 1 }).values);
-    const options = parseEvalOptions(args, ctx.env, config);
+    const parsed = parseEvalOptions(args, ctx.env, config);
+    // The prompt set is read and checked before any request is sent.
+    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
     const result = await runEvalReward(options, ctx);
     if (options.json) {
       const json = {

@@ -2,13 +2,20 @@
  * `proactive eval judge`: flags, help and a pure options parser over `judge_predictions.ts`.
  * Also the judge step `eval agent --judge-model` chains.
  */
+import { promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, interruptedError, usageError } from "../cli/errors.ts";
 import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
-import { type ConfigSource, LLM_FLAGS, type LlmOptions, readLlmConfig } from "../llm/llm_config.ts";
+import {
+  type ConfigSource,
+  LLM_FLAGS,
+  type LlmOptions,
+  readLlmConfig,
+  resolvePrompts,
+} from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
@@ -221,6 +228,7 @@ async function judgeFolders(
     // As many turns in work as the endpoint takes requests at once, across the files.
     outcomes = await judgeFiles(work, client, {
       nullStrings: options.nullStrings,
+      prompts: promptsOf(options.llm),
       workers: client.limiter.limit,
       signal: ctx.signal,
       progress,
@@ -246,7 +254,15 @@ async function judgeFolders(
     unreadable,
   };
   if (options.json) {
-    ctx.stdout(`${JSON.stringify({ ...summary, llm: llm.stats.toJSON() }, null, 2)}\n`);
+    ctx.stdout(
+      `${
+        JSON.stringify(
+          { promptSet: llm.prompts.label, ...summary, llm: llm.stats.toJSON() },
+          null,
+          2,
+        )
+      }\n`,
+    );
   } else {
     ctx.stdout(
       `eval judge: ${summary.judged} turns judged, ${summary.alreadyJudged} already judged, ` +
@@ -285,6 +301,8 @@ async function readAllWork(
 
 export async function runJudgeCommand(args: string[], ctx: CommandContext): Promise<number> {
   const config = await readLlmConfig(parseFlags(args, JUDGE_FLAGS).values);
-  const options = parseJudgeOptions(args, ctx.env, config);
+  const parsed = parseJudgeOptions(args, ctx.env, config);
+  // The prompt set is read and checked before any request is sent.
+  const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
   return judgeExitCode(await runJudge(options, ctx));
 }

@@ -13,6 +13,7 @@
  * samples instead of replaying the cached ones) and the rest of the file is still judged
  * and written.
  */
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import type { Observation } from "../formats/trace.ts";
@@ -36,6 +37,8 @@ export const JUDGE_ATTEMPTS = 3;
 
 export interface JudgeOptions {
   nullStrings: NullStringRule;
+  /** The reward model's texts (default: the built-in set). */
+  prompts?: PromptSet;
   workers: number;
   /** Priority of the judge's requests at the endpoint (see `CallOptions.priority`). */
   priority?: number;
@@ -167,7 +170,7 @@ export async function judgeTurn(
       for (let a = first; a < first + JUDGE_ATTEMPTS && verdict === undefined; a++) {
         attempts = Math.max(attempts, a + 1);
         const reply = await client.chat(
-          rewardMessages(seen, task),
+          rewardMessages(promptsOf(options), seen, task),
           { temperature: attemptTemperature(a) },
           { cacheTag: `eval-judge-attempt-${a}`, signal, priority: options.priority },
         );

@@ -12,6 +12,7 @@
  * Each trace is written atomically to `<outDir>/<file>` once all its turns are done; an
  * existing output with as many turns as the trace is skipped, so re-running resumes.
  */
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import { LlmOutputError } from "../llm/structured_completion.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
@@ -31,6 +32,8 @@ export const AGENT_ATTEMPTS = 3;
 
 export interface PredictOptions {
   outDir: string;
+  /** The agent's texts (default: the built-in set). */
+  prompts?: PromptSet;
   /** Temperature of every attempt; default 0 for the first, 0.5 for retries. */
   temperature?: number;
   workers: number;
@@ -134,7 +137,7 @@ export async function predictTraces(
     let failedTurns = 0;
     try {
       for (let turn = 0; turn < trace.length; turn++) {
-        const messages = traceTurnMessages(observations, turn, predictions);
+        const messages = traceTurnMessages(promptsOf(options), observations, turn, predictions);
         let prediction: AgentPrediction | undefined;
         let reason = "";
         for (let k = 0; k < AGENT_ATTEMPTS && prediction === undefined; k++) {

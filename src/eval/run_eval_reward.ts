@@ -3,6 +3,7 @@
  * embedded 120-item ProactiveBench reward test set), judge every item, write the
  * per-item JSONL, and tally the table.
  */
+import { type PromptSetLabel, promptsOf } from "../prompts/prompt_set.ts";
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { inputError, interruptedError } from "../cli/errors.ts";
@@ -42,6 +43,8 @@ export interface EvalRewardResult {
   source: string;
   endpoint: EndpointLabel;
   promptVersion: string;
+  /** The prompt set the requests were built from (absent: the built-in one). */
+  promptSet?: PromptSetLabel;
   table: RewardTable;
   results: EvalItemResult[];
   llm: LlmStatsJson;
@@ -96,6 +99,7 @@ async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<
   let results: EvalItemResult[];
   try {
     results = await scoreReward(items, {
+      prompts: promptsOf(options.llm),
       client,
       workers: client.limiter.limit,
       signal: ctx.signal,
@@ -113,6 +117,7 @@ async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<
     source: loaded.source,
     endpoint: client.endpoint,
     promptVersion: REWARD_PROMPT_VERSION,
+    promptSet: promptsOf(options.llm).label,
     table: tallyRewardTable(results, options.unreadable ?? "rejected"),
     results,
     llm: llm.stats.toJSON(),
@@ -125,6 +130,6 @@ async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<
 
 /** What `--json` prints and the summary file holds: everything but the per-item results. */
 export function evalRewardSummary(result: EvalRewardResult): Record<string, unknown> {
-  const { source, endpoint, promptVersion, table, llm } = result;
-  return { source, endpoint, promptVersion, ...table, llm };
+  const { source, endpoint, promptVersion, promptSet, table, llm } = result;
+  return { source, endpoint, promptVersion, promptSet, ...table, llm };
 }

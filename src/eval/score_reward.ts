@@ -6,6 +6,7 @@
  * cut off. An answer with no readable judgement has prediction null (see `reward_table.ts`
  * for how it is counted).
  */
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { z } from "zod";
 import type { Category, RewardItem } from "../formats/reward_item.ts";
@@ -55,6 +56,8 @@ export function parseJudgement(
 
 export interface ScoreDeps {
   client: Pick<LlmClient, "chat">;
+  /** The reward model's texts (default: the built-in set). */
+  prompts?: PromptSet;
   /** Items asked at once. */
   workers: number;
   signal?: AbortSignal;
@@ -70,7 +73,7 @@ export async function scoreReward(
   const judge = async (index: number, signal: AbortSignal) => {
     const { item, line } = items[index];
     const reply = await deps.client.chat(
-      rewardMessages(item.obs, item.pred_task),
+      rewardMessages(promptsOf(deps), item.obs, item.pred_task),
       { temperature: 0 },
       { signal },
     );

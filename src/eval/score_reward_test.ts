@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
+import { BUILTIN_PROMPT_SET } from "../prompts/prompt_set.ts";
 import { runtimeError } from "../cli/errors.ts";
 import type { RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
@@ -79,7 +80,7 @@ Deno.test("scoreReward: the reward prompt at temperature 0, results in item orde
   assertEquals(ticks, 3);
   assert(seen.every((s) => s.params.temperature === 0));
   assertEquals(seen.find((s) => s.messages[1].content.includes('"a"'))?.messages, [
-    ...rewardMessages(items[0].item.obs, items[0].item.pred_task),
+    ...rewardMessages(BUILTIN_PROMPT_SET, items[0].item.obs, items[0].item.pred_task),
   ]);
 });
 

@@ -31,6 +31,8 @@ export interface DatasetCard {
   command: string;
   inputs: CardInput[];
   roles: Record<string, RoleCard>;
+  /** The prompt set the requests were built from (`prompts export` for the built-in one). */
+  prompt_set?: { name: string; protocol: string; sha256: string };
   seed: string | null;
   settings: Record<string, unknown>;
   counts: Record<string, unknown>;
@@ -89,6 +91,12 @@ export function cardMarkdown(card: DatasetCard): string {
     `- File: \`${card.dataset}\` (${card.format}), registered as \`${card.dataset_name}\` in dataset_info.json`,
     `- Command: \`${card.command}\``,
     `- Seed: ${card.seed ?? "none"}`,
+    ...(card.prompt_set
+      ? [
+        `- Prompt set: ${card.prompt_set.name} (protocol ${card.prompt_set.protocol}, ` +
+        `sha256 ${card.prompt_set.sha256})`,
+      ]
+      : []),
     "",
     "## Inputs",
     "",

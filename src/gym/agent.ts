@@ -12,7 +12,6 @@
 import type { Observation } from "../formats/trace.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
 import {
-  AGENT_SYSTEM_PROMPT,
   type AgentAction,
   agentActionSchema,
   agentActMessage,
@@ -69,7 +68,7 @@ export class ProactiveAgentRole {
       "agent",
       `${step}/agent-predict-0`,
       agentPredictionSchema,
-      agentMessages(this.history, observations),
+      agentMessages(this.#ctx.prompts, this.history, observations),
     );
     let rejected = 0;
     if (options.rewardFilter) {
@@ -92,16 +91,17 @@ export class ProactiveAgentRole {
           `${step}/agent-predict-${attempt + 1}`,
           agentPredictionSchema,
           [
-            { role: "system", content: AGENT_SYSTEM_PROMPT },
+            { role: "system", content: this.#ctx.prompts.text("agent", "system") },
             ...this.history,
-            agentRetryMessage(observations, prediction, verdict.thought),
+            agentRetryMessage(this.#ctx.prompts, observations, prediction, verdict.thought),
           ],
           { temperature: RETRY_TEMPERATURE },
         );
       }
     }
-    const sample = agentTrainingSample(this.history, observations, prediction);
-    this.history.push(agentStepMessage(observations), agentPredictionMessage(prediction));
+    const prompts = this.#ctx.prompts;
+    const sample = agentTrainingSample(prompts, this.history, observations, prediction);
+    this.history.push(agentStepMessage(prompts, observations), agentPredictionMessage(prediction));
     this.pending = [];
     return { prediction, sample, rejected };
   }
@@ -119,9 +119,9 @@ export class ProactiveAgentRole {
     perform: (action: AgentAction, actionStep: string) => Promise<Observation[]>,
   ): Promise<number> {
     const conversation: ChatMessage[] = [
-      { role: "system", content: AGENT_SYSTEM_PROMPT },
+      { role: "system", content: this.#ctx.prompts.text("agent", "system") },
       ...this.history,
-      agentActMessage(task, operations, []),
+      agentActMessage(this.#ctx.prompts, task, operations, []),
     ];
     let performed = 0;
     while (performed < maxActions) {
@@ -137,7 +137,7 @@ export class ProactiveAgentRole {
       const observations = await perform(action, actionStep);
       conversation.push(
         { role: "assistant", content: JSON.stringify(action) },
-        agentActMessage(task, operations, observations),
+        agentActMessage(this.#ctx.prompts, task, operations, observations),
       );
     }
     return performed;

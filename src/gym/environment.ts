@@ -102,7 +102,7 @@ export class Environment {
       "env",
       "setup/env-setting",
       environmentSettingSchema,
-      environmentSetupMessages({
+      environmentSetupMessages(this.#ctx.prompts, {
         theme: env.theme,
         description: env.description,
         entities: env.entities,
@@ -125,7 +125,7 @@ export class Environment {
       "env",
       `${step}/env-answer`,
       environmentAnswerSchema,
-      environmentAnswerMessages(this.state(), this.dialogue, question),
+      environmentAnswerMessages(this.#ctx.prompts, this.state(), this.dialogue, question),
     );
     const updated = answer.updated_entities.map((entity) => this.#replaceEntity(entity));
     this.dialogue.push({ question: question ?? "", response: answer.response });
@@ -153,6 +153,7 @@ export class Environment {
       `${step}/env-events`,
       eventsSchema,
       environmentEventsMessages(
+        this.#ctx.prompts,
         this.state(),
         recentEvents.slice(-RECENT_EVENTS_SHOWN),
         activity,

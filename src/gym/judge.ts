@@ -36,7 +36,7 @@ export async function rewardJudge(
     "reward",
     step,
     rewardAnswerSchema,
-    rewardMessages(eventObservations(ctx), task),
+    rewardMessages(ctx.prompts, eventObservations(ctx), task),
     { temperature: 0 },
   );
   return { thought: answer.thought, is_accepted: answer.judgement === "accepted" };

@@ -4,6 +4,7 @@
  * `ask` — a structured request with a stable cache tag whose failure names the scene, the
  * step and the role.
  */
+import type { PromptSet } from "../prompts/prompt_set.ts";
 import type { z } from "zod";
 import { ProactiveError, runtimeError } from "../cli/errors.ts";
 import type { LlmRole } from "../llm/llm_config.ts";
@@ -32,6 +33,11 @@ export class SceneContext {
     this.job = job;
     this.deps = deps;
     this.seed = seed;
+  }
+
+  /** The stage's prompt set. */
+  get prompts(): PromptSet {
+    return this.deps.llm.prompts;
   }
 
   get name(): string {

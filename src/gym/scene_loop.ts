@@ -96,6 +96,7 @@ async function playScene(
         agent: AGENT_PROMPT_VERSION,
         reward: REWARD_PROMPT_VERSION,
       },
+      prompt_set: ctx.prompts.id,
     }),
   );
   await ctx.write("EnvManager", "agent.ops", JSON.stringify(env.agentOps));
@@ -127,7 +128,7 @@ async function playScene(
   }
 
   // 3.–4. The activity loop, the agent after each batch of events.
-  agent?.observe(operationsObservation(ctx.now(), env.agentOps));
+  agent?.observe(operationsObservation(ctx.prompts, ctx.now(), env.agentOps));
   let finished = false;
   for (let k = 1; k <= options.userSteps; k++) {
     signal.throwIfAborted();

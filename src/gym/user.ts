@@ -65,7 +65,7 @@ export class SimUser {
       "user",
       `${step}/user-profile`,
       userProfileSchema,
-      userProfileMessages(this.brief, this.profile ?? null, learned),
+      userProfileMessages(this.#ctx.prompts, this.brief, this.profile ?? null, learned),
     );
     return this.profile;
   }
@@ -75,7 +75,7 @@ export class SimUser {
       "user",
       `${step}/user-question`,
       userQuestionSchema,
-      userQuestionMessages(this.brief, this.#profile(), learned),
+      userQuestionMessages(this.#ctx.prompts, this.brief, this.#profile(), learned),
     );
     return question;
   }
@@ -85,7 +85,7 @@ export class SimUser {
       "user",
       `${step}/user-activity`,
       userActivitySchema,
-      userActivityMessages(this.brief, this.#profile(), this.memory()),
+      userActivityMessages(this.#ctx.prompts, this.brief, this.#profile(), this.memory()),
     );
   }
 
@@ -95,7 +95,14 @@ export class SimUser {
       "user",
       `${step}/user-judge`,
       judgementSchema,
-      userJudgeMessages(this.brief, this.#profile(), this.memory(), task, message),
+      userJudgeMessages(
+        this.#ctx.prompts,
+        this.brief,
+        this.#profile(),
+        this.memory(),
+        task,
+        message,
+      ),
     );
   }
 

@@ -75,6 +75,11 @@ export interface LlmClientDeps {
   logger: Logger;
   /** Shared by every client of the same endpoint; default: a new one at its concurrency. */
   limiter?: ConcurrencyLimiter;
+  /**
+   * Added to every cache tag (so to every cache key and seed): the hash of a prompt set
+   * other than the built-in one, so answers to other texts are never reused.
+   */
+  promptsTag?: string;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -236,7 +241,10 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     limiter,
     async chat(messages, params = {}, options = {}) {
       stats.add(label, { calls: 1 });
-      const prepared = preparedRequest(endpoint, messages, params, options.cacheTag, canonical);
+      const tag = deps.promptsTag === undefined
+        ? options.cacheTag
+        : `${options.cacheTag ?? ""}#prompts:${deps.promptsTag}`;
+      const prepared = preparedRequest(endpoint, messages, params, tag, canonical);
       const sent = { requests: 0 };
       try {
         const { completion, cached } = await complete(

@@ -32,7 +32,9 @@
  * `--base-url`, `--model`, `--api-key` and `--concurrency` apply to every role.
  * A role without an entry uses `roles.default`, else the only alias.
  */
+import { dirname, resolve } from "node:path";
 import { durationFlag } from "../cli/duration_flag.ts";
+import { loadPromptSet, type PromptSet } from "../prompts/prompt_set.ts";
 import { inputError, usageError } from "../cli/errors.ts";
 import { type FlagSpec, integerFlag, type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
 import {
@@ -110,6 +112,10 @@ export interface LlmSettings {
 }
 
 export interface LlmOptions extends LlmSettings {
+  /** `--prompts FILE` (or the config's `prompts:`): the prompt set to load. */
+  promptsFile?: string;
+  /** The prompt set, once loaded (`resolvePrompts`); absent: the built-in set. */
+  prompts?: PromptSet;
   /** The endpoint of each role the command asked for. */
   endpoints: Partial<Record<LlmRole, EndpointConfig>>;
   /** Completion cache folder, or null with `--no-cache`. */
@@ -144,6 +150,7 @@ export const LLM_FLAGS: FlagSpec = {
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   limit: { type: "string" },
+  prompts: { type: "string" },
 };
 
 /** The help text of `LLM_FLAGS`, to embed in a command's `--help`. */
@@ -169,6 +176,8 @@ export const LLM_FLAGS_HELP = `LLM options:
   --cache-dir DIR         Completion cache (default ${DEFAULT_CACHE_DIR})
   --no-cache              Neither read nor write the completion cache
   --limit N               Process only the first N items
+  --prompts FILE          A prompt set (YAML) replacing any of the texts sent (config:
+                          prompts: FILE); see 'proactive prompts export'
 `;
 export interface ParseLlmFlagsOptions {
   /** The config file, already read (see `readLlmConfig`). */
@@ -213,7 +222,15 @@ export function parseLlmFlags(
     };
   }
   const limit = stringFlag(values, "limit");
+  const promptsFile = stringFlag(values, "prompts") ??
+    (parsedConfig?.prompts === undefined
+      ? undefined
+      : resolve(dirname(config!.path), parsedConfig.prompts));
+  if (promptsFile !== undefined && promptsFile.trim() === "") {
+    throw usageError("--prompts must not be empty");
+  }
   return {
+    ...(promptsFile === undefined ? {} : { promptsFile }),
     endpoints,
     maxRetries: integerFlag(
       "max-retries",
@@ -334,4 +351,13 @@ function positiveDuration(name: string, values: ParsedFlags["values"], fallback:
   const value = durationFlag(name, stringFlag(values, name), fallback);
   if (value <= 0) throw usageError(`--${name} must be longer than zero`);
   return value;
+}
+
+/**
+ * `options` with its prompt set loaded (`--prompts FILE` or the config's `prompts:`); the
+ * file is read and checked here, before any request is sent.
+ */
+export async function resolvePrompts(options: LlmOptions): Promise<LlmOptions> {
+  if (options.prompts !== undefined) return options;
+  return { ...options, prompts: await loadPromptSet(options.promptsFile) };
 }

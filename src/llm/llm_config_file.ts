@@ -44,6 +44,8 @@ const modelSchema = z.strictObject({
 const configSchema = z.strictObject({
   models: z.record(z.string().min(1), modelSchema),
   roles: z.partialRecord(z.enum(LLM_ROLES), z.string()).optional(),
+  /** A prompt set file, relative to the config file's folder (`--prompts` wins). */
+  prompts: z.string().min(1).optional(),
 });
 
 export type LlmConfigFile = z.infer<typeof configSchema>;

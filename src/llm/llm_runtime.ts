@@ -36,12 +36,15 @@ import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
 import { createLlmClient, type LlmClient, type LlmClientDeps } from "./llm_client.ts";
 import type { LlmOptions, LlmRole } from "./llm_config.ts";
 import { LlmStats, type LlmStatsOptions } from "./llm_stats.ts";
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 
 export interface LlmRuntime {
   /** The client of `role`; the role must be among those given to `parseLlmFlags`. */
   client(role: LlmRole): LlmClient;
   readonly stats: LlmStats;
   readonly cache: CompletionCache;
+  /** The stage's prompt set (`LlmOptions.prompts`, else the built-in one). */
+  readonly prompts: PromptSet;
 }
 
 export type LlmRuntimeDeps =
@@ -54,12 +57,14 @@ export type LlmRuntimeDeps =
 
 export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): LlmRuntime {
   const stats = new LlmStats({ onAdd: deps.onUsage });
+  const prompts = promptsOf(options);
   const cache = openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
   const limiters = new Map<string, ConcurrencyLimiter>();
   const clients = new Map<string, LlmClient>();
   return {
     stats,
     cache,
+    prompts,
     client(role) {
       const endpoint = options.endpoints[role];
       if (!endpoint) {
@@ -74,7 +79,15 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
           limiter = new ConcurrencyLimiter(endpoint.concurrency);
           limiters.set(endpointId, limiter);
         }
-        client = createLlmClient({ ...deps, endpoint, settings: options, cache, stats, limiter });
+        client = createLlmClient({
+          ...deps,
+          endpoint,
+          settings: options,
+          cache,
+          stats,
+          limiter,
+          ...(prompts.builtin ? {} : { promptsTag: prompts.hash.slice(0, 16) }),
+        });
         clients.set(clientId, client);
       }
       return client;

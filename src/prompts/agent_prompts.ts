@@ -14,6 +14,7 @@
 import { z } from "zod";
 import type { Observation } from "../formats/trace.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
+import type { PromptSet } from "./prompt_set.ts";
 
 export const AGENT_PROMPT_VERSION = "agent-v1";
 
@@ -60,19 +61,33 @@ export function proposedTask(prediction: AgentPrediction): string | null {
  * The observation that tells the agent which operations it can run (the scene's
  * `agent.ops`): the first of its conversation, in the gym and in `agent-trainset`.
  */
-export function operationsObservation(time: string, operations: unknown): Observation {
+export function operationsObservation(
+  prompts: PromptSet,
+  time: string,
+  operations: unknown,
+): Observation {
   return {
     time,
-    event: `Operations available to the assistant: ${JSON.stringify(operations)}`,
+    event: prompts.fill("agent", "operations_event", { operations: JSON.stringify(operations) }),
   };
 }
 
-/** The user message of one step. */
-export function agentStepMessage(observations: readonly Observation[]): ChatMessage {
+/** The built-in text of the operations observation. */
+export const AGENT_OPERATIONS_EVENT = "Operations available to the assistant: {operations}";
+
+/**
+ * The user message of one step; `instruction` is the agent's step instruction unless a
+ * stage asks with its own (eval agent's, `eval_agent.step_instruction`).
+ */
+export function agentStepMessage(
+  prompts: PromptSet,
+  observations: readonly Observation[],
+  instruction: string = prompts.text("agent", "step_instruction"),
+): ChatMessage {
   return {
     role: "user",
     content: JSON.stringify({
-      Instructions: AGENT_STEP_INSTRUCTIONS,
+      Instructions: instruction,
       Observations: observations.map(({ time, event }) => ({ time, event })),
     }),
   };
@@ -80,6 +95,7 @@ export function agentStepMessage(observations: readonly Observation[]): ChatMess
 
 /** The user message asking again after the judge rejected `previous`. */
 export function agentRetryMessage(
+  prompts: PromptSet,
   observations: readonly Observation[],
   previous: AgentPrediction,
   feedback: string,
@@ -87,7 +103,7 @@ export function agentRetryMessage(
   return {
     role: "user",
     content: JSON.stringify({
-      Instructions: AGENT_RETRY_INSTRUCTIONS,
+      Instructions: prompts.text("agent", "retry_instruction"),
       Observations: observations.map(({ time, event }) => ({ time, event })),
       "Previous Prediction": previous,
       Status: "Rejected",
@@ -106,23 +122,25 @@ export function agentPredictionMessage(prediction: AgentPrediction): ChatMessage
  * messages, alternating), this step's observations.
  */
 export function agentMessages(
+  prompts: PromptSet,
   history: readonly ChatMessage[],
   observations: readonly Observation[],
 ): ChatMessage[] {
   return [
-    { role: "system", content: AGENT_SYSTEM_PROMPT },
+    { role: "system", content: prompts.text("agent", "system") },
     ...history,
-    agentStepMessage(observations),
+    agentStepMessage(prompts, observations),
   ];
 }
 
 /** An accepted prediction with its request: one training sample. */
 export function agentTrainingSample(
+  prompts: PromptSet,
   history: readonly ChatMessage[],
   observations: readonly Observation[],
   prediction: AgentPrediction,
 ): ChatMessage[] {
-  return [...agentMessages(history, observations), agentPredictionMessage(prediction)];
+  return [...agentMessages(prompts, history, observations), agentPredictionMessage(prediction)];
 }
 
 /** Carrying out an accepted task: one step of `{Thoughts, Action}`. */
@@ -132,8 +150,17 @@ export const agentActionSchema = z.object({
 });
 export type AgentAction = z.infer<typeof agentActionSchema>;
 
+/** The built-in instruction and answer shape of carrying out a task. */
+export const AGENT_ACT_INSTRUCTIONS =
+  "The person accepted your proposal. Carry out the task one action at a time with the available operations; set Action to null when the task is done or cannot go further.";
+export const AGENT_ACT_FORMAT = {
+  Thoughts: "Your thoughts on the situation.",
+  Action: "The next action: an operation and its arguments, or null.",
+};
+
 /** The user message that starts (or continues) carrying out `task`. */
 export function agentActMessage(
+  prompts: PromptSet,
   task: string,
   operations: readonly unknown[],
   observations: readonly Observation[],
@@ -141,15 +168,11 @@ export function agentActMessage(
   return {
     role: "user",
     content: JSON.stringify({
-      Instructions:
-        "The person accepted your proposal. Carry out the task one action at a time with the available operations; set Action to null when the task is done or cannot go further.",
+      Instructions: prompts.text("agent", "act_instruction"),
       "Accepted Task": task,
       Operations: operations,
       Observations: observations.map(({ time, event }) => ({ time, event })),
-      Format: {
-        Thoughts: "Your thoughts on the situation.",
-        Action: "The next action: an operation and its arguments, or null.",
-      },
+      Format: prompts.json("agent", "act_format"),
     }),
   };
 }

@@ -11,12 +11,8 @@
  */
 import type { Observation } from "../formats/trace.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
-import {
-  AGENT_SYSTEM_PROMPT,
-  type AgentPrediction,
-  agentPredictionMessage,
-  agentStepMessage,
-} from "./agent_prompts.ts";
+import { type AgentPrediction, agentPredictionMessage, agentStepMessage } from "./agent_prompts.ts";
+import type { PromptSet } from "./prompt_set.ts";
 
 /** Observations without extra keys: `{time, event}` only. */
 function plain(observations: readonly Observation[]): Observation[] {
@@ -28,6 +24,7 @@ function plain(observations: readonly Observation[]): Observation[] {
  * `predictions[j]` the agent's answer at turn j < index (undefined: none).
  */
 export function traceTurnMessages(
+  prompts: PromptSet,
   observations: readonly Observation[],
   index: number,
   predictions: readonly (AgentPrediction | undefined)[],
@@ -35,7 +32,10 @@ export function traceTurnMessages(
   if (!Number.isInteger(index) || index < 0 || index >= observations.length) {
     throw new RangeError(`Turn ${index} is outside the trace (0–${observations.length - 1})`);
   }
-  const messages: ChatMessage[] = [{ role: "system", content: AGENT_SYSTEM_PROMPT }];
+  const messages: ChatMessage[] = [{
+    role: "system",
+    content: prompts.text("eval_agent", "system"),
+  }];
   let pending: Observation[] = [];
   for (let turn = 0; turn < index; turn++) {
     pending.push(observations[turn]);
@@ -45,6 +45,12 @@ export function traceTurnMessages(
     messages.push(agentPredictionMessage(prediction));
     pending = [];
   }
-  messages.push(agentStepMessage([...pending, observations[index]]));
+  messages.push(
+    agentStepMessage(
+      prompts,
+      [...pending, observations[index]],
+      prompts.text("eval_agent", "step_instruction"),
+    ),
+  );
   return messages;
 }

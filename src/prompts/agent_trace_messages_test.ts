@@ -5,6 +5,7 @@ import {
   type AgentPrediction,
 } from "./agent_prompts.ts";
 import { traceTurnMessages } from "./agent_trace_messages.ts";
+import { BUILTIN_PROMPT_SET } from "./prompt_set.ts";
 
 const obs = (i: number) => ({ time: String(1_700_000_000 + i), event: `event ${i}`, extra: i });
 const prediction = (task: string | null): AgentPrediction => ({
@@ -15,7 +16,7 @@ const prediction = (task: string | null): AgentPrediction => ({
 });
 
 Deno.test("turn 0: the system prompt and the step message with the instruction", () => {
-  const messages = traceTurnMessages([obs(0), obs(1)], 0, []);
+  const messages = traceTurnMessages(BUILTIN_PROMPT_SET, [obs(0), obs(1)], 0, []);
   assertEquals(messages.map((m) => m.role), ["system", "user"]);
   assertEquals(messages[0].content, AGENT_SYSTEM_PROMPT);
   assertEquals(JSON.parse(messages[1].content), {
@@ -26,7 +27,10 @@ Deno.test("turn 0: the system prompt and the step message with the instruction",
 
 Deno.test("earlier turns keep only their observations; predictions are the assistant turns", () => {
   const turns = [obs(0), obs(1), obs(2)];
-  const messages = traceTurnMessages(turns, 2, [prediction(null), prediction("Fix it")]);
+  const messages = traceTurnMessages(BUILTIN_PROMPT_SET, turns, 2, [
+    prediction(null),
+    prediction("Fix it"),
+  ]);
   assertEquals(messages.map((m) => m.role), [
     "system",
     "user",
@@ -44,7 +48,11 @@ Deno.test("earlier turns keep only their observations; predictions are the assis
 
 Deno.test("a turn without a prediction passes its observation on: roles still alternate", () => {
   const turns = [obs(0), obs(1), obs(2), obs(3)];
-  const messages = traceTurnMessages(turns, 3, [prediction(null), undefined, prediction(null)]);
+  const messages = traceTurnMessages(BUILTIN_PROMPT_SET, turns, 3, [
+    prediction(null),
+    undefined,
+    prediction(null),
+  ]);
   assertEquals(messages.map((m) => m.role), [
     "system",
     "user",
@@ -60,7 +68,7 @@ Deno.test("a turn without a prediction passes its observation on: roles still al
       "event 2",
     ],
   );
-  const last = traceTurnMessages(turns, 2, [prediction(null), undefined]);
+  const last = traceTurnMessages(BUILTIN_PROMPT_SET, turns, 2, [prediction(null), undefined]);
   assertEquals(JSON.parse(last.at(-1)!.content).Observations.length, 2);
-  assertThrows(() => traceTurnMessages(turns, 4, []), RangeError);
+  assertThrows(() => traceTurnMessages(BUILTIN_PROMPT_SET, turns, 4, []), RangeError);
 });

@@ -6,6 +6,7 @@
  * every cache key).
  */
 import type { ChatMessage } from "../llm/llm_types.ts";
+import type { PromptSet } from "./prompt_set.ts";
 
 export const ENVIRONMENT_PROMPT_VERSION = "environment-v1";
 
@@ -28,7 +29,7 @@ export interface SceneBrief {
   agentOps: string[];
 }
 
-const SETUP_FORMAT = {
+export const SETUP_FORMAT = {
   overview: "A few sentences describing the environment in detail.",
   time: "The date-time the scene starts, M-D H:M:S (e.g. 3-14 9:30:00); a real date.",
   agent_ops: [{
@@ -47,9 +48,9 @@ const SETUP_FORMAT = {
 };
 
 /** Setup: expand the scene into a detailed setting with a start time. */
-export function environmentSetupMessages(scene: SceneBrief): ChatMessage[] {
+export function environmentSetupMessages(prompts: PromptSet, scene: SceneBrief): ChatMessage[] {
   return [
-    { role: "system", content: ENVIRONMENT_SYSTEM_PROMPT },
+    { role: "system", content: prompts.text("environment", "system") },
     {
       role: "user",
       content: JSON.stringify(
@@ -58,9 +59,8 @@ export function environmentSetupMessages(scene: SceneBrief): ChatMessage[] {
           description: scene.description,
           possible_entities: scene.entities,
           sample_agent_operations: scene.agentOps,
-          instructions:
-            "Expand this scene into a detailed environment setting. Add the objects the user will interact with and that matter for the theme. List the operations an assistant can run: simple, clear and feasible in the real world, always including basic ones. Pick a realistic start date-time.",
-          answer_format: SETUP_FORMAT,
+          instructions: prompts.text("environment", "setup_instruction"),
+          answer_format: prompts.json("environment", "setup_format"),
         },
       ),
     },
@@ -75,7 +75,7 @@ export interface EnvironmentState {
   entities: unknown[];
 }
 
-const ANSWER_FORMAT = {
+export const ANSWER_FORMAT = {
   response: "Your answer to the user, specific and detailed.",
   updated_entities: [{
     name: "Same name to update an entity, a new name to add one",
@@ -92,12 +92,13 @@ const ANSWER_FORMAT = {
  * answer the user's question, updating the entities the answer makes more precise.
  */
 export function environmentAnswerMessages(
+  prompts: PromptSet,
   state: EnvironmentState,
   dialogue: readonly { question: string; response: string }[],
   question: string | null,
 ): ChatMessage[] {
   return [
-    { role: "system", content: ENVIRONMENT_SYSTEM_PROMPT },
+    { role: "system", content: prompts.text("environment", "system") },
     {
       role: "user",
       content: JSON.stringify(
@@ -106,16 +107,16 @@ export function environmentAnswerMessages(
           earlier_questions_and_answers: dialogue,
           question,
           instructions: question === null
-            ? "Introduce this environment to the user who is about to work in it: what is there, its state, what can be done with it. Update entities whose description becomes more precise."
-            : "Answer the user's question point by point, consistently with the setting. Update the entities your answer makes more precise, or add ones it introduces.",
-          answer_format: ANSWER_FORMAT,
+            ? prompts.text("environment", "intro_instruction")
+            : prompts.text("environment", "answer_instruction"),
+          answer_format: prompts.json("environment", "answer_format"),
         },
       ),
     },
   ];
 }
 
-const EVENTS_FORMAT = {
+export const EVENTS_FORMAT = {
   thoughts: "Briefly, what the activity leads to.",
   events: [{
     event: "One short objective sentence with the given subject.",
@@ -132,13 +133,14 @@ const EVENTS_FORMAT = {
 
 /** The activity loop: turn the latest activity into events. */
 export function environmentEventsMessages(
+  prompts: PromptSet,
   state: EnvironmentState,
   recentEvents: readonly { time: string; event: string }[],
   activity: { subject: "user" | "agent"; text: string },
   samples: readonly string[],
 ): ChatMessage[] {
   return [
-    { role: "system", content: ENVIRONMENT_SYSTEM_PROMPT },
+    { role: "system", content: prompts.text("environment", "system") },
     {
       role: "user",
       content: JSON.stringify(
@@ -147,11 +149,24 @@ export function environmentEventsMessages(
           recent_events: recentEvents,
           latest_activity: { subject: activity.subject, activity: activity.text },
           example_events: samples,
-          instructions:
-            `Turn the latest activity into several events, in order, each with the ${activity.subject} as its subject. Match the granularity of the example events: one action or change per event. Include the occasional aimless or failed action. Give each event its duration in whole seconds and the entities it changes.`,
-          answer_format: EVENTS_FORMAT,
+          instructions: prompts.fill("environment", "events_instruction", {
+            subject: activity.subject,
+          }),
+          answer_format: prompts.json("environment", "events_format"),
         },
       ),
     },
   ];
 }
+
+/** The built-in instructions of the environment's requests. */
+export const ENVIRONMENT_INSTRUCTIONS = {
+  setup_instruction:
+    "Expand this scene into a detailed environment setting. Add the objects the user will interact with and that matter for the theme. List the operations an assistant can run: simple, clear and feasible in the real world, always including basic ones. Pick a realistic start date-time.",
+  intro_instruction:
+    "Introduce this environment to the user who is about to work in it: what is there, its state, what can be done with it. Update entities whose description becomes more precise.",
+  answer_instruction:
+    "Answer the user's question point by point, consistently with the setting. Update the entities your answer makes more precise, or add ones it introduces.",
+  events_instruction:
+    "Turn the latest activity into several events, in order, each with the {subject} as its subject. Match the granularity of the example events: one action or change per event. Include the occasional aimless or failed action. Give each event its duration in whole seconds and the entities it changes.",
+};

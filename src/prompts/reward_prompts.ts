@@ -9,6 +9,7 @@
  * wording of its prompt changes: versions are part of every cache key and output summary.
  */
 import type { Observation } from "../formats/trace.ts";
+import type { PromptSet } from "./prompt_set.ts";
 
 export const REWARD_PROMPT_VERSION = "reward-v1";
 export const EXPLAIN_PROMPT_VERSION = "explain-v2";
@@ -34,8 +35,13 @@ How to decide:
 Reply with one JSON object and nothing else:
 {"thought": "<your reasoning, in the first person>", "judgement": "accepted" | "rejected"}`;
 
+/** The built-in instruction after the situation and the proposal. */
+export const REWARD_INSTRUCTION =
+  "Judge the proposed task as yourself. Think it through in the first person, then give your judgement.";
+
 /** The user message: the situation and the proposal, without any label. */
 export function rewardUserContent(
+  prompts: PromptSet,
   observations: readonly Observation[],
   task: string | null,
 ): string {
@@ -43,8 +49,7 @@ export function rewardUserContent(
     {
       activity_oldest_first: observations,
       proposed_task: task,
-      instruction:
-        "Judge the proposed task as yourself. Think it through in the first person, then give your judgement.",
+      instruction: prompts.text("reward", "instruction"),
     },
     null,
     2,
@@ -53,12 +58,13 @@ export function rewardUserContent(
 
 /** What the reward model is asked at inference time (and trained on). */
 export function rewardMessages(
+  prompts: PromptSet,
   observations: readonly Observation[],
   task: string | null,
 ): ChatMessage[] {
   return [
-    { role: "system", content: REWARD_SYSTEM_PROMPT },
-    { role: "user", content: rewardUserContent(observations, task) },
+    { role: "system", content: prompts.text("reward", "system") },
+    { role: "user", content: rewardUserContent(prompts, observations, task) },
   ];
 }
 
@@ -69,12 +75,13 @@ export function rewardMessages(
  * model's own reasoning, which never sees a label).
  */
 export function explainMessages(
+  prompts: PromptSet,
   observations: readonly Observation[],
   task: string | null,
   judgement: Judgement,
 ): ChatMessage[] {
   return [
-    { role: "system", content: REWARD_SYSTEM_PROMPT },
+    { role: "system", content: prompts.text("reward_explain", "system") },
     {
       role: "user",
       content: JSON.stringify(
@@ -82,7 +89,7 @@ export function explainMessages(
           activity_oldest_first: observations,
           proposed_task: task,
           your_judgement: judgement,
-          instruction: explainInstruction(task, judgement),
+          instruction: explainInstruction(prompts, task, judgement),
         },
         null,
         2,
@@ -91,15 +98,30 @@ export function explainMessages(
   ];
 }
 
-function explainInstruction(task: string | null, judgement: Judgement): string {
+/** The built-in explain instruction and its four decisions. */
+export const EXPLAIN_TEXTS = {
+  instruction:
+    `Your judgement is "{judgement}": you decide {decision}. Reason your way to this decision as if you were making it right now, looking at your activity and the proposal for the first time: in the first person, from what you are doing and what would help you. Do not mention that the judgement was given to you, that you decided earlier, or any label; your reasoning must stand on its own, so that someone reading only it reaches the same judgement. Then state the judgement.`,
+  decision_accept: "to accept the proposed task",
+  decision_reject: "to reject the proposed task",
+  decision_silent_right: "that the assistant was right to stay silent",
+  decision_missed_need: "that you wanted help the assistant did not offer",
+};
+
+function explainInstruction(
+  prompts: PromptSet,
+  task: string | null,
+  judgement: Judgement,
+): string {
   const decision = task === null
-    ? judgement === "accepted"
-      ? "that the assistant was right to stay silent"
-      : "that you wanted help the assistant did not offer"
+    ? judgement === "accepted" ? "decision_silent_right" : "decision_missed_need"
     : judgement === "accepted"
-    ? "to accept the proposed task"
-    : "to reject the proposed task";
-  return `Your judgement is "${judgement}": you decide ${decision}. Reason your way to this decision as if you were making it right now, looking at your activity and the proposal for the first time: in the first person, from what you are doing and what would help you. Do not mention that the judgement was given to you, that you decided earlier, or any label; your reasoning must stand on its own, so that someone reading only it reaches the same judgement. Then state the judgement.`;
+    ? "decision_accept"
+    : "decision_reject";
+  return prompts.fill("reward_explain", "instruction", {
+    judgement,
+    decision: prompts.text("reward_explain", decision),
+  });
 }
 
 export const CONSISTENCY_SYSTEM_PROMPT =
@@ -112,16 +134,19 @@ The offer may be null: the assistant offered nothing and stayed silent. Then "ac
 Reply with one JSON object and nothing else:
 {"reason": "<why the reasoning supports that decision>", "judgement": "accepted" | "rejected"}`;
 
+/** The built-in instruction of the consistency check. */
+export const CONSISTENCY_INSTRUCTION = "Which decision does this reasoning support?";
+
 /** The *consistency* check: which judgement does this thought imply on its own? */
-export function consistencyMessages(thought: string): ChatMessage[] {
+export function consistencyMessages(prompts: PromptSet, thought: string): ChatMessage[] {
   return [
-    { role: "system", content: CONSISTENCY_SYSTEM_PROMPT },
+    { role: "system", content: prompts.text("consistency", "system") },
     {
       role: "user",
       content: JSON.stringify(
         {
           reasoning: thought,
-          instruction: "Which decision does this reasoning support?",
+          instruction: prompts.text("consistency", "instruction"),
         },
         null,
         2,

@@ -9,6 +9,7 @@
  * part of its cache key, so new wording means new samples, and the version is reported.
  */
 import type { ChatMessage } from "../llm/llm_types.ts";
+import type { PromptSet } from "./prompt_set.ts";
 
 export const SCENES_PROMPT_VERSION = "scenes-v1";
 
@@ -28,11 +29,10 @@ You build one situation step by step, over several instructions:
 - The situations will later be simulated event by event, so they must be plausible in detail.`;
 
 /** Step 1: the scene itself. */
-export function describeSceneInstruction(kind: string, task: string): string {
-  return `# Step 1: describe the scene
+export const DESCRIBE_SCENE_INSTRUCTION = `# Step 1: describe the scene
 
-Scene kind: ${kind}
-Seed task: ${task}
+Scene kind: {kind}
+Seed task: {task}
 
 Describe a situation of this kind built around the seed task. Cover:
 - the user: how experienced they are, what they know well and where they are weak, what they prefer;
@@ -42,18 +42,15 @@ Describe a situation of this kind built around the seed task. Cover:
 - openings for the assistant: tasks an assistant could take off their hands, fitting their skills and preferences.
 
 Write freely and in detail; offer more than one variation where it helps.`;
-}
 
 /** Step 2: the tasks and the people. */
-export function tasksAndUsersInstruction(task: string): string {
-  return `# Step 2: tasks and users
+export const TASKS_AND_USERS_INSTRUCTION = `# Step 2: tasks and users
 
 Starting from the seed task below, list the tasks the user will actually carry out in this scene, and invent several user characters who could be doing them: for each a name, an age, a job and their skills.
 
 Do not copy the seed task: vary it (other goals, other tools, other levels of difficulty) while staying in the same kind of scene, and make the characters differ from one another.
 
-Seed task: ${task}`;
-}
+Seed task: {task}`;
 
 /** Step 3: the entities. */
 export const ENTITIES_INSTRUCTION = `# Step 3: entities
@@ -75,10 +72,8 @@ Define the assistant's operations in this scene. The assistant reads text and sc
 
 For each operation give a signature, what every parameter means, what it returns and what it is for. Every operation must be something such an assistant can really carry out; nothing that needs hands or eyes outside the screen. Cover the needs of the scene you described.`;
 
-/** Step 5: example events at the granularity of the kind's samples. */
-export function eventsInstruction(samples: readonly string[]): string {
-  const shown = samples.map((event) => `- ${event}`).join("\n");
-  return `# Step 5: example events
+/** Step 5: example events at the granularity of the kind's samples (joined by "\n- "). */
+export const EVENTS_INSTRUCTION = `# Step 5: example events
 
 Write at least 10 example events that could happen in this scene; more is better. An event is one thing that happens, done by the user or by the assistant.
 
@@ -95,8 +90,10 @@ Events written the right way:
 - The user scrolls to the bottom of the search results without clicking any.
 
 Match the granularity of these samples from other scenes of this kind (some of them are deliberately pointless actions):
-${shown}`;
-}
+- {sample_events}`;
+
+/** How step 5's `{sample_events}` joins the samples. */
+export const SAMPLE_EVENTS_SEPARATOR = "\n- ";
 
 /** The JSON list step 6 asks for, with a description in place of every value. */
 const SCENE_TEMPLATE = [{
@@ -126,29 +123,35 @@ Requirements:
 
 /** The six instructions of the conversation about `task` of scene kind `kind`. */
 export function sceneStepInstructions(
+  prompts: PromptSet,
   kind: string,
   task: string,
   sampleEvents: readonly string[],
 ): string[] {
   return [
-    describeSceneInstruction(kind, task),
-    tasksAndUsersInstruction(task),
-    ENTITIES_INSTRUCTION,
-    AGENT_OPS_INSTRUCTION,
-    eventsInstruction(sampleEvents),
-    STRUCTURE_INSTRUCTION,
+    prompts.fill("scenes", "step1", { kind, task }),
+    prompts.fill("scenes", "step2", { task }),
+    prompts.fill("scenes", "step3", {}),
+    prompts.fill("scenes", "step4", {}),
+    prompts.fill("scenes", "step5", {
+      sample_events: sampleEvents.join(SAMPLE_EVENTS_SEPARATOR),
+    }),
+    prompts.fill("scenes", "step6", {}),
   ];
 }
 
 /** The conversation's opening: the system prompt alone. */
-export function sceneConversationStart(): ChatMessage[] {
-  return [{ role: "system", content: SCENES_SYSTEM_PROMPT }];
+export function sceneConversationStart(prompts: PromptSet): ChatMessage[] {
+  return [{ role: "system", content: prompts.text("scenes", "system") }];
 }
 
+/** The built-in re-ask after a step-6 answer that held no usable scene. */
+export const SCENE_LIST_REPAIR = "Your list could not be used:\n{error}\n\n" +
+  "Answer again with the JSON list of scenes only, every scene with all the fields of the " +
+  "shape shown before (environment: theme, description, entities, agent_ops, " +
+  "events_example; user: goal, description), each filled in.";
+
 /** The re-ask after a step-6 answer that held no usable scene. */
-export function sceneListRepairMessage(error: string): string {
-  return `Your list could not be used:\n${error}\n\n` +
-    `Answer again with the JSON list of scenes only, every scene with all the fields of the ` +
-    `shape shown before (environment: theme, description, entities, agent_ops, ` +
-    `events_example; user: goal, description), each filled in.`;
+export function sceneListRepairMessage(prompts: PromptSet, error: string): string {
+  return prompts.fill("scenes", "repair", { error });
 }

@@ -11,22 +11,36 @@ import {
   STEP_TEMPERATURES,
   STRUCTURE_INSTRUCTION,
 } from "./scenes_prompts.ts";
+import { BUILTIN_PROMPT_SET } from "./prompt_set.ts";
 
 Deno.test("scene prompts: a version, six steps, their temperatures", () => {
   assert(/^scenes-v\d+$/.test(SCENES_PROMPT_VERSION), SCENES_PROMPT_VERSION);
-  const steps = sceneStepInstructions("codingassistant", "Write a Go log parser.", ["A", "B"]);
+  const steps = sceneStepInstructions(
+    BUILTIN_PROMPT_SET,
+    "codingassistant",
+    "Write a Go log parser.",
+    ["A", "B"],
+  );
   assertEquals(steps.length, 6);
   assertEquals(STEP_TEMPERATURES, [1, 1, 1, 1, 1, 0.3]);
   steps.forEach((step, i) => assert(step.startsWith(`# Step ${i + 1}:`), step.slice(0, 20)));
   assertEquals(SAMPLE_EVENTS_SHOWN, 15);
-  assertEquals(sceneConversationStart(), [{ role: "system", content: SCENES_SYSTEM_PROMPT }]);
+  assertEquals(sceneConversationStart(BUILTIN_PROMPT_SET), [{
+    role: "system",
+    content: SCENES_SYSTEM_PROMPT,
+  }]);
 });
 
 Deno.test("scene prompts: the kind, the seed task and the sample events are where they belong", () => {
-  const steps = sceneStepInstructions("writingassistant", "Draft a cover letter.", [
-    "The user opens a blank document.",
-    "The user deletes the title.",
-  ]);
+  const steps = sceneStepInstructions(
+    BUILTIN_PROMPT_SET,
+    "writingassistant",
+    "Draft a cover letter.",
+    [
+      "The user opens a blank document.",
+      "The user deletes the title.",
+    ],
+  );
   assertStringIncludes(steps[0], "Scene kind: writingassistant\nSeed task: Draft a cover letter.");
   assertStringIncludes(steps[1], "Seed task: Draft a cover letter.");
   assertStringIncludes(
@@ -49,7 +63,10 @@ Deno.test("scene prompts: step 6 shows a template that our own scene schema acce
 });
 
 Deno.test("scene prompts: the re-ask carries the validation error", () => {
-  const message = sceneListRepairMessage("no valid scene in the list:\n$[0].user.goal: missing");
+  const message = sceneListRepairMessage(
+    BUILTIN_PROMPT_SET,
+    "no valid scene in the list:\n$[0].user.goal: missing",
+  );
   assertStringIncludes(message, "$[0].user.goal: missing");
   assertStringIncludes(message, "JSON list of scenes only");
 });

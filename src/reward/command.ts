@@ -14,6 +14,7 @@ import {
   LLM_FLAGS_HELP,
   parseLlmFlags,
   readLlmConfig,
+  resolvePrompts,
 } from "../llm/llm_config.ts";
 import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
 import { formatRewardReport } from "./reward_summary.ts";
@@ -157,7 +158,9 @@ export const command: Command = {
   help: HELP,
   async run(args, ctx) {
     const config = await readLlmConfig(parseFlags(args, FLAGS).values);
-    const options = parseRewardOptions(args, ctx.env, config);
+    const parsed = parseRewardOptions(args, ctx.env, config);
+    // The prompt set is read and checked before any request is sent.
+    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
     const result = await runReward(options, ctx, args);
     ctx.stdout(
       formatRewardReport(result.summary, result.failures, result.stats, result.file.totals),

@@ -5,6 +5,7 @@
  * all name the label). The attempt yields the assistant reply to save — the JSON text of
  * `{thought, judgement}` — or the reason it failed.
  */
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { z } from "zod";
 import { ProactiveError } from "../cli/errors.ts";
 import type { RewardItem } from "../formats/reward_item.ts";
@@ -30,6 +31,8 @@ export const consistencySchema = z.object({
 });
 
 export interface ExplainSettings {
+  /** The texts of the explain and consistency requests (default: the built-in set). */
+  prompts?: PromptSet;
   /** Answers asked for in the consistency check (n). */
   consistencySamples: number;
   consistencyTemperature: number;
@@ -57,7 +60,7 @@ export async function explainItem(
   try {
     [explained] = await client.chatJson(
       explainSchema,
-      explainMessages(item.obs, item.pred_task, label),
+      explainMessages(promptsOf(settings), item.obs, item.pred_task, label),
       {},
       { cacheTag, signal, schemaName: "explanation" },
     );
@@ -99,7 +102,7 @@ async function consistencyVotes(
   cacheTag: string,
   signal?: AbortSignal,
 ): Promise<Judgement[]> {
-  const messages = consistencyMessages(thought);
+  const messages = consistencyMessages(promptsOf(settings), thought);
   const votes: Judgement[] = [];
   for (let round = 0; votes.length < settings.consistencySamples; round++) {
     if (round >= settings.consistencySamples) {

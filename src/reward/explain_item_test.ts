@@ -10,6 +10,7 @@ import {
   explainMessages,
 } from "../prompts/reward_prompts.ts";
 import { explainItem } from "./explain_item.ts";
+import { BUILTIN_PROMPT_SET } from "../prompts/prompt_set.ts";
 
 const ITEM: RewardItem = {
   obs: [{ time: "Day 1, 9:00 AM", event: "The user opens 'notes.md'." }],
@@ -62,9 +63,15 @@ Deno.test("explainItem: agreement and five consistent votes give the reply to sa
     reply: JSON.stringify({ thought: "I wanted that summary.", judgement: "accepted" }),
   });
   assertEquals(client.calls.length, 2);
-  assertEquals(client.calls[0].messages, explainMessages(ITEM.obs, ITEM.pred_task, "accepted"));
+  assertEquals(
+    client.calls[0].messages,
+    explainMessages(BUILTIN_PROMPT_SET, ITEM.obs, ITEM.pred_task, "accepted"),
+  );
   assertEquals(client.calls[0].options.cacheTag, "copy:0/attempt:1");
-  assertEquals(client.calls[1].messages, consistencyMessages("I wanted that summary."));
+  assertEquals(
+    client.calls[1].messages,
+    consistencyMessages(BUILTIN_PROMPT_SET, "I wanted that summary."),
+  );
   assertEquals(client.calls[1].params, { n: 5, temperature: 0.8 });
   assertEquals(client.calls[1].options.cacheTag, "copy:0/attempt:1");
 });

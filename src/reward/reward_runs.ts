@@ -27,7 +27,10 @@ export type RewardRunStatus = "complete" | "interrupted" | "failed" | "killed";
 export type RewardRunRecord =
   & Pick<RewardSummary, "startedAt" | "durationMs" | "counts" | "llm">
   & Partial<
-    Pick<RewardSummary, "run" | "limit" | "seed" | "maxAttempts" | "consistency" | "promptVersions">
+    Pick<
+      RewardSummary,
+      "run" | "limit" | "seed" | "maxAttempts" | "consistency" | "promptVersions" | "promptSet"
+    >
   >
   & { status?: RewardRunStatus; note?: string };
 
@@ -57,6 +60,7 @@ const LLM_COUNTERS = Object.keys(ZERO_LLM_COUNTERS) as (keyof LlmCounters)[];
 export function runRecord(summary: RewardSummary): RewardRunRecord {
   const { startedAt, durationMs, limit, seed, maxAttempts, consistency, promptVersions } = summary;
   return {
+    ...(summary.promptSet === undefined ? {} : { promptSet: summary.promptSet }),
     ...(summary.run === undefined ? {} : { run: summary.run, status: "complete" as const }),
     startedAt,
     durationMs,

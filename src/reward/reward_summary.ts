@@ -3,6 +3,7 @@
  * text printed at the end (counts, where the files went, the failures with their reasons,
  * the LLM accounting).
  */
+import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { formatCount } from "../cli/format_count.ts";
 import type { LlmStatsJson } from "../llm/llm_stats.ts";
 import type { RewardFailure } from "./build_reward_set.ts";
@@ -19,6 +20,8 @@ export interface RewardSummary {
   datasetName: string;
   summaryFile: string;
   promptVersions: { reward: string; explain: string; consistency: string };
+  /** The prompt set the requests were built from. */
+  promptSet?: PromptSetLabel;
   seed: string;
   maxAttempts: number;
   consistency: { samples: number; temperature: number };

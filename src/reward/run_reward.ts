@@ -7,6 +7,7 @@
  * for any reason, so a killed run loses at most the items in flight; the final files are
  * written together (all or none).
  */
+import { promptsOf } from "../prompts/prompt_set.ts";
 import { basename, dirname, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
@@ -121,6 +122,7 @@ async function runLocked(
   args: readonly string[],
 ): Promise<RewardRunResult> {
   const startedAt = ctx.now();
+  const prompts = promptsOf(options.llm);
   const inputs = await readRewardItems(options.input);
   const balance = balanceItems(inputs, options.seed);
   for (const category of balance.emptyBelowTarget) {
@@ -137,7 +139,7 @@ async function runLocked(
   await mergedDatasetInfo(options.datasetInfo, datasetName(options.output), entry); // fails early
   const copies = new Map<string, number>();
   const entries = balance.items.map(({ item, line }, index) => {
-    const [system, user] = rewardMessages(item.obs, item.pred_task);
+    const [system, user] = rewardMessages(prompts, item.obs, item.pred_task);
     const key = conversationKey(system.content, user.content, judgementOf(item.valid));
     const copy = copies.get(key) ?? 0;
     copies.set(key, copy + 1);
@@ -185,6 +187,7 @@ async function runLocked(
       maxAttempts: options.maxAttempts,
       consistencySamples: options.consistencySamples,
       consistencyTemperature: options.consistencyTemperature,
+      prompts,
       // A few more items than request slots, so that a slot freed by an answer is taken
       // at once by a waiting request rather than after the next request is prepared.
       workers: client.limiter.limit + Math.floor(client.limiter.limit / 4),
@@ -194,7 +197,7 @@ async function runLocked(
       signal: ctx.signal,
       progress,
       onDone(job, reply) {
-        const [system, user] = rewardMessages(job.item.obs, job.item.pred_task);
+        const [system, user] = rewardMessages(prompts, job.item.obs, job.item.pred_task);
         const conversation: Conversation = {
           conversations: [system, user, { role: "assistant", content: reply }],
         };
@@ -237,6 +240,7 @@ async function runLocked(
       explain: EXPLAIN_PROMPT_VERSION,
       consistency: CONSISTENCY_PROMPT_VERSION,
     },
+    promptSet: prompts.label,
     seed: options.seed.toString(),
     maxAttempts: options.maxAttempts,
     consistency: {
@@ -338,6 +342,7 @@ async function rewardCard(
         },
       },
     },
+    prompt_set: promptsOf(options.llm).id,
     seed: summary.seed,
     settings: {
       max_attempts: summary.maxAttempts,

@@ -6,6 +6,7 @@ import { explainMessages, judgementOf, rewardMessages } from "../prompts/reward_
 import { parseRewardOptions } from "./command.ts";
 import { readRewardItems, runReward } from "./run_reward.ts";
 import { createFakeRewardModel } from "./testing/fake_reward_model.ts";
+import { BUILTIN_PROMPT_SET } from "../prompts/prompt_set.ts";
 
 const FIXTURE =
   new URL("../../tests/testdata/reward/fifteen_items.jsonl", import.meta.url).pathname;
@@ -56,7 +57,8 @@ async function setup(handler?: Parameters<typeof createFakeRewardModel>[0]) {
 async function explainUsers(): Promise<string[]> {
   const items = await readRewardItems(FIXTURE);
   return items.map(({ item }) =>
-    explainMessages(item.obs, item.pred_task, judgementOf(item.valid))[1].content
+    explainMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task, judgementOf(item.valid))[1]
+      .content
   );
 }
 
@@ -78,7 +80,7 @@ Deno.test("runReward: balanced items become conversations in balanced order", as
   for (let i = 0; i < 16; i++) {
     const { item } = balanced[i];
     const [system, user, assistant] = output[i].conversations;
-    assertEquals([system, user], rewardMessages(item.obs, item.pred_task));
+    assertEquals([system, user], rewardMessages(BUILTIN_PROMPT_SET, item.obs, item.pred_task));
     assertEquals(assistant.role, "assistant");
     assertEquals(JSON.parse(assistant.content).judgement, judgementOf(item.valid));
   }

@@ -7,6 +7,7 @@
  * Every request carries the cache tag of its seed task, so a re-run replays the whole
  * conversation from the completion cache, and two equal tasks still get their own samples.
  */
+import { BUILTIN_PROMPT_SET, type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { runtimeError } from "../cli/errors.ts";
 import type { Scene } from "../formats/scene.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
@@ -27,6 +28,8 @@ export interface SeedTaskSettings {
   seed: bigint;
   /** Re-asks of step 6 after an answer with no valid scene. */
   maxRepairs: number;
+  /** The texts of the conversation (default: the built-in set). */
+  prompts?: PromptSet;
 }
 
 export interface SeedTaskScenes {
@@ -51,9 +54,13 @@ export function seedTaskCacheTag(seed: SeedTask, settingsSeed: bigint): string {
 }
 
 /** The six instructions for `seed` under `settingsSeed` (the sample events drawn). */
-export function seedTaskInstructions(seed: SeedTask, settingsSeed: bigint): string[] {
+export function seedTaskInstructions(
+  seed: SeedTask,
+  settingsSeed: bigint,
+  prompts: PromptSet = BUILTIN_PROMPT_SET,
+): string[] {
   const shown = sampleEventsFor(seed.sampleEvents, settingsSeed, seed.kind, seed.taskIndex);
-  return sceneStepInstructions(seed.kind, seed.task, shown);
+  return sceneStepInstructions(prompts, seed.kind, seed.task, shown);
 }
 
 export async function askSeedTask(
@@ -63,8 +70,9 @@ export async function askSeedTask(
   options: { signal?: AbortSignal; onRepair?: () => void } = {},
 ): Promise<SeedTaskScenes> {
   const call = { cacheTag: seedTaskCacheTag(seed, settings.seed), signal: options.signal };
-  const instructions = seedTaskInstructions(seed, settings.seed);
-  const messages: ChatMessage[] = sceneConversationStart();
+  const prompts = promptsOf(settings);
+  const instructions = seedTaskInstructions(seed, settings.seed, prompts);
+  const messages: ChatMessage[] = sceneConversationStart(prompts);
   let reply = { text: "", finishReason: null as string | null };
   for (let step = 0; step < instructions.length; step++) {
     messages.push({ role: "user", content: instructions[step] });
@@ -88,7 +96,7 @@ export async function askSeedTask(
       [
         ...messages,
         { role: "assistant", content: reply.text },
-        { role: "user", content: sceneListRepairMessage(result.error) },
+        { role: "user", content: sceneListRepairMessage(prompts, result.error) },
       ],
       { temperature: STEP_TEMPERATURES[5] },
       call,

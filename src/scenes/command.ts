@@ -8,6 +8,7 @@ import {
   LLM_FLAGS_HELP,
   parseLlmFlags,
   readLlmConfig,
+  resolvePrompts,
 } from "../llm/llm_config.ts";
 import { SAMPLE_EVENTS_SHOWN } from "../prompts/scenes_prompts.ts";
 import { runScenes, type ScenesOptions } from "./run_scenes.ts";
@@ -112,7 +113,9 @@ export const command: Command = {
   help: HELP,
   async run(args, ctx) {
     const config = await readLlmConfig(parseFlags(args, FLAGS).values);
-    const options = parseScenesOptions(args, ctx.env, config);
+    const parsed = parseScenesOptions(args, ctx.env, config);
+    // The prompt set is read and checked before any request is sent.
+    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
     const result = await runScenes(options, ctx);
     ctx.stdout(formatScenesReport(result.summary, result.failures, result.stats));
     const { failed, asked } = result.summary.counts;

@@ -121,6 +121,7 @@ async function askAndWrite(
       seed: options.seed,
       maxRepairs: options.llm.maxRepairs,
       workers: client.limiter.limit,
+      prompts: llm.prompts,
     }, {
       client,
       logger,

@@ -9,6 +9,7 @@ import {
   LLM_FLAGS_HELP,
   parseLlmFlags,
   readLlmConfig,
+  resolvePrompts,
 } from "../llm/llm_config.ts";
 import { formatTracesReport, runTraces, type TracesOptions } from "./run_traces.ts";
 
@@ -94,7 +95,9 @@ export const command: Command = {
   help: HELP,
   async run(args, ctx) {
     const config = await readLlmConfig(parseFlags(args, FLAGS).values);
-    const options = parseTracesOptions(args, ctx.env, config);
+    const parsed = parseTracesOptions(args, ctx.env, config);
+    // The prompt set is read and checked before any request is sent.
+    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
     const result = await runTraces(options, ctx);
     ctx.stdout(formatTracesReport(result));
     if (result.failures.length > 0) {

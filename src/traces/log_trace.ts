@@ -11,6 +11,7 @@
  * all turns of a log are asked at once (within the endpoint's concurrency limit) and a
  * re-run asks exactly the same requests (answered from the completion cache).
  */
+import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { parseSceneTime } from "../gym/clock.ts";
 import type { GymLog } from "../agent_trainset/read_gym_log.ts";
 import type { Observation, Trace } from "../formats/trace.ts";
@@ -56,6 +57,8 @@ export function candidateTasks(samples: readonly AgentPrediction[], max: number)
 
 export interface LogTraceDeps {
   agent: LlmClient;
+  /** The agent's texts at a trace turn (default: the built-in set). */
+  prompts?: PromptSet;
   candidates: number;
   year: number;
   signal?: AbortSignal;
@@ -74,7 +77,7 @@ async function sampleTurn(
   index: number,
   deps: LogTraceDeps,
 ): Promise<AgentPrediction[]> {
-  const messages = traceTurnMessages(observations, index, []);
+  const messages = traceTurnMessages(promptsOf(deps), observations, index, []);
   const samples: AgentPrediction[] = [];
   for (let request = 0; request < deps.candidates && samples.length < deps.candidates; request++) {
     const answers = await deps.agent.chatJson(

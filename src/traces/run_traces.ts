@@ -148,6 +148,7 @@ async function buildTraces(
       try {
         const trace = await buildLogTrace(log, {
           agent,
+          prompts: llm.prompts,
           candidates: options.candidates,
           year: options.year,
           signal,

@@ -34,6 +34,7 @@ import { parseTrace } from "../../src/formats/trace.ts";
 import OpenAI from "openai";
 import { rewardMessages } from "../../src/prompts/reward_prompts.ts";
 import { startServerProcess } from "./fake_server_process.ts";
+import { BUILTIN_PROMPT_SET } from "../../src/prompts/prompt_set.ts";
 
 const SERVER = new URL("./eval_fake_server.ts", import.meta.url).pathname;
 
@@ -52,7 +53,11 @@ function judgeBodies(): Record<string, unknown>[] {
     observations.forEach((_, i) => {
       bodies.push({
         model: "reward-y",
-        messages: rewardMessages(observations.slice(0, i + 1), i % 2 === 1 ? `Task ${i}` : null),
+        messages: rewardMessages(
+          BUILTIN_PROMPT_SET,
+          observations.slice(0, i + 1),
+          i % 2 === 1 ? `Task ${i}` : null,
+        ),
         temperature: 0,
         seed: i,
       });
