@@ -1,4 +1,9 @@
 import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import {
+  REFERENCE_QUIRKS_FLAG,
+  referenceQuirksHelp,
+  requireReferenceTexts,
+} from "../prompts/reference_messages.ts";
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
@@ -64,6 +69,7 @@ Options:
   --max-chars N              Characters per sample, system message included
                              (default: ${DEFAULTS.maxChars})
   --max-assistant-chars N    Assistant characters per sample (default: ${DEFAULTS.maxAssistantChars})
+${referenceQuirksHelp(29)}
 ${waitFlagHelp(29)}
   -h, --help                 Show this help
   (--limit N builds from the first N complete logs only; --max-repairs does not apply:
@@ -86,6 +92,7 @@ const FLAGS = {
   "max-trials": { type: "string" },
   "max-chars": { type: "string" },
   "max-assistant-chars": { type: "string" },
+  ...REFERENCE_QUIRKS_FLAG,
 } as const;
 
 /** Parses the command line of `proactive agent-trainset` (pure; usage errors throw). */
@@ -121,6 +128,7 @@ export function parseAgentTrainsetOptions(
       max: 1_000,
     }),
     maxChars,
+    referenceQuirks: values["reference-quirks"] === true,
     maxAssistantChars: integerFlag(
       "max-assistant-chars",
       stringFlag(values, "max-assistant-chars"),
@@ -141,6 +149,15 @@ export const command: Command = {
     const parsed = parseAgentTrainsetOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    if (options.llm.prompts!.protocol === "reference") {
+      requireReferenceTexts(options.llm.prompts!, "agent-trainset", [
+        ["agent", "system"],
+        ["agent", "step_instruction"],
+        ["agent", "retry_instruction"],
+        ["reward", "system"],
+        ["reward", "instruction"],
+      ]);
+    }
     const result = await runAgentTrainset(options, args, ctx);
     ctx.stdout(formatAgentTrainsetReport(result));
     if (result.failures.length > 0) {

@@ -34,6 +34,7 @@ import {
 } from "../prompts/agent_prompts.ts";
 import { rewardMessages } from "../prompts/reward_prompts.ts";
 import type { GymLog } from "./read_gym_log.ts";
+import { replayLogReference } from "./reference_replay.ts";
 import { shareGptProblem } from "./sharegpt_check.ts";
 import {
   trimConversation,
@@ -77,6 +78,8 @@ export interface LogResult {
 
 export interface ReplayOptions extends TrimLimits {
   maxTrials: number;
+  /** Under protocol: reference, the reference's requests (see `reference_replay.ts`). */
+  referenceQuirks?: boolean;
 }
 
 export interface ReplayDeps {
@@ -126,6 +129,9 @@ export async function replayLog(
   };
 
   const prompts = promptsOf(deps);
+  if (prompts.protocol === "reference") {
+    return replayLogReference(log, options, { ...deps, prompts });
+  }
   const agentSystem = prompts.text("agent", "system");
   for (const logged of log.samples) {
     const { system, turns } = turnsOf(logged.messages);

@@ -48,6 +48,8 @@ export interface AgentTrainsetOptions {
   maxTrials: number;
   maxChars: number;
   maxAssistantChars: number;
+  /** Under protocol: reference, reproduce the reference script's requests (bounded). */
+  referenceQuirks?: boolean;
   /** When another run writes the same dataset: exit naming it, or wait (`--wait`). */
   onBusy?: BusyPolicy;
   llm: LlmOptions;

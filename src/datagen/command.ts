@@ -1,4 +1,6 @@
 import type { Command, CommandContext } from "../cli/command.ts";
+import { promptsOf } from "../prompts/prompt_set.ts";
+import { checkReferenceRewardTexts } from "../prompts/reference_messages.ts";
 import { durationFlag } from "../cli/duration_flag.ts";
 import { interruptedError, runtimeError, usageError } from "../cli/errors.ts";
 import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
@@ -180,6 +182,9 @@ export async function runDatagenCommand(
   const parsed = parseDatagenOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent.
   const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+  if (options.scene.rewardFilter || options.scene.rewardJudge) {
+    checkReferenceRewardTexts(promptsOf(options.llm), "datagen --reward-filter / --reward-judge");
+  }
   const result = await runDatagen(options, ctx, deps);
   ctx.stdout(formatDatagenReport(result.summary, result.stats));
   const { failed, interrupted, scenes } = result.summary.counts;

@@ -4,6 +4,9 @@
  * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
  * step follows (`eval_steps.ts`).
  */
+import { REFERENCE_QUIRKS_FLAG, referenceQuirksHelp } from "../prompts/reference_messages.ts";
+import { checkJudgeTexts } from "./judge_askers.ts";
+import { checkPredictorTexts } from "./trace_predictors.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -28,10 +31,16 @@ import { SCORE_STEP, type ScoreStep } from "./eval_steps.ts";
 import { parseRoleModels } from "./eval_models.ts";
 import { legacyModelFolder, modelFolder } from "./model_folder.ts";
 import { claimModelFolder, readModelMarker } from "./model_marker.ts";
-import { DEFAULT_OUT_DIR, judgeExitCode, parseNullStrings, runJudge } from "./judge_command.ts";
+import {
+  DEFAULT_OUT_DIR,
+  judgeExitCode,
+  parseNullStrings,
+  referenceNullStrings,
+  runJudge,
+} from "./judge_command.ts";
 import type { JudgeFileOutcome, NullStringRule } from "./judge_predictions.ts";
 import { AGENT_PRIORITY, createPipelinedJudge } from "./pipelined_judge.ts";
-import { type PredictSummary, predictTraces } from "./predict_traces.ts";
+import { type PredictSummary, predictTraces, type ReferenceDifference } from "./predict_traces.ts";
 
 export const AGENT_HELP =
   `agent: the agent model (--model ALIAS, role "agent") predicts at every turn of every
@@ -52,6 +61,7 @@ The folder's .model.json names its model: another model's run there is refused.
   --null-strings RULE  With --judge-model: as for eval judge (default null)
   --score              Then score the judged folder (eval score)
   --json               Print the counts as JSON
+${referenceQuirksHelp(23)}
 ${waitFlagHelp(23)}
   e.g. proactive eval agent --model qwen-7b --judge-model reward-7b --score
 `;
@@ -65,6 +75,7 @@ export const AGENT_FLAGS = {
   "null-strings": { type: "string" },
   score: { type: "boolean" },
   json: { type: "boolean" },
+  ...REFERENCE_QUIRKS_FLAG,
   ...WAIT_FLAG,
 } as const;
 
@@ -81,6 +92,8 @@ export interface AgentCommandOptions {
   nullStrings: NullStringRule;
   score: boolean;
   json: boolean;
+  /** Under protocol: reference, reproduce the reference's defects (`--reference-quirks`). */
+  referenceQuirks?: boolean;
   /** When another run writes the model's folder: exit naming it, or wait (`--wait`). */
   onBusy?: BusyPolicy;
   llm: LlmOptions;
@@ -124,6 +137,7 @@ export function parseAgentOptions(
     nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
     score,
     json: values.json === true,
+    referenceQuirks: values["reference-quirks"] === true,
     onBusy: busyPolicyOf(values),
     llm: parseRoleModels(values, env, config, { agent: model }),
     judgeLlm: judgeModel === null
@@ -168,15 +182,19 @@ export async function runAgent(
   const judge = pipelined
     ? createPipelinedJudge(traces, outDir, llm.client("reward"), {
       nullStrings: options.nullStrings,
+      referenceQuirks: options.referenceQuirks,
       prompts: promptsOf(options.llm),
       progress,
       logger,
     })
     : undefined;
   let summary: PredictSummary;
+  const differences: ReferenceDifference[] = [];
   try {
     summary = await predictTraces(traces, client, {
       outDir,
+      referenceQuirks: options.referenceQuirks,
+      onDifference: (difference) => differences.push(difference),
       prompts: promptsOf(options.llm),
       temperature: options.temperature,
       workers: client.limiter.limit,
@@ -212,6 +230,7 @@ export async function runAgent(
             promptVersion: AGENT_PROMPT_VERSION,
             promptSet: llm.prompts.label,
             ...summary,
+            ...(llm.prompts.protocol === "reference" ? { referenceDifferences: differences } : {}),
             // With the judge alongside, the accounting of both models comes once, with the
             // judge's counts.
             ...(pipelined ? {} : { llm: llm.stats.toJSON() }),
@@ -226,6 +245,7 @@ export async function runAgent(
       `eval agent: ${summary.turns} turns of ${traces.length} traces in ${outDir} ` +
         `(${summary.skippedTraces} traces already done), ${summary.failedTurns} turns failed ` +
         `(not judged or scored), ${summary.failedTraces} traces not finished\n` +
+        differenceLines(differences) +
         (pipelined ? "" : llm.stats.formatStats()),
     );
   }
@@ -284,7 +304,10 @@ export async function runAgentCommand(
     ...parsed,
     llm,
     judgeLlm: parsed.judgeLlm && { ...parsed.judgeLlm, prompts: llm.prompts },
+    nullStrings: referenceNullStrings(args, AGENT_FLAGS, llm, parsed.nullStrings),
   };
+  checkPredictorTexts(llm.prompts!);
+  if (options.judgeLlm) checkJudgeTexts(llm.prompts!);
   // The model's folder is this run's for every step: predict, judge, score.
   const dir = join(options.outDir, options.folder);
   await warnOfLegacyFolder(options, ctx.logger);
@@ -336,4 +359,11 @@ async function agentSteps(
     ctx,
   );
   return Math.max(code, scored);
+}
+
+/** The turns where this run's files differ from the reference script's, one line each. */
+function differenceLines(differences: readonly ReferenceDifference[]): string {
+  if (differences.length === 0) return "";
+  return `Where these files differ from what the reference's script writes (${differences.length}):\n` +
+    differences.map((d) => `  ${d.file} turn ${d.turn}: ${d.what}\n`).join("");
 }

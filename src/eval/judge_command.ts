@@ -2,6 +2,8 @@
  * `proactive eval judge`: flags, help and a pure options parser over `judge_predictions.ts`.
  * Also the judge step `eval agent --judge-model` chains.
  */
+import { REFERENCE_QUIRKS_FLAG, referenceQuirksHelp } from "../prompts/reference_messages.ts";
+import { checkJudgeTexts } from "./judge_askers.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -51,6 +53,7 @@ A file that cannot be read or parsed is named at the end (exit 1); the others ar
                        proposals; task: they are sent as tasks, as the reference's
                        published numbers were computed
   --json               Print the counts as JSON
+${referenceQuirksHelp(23)}
 ${waitFlagHelp(23)}
   e.g. proactive eval judge --out-dir results --model reward-7b
 `;
@@ -61,6 +64,7 @@ export const JUDGE_FLAGS = {
   agent: { type: "string", multiple: true },
   "null-strings": { type: "string" },
   json: { type: "boolean" },
+  ...REFERENCE_QUIRKS_FLAG,
   ...WAIT_FLAG,
 } as const;
 
@@ -70,9 +74,25 @@ export interface JudgeCommandOptions {
   agents: string[];
   nullStrings: NullStringRule;
   json: boolean;
+  /** Under protocol: reference, judge as the reference's judge does (`--reference-quirks`). */
+  referenceQuirks?: boolean;
   /** When another run writes one of the folders: exit naming it, or wait (`--wait`). */
   onBusy?: BusyPolicy;
   llm: LlmOptions;
+}
+
+/**
+ * The null-strings rule: the flag's, else under protocol: reference the reference's
+ * (`task`: "null" strings are sent as tasks), else `parsed` (the default, `null`).
+ */
+export function referenceNullStrings(
+  args: string[],
+  flags: Parameters<typeof parseFlags>[1],
+  llm: { prompts?: { protocol: string } },
+  parsed: NullStringRule,
+): NullStringRule {
+  if (parseFlags(args, flags).values["null-strings"] !== undefined) return parsed;
+  return llm.prompts?.protocol === "reference" ? "task" : parsed;
 }
 
 export function parseNullStrings(raw: string | undefined): NullStringRule {
@@ -105,6 +125,7 @@ export function parseJudgeOptions(
     agents,
     nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
     json: values.json === true,
+    referenceQuirks: values["reference-quirks"] === true,
     onBusy: busyPolicyOf(values),
     llm: parseRoleModels(values, env, config, { reward: model }),
   };
@@ -228,6 +249,7 @@ async function judgeFolders(
     // As many turns in work as the endpoint takes requests at once, across the files.
     outcomes = await judgeFiles(work, client, {
       nullStrings: options.nullStrings,
+      referenceQuirks: options.referenceQuirks,
       prompts: promptsOf(options.llm),
       workers: client.limiter.limit,
       signal: ctx.signal,
@@ -303,6 +325,12 @@ export async function runJudgeCommand(args: string[], ctx: CommandContext): Prom
   const config = await readLlmConfig(parseFlags(args, JUDGE_FLAGS).values);
   const parsed = parseJudgeOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent.
-  const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+  const llm = await resolvePrompts(parsed.llm);
+  const options = {
+    ...parsed,
+    llm,
+    nullStrings: referenceNullStrings(args, JUDGE_FLAGS, llm, parsed.nullStrings),
+  };
+  checkJudgeTexts(options.llm.prompts!);
   return judgeExitCode(await runJudge(options, ctx));
 }

@@ -19,12 +19,10 @@ import { describeError, inputError } from "../cli/errors.ts";
 import type { Observation } from "../formats/trace.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
-import { rewardMessages } from "../prompts/reward_prompts.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { listInputFolder } from "../store/input_folder.ts";
 import { readInputText } from "../store/read_input.ts";
-import { attemptTemperature } from "./predict_traces.ts";
-import { parseJudgement } from "./score_reward.ts";
+import { askVerdict } from "./judge_askers.ts";
 
 export const NULL_STRING_RULES = ["null", "task"] as const;
 export type NullStringRule = (typeof NULL_STRING_RULES)[number];
@@ -32,11 +30,12 @@ export type NullStringRule = (typeof NULL_STRING_RULES)[number];
 /** Strings that stand for "no proposal" under the default rule. */
 export const NULL_STRINGS: readonly string[] = ["null", "None", ""];
 
-/** Attempts per proposal when the answer holds no readable judgement. */
-export const JUDGE_ATTEMPTS = 3;
+export { JUDGE_ATTEMPTS } from "./judge_askers.ts";
 
 export interface JudgeOptions {
   nullStrings: NullStringRule;
+  /** Under protocol: reference, judge a leftover `{candidate_task}` dict as the reference does. */
+  referenceQuirks?: boolean;
   /** The reward model's texts (default: the built-in set). */
   prompts?: PromptSet;
   workers: number;
@@ -163,26 +162,21 @@ export async function judgeTurn(
   // cached unreadable answers.
   const first = typeof turn.judge_attempts === "number" ? turn.judge_attempts : 0;
   let attempts = first;
+  const sight = { observations: seen, raw: turns.slice(0, i + 1).map((t) => t.observation) };
   try {
     for (const task of proposals) {
-      let reason = "";
-      let verdict: boolean | undefined;
-      for (let a = first; a < first + JUDGE_ATTEMPTS && verdict === undefined; a++) {
-        attempts = Math.max(attempts, a + 1);
-        const reply = await client.chat(
-          rewardMessages(promptsOf(options), seen, task),
-          { temperature: attemptTemperature(a) },
-          { cacheTag: `eval-judge-attempt-${a}`, signal, priority: options.priority },
-        );
-        const parsed = parseJudgement(reply.choices[0] ?? "", reply.finishReasons[0] ?? null);
-        if (parsed.ok) verdict = parsed.judgement === "accepted";
-        else reason = `no readable judgement: ${parsed.error}`;
-      }
-      if (verdict === undefined) {
-        failure = reason;
+      const verdict = await askVerdict(client, sight, task, {
+        prompts: promptsOf(options),
+        first,
+        signal,
+        priority: options.priority,
+      });
+      attempts = Math.max(attempts, verdict.attempts);
+      if (!verdict.ok) {
+        failure = verdict.reason;
         break;
       }
-      judgement.push(verdict);
+      judgement.push(verdict.accepted);
     }
   } catch (error) {
     if (signal.aborted) throw error;

@@ -14,24 +14,30 @@
  */
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
-import { LlmOutputError } from "../llm/structured_completion.ts";
-import type { LlmClient } from "../llm/llm_client.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
-import {
-  type AgentPrediction,
-  agentPredictionSchema,
-  proposedTask,
-} from "../prompts/agent_prompts.ts";
-import { traceTurnMessages } from "../prompts/agent_trace_messages.ts";
+import { type PredictorClient, tracePredictor } from "./trace_predictors.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { readInputText } from "../store/read_input.ts";
 import type { NamedTrace } from "./eval_traces.ts";
 
-/** Attempts per turn at our level (each one with the LLM layer's own re-asks). */
-export const AGENT_ATTEMPTS = 3;
+/** A turn where this run's files differ from what the reference's script writes. */
+export interface ReferenceDifference {
+  file: string;
+  turn: number;
+  what: string;
+}
+
+const FIXED_FAILED_TURN =
+  "failed turn written as failed (the reference leaves the trace's agent_response, which its judge and calculator count as a task)";
+const QUIRK_FAILED_TURN =
+  "failed turn left with the trace's agent_response, as the reference does (--reference-quirks)";
 
 export interface PredictOptions {
   outDir: string;
+  /** Reproduce the reference's defects under `protocol: reference` (`--reference-quirks`). */
+  referenceQuirks?: boolean;
+  /** Told of each turn that differs from the reference's output (`protocol: reference`). */
+  onDifference?: (difference: ReferenceDifference) => void;
   /** The agent's texts (default: the built-in set). */
   prompts?: PromptSet;
   /** Temperature of every attempt; default 0 for the first, 0.5 for retries. */
@@ -70,24 +76,6 @@ export interface PredictSummary {
   skippedTraces: number;
 }
 
-/** Temperature of attempt `k` (0-based). */
-export function attemptTemperature(k: number, override?: number): number {
-  return override ?? (k === 0 ? 0 : 0.5);
-}
-
-/** The fields a prediction sets on a turn. */
-export function predictionFields(prediction: AgentPrediction): Record<string, unknown> {
-  const task = proposedTask(prediction);
-  return {
-    agent_response: task === null ? [] : [task],
-    other_infomation: {
-      Purpose: prediction.Purpose,
-      Thoughts: prediction.Thoughts,
-      Response: prediction.Response,
-    },
-  };
-}
-
 /**
  * The `{Purpose, Thoughts, Response}` of a predicted turn: `other_infomation` (the
  * reference's spelling, what `eval agent` writes) or `other_information`.
@@ -116,7 +104,7 @@ async function finishedFailures(path: string, turns: number): Promise<number | n
 
 export async function predictTraces(
   traces: readonly NamedTrace[],
-  client: Pick<LlmClient, "chatJson">,
+  client: PredictorClient,
   options: PredictOptions,
 ): Promise<PredictSummary> {
   await Deno.mkdir(options.outDir, { recursive: true });
@@ -132,37 +120,35 @@ export async function predictTraces(
       return;
     }
     const observations = trace.map((turn) => turn.observation);
-    const predictions: (AgentPrediction | undefined)[] = [];
+    const predictor = tracePredictor(observations, client, {
+      prompts: promptsOf(options),
+      temperature: options.temperature,
+      priority: options.priority,
+      referenceQuirks: options.referenceQuirks,
+    });
     const output: Record<string, unknown>[] = [];
     let failedTurns = 0;
     try {
       for (let turn = 0; turn < trace.length; turn++) {
-        const messages = traceTurnMessages(promptsOf(options), observations, turn, predictions);
-        let prediction: AgentPrediction | undefined;
-        let reason = "";
-        for (let k = 0; k < AGENT_ATTEMPTS && prediction === undefined; k++) {
-          try {
-            [prediction] = await client.chatJson(
-              agentPredictionSchema,
-              messages,
-              { temperature: attemptTemperature(k, options.temperature) },
-              { cacheTag: `eval-agent-attempt-${k}`, signal, priority: options.priority },
-            );
-          } catch (error) {
-            if (!(error instanceof LlmOutputError)) throw error;
-            reason = error.message.split("\n")[0];
-          }
-        }
-        predictions.push(prediction);
+        const result = await predictor.predict(turn, signal);
         const { agent_response: _original, ...rest } = trace[turn];
-        if (prediction === undefined) {
+        if ("failure" in result) {
           failedTurns++;
-          output.push({ ...rest, agent_response: null, failure: reason });
-          options.logger?.warn(`${file} turn ${turn}: no valid prediction (${reason})`);
+          if (options.referenceQuirks && promptsOf(options).protocol === "reference") {
+            // As the reference's script leaves it: the trace's own agent_response.
+            output.push({ ...trace[turn] });
+            options.onDifference?.({ file, turn, what: QUIRK_FAILED_TURN });
+          } else {
+            output.push({ ...rest, agent_response: null, failure: result.failure });
+            if (promptsOf(options).protocol === "reference") {
+              options.onDifference?.({ file, turn, what: FIXED_FAILED_TURN });
+            }
+          }
+          options.logger?.warn(`${file} turn ${turn}: no valid prediction (${result.failure})`);
         } else {
-          output.push({ ...rest, ...predictionFields(prediction) });
+          output.push({ ...rest, ...result.fields });
         }
-        options.progress?.tick(1, { failed: prediction === undefined });
+        options.progress?.tick(1, { failed: "failure" in result });
         options.onTurn?.(index, turn, output, signal);
       }
     } catch (error) {
@@ -203,3 +189,5 @@ export async function predictTraces(
     skippedTraces: outcomes.filter((o) => o.status === "skipped").length,
   };
 }
+
+export { AGENT_ATTEMPTS, attemptTemperature, predictionFields } from "./trace_predictors.ts";

@@ -3,6 +3,7 @@
  * embedded 120-item ProactiveBench reward test set), judge every item, write the
  * per-item JSONL, and tally the table.
  */
+import { checkJudgeTexts } from "./judge_askers.ts";
 import { type PromptSetLabel, promptsOf } from "../prompts/prompt_set.ts";
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -88,6 +89,7 @@ export async function runEvalReward(
 }
 
 async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<EvalRewardResult> {
+  checkJudgeTexts(promptsOf(options.llm), "eval reward");
   const loaded = await loadTestSet(options.input);
   const items = options.llm.limit === undefined
     ? loaded.items

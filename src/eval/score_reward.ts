@@ -6,6 +6,7 @@
  * cut off. An answer with no readable judgement has prediction null (see `reward_table.ts`
  * for how it is counted).
  */
+import { referenceRewardMessages } from "../prompts/reference_messages.ts";
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { z } from "zod";
@@ -72,11 +73,19 @@ export async function scoreReward(
   const results: EvalItemResult[] = new Array(items.length);
   const judge = async (index: number, signal: AbortSignal) => {
     const { item, line } = items[index];
-    const reply = await deps.client.chat(
-      rewardMessages(promptsOf(deps), item.obs, item.pred_task),
-      { temperature: 0 },
-      { signal },
-    );
+    const prompts = promptsOf(deps);
+    // Under protocol: reference the reward model gets the reference's template, and no seed.
+    const reply = prompts.protocol === "reference"
+      ? await deps.client.chat(
+        referenceRewardMessages(prompts, item.obs, item.pred_task),
+        { temperature: 0, seed: null },
+        { signal },
+      )
+      : await deps.client.chat(
+        rewardMessages(prompts, item.obs, item.pred_task),
+        { temperature: 0 },
+        { signal },
+      );
     const text = reply.choices[0] ?? "";
     const parsed = parseJudgement(text, reply.finishReasons[0] ?? null);
     const label = judgementOf(item.valid);

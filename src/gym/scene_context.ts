@@ -93,6 +93,37 @@ export class SceneContext {
   }
 
   /**
+   * A text answer from `role` (no `response_format`): for the reference's layouts, read
+   * by the caller as the reference's scripts read them. Cache tag and errors as `ask`.
+   */
+  async askText(
+    role: LlmRole,
+    step: string,
+    messages: ChatMessage[],
+    params: ChatParams = {},
+  ): Promise<string> {
+    try {
+      const reply = await this.deps.llm.client(role).chat(messages, params, {
+        cacheTag: `${this.name}/${step}`,
+        signal: this.deps.signal,
+        onUsage: ({ answer }) => {
+          if (!answer) return;
+          this.requests += 1;
+          this.tokens += answer.promptTokens + answer.completionTokens;
+        },
+      });
+      return reply.choices[0] ?? "";
+    } catch (error) {
+      if (this.deps.signal.aborted) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw runtimeError(
+        `Scene "${this.name}" failed at ${step} (${role} model): ${message}`,
+        error instanceof ProactiveError || error instanceof Error ? error : undefined,
+      );
+    }
+  }
+
+  /**
    * A generator for one sampling step, seeded from `--seed`, the scene's name and `step`
    * alone: the same step draws the same sample however the scene got there.
    */

@@ -107,3 +107,56 @@ function dump(value: unknown, keyOrder: PythonJsonOptions["keyOrder"]): string {
       throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
   }
 }
+
+export interface PythonDumpsOptions extends PythonJsonOptions {
+  /** `ensure_ascii` (Python's default: true): every non-ASCII character as `\uXXXX`. */
+  ensureAscii?: boolean;
+  /** `indent`: newlines and this many spaces per level, separators `","` / `": "`. */
+  indent?: number;
+}
+
+/**
+ * `json.dumps(value, ensure_ascii=…, indent=…)` exactly as Python writes it — what the
+ * reference's scripts put in their messages (`json.dumps(obj)` escapes non-ASCII text;
+ * `json.dumps(obj, indent=4, ensure_ascii=False)` keeps it).
+ */
+export function pythonDumps(value: unknown, options: PythonDumpsOptions = {}): string {
+  const { ensureAscii = true, indent, keyOrder } = options;
+  const text = indent === undefined ? dump(value, keyOrder) : dumpIndented(value, {
+    keyOrder,
+    unit: " ".repeat(indent),
+    depth: 0,
+  });
+  return ensureAscii ? asciiOnly(text) : text;
+}
+
+/** Non-ASCII characters of JSON text as `\uXXXX` escapes (UTF-16 units, as Python). */
+function asciiOnly(text: string): string {
+  // Inside JSON text non-ASCII characters only occur within strings, so escaping them
+  // everywhere is escaping them in the strings.
+  return text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function dumpIndented(
+  value: unknown,
+  at: { keyOrder: PythonJsonOptions["keyOrder"]; unit: string; depth: number },
+): string {
+  if (value === null || typeof value !== "object") return dump(value, at.keyOrder);
+  const inner = "\n" + at.unit.repeat(at.depth + 1);
+  const close = "\n" + at.unit.repeat(at.depth);
+  const deeper = { ...at, depth: at.depth + 1 };
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    return "[" + value.map((item) => inner + dumpIndented(item, deeper)).join(",") + close + "]";
+  }
+  const record = value as Record<string, unknown>;
+  const keys = at.keyOrder?.(record) ?? Object.keys(record);
+  if (keys.length === 0) return "{}";
+  return "{" +
+    keys.map((key) => inner + JSON.stringify(key) + ": " + dumpIndented(record[key], deeper))
+      .join(",") +
+    close + "}";
+}

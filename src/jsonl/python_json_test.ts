@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { pythonFloatRepr, pythonJsonDumps, pythonJsonNumber } from "./python_json.ts";
+import { pythonDumps, pythonFloatRepr, pythonJsonDumps, pythonJsonNumber } from "./python_json.ts";
 
 // Expected texts come from CPython 3.11: json.dumps(value, ensure_ascii=False).
 
@@ -64,4 +64,47 @@ Deno.test("keyOrder overrides the object key order (integer-like keys)", () => {
 Deno.test("lone surrogates are escaped and undefined is refused", () => {
   assertEquals(pythonJsonDumps(["\ud800x"]), '["\\ud800x"]');
   assertThrows(() => pythonJsonDumps([undefined]), TypeError, "not JSON serializable");
+});
+
+Deno.test("pythonDumps: json.dumps with ensure_ascii and indent, checked against python3", async () => {
+  const value = {
+    "Observations (Time Ascending)": [{ time: "1717000000", event: 'Überweisung 😀 "x"\n' }],
+    "Proposed Task": null,
+    n: [1, 2.5, true, [], {}],
+    Instruction: "Now…",
+  };
+  const cases = [
+    { options: {}, python: "json.dumps(v)" },
+    {
+      options: { indent: 4, ensureAscii: false },
+      python: "json.dumps(v, indent=4, ensure_ascii=False)",
+    },
+    { options: { indent: 2 }, python: "json.dumps(v, indent=2)" },
+  ];
+  const ours = cases.map(({ options }) => pythonDumps(value, options));
+  assertEquals(
+    ours[0],
+    '{"Observations (Time Ascending)": [{"time": "1717000000", "event": "\\u00dcberweisung \\ud83d\\ude00 \\"x\\"\\n"}], "Proposed Task": null, "n": [1, 2.5, true, [], {}], "Instruction": "Now\\u2026"}',
+  );
+  let python: Deno.CommandOutput | undefined;
+  try {
+    const child = new Deno.Command("python3", {
+      args: [
+        "-c",
+        `import json,sys\nv=json.loads(sys.stdin.read())\nprint(json.dumps([${
+          cases.map((c) => c.python).join(", ")
+        }]))`,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify(value)));
+    await writer.close();
+    python = await child.output();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // No python3 here: the literal check above still holds.
+  }
+  if (python?.success) assertEquals(ours, JSON.parse(new TextDecoder().decode(python.stdout)));
 });

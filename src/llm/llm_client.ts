@@ -343,6 +343,10 @@ export function preparedRequest(
     params: requestParams(endpoint.params, params),
     ...(cacheTag !== undefined ? { tag: cacheTag } : {}),
   };
+  if (params.seed === null) {
+    const { seed: _none, ...unseeded } = body.params;
+    return { body: { ...body, params: unseeded }, key: keyOf(unseeded, cacheTag, memo) };
+  }
   if (params.seed !== undefined || endpoint.seed === false) {
     return { body, key: keyOf(body.params, cacheTag, memo) };
   }

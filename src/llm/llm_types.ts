@@ -16,8 +16,13 @@ export interface JsonSchemaResponseFormat {
 }
 
 /** Parameters of one call; they override the endpoint's default `params`. */
-export interface ChatParams extends SamplingParams {
+export interface ChatParams extends Omit<SamplingParams, "seed"> {
   response_format?: JsonSchemaResponseFormat | { type: "json_object" | "text" };
+  /**
+   * A seed to send; `null`: send none, not even the derived one (the reference's scripts
+   * send no seed); absent: the derived seed (unless the model has `seed: false`).
+   */
+  seed?: number | null;
 }
 
 export interface CallOptions {
