@@ -25,6 +25,10 @@ const TEXTS = {
   eval_step: '{"Instructions": "Analyse the events now.", "Observation": "[placeholder]"}',
   reward_system: "REWARD SYSTEM: judge the proposal as the user.",
   reward_instruction: "Give your judgement, in the first person.",
+  explain_system: "EXPLAIN SYSTEM: you gave this judgement.",
+  explain_instruction: "Reason to your judgement, in the first person.",
+  check_system: "CHECK SYSTEM: infer the judgement from a thought.",
+  check_instruction: "Which judgement does the thought give?",
 };
 
 const SET = `name: reference-test
@@ -40,6 +44,12 @@ roles:
   reward:
     system: ${JSON.stringify(TEXTS.reward_system)}
     instruction: ${JSON.stringify(TEXTS.reward_instruction)}
+  reward_explain:
+    system: ${JSON.stringify(TEXTS.explain_system)}
+    instruction: ${JSON.stringify(TEXTS.explain_instruction)}
+  consistency:
+    system: ${JSON.stringify(TEXTS.check_system)}
+    instruction: ${JSON.stringify(TEXTS.check_instruction)}
 `;
 
 /** The requests (and outputs) the reference's scripts would send, from the Python script. */
@@ -427,5 +437,77 @@ Deno.test("eval agent --reference-quirks: a failed turn stays in the history and
     assertEquals(turns[0].agent_response, { candidate_task: ["a"] });
     assertEquals(turns[1].agent_response, ["Fix it"]);
     assertStringIncludes(run.stdout, "as the reference does (--reference-quirks)");
+  });
+});
+
+Deno.test("reward under protocol: reference sends build_reward_trainset.py's requests and keeps the answer as written", async () => {
+  const items = [
+    {
+      obs: [{ time: "1717000000.0", event: "Öffnet die Datei." }],
+      pred_task: "Fix it",
+      valid: true,
+      help_needed: true,
+      annotation: [true, true, true],
+      category: "Correct-Detection (CD)",
+    },
+    {
+      obs: [{ time: "1", event: "a" }],
+      pred_task: "Sort it",
+      valid: true,
+      help_needed: true,
+      annotation: [true, true, false],
+      category: "Correct-Detection (CD)",
+    },
+  ];
+  const answers = [
+    '{"thought": "Das hilft mir, ja.",   "judgement": "accepted"}',
+    '{"thought": "Sorting helps.", "judgement": "accepted"}',
+  ];
+  const { server, bodies } = await recorder((body) => {
+    const user = JSON.parse(String(body.messages[1].content));
+    if ("Thought To Check" in user) {
+      return { texts: JSON.stringify({ reason: "r", judgement: "accepted" }) };
+    }
+    return { texts: answers[items.findIndex((i) => i.pred_task === user["Proposed Task"])] };
+  });
+  await using _ = server;
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      join(dir, "in.jsonl"),
+      items.map((i) => JSON.stringify(i)).join("\n") + "\n",
+    );
+    await Deno.writeTextFile(join(dir, "set.yaml"), SET);
+    const run = await runProactive([
+      "reward",
+      "--in",
+      join(dir, "in.jsonl"),
+      "--out",
+      join(dir, "out", "set.json"),
+      "--prompts",
+      join(dir, "set.yaml"),
+      "--model",
+      "m",
+      "--base-url",
+      server.baseUrl,
+      "--api-key",
+      "k",
+      "--concurrency",
+      "1",
+      "--cache-dir",
+      join(dir, "cache"),
+    ], dir);
+    assertEquals(run.code, 0, run.stderr);
+    const want = await expected({ kind: "reward_set", items, answers }) as {
+      requests: { messages: unknown; temperature?: number; n?: number }[];
+      samples: unknown[];
+    };
+    assertEquals(bodies.map((b) => b.messages), want.requests.map((r) => r.messages));
+    bodies.forEach((body, i) => {
+      assert(!("response_format" in body) && !("seed" in body), JSON.stringify(body));
+      assertEquals(body.temperature, want.requests[i].temperature);
+      assertEquals(body.n, want.requests[i].n);
+    });
+    const dataset = JSON.parse(await Deno.readTextFile(join(dir, "out", "set.json")));
+    assertEquals(dataset.map((s: { conversations: unknown }) => s.conversations), want.samples);
   });
 });

@@ -222,3 +222,44 @@ export function referenceQuirksHelp(column: number): string {
   }Under protocol: reference, reproduce the reference\n` +
     `${indent}script's defects too (see README, "Coming from the reference")`;
 }
+
+/** build_reward_trainset.py's `format_message(obs, task, user)`: the explain request. */
+export function referenceExplainMessages(
+  prompts: PromptSet,
+  observations: readonly unknown[],
+  task: unknown,
+  accepted: boolean,
+): ChatMessage[] {
+  const instruction = {
+    "Observations (Time Ascending)": observations,
+    "Proposed Task": task,
+    "User Judgement": accepted ? "accepted" : "rejected",
+    Instruction: prompts.text("reward_explain", "instruction"),
+  };
+  return [
+    { role: "system", content: prompts.text("reward_explain", "system") },
+    { role: "user", content: pythonDumps(instruction, { indent: 4, ensureAscii: false }) },
+  ];
+}
+
+/** build_reward_trainset.py's `format_thought_check(thought)`: the consistency check. */
+export function referenceCheckMessages(prompts: PromptSet, thought: unknown): ChatMessage[] {
+  const instruction = {
+    "Thought To Check": thought,
+    Instruction: prompts.text("consistency", "instruction"),
+  };
+  return [
+    { role: "system", content: prompts.text("consistency", "system") },
+    { role: "user", content: pythonDumps(instruction, { indent: 4, ensureAscii: false }) },
+  ];
+}
+
+/** The texts `proactive reward` sends under protocol: reference. */
+export const REFERENCE_REWARD_SET_TEXTS = [
+  ["reward", "system"],
+  ["reward", "instruction"],
+  ["reward_explain", "system"],
+  ["reward_explain", "instruction"],
+  ["consistency", "system"],
+  ["consistency", "instruction"],
+] as const;

@@ -7,6 +7,14 @@
  * for any reason, so a killed run loses at most the items in flight; the final files are
  * written together (all or none).
  */
+import { explainItemReference } from "./explain_item_reference.ts";
+import {
+  REFERENCE_REWARD_SET_TEXTS,
+  referenceRewardMessages,
+  requireReferenceTexts,
+} from "../prompts/reference_messages.ts";
+import type { PromptSet } from "../prompts/prompt_set.ts";
+import type { ChatMessage } from "../llm/llm_types.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { basename, dirname, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -123,6 +131,9 @@ async function runLocked(
 ): Promise<RewardRunResult> {
   const startedAt = ctx.now();
   const prompts = promptsOf(options.llm);
+  if (prompts.protocol === "reference") {
+    requireReferenceTexts(prompts, "reward", REFERENCE_REWARD_SET_TEXTS);
+  }
   const inputs = await readRewardItems(options.input);
   const balance = balanceItems(inputs, options.seed);
   for (const category of balance.emptyBelowTarget) {
@@ -139,7 +150,7 @@ async function runLocked(
   await mergedDatasetInfo(options.datasetInfo, datasetName(options.output), entry); // fails early
   const copies = new Map<string, number>();
   const entries = balance.items.map(({ item, line }, index) => {
-    const [system, user] = rewardMessages(prompts, item.obs, item.pred_task);
+    const [system, user] = rewardTemplate(prompts, item.obs, item.pred_task);
     const key = conversationKey(system.content, user.content, judgementOf(item.valid));
     const copy = copies.get(key) ?? 0;
     copies.set(key, copy + 1);
@@ -194,10 +205,16 @@ async function runLocked(
       checkpointEvery: options.checkpointEvery,
     }, {
       client,
+      ...(prompts.protocol === "reference"
+        ? {
+          attempt: (_, item, settings, tag, signal) =>
+            explainItemReference(client, item, { ...settings, prompts }, tag, signal),
+        }
+        : {}),
       signal: ctx.signal,
       progress,
       onDone(job, reply) {
-        const [system, user] = rewardMessages(prompts, job.item.obs, job.item.pred_task);
+        const [system, user] = rewardTemplate(prompts, job.item.obs, job.item.pred_task);
         const conversation: Conversation = {
           conversations: [system, user, { role: "assistant", content: reply }],
         };
@@ -394,4 +411,11 @@ function stoppedError(
     return new ProactiveError(error.kind, `${error.message} (${kept})`, { cause: error });
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The reward template of the set's protocol: the training conversation's first messages. */
+function rewardTemplate(prompts: PromptSet, obs: RewardItem["obs"], task: string | null): ChatMessage[] {
+  return prompts.protocol === "reference"
+    ? referenceRewardMessages(prompts, obs, task)
+    : rewardMessages(prompts, obs, task);
 }

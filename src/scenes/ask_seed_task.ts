@@ -7,6 +7,7 @@
  * Every request carries the cache tag of its seed task, so a re-run replays the whole
  * conversation from the completion cache, and two equal tasks still get their own samples.
  */
+import type { ChatParams } from "../llm/llm_types.ts";
 import { BUILTIN_PROMPT_SET, type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { runtimeError } from "../cli/errors.ts";
 import type { Scene } from "../formats/scene.ts";
@@ -63,6 +64,13 @@ export function seedTaskInstructions(
   return sceneStepInstructions(prompts, seed.kind, seed.task, shown);
 }
 
+/** A step's parameters: its temperature; under protocol: reference no seed (build_scenes.py sends none). */
+function stepParams(prompts: PromptSet, step: number): ChatParams {
+  return prompts.protocol === "reference"
+    ? { temperature: STEP_TEMPERATURES[step], seed: null }
+    : { temperature: STEP_TEMPERATURES[step] };
+}
+
 export async function askSeedTask(
   client: Pick<LlmClient, "chat">,
   seed: SeedTask,
@@ -76,7 +84,7 @@ export async function askSeedTask(
   let reply = { text: "", finishReason: null as string | null };
   for (let step = 0; step < instructions.length; step++) {
     messages.push({ role: "user", content: instructions[step] });
-    const answer = await client.chat(messages, { temperature: STEP_TEMPERATURES[step] }, call);
+    const answer = await client.chat(messages, stepParams(prompts, step), call);
     reply = { text: answer.choices[0] ?? "", finishReason: answer.finishReasons[0] ?? null };
     if (step < instructions.length - 1) {
       if (reply.text.trim() === "") {
@@ -98,7 +106,7 @@ export async function askSeedTask(
         { role: "assistant", content: reply.text },
         { role: "user", content: sceneListRepairMessage(prompts, result.error) },
       ],
-      { temperature: STEP_TEMPERATURES[5] },
+      stepParams(prompts, 5),
       call,
     );
     reply = { text: again.choices[0] ?? "", finishReason: again.finishReasons[0] ?? null };

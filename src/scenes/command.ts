@@ -1,4 +1,5 @@
 import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { requireReferenceTexts } from "../prompts/reference_messages.ts";
 import type { Command } from "../cli/command.ts";
 import { runtimeError, usageError } from "../cli/errors.ts";
 import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
@@ -116,6 +117,14 @@ export const command: Command = {
     const parsed = parseScenesOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    if (options.llm.prompts!.protocol === "reference") {
+      requireReferenceTexts(options.llm.prompts!, "scenes", [
+        ["scenes", "system"],
+        ...(["step1", "step2", "step3", "step4", "step5", "step6"] as const).map((step) =>
+          ["scenes", step] as const
+        ),
+      ]);
+    }
     const result = await runScenes(options, ctx);
     ctx.stdout(formatScenesReport(result.summary, result.failures, result.stats));
     const { failed, asked } = result.summary.counts;

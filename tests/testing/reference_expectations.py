@@ -167,5 +167,29 @@ def agent_trainset(job):
     return {"requests": requests, "samples": samples}
 
 
+def reward_set(job):
+    # build_reward_trainset.py's obtain_reason for each item, one attempt that succeeds.
+    texts = job["texts"]
+    requests, samples = [], []
+    for item, answer in zip(job["items"], job["answers"]):
+        inst = {
+            "Observations (Time Ascending)": item["obs"],
+            "Proposed Task": item["pred_task"],
+            "User Judgement": "accepted" if item["valid"] else "rejected",
+            "Instruction": texts["explain_instruction"],
+        }
+        requests.append({"messages": [
+            {"role": "system", "content": texts["explain_system"]},
+            {"role": "user", "content": json.dumps(inst, sort_keys=False, ensure_ascii=False, indent=4)},
+        ]})
+        check = {"Thought To Check": json.loads(answer)["thought"], "Instruction": texts["check_instruction"]}
+        requests.append({"messages": [
+            {"role": "system", "content": texts["check_system"]},
+            {"role": "user", "content": json.dumps(check, sort_keys=False, ensure_ascii=False, indent=4)},
+        ], "temperature": 0.8, "n": 5})
+        samples.append(reward_messages(texts, item["obs"], item["pred_task"]) + [{"role": "assistant", "content": answer}])
+    return {"requests": requests, "samples": samples}
+
+
 job = json.loads(sys.stdin.read())
-print(json.dumps({"eval_agent": eval_agent, "judge": judge, "reward": reward, "agent_trainset": agent_trainset}[job["kind"]](job)))
+print(json.dumps({"eval_agent": eval_agent, "judge": judge, "reward": reward, "agent_trainset": agent_trainset, "reward_set": reward_set}[job["kind"]](job)))
