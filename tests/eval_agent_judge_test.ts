@@ -150,8 +150,8 @@ Deno.test("eval agent → eval judge: predictions, a failed turn, judgements, re
         assertEquals(turn.observation, trace[t].observation);
         assertEquals(turn.task_status, trace[t].task_status);
         if (name === FAILED.name && t === FAILED.turn) {
-          assertEquals(turn.agent_response, null);
-          assertStringIncludes(String(turn.failure), "");
+          // No agent_response: the reference's judge and calculator skip the turn.
+          assertEquals("agent_response" in turn, false);
           assert(typeof turn.failure === "string" && turn.failure.length > 0);
           return;
         }
@@ -200,9 +200,15 @@ Deno.test("eval agent → eval judge: predictions, a failed turn, judgements, re
         } else if (name === UNJUDGEABLE.name && t === UNJUDGEABLE.turn) {
           assertEquals("judgement" in turn, false);
           assertStringIncludes(String(turn.judge_failure), "no readable judgement");
+          // Its proposals are kept aside: the reference's calculator never meets a list
+          // without its judgement.
+          assertEquals("agent_response" in turn, false);
+          assert(Array.isArray(turn.unjudged_agent_response));
         } else {
           const accepted = t % 3 === 1 ? t % 2 === 1 : t % 2 === 0;
           assertEquals(turn.judgement, [accepted], `${name} turn ${t}`);
+          // A null proposal is written [null], with its one judgement.
+          assertEquals(turn.agent_response, t % 3 === 1 ? [`Task ${name}#${t}`] : [null]);
         }
       });
       assertEquals(turns.length, trace.length);
@@ -626,6 +632,107 @@ Deno.test("eval agent: a second run of the same model exits naming the first; an
       await command.run(["agent", "--model", "agent-y", "--out-dir", dir, ...llm], context()),
       0,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The reference calculator's CSV of `folder` (tests/testing/reference_calculator.py). */
+async function referenceCsv(splits: string, folder: string): Promise<string> {
+  const output = await new Deno.Command("python3", {
+    args: [new URL("./testing/reference_calculator.py", import.meta.url).pathname, splits, folder],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(
+    output.success,
+    `the reference calculator failed: ${new TextDecoder().decode(output.stderr)}`,
+  );
+  return new TextDecoder().decode(output.stdout);
+}
+
+Deno.test("judged files read by the reference calculator's rules: no error, eval score's CSV byte for byte", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(true) });
+  const llm = ["--base-url", server.baseUrl, "--cache-dir", `${dir}-cache`];
+  const splits = new URL("../data/proactivebench/splits.json", import.meta.url).pathname;
+  try {
+    // A failed turn, an unjudgeable turn, null proposals: every shape the judge writes.
+    await command.run(
+      ["agent", "--model", "agent-x", "--judge-model", "reward-y", "--out-dir", dir, ...llm],
+      context(),
+    );
+    for (const { name } of TRACES) {
+      for (const [t, turn] of (await readTurns(dir, name)).entries()) {
+        const response = turn.agent_response;
+        if (response === undefined || (Array.isArray(response) && response.length === 0)) continue;
+        // Every turn the calculator reads: a list and a judgement list of the same length.
+        assert(Array.isArray(response), `${name} turn ${t}`);
+        assert(Array.isArray(turn.judgement), `${name} turn ${t} has its judgement`);
+        assertEquals((turn.judgement as unknown[]).length, response.length);
+      }
+    }
+    const scored = await command.run(
+      ["score", join(dir, "agent-x"), "--out-dir", join(dir, "csv")],
+      context(),
+    );
+    assertEquals(scored, 0);
+    const ours = await Deno.readTextFile(join(dir, "csv", "agent-x.csv"));
+    assertEquals(await referenceCsv(splits, join(dir, "agent-x")), ours);
+    assert(ours.split("\n").length > 3, ours);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}-cache`, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("eval score --as-reference scores reference-shaped files exactly as the calculator does", async () => {
+  const dir = await Deno.makeTempDir();
+  const obs = (i: number) => ({ time: String(1717000000 + i), event: `e${i}` });
+  // a.json: the string "null" is a task (rejected: FP), a null proposal accepted (TN), a
+  // leftover {candidate_task} dict judged as one task (accepted: TP), a turn the judge
+  // skipped (no agent_response), [] (not counted), "accepted" as a judgement (truthy: TP).
+  const a = [
+    { observation: obs(0), agent_response: ["null"], judgement: [false] },
+    { observation: obs(1), agent_response: [null], judgement: [true] },
+    { observation: obs(2), agent_response: { candidate_task: ["x", "y"] }, judgement: [true] },
+    { observation: obs(3), failure: "no valid prediction" },
+    { observation: obs(4), agent_response: [] },
+    { observation: obs(5), agent_response: ["Fix it", "Sort it"], judgement: ["accepted"] },
+  ];
+  const b = [{ observation: obs(6), agent_response: [null], judgement: [false] }];
+  const splits = {
+    one: { files: ["a.json"] },
+    both: { files: ["a.json", "b.json"] },
+    gone: { files: ["a.json", "missing.json"] },
+  };
+  try {
+    await Deno.mkdir(join(dir, "model"));
+    await Deno.writeTextFile(join(dir, "model", "a.json"), JSON.stringify(a));
+    await Deno.writeTextFile(join(dir, "model", "b.json"), JSON.stringify(b));
+    await Deno.writeTextFile(join(dir, "splits.json"), JSON.stringify(splits));
+    const ctx = context();
+    const code = await command.run([
+      "score",
+      join(dir, "model"),
+      "--as-reference",
+      "--splits",
+      join(dir, "splits.json"),
+      "--out-dir",
+      join(dir, "csv"),
+    ], ctx);
+    assertEquals(code, 0);
+    const ours = await Deno.readTextFile(join(dir, "csv", "model.csv"));
+    assertEquals(await referenceCsv(join(dir, "splits.json"), join(dir, "model")), ours);
+    // By hand, split "one": TP 2 (dict, "Fix it"), FP 1 ("null"), TN 1, FN 0; 6 events.
+    const one = ours.split("\n")[1].split(",");
+    assertEquals(one[0], "one");
+    assertEquals(Number(one[1]), 2 / (2 + 0 + 1e-8)); // Recall
+    assertEquals(Number(one[2]), 2 / (2 + 1 + 1e-8)); // Precision
+    assertEquals(one[7], "6");
+    assert(!ours.includes("gone"), "a split with a missing file is skipped");
+    const lines = (ctx.logger as unknown as { lines: string[] }).lines.join("\n");
+    assertStringIncludes(lines, 'split "gone" skipped');
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

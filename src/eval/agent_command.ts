@@ -48,7 +48,7 @@ test trace (default: the 12 embedded ProactiveBench traces), with the gym's agen
 and the trace's history (earlier predictions as assistant turns); temperature 0, then 0.5
 on retries. Each turn gets agent_response ([] for no task, [task] otherwise) and
 other_infomation {Purpose, Thoughts, Response}; a turn with no valid answer gets
-agent_response: null and failure, and is not judged or scored. Writes
+no agent_response and a failure, and is not judged or scored. Writes
 <out-dir>/<ALIAS>/<trace>.json per trace; re-running resumes. ALIAS is the folder name
 when it is letters, digits, "_", "-" and "." (starting with a letter or digit); other
 names are encoded (llama3:8b -> _llama3_3A8b), so every name has a folder of its own.

@@ -237,7 +237,14 @@ async function judgeFolders(
   if (!deps.files) {
     for (const { dir } of agents) files.push(...predictionFiles(dir));
   }
-  const { work, unreadable } = await readAllWork(files, options.nullStrings, ctx.signal);
+  // --reference-quirks: a leftover {candidate_task} is judged by its keys, as the reference does.
+  const dictKeys = options.referenceQuirks === true &&
+    promptsOf(options.llm).protocol === "reference";
+  const { work, unreadable } = await readAllWork(files, {
+    rule: options.nullStrings,
+    dictKeys,
+    signal: ctx.signal,
+  });
   const total = work.reduce((n, w) => n + w.todo.length, 0);
   const progress = createCommandProgress(ctx, total, "eval judge");
   const logger = loggerAboveProgress(ctx.logger, progress);
@@ -304,13 +311,12 @@ async function judgeFolders(
  */
 async function readAllWork(
   files: readonly string[],
-  rule: NullStringRule,
-  signal: AbortSignal,
+  { rule, dictKeys, signal }: { rule: NullStringRule; dictKeys: boolean; signal: AbortSignal },
 ): Promise<{ work: JudgeWork[]; unreadable: UnreadableFile[] }> {
   const slots: (JudgeWork | UnreadableFile)[] = new Array(files.length);
   await runWorkerPool(files.length, READ_AT_ONCE, async (i) => {
     try {
-      slots[i] = await readJudgeWork(files[i], rule);
+      slots[i] = await readJudgeWork(files[i], rule, { dictKeys });
     } catch (error) {
       if (signal.aborted) throw error;
       slots[i] = { file: files[i], error: describeError(error) };

@@ -116,7 +116,11 @@ export interface JudgeWork {
  * Reads a prediction file and finds the turns to judge; throws an input error naming the
  * file when it cannot be read or is not a list of turns.
  */
-export async function readJudgeWork(path: string, rule: NullStringRule): Promise<JudgeWork> {
+export async function readJudgeWork(
+  path: string,
+  rule: NullStringRule,
+  { dictKeys = false }: { dictKeys?: boolean } = {},
+): Promise<JudgeWork> {
   const text = await readInputText(path, { what: "prediction file", noFollow: true });
   let turns: Turn[];
   try {
@@ -129,7 +133,12 @@ export async function readJudgeWork(path: string, rule: NullStringRule): Promise
   const outcome = emptyOutcome(path, turns.length);
   const todo: number[] = [];
   turns.forEach((turn, i) => {
-    const response = turn.agent_response;
+    // A turn an earlier run could not judge keeps its proposals aside: judge them again.
+    if (turn.agent_response === undefined && Array.isArray(turn.unjudged_agent_response)) {
+      const { unjudged_agent_response: kept, ...rest } = turn;
+      turns[i] = turn = { ...rest, agent_response: kept };
+    }
+    const response = dictKeys ? responseList(turn.agent_response) : turn.agent_response;
     if (!Array.isArray(response)) {
       outcome.unpredicted++;
       return;
@@ -154,7 +163,11 @@ export async function judgeTurn(
 ): Promise<void> {
   const { turns, outcome, path } = work;
   const turn = turns[i];
-  const proposals = proposalsOf(turn.agent_response as unknown[], options.nullStrings);
+  const leftover = isLeftoverDict(turn.agent_response);
+  const proposals = proposalsOf(
+    responseList(turn.agent_response) as unknown[],
+    options.nullStrings,
+  );
   const seen = work.observations.slice(0, i + 1);
   const judgement: boolean[] = [];
   let failure: string | undefined;
@@ -184,10 +197,20 @@ export async function judgeTurn(
   }
   const { judgement: _old, judge_failure: _f, judge_attempts: _a, ...rest } = turn;
   if (failure === undefined) {
-    turns[i] = { ...rest, judgement };
+    // The proposals as judged: a null proposal is written null ([] becomes [null]), as the
+    // reference's judge writes it, so its calculator counts what was judged.
+    turns[i] = { ...rest, agent_response: leftover ? turn.agent_response : proposals, judgement };
     outcome.judged++;
   } else {
-    turns[i] = { ...rest, judge_failure: failure, judge_attempts: attempts };
+    // Kept aside, not as agent_response: the reference's calculator would stop at a list
+    // without its judgement (and zip a shorter one silently).
+    const { agent_response: response, ...others } = rest;
+    turns[i] = {
+      ...others,
+      unjudged_agent_response: response,
+      judge_failure: failure,
+      judge_attempts: attempts,
+    };
     outcome.failed++;
     options.logger?.warn(`${path} turn ${i}: not judged (${failure})`);
   }
@@ -227,4 +250,17 @@ export async function judgeFiles(
     await Promise.all(writes.values());
   }
   return files.map((work) => work.outcome);
+}
+
+/** A trace's own `{candidate_task: …}` left in place (the reference leaves it on a failed turn). */
+function isLeftoverDict(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * The proposals of `agent_response` as a list: a list as it is; a leftover dict as its keys,
+ * the way the reference's judge iterates it (`--reference-quirks` only reads such turns).
+ */
+function responseList(value: unknown): unknown {
+  return isLeftoverDict(value) ? Object.keys(value) : value;
 }

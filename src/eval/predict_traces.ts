@@ -6,7 +6,9 @@
  * A turn's output keeps the trace's fields and sets `agent_response` (`[]` when the agent
  * proposes nothing, `[task]` otherwise) and `other_infomation` (the reference's spelling)
  * `{Purpose, Thoughts, Response}`. A turn whose answer stays invalid after the LLM layer's
- * re-asks and our own attempts gets `agent_response: null` and `failure: "<reason>"`; the
+ * re-asks and our own attempts has no `agent_response` and gets `failure: "<reason>"` (so the
+ * reference's judge and calculator skip it rather than crash on a null or count the
+ * trace's own `{candidate_task}`; older files with `agent_response: null` read the same); the
  * later turns go on without a prediction for it in their history.
  *
  * Each trace is written atomically to `<outDir>/<file>` once all its turns are done; an
@@ -97,9 +99,11 @@ async function finishedFailures(path: string, turns: number): Promise<number | n
   }
   if (
     !Array.isArray(value) || value.length !== turns ||
-    !value.every((turn) => turn !== null && typeof turn === "object" && "agent_response" in turn)
+    !value.every((turn) =>
+      turn !== null && typeof turn === "object" && ("agent_response" in turn || "failure" in turn)
+    )
   ) return null;
-  return value.filter((turn) => turn.agent_response === null).length;
+  return value.filter(isFailedTurn).length;
 }
 
 export async function predictTraces(
@@ -139,7 +143,7 @@ export async function predictTraces(
             output.push({ ...trace[turn] });
             options.onDifference?.({ file, turn, what: QUIRK_FAILED_TURN });
           } else {
-            output.push({ ...rest, agent_response: null, failure: result.failure });
+            output.push({ ...rest, failure: result.failure });
             if (promptsOf(options).protocol === "reference") {
               options.onDifference?.({ file, turn, what: FIXED_FAILED_TURN });
             }
@@ -191,3 +195,14 @@ export async function predictTraces(
 }
 
 export { AGENT_ATTEMPTS, attemptTemperature, predictionFields } from "./trace_predictors.ts";
+
+/**
+ * A turn `eval agent` could not predict: no `agent_response` and a `failure` (what it
+ * writes), or `agent_response: null` (what earlier versions wrote).
+ */
+export function isFailedTurn(turn: unknown): boolean {
+  if (turn === null || typeof turn !== "object") return false;
+  const record = turn as Record<string, unknown>;
+  return record.agent_response === null ||
+    (!("agent_response" in record) && "failure" in record);
+}

@@ -29,7 +29,8 @@ reference's judge script) writes them: per turn "agent_response" (a list of prop
 turns: TP = task accepted, FP = task rejected, TN = null accepted, FN = null rejected;
 Recall, Precision, Accuracy, False-Alarm, F1-Score and Accept Rate as the reference
 computes them (every denominator + 1e-8), Total Events = all turns of the split's files.
-Failed turns (agent_response: null) and unjudged turns are excluded and counted.
+Failed turns (no agent_response but a failure, or agent_response: null) and unjudged
+turns are excluded and counted.
 A split with missing files is reported as incomplete, naming them, and not scored.
 
 Outputs: the table on screen (rows: model x split; the model is the one the folder's
@@ -48,6 +49,10 @@ Options:
   --no-csv              Write no CSV
   --html FILE           Write a self-contained comparison report (bar charts, counts)
   --json                Print the result as JSON instead of the table
+  --as-reference        Score exactly as the reference's calculate_agent_performance.py:
+                        "null" strings are tasks, a leftover {candidate_task} dict counts
+                        by its keys, judgements by Python truthiness, a split with a
+                        missing file is skipped; its CSV is the calculator's, byte for byte
 ${waitFlagHelp(24)}
   -h, --help            Show this help
 
@@ -59,6 +64,7 @@ Examples:
 export const SCORE_FLAGS = {
   splits: { type: "string" },
   "allow-partial": { type: "boolean" },
+  "as-reference": { type: "boolean" },
   "null-strings": { type: "string" },
   "out-dir": { type: "string" },
   "no-csv": { type: "boolean" },
@@ -71,6 +77,8 @@ export interface EvalScoreOptions {
   dirs: string[];
   splitsFile: string | null;
   allowPartial: boolean;
+  /** `--as-reference`: the reference calculator's rules. */
+  asReference?: boolean;
   nullStrings: NullStringRule;
   outDir: string | null;
   csv: boolean;
@@ -100,6 +108,7 @@ export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
     dirs: positionals,
     splitsFile: nonEmpty("splits"),
     allowPartial: values["allow-partial"] === true,
+    asReference: values["as-reference"] === true,
     nullStrings: nullStrings as NullStringRule,
     outDir,
     csv,
@@ -141,6 +150,11 @@ export async function runEvalScore(
     splits,
     nullStrings: options.nullStrings,
     allowPartial: options.allowPartial,
+    asReference: options.asReference,
+    onSkippedSplit: (split, file) =>
+      ctx.logger.warn(
+        `split "${split}" skipped, as the reference's calculator skips it: "${file}" is missing`,
+      ),
   });
   const csvFiles: Record<string, string> = {};
   const csvs = options.csv
@@ -161,7 +175,7 @@ export async function runEvalScore(
   });
   for (const model of result.models) {
     for (const split of model.splits) {
-      if (!split.complete && !split.metrics) {
+      if (!split.complete && !split.metrics && !options.asReference) {
         ctx.logger.warn(
           `${model.model}: split "${split.split}" is incomplete and not scored; missing: ${
             split.missing.join(", ")

@@ -6,6 +6,7 @@
 import { basename, join } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import { readOptionalInputText } from "../store/read_input.ts";
+import { isFailedTurn } from "./predict_traces.ts";
 import { modelIdOfFolder } from "./model_folder.ts";
 import { readModelMarker } from "./model_marker.ts";
 import type { Split } from "./score_splits.ts";
@@ -51,7 +52,7 @@ export interface TurnTally {
   counts: ConfusionCounts;
   /** Every turn of the files read (the reference's "Total Events"). */
   totalEvents: number;
-  /** Turns marked failed by `eval agent` (`agent_response: null`): excluded. */
+  /** Turns `eval agent` marked failed (`failure`, or `agent_response: null`): excluded. */
   failedTurns: number;
   /** Turns with a prediction but no judgement (or a `null` judgement): excluded. */
   unjudgedTurns: number;
@@ -88,6 +89,10 @@ export interface ScoreOptions {
   splits: Split[];
   nullStrings?: NullStringRule;
   allowPartial?: boolean;
+  /** Score as the reference's calculate_agent_performance.py does (`--as-reference`). */
+  asReference?: boolean;
+  /** Told of each split skipped for a missing file under `asReference`. */
+  onSkippedSplit?: (split: string, file: string) => void;
 }
 
 export interface ScoreResult {
@@ -135,15 +140,20 @@ function judgementValue(value: unknown): boolean | undefined {
 export function tallyTurns(turns: unknown[], rule: NullStringRule, tally: TurnTally): void {
   tally.totalEvents += turns.length;
   for (const turn of turns) {
-    if (typeof turn !== "object" || turn === null || !("agent_response" in turn)) continue;
+    if (isFailedTurn(turn)) {
+      tally.failedTurns++;
+      continue;
+    }
+    if (typeof turn !== "object" || turn === null) continue;
+    if (!("agent_response" in turn)) {
+      // Not judged by eval judge (its proposals kept aside): excluded, counted.
+      if ("judge_failure" in turn) tally.unjudgedTurns++;
+      continue;
+    }
     const { agent_response: response, judgement } = turn as {
       agent_response: unknown;
       judgement?: unknown;
     };
-    if (response === null) {
-      tally.failedTurns++;
-      continue;
-    }
     if (!Array.isArray(response)) {
       tally.unjudgedTurns++; // e.g. an unpredicted trace's {candidate_task: [...]}
       continue;
@@ -174,6 +184,66 @@ export function tallyTurns(turns: unknown[], rule: NullStringRule, tally: TurnTa
     }
     if (unjudged) tally.unjudgedTurns++;
   }
+}
+
+/** Python's truthiness of a JSON value (`if judge:`). */
+function truthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === "") {
+    return false;
+  }
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return true;
+}
+
+/** What Python's iteration gives of a JSON value (a list's items, a dict's keys, a text's letters). */
+function pythonItems(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === "string") return [...value];
+  if (value !== null && typeof value === "object") return Object.keys(value);
+  return [];
+}
+
+/**
+ * Adds the turns of one trace exactly as calculate_agent_performance.py does: a turn
+ * counts when `len(agent_response)` is above 0 (a leftover `{candidate_task: …}` dict too,
+ * as its keys), each element zipped with `judgement`; an element that is not null is a
+ * proposed task (the string "null" too), accepted when its judgement is truthy. Where the
+ * script would stop (`len(None)`, no `judgement`), this names the file and turn.
+ */
+export function tallyTurnsAsReference(turns: unknown[], file: string, tally: TurnTally): void {
+  tally.totalEvents += turns.length;
+  turns.forEach((turn, index) => {
+    const event = (turn ?? {}) as Record<string, unknown>;
+    const response = event.agent_response === undefined ? [] : event.agent_response;
+    if (response === null || typeof response === "number" || typeof response === "boolean") {
+      throw inputError(
+        `"${file}" turn ${index}: agent_response is ${JSON.stringify(response)}; the ` +
+          `reference's calculator stops here (len() of it)`,
+      );
+    }
+    const items = pythonItems(response);
+    if (items.length === 0) return;
+    if (!("judgement" in event)) {
+      throw inputError(
+        `"${file}" turn ${index} has proposals but no judgement; the reference's calculator ` +
+          `stops here (KeyError)`,
+      );
+    }
+    const judgements = pythonItems(event.judgement);
+    const c = tally.counts;
+    for (let i = 0; i < Math.min(items.length, judgements.length); i++) {
+      const judge = truthy(judgements[i]);
+      if (items[i] !== null) {
+        c.proposed++;
+        if (judge) {
+          c.accepted++;
+          c.tp++;
+        } else c.fp++;
+      } else if (judge) c.tn++;
+      else c.fn++;
+    }
+  });
 }
 
 /** The reference's metrics from confusion counts, in its order of float operations. */
@@ -221,10 +291,13 @@ export async function scoreModelFolder(dir: string, options: ScoreOptions): Prom
       if (!cache.has(file)) cache.set(file, await readTrace(join(dir, file)));
       const turns = cache.get(file);
       if (turns === undefined) missing.push(file);
+      else if (options.asReference) tallyTurnsAsReference(turns, join(dir, file), tally);
       else tallyTurns(turns, rule, tally);
     }
     const complete = missing.length === 0;
-    const scored = complete || options.allowPartial === true;
+    // The reference skips a split with a file it cannot read (it prints the error).
+    if (!complete && options.asReference) options.onSkippedSplit?.(split.name, missing[0]);
+    const scored = complete || (options.allowPartial === true && !options.asReference);
     splits.push({
       split: split.name,
       ...(split.theme !== undefined ? { theme: split.theme } : {}),
