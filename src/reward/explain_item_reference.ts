@@ -29,7 +29,9 @@ function readJudgement(text: string): { judgement: unknown; thought: unknown } |
   } catch (error) {
     return `not JSON (${(error as Error).message.split("\n")[0]})`;
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return "not a JSON object";
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return "not a JSON object";
+  }
   const { judgement, thought } = value as Record<string, unknown>;
   return { judgement, thought };
 }
@@ -70,7 +72,10 @@ export async function explainItemReference(
     return { ok: false, reason: "explain: the judgement is neither accepted nor rejected" };
   }
   if (explained.judgement !== label) {
-    return { ok: false, reason: `explain: judged "${explained.judgement}", the label is "${label}"` };
+    return {
+      ok: false,
+      reason: `explain: judged "${explained.judgement}", the label is "${label}"`,
+    };
   }
   return { ok: true, reply: text };
 }

@@ -414,7 +414,11 @@ function stoppedError(
 }
 
 /** The reward template of the set's protocol: the training conversation's first messages. */
-function rewardTemplate(prompts: PromptSet, obs: RewardItem["obs"], task: string | null): ChatMessage[] {
+function rewardTemplate(
+  prompts: PromptSet,
+  obs: RewardItem["obs"],
+  task: string | null,
+): ChatMessage[] {
   return prompts.protocol === "reference"
     ? referenceRewardMessages(prompts, obs, task)
     : rewardMessages(prompts, obs, task);
