@@ -8,6 +8,7 @@
  * completed before come from the completion cache (the cache key holds the messages, the
  * parameters and the seed task's tag), so they cost nothing and give the same scenes.
  */
+import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { CoalescedWriter } from "../store/coalesced_writer.ts";
 import { dirname } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
@@ -42,6 +43,8 @@ export interface ScenesSummary {
   out: string;
   scenesDir: string;
   promptVersion: string;
+  /** The prompt set the conversations were built from. */
+  promptSet?: PromptSetLabel;
   seed: string;
   counts: {
     /** Seed tasks in the seed file. */
@@ -163,6 +166,7 @@ async function askAndWrite(
       out: options.out,
       scenesDir: options.scenesDir,
       promptVersion: SCENES_PROMPT_VERSION,
+      promptSet: llm.prompts.label,
       seed: options.seed.toString(),
       counts: {
         seedTasks,

@@ -13,7 +13,11 @@ export function formatScenesReport(
   const c = summary.counts;
   const lines = [
     `Asked ${n(c.asked)} of ${n(c.seedTasks)} seed task(s) from "${summary.seeds}" ` +
-    `(prompts ${summary.promptVersion}, seed ${summary.seed}): ` +
+    `(prompts ${summary.promptVersion}${
+      summary.promptSet
+        ? `, prompt set ${summary.promptSet.name} ${summary.promptSet.hash.slice(0, 12)}`
+        : ""
+    }, seed ${summary.seed}): ` +
     `${n(c.succeeded)} succeeded, ${n(c.failed)} failed.`,
   ];
   if (c.succeeded > 0) {

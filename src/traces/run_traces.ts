@@ -7,6 +7,7 @@
  * A log whose trace file would be another output or another log's trace is refused
  * (`trace_names.ts`).
  */
+import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { basename, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, runtimeError } from "../cli/errors.ts";
@@ -44,6 +45,8 @@ export interface TracesResult {
   /** Written traces where no turn has a candidate task (`serve` skips them). */
   withoutQuestion: string[];
   splitsPath: string;
+  /** The prompt set the candidates were asked with. */
+  promptSet?: PromptSetLabel;
   stats: string;
 }
 
@@ -191,6 +194,7 @@ async function buildTraces(
   for (const entry of done) if (entry) entries.push(entry);
   await writeJsonAtomic(result.splitsPath, traceSplits(entries), 4);
   result.stats = llm.stats.formatStats();
+  result.promptSet = llm.prompts.label;
   return result;
 }
 
@@ -198,7 +202,10 @@ async function buildTraces(
 export function formatTracesReport(result: TracesResult): string {
   const lines = [
     `traces: ${result.written.length} trace(s) written (${result.turns} turns), ` +
-    `${result.skipped.length} already complete, splits in "${result.splitsPath}"`,
+    `${result.skipped.length} already complete, splits in "${result.splitsPath}"` +
+    (result.promptSet
+      ? ` (prompt set ${result.promptSet.name} ${result.promptSet.hash.slice(0, 12)})`
+      : ""),
   ];
   if (result.incomplete.length > 0) {
     lines.push(
