@@ -40,7 +40,7 @@ import {
   PROTOCOLS,
   type RoleName,
 } from "./prompt_roles.ts";
-import { fillTemplate, placeholdersOf } from "./prompt_template.ts";
+import { fillTemplate, placeholdersOf, unescapeTemplate } from "./prompt_template.ts";
 
 /** What dataset cards and gym setup records say of the prompts used (no local paths). */
 export interface PromptSetId {
@@ -110,13 +110,12 @@ export class PromptSet {
     return this.#own[role]?.[field] !== undefined;
   }
 
-  /** A text field, placeholders not filled. */
+  /**
+   * A text field as sent where nothing is filled in: placeholders left as written, each
+   * `{{name}}` the text `{name}` (as `fill` writes it).
+   */
   text<R extends RoleName>(role: R, field: FieldName<R>): string {
-    const value = this.#effective[role]?.[field];
-    if (typeof value !== "string") {
-      throw new Error(`The prompt set "${this.name}" has no text ${role}.${field}`);
-    }
-    return value;
+    return unescapeTemplate(this.#template(role, field));
   }
 
   /** A text field with its placeholders filled. */
@@ -125,7 +124,15 @@ export class PromptSet {
     field: FieldName<R>,
     values: Readonly<Record<string, string>>,
   ): string {
-    return fillTemplate(this.text(role, field), values);
+    return fillTemplate(this.#template(role, field), values);
+  }
+
+  #template(role: RoleName, field: string): string {
+    const value = this.#effective[role]?.[field];
+    if (typeof value !== "string") {
+      throw new Error(`The prompt set "${this.name}" has no text ${role}.${field}`);
+    }
+    return value;
   }
 
   /** A json field (a fresh copy). */

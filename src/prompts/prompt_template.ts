@@ -36,3 +36,11 @@ export function fillTemplate(text: string, values: Readonly<Record<string, strin
 export function escapeTemplate(text: string): string {
   return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, "{{$1}}");
 }
+
+/** `text` with each `{{name}}` written as `{name}`, placeholders left as they are. */
+export function unescapeTemplate(text: string): string {
+  return text.replace(
+    TOKEN,
+    (whole, literal: string | undefined) => literal !== undefined ? `{${literal}}` : whole,
+  );
+}
