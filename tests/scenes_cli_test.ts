@@ -137,7 +137,7 @@ Deno.test("scenes: a full run writes the list and one valid configuration per sc
     const path = `${t.scenesDir}/${name}`;
     const config = parseSceneConfig(parseYamlText(await Deno.readTextFile(path), path), path);
     const stem = name.replace(/\.yaml$/, "");
-    assertEquals(config.eventSink.out_file, `${stem}.jsonl`);
+    assertEquals(config.eventSink?.out_file, `${stem}.jsonl`);
     assertEquals(config.agent, {});
     assertEquals(config.user.theme, scenes[i].environment.theme);
     assertEquals(config.environment, scenes[i].environment);
@@ -191,11 +191,11 @@ Deno.test("scenes: invalid scenes are dropped with a warning; an answer with no 
 
   // Names keep the scene's index in its answer: task 1 has only its scene 1.
   assertEquals(await fileNames(t.scenesDir), [
-    "scene_alpha-000-0.yaml",
-    "scene_alpha-000-1.yaml",
-    "scene_alpha-001-1.yaml",
-    "scene_alpha-002-0.yaml",
-    "scene_alpha-002-1.yaml",
+    "scene_alpha-000_0.yaml",
+    "scene_alpha-000_1.yaml",
+    "scene_alpha-001_1001.yaml",
+    "scene_alpha-002_2000.yaml",
+    "scene_alpha-002_2001.yaml",
   ]);
   assertEquals((await readSceneList(t.out)).length, 5);
 });
@@ -283,10 +283,10 @@ Deno.test("scenes: a seed task that now gives fewer scenes loses its stale files
   const second = await t.scenes("--no-cache");
   assertEquals(second.code, 1, second.stderr);
   assertStringIncludes(second.stdout, "1 stale removed");
-  assertStringIncludes(second.stderr, `Removed the stale "${t.scenesDir}/scene_alpha-000-1.yaml"`);
+  assertStringIncludes(second.stderr, `Removed the stale "${t.scenesDir}/scene_alpha-000_1.yaml"`);
   assertEquals(
     await fileNames(t.scenesDir),
-    [...allNames.filter((n) => n !== "scene_alpha-000-1.yaml"), "scene_alpha-000-notes.yaml"]
+    [...allNames.filter((n) => n !== "scene_alpha-000_1.yaml"), "scene_alpha-000-notes.yaml"]
       .sort(),
   );
   // The list holds this run's scenes: 1 + 2 + 2 + 0 (failed) + 2.

@@ -1,12 +1,14 @@
 /**
  * The gym logs of a folder: every `*.jsonl` file (sorted by name) except the output
- * itself, split into complete logs (ending with their `end` record), the others, and the
+ * itself, split into complete logs (ending with their `end` record, or in the reference's
+ * encoding, which has none, and usable: see `isUsableReferenceLog`), the others, and the
  * entries that cannot be read as logs — a folder named `x.jsonl`, a log that is not UTF-8 —
  * each with its reason (the commands report those as failed logs).
  */
 import { join, resolve } from "node:path";
 import { describeError } from "../cli/errors.ts";
 import { isCompleteLog } from "../gym/log_writer.ts";
+import { isUsableReferenceLog } from "./reference_gym_log.ts";
 import { listInputFolder } from "../store/input_folder.ts";
 
 export interface FoundLogs {
@@ -29,7 +31,8 @@ export async function findGymLogs(inDir: string, exclude: readonly string[]): Pr
     const path = join(inDir, name);
     if (excluded.has(resolve(path))) continue;
     try {
-      (await isCompleteLog(path) ? found.complete : found.incomplete).push(path);
+      const complete = await isCompleteLog(path) || await isUsableReferenceLog(path);
+      (complete ? found.complete : found.incomplete).push(path);
     } catch (error) {
       found.unreadable.push({ log: path, error: describeError(error) });
     }

@@ -1,22 +1,37 @@
 /**
- * One complete gym log as `agent-trainset` reads it: the environment's events, the agent's
- * proposals (`agent.proactive` from ProactiveAgent, attached to the event before them) and
- * the logged training samples (`agent.response`, the message lists the reward filter
- * accepted).
+ * One complete gym log as `agent-trainset` and `traces` read it: the environment's events,
+ * the agent's proposals (`agent.proactive` from ProactiveAgent, attached to the event
+ * before them, with the prediction they came from) and the logged training samples
+ * (`agent.response`, the message lists the reward filter accepted). A log in either
+ * encoding is read: proactive's own, or the reference project's (`reference_gym_log.ts`),
+ * told apart by their records.
  */
 import { basename } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import { validateGymRecord } from "../gym/log_writer.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
 import { type InputLine, readInputLines } from "../store/input_lines.ts";
+import {
+  isReferenceEncoding,
+  operationsOf,
+  predictionOf,
+  type ReferenceLogRecord,
+  referenceRecordOf,
+  taskOfPrediction,
+} from "./reference_gym_log.ts";
 
 export interface LogEvent {
   time: string;
   event: string;
   /** The proposal logged after this event (and before the next), if any. */
   proposal?: string;
-  /** The logged prediction (assistant text) whose task is that proposal, if any. */
-  proposalPrediction?: string;
+  /**
+   * The prediction whose task is that proposal, when the log has it (the record's
+   * `prediction`, the reference's `agent.proactive` content, or the logged sample).
+   */
+  proposalPrediction?: Record<string, unknown>;
+  /** The reference's `agent.proactive` content as written (its `json.dumps` text). */
+  proposalText?: string;
 }
 
 export interface LoggedSample {
@@ -29,6 +44,8 @@ export interface LoggedSample {
 
 export interface GymLog {
   path: string;
+  /** The encoding the log is in. */
+  format: "proactive" | "reference";
   /** The file name without `.jsonl`: the log's name in cache tags and reports. */
   name: string;
   events: LogEvent[];
@@ -66,13 +83,14 @@ function parseMessages(content: string, where: string): ChatMessage[] {
   return value as ChatMessage[];
 }
 
-/** The proposed task of an assistant text, if it is a prediction. */
-function taskOf(content: string): string | null {
+/** The prediction of an assistant text whose task is `task`, if it is one. */
+function predictionWithTask(content: string, task: string): Record<string, unknown> | undefined {
   try {
-    const task = (JSON.parse(content) as Record<string, unknown>)["Proactive Task"];
-    return typeof task === "string" && task.trim() !== "" ? task.trim() : null;
+    const value = JSON.parse(content) as Record<string, unknown>;
+    const own = value?.["Proactive Task"];
+    return typeof own === "string" && own.trim() === task ? value : undefined;
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -88,70 +106,147 @@ export function parseGymLog(path: string, text: string): GymLog {
 
 /** Parses the numbered lines of a log; errors name the file and line. */
 export function parseGymLines(path: string, lines: Iterable<InputLine>): GymLog {
-  const events: LogEvent[] = [];
-  const samples: LoggedSample[] = [];
-  let lastPrediction: string | undefined;
-  let seed: number | null = null;
-  let theme: string | null = null;
-  let setupRead = false;
-  let operations: GymLog["operations"] = null;
-  for (const { line: number, text: line } of lines) {
-    if (line.trim() === "") continue;
-    const where = `line ${number} of "${path}"`;
-    let record;
+  const parsed: { number: number; value: unknown }[] = [];
+  for (const { line: number, text } of lines) {
+    if (text.trim() === "") continue;
     try {
-      record = validateGymRecord(JSON.parse(line));
+      parsed.push({ number, value: JSON.parse(text) });
+    } catch (error) {
+      throw inputError(`Cannot read line ${number} of "${path}": ${describeError(error)}`);
+    }
+  }
+  const reference = isReferenceEncoding(parsed.map((p) => p.value));
+  const log: GymLog = {
+    path,
+    format: reference ? "reference" : "proactive",
+    name: gymLogName(path),
+    events: [],
+    samples: [],
+    seed: null,
+    theme: null,
+    operations: null,
+  };
+  const reader = new LogReader(log);
+  for (const { number, value } of parsed) {
+    const where = `line ${number} of "${path}"`;
+    let record: LogRecord;
+    try {
+      record = reference ? fromReference(referenceRecordOf(value)) : validateGymRecord(value);
     } catch (error) {
       throw inputError(`Cannot read ${where}: ${describeError(error)}`);
     }
-    const tag = record.tags[0];
-    if (tag === "setup" && record.source === "system" && !setupRead) {
-      setupRead = true;
-      try {
-        const setup = JSON.parse(record.content ?? "") as { seed?: unknown; theme?: unknown };
-        if (typeof setup.seed === "number") seed = setup.seed;
-        if (typeof setup.theme === "string" && setup.theme.trim() !== "") {
-          theme = setup.theme.trim();
-        }
-      } catch { /* a setup record without JSON content */ }
-    } else if (tag === "agent.ops" && operations === null) {
-      try {
-        operations = { time: record.time, value: JSON.parse(record.content ?? "") };
-      } catch (error) {
-        throw inputError(`Cannot parse the agent.ops content of ${where}: ${describeError(error)}`);
-      }
-    } else if (
-      tag === "activity" && record.source === "User" && events.length === 0 && operations
-    ) {
-      operations.time = record.time;
-    } else if (tag === "events") {
-      events.push({ time: record.time, event: record.content ?? "" });
-      lastPrediction = undefined;
-    } else if (tag === "agent.response") {
-      const messages = parseMessages(record.content ?? "", where);
-      samples.push({ event: events.length - 1, line: number, messages });
-      const last = messages.at(-1);
-      lastPrediction = last?.role === "assistant" ? last.content : undefined;
-    } else if (
-      tag === "agent.proactive" && record.source === "ProactiveAgent" &&
-      typeof record.content === "string" && record.content.trim() !== "" && events.length > 0
-    ) {
-      const event = events[events.length - 1];
-      event.proposal = record.content.trim();
-      if (lastPrediction !== undefined && taskOf(lastPrediction) === event.proposal) {
-        event.proposalPrediction = lastPrediction;
-      }
+    reader.read(record, number, where);
+  }
+  // Operations shown before the clock started are seen at the first event.
+  if (log.operations && log.operations.time === FROZEN) {
+    if (log.events.length > 0) log.operations.time = log.events[0].time;
+    else log.operations = null;
+  }
+  return log;
+}
+
+/** Stands for a time before the clock started, until the first event gives one. */
+const FROZEN = "";
+
+/** A record as both encodings give it to the reader. */
+interface LogRecord {
+  source: string;
+  /** Null before the clock starts (reference logs only). */
+  time: string | null;
+  tags: string[];
+  content: string | null;
+  prediction?: Record<string, unknown>;
+  /** The reference's agent.ops, already read. */
+  operations?: unknown;
+  /** The reference's agent.proactive content as written. */
+  raw?: string;
+}
+
+function fromReference(record: ReferenceLogRecord): LogRecord {
+  const out: LogRecord = { ...record };
+  if (record.source === "ProactiveAgent" && record.tags.includes("agent.proactive")) {
+    const prediction = predictionOf(record.content);
+    out.content = prediction ? taskOfPrediction(prediction) : null;
+    if (prediction) {
+      out.prediction = prediction;
+      out.raw = record.content;
     }
   }
-  return {
-    path,
-    name: gymLogName(path),
-    events,
-    samples,
-    seed,
-    theme,
-    operations,
-  };
+  if (record.tags.includes("agent.ops")) out.operations = operationsOf(record.content);
+  return out;
+}
+
+/** Reads records in order into `log`. */
+class LogReader {
+  #lastPrediction: string | undefined;
+  #setupRead = false;
+  constructor(readonly log: GymLog) {}
+
+  read(record: LogRecord, number: number, where: string): void {
+    const { log } = this;
+    const tags = record.tags;
+    if (tags.includes("setup") && record.source === "system" && !this.#setupRead) {
+      this.#readSetup(record.content);
+    } else if (tags.includes("agent.ops") && log.operations === null) {
+      log.operations = { time: record.time ?? FROZEN, value: this.#operations(record, where) };
+    } else if (
+      tags.includes("activity") && record.source === "User" && log.events.length === 0 &&
+      log.operations
+    ) {
+      if (record.time !== null) log.operations.time = record.time;
+    } else if (tags.includes("events")) {
+      if (record.time === null) {
+        throw inputError(`Cannot read ${where}: an event before the clock started`);
+      }
+      log.events.push({ time: record.time, event: record.content ?? "" });
+      this.#lastPrediction = undefined;
+    } else if (tags.includes("agent.response")) {
+      const messages = parseMessages(record.content ?? "", where);
+      log.samples.push({ event: log.events.length - 1, line: number, messages });
+      const last = messages.at(-1);
+      this.#lastPrediction = last?.role === "assistant" ? last.content : undefined;
+    } else if (
+      tags.includes("agent.proactive") && record.source === "ProactiveAgent" &&
+      typeof record.content === "string" && record.content.trim() !== "" && log.events.length > 0
+    ) {
+      this.#readProposal(record, record.content.trim());
+    }
+  }
+
+  #readSetup(content: string | null): void {
+    try {
+      const setup = JSON.parse(content ?? "") as { seed?: unknown; theme?: unknown };
+      this.#setupRead = true;
+      if (typeof setup.seed === "number") this.log.seed = setup.seed;
+      if (typeof setup.theme === "string" && setup.theme.trim() !== "") {
+        this.log.theme = setup.theme.trim();
+      }
+    } catch {
+      // A setup record without JSON content (the reference's "Setup Components..."):
+      // proactive's own setup record may follow.
+      if (this.log.format === "proactive") this.#setupRead = true;
+    }
+  }
+
+  #operations(record: LogRecord, where: string): unknown {
+    if (record.operations !== undefined) return record.operations;
+    try {
+      return JSON.parse(record.content ?? "");
+    } catch (error) {
+      throw inputError(`Cannot parse the agent.ops content of ${where}: ${describeError(error)}`);
+    }
+  }
+
+  #readProposal(record: LogRecord, task: string): void {
+    const event = this.log.events[this.log.events.length - 1];
+    event.proposal = task;
+    const prediction = record.prediction ??
+      (this.#lastPrediction === undefined
+        ? undefined
+        : predictionWithTask(this.#lastPrediction, task));
+    if (prediction) event.proposalPrediction = { ...prediction, "Proactive Task": task };
+    if (record.raw !== undefined) event.proposalText = record.raw;
+  }
 }
 
 /** Reads a log line by line with the one input reader (`readInputLines`). */

@@ -30,7 +30,7 @@ Deno.test("events, proposals with their logged prediction, and logged samples", 
   assertEquals(log.seed, 7);
   assertEquals(log.events.map((e) => e.event), ["one", "two", "three"]);
   assertEquals(log.events[1].proposal, "Sort it");
-  assertEquals(log.events[1].proposalPrediction, prediction("Sort it"));
+  assertEquals(log.events[1].proposalPrediction, JSON.parse(prediction("Sort it")));
   assertEquals(log.events[2].proposal, undefined);
   assertEquals(log.samples, [{ event: 1, line: 6, messages: sample }]);
   assertEquals(log.operations, { time: "02-29 09:00:05", value: [{ name: "run" }] });

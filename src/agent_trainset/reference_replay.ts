@@ -131,8 +131,13 @@ function proposalSample(
   messages: ChatMessage[],
   event: GymLog["events"][number],
 ): ChatMessage[] {
-  const content = event.proposalPrediction ??
-    pythonDumps({ Purpose: "", Thoughts: "", "Proactive Task": event.proposal, Response: null });
+  // The script sends the log's content as it is written; a proactive log's prediction
+  // in the script's json.dumps form.
+  const content = event.proposalText ??
+    pythonDumps(
+      event.proposalPrediction ??
+        { Purpose: "", Thoughts: "", "Proactive Task": event.proposal, Response: null },
+    );
   const answer: ChatMessage = { role: "assistant", content };
   if (messages[messages.length - 1].role === "assistant") messages[messages.length - 1] = answer;
   else messages.push(answer);

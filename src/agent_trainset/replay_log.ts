@@ -168,12 +168,13 @@ export async function replayLog(
       turns.push(turn);
     }
     if (event.proposal !== undefined) {
-      const content = event.proposalPrediction ??
-        JSON.stringify(
-          accepted
+      // What the agent said with the task, as logged; else the accepted replay's words.
+      const content = JSON.stringify(
+        event.proposalPrediction ??
+          (accepted
             ? { ...accepted, "Proactive Task": event.proposal }
-            : { Purpose: "", Thoughts: "", "Proactive Task": event.proposal, Response: null },
-        );
+            : { Purpose: "", Thoughts: "", "Proactive Task": event.proposal, Response: null }),
+      );
       const last = turns.at(-1);
       // The same text as the accepted prediction: that sample is already recorded.
       if (last?.role !== "assistant" || last.content !== content) {

@@ -35,7 +35,7 @@ import {
   trainingHint,
 } from "../formats/dataset_card.ts";
 import { findGymLogs } from "./find_gym_logs.ts";
-import { readGymLog } from "./read_gym_log.ts";
+import { type GymLog, readGymLog } from "./read_gym_log.ts";
 import { type InvalidSample, type LogResult, replayLog, type SampleSource } from "./replay_log.ts";
 
 export interface AgentTrainsetOptions {
@@ -217,6 +217,7 @@ async function buildLocked(
     },
     counts: {
       logs: logs.length,
+      logs_per_format: logsPerFormat(read),
       incomplete_logs_skipped: found.incomplete.length,
       failed_logs: found.unreadable.length + failures.filter(Boolean).length,
       events: sum((r) => r.counts.events),
@@ -282,12 +283,20 @@ function* datasetChunks(
   yield encoder.encode(samples.length === 0 ? "]\n" : "\n]\n");
 }
 
+/** How many of the logs read were in each encoding. */
+export function logsPerFormat(read: readonly ({ log: GymLog } | { error: string })[]) {
+  const counts = { proactive: 0, reference: 0 };
+  for (const r of read) if ("log" in r) counts[r.log.format]++;
+  return counts;
+}
+
 /** The report printed at the end of a run. */
 export function formatAgentTrainsetReport(result: AgentTrainsetResult): string {
   const c = result.card.counts as Record<string, unknown>;
   const lines = [
     `agent-trainset: ${result.samples} sample(s) in "${result.card.dataset}" ` +
-    `(${JSON.stringify(c.samples_per_source)}) from ${c.logs} log(s)`,
+    `(${JSON.stringify(c.samples_per_source)}) from ${c.logs} log(s) ` +
+    `(${JSON.stringify(c.logs_per_format)})`,
     `  events: ${c.events}, without a sample: ${c.events_without_sample}, trials: ${c.trials} ` +
     `(${c.rejected_trials} rejected, ${c.unreadable_answers} unreadable)`,
   ];

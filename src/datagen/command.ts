@@ -1,3 +1,4 @@
+import { LOG_FORMATS, type LogFormat } from "../gym/log_writer.ts";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { checkReferenceRewardTexts } from "../prompts/reference_messages.ts";
@@ -12,6 +13,7 @@ import {
   LLM_FLAGS,
   LLM_FLAGS_HELP,
   type LlmRole,
+  parseLlmConfig,
   parseLlmFlags,
   readLlmConfig,
   resolvePrompts,
@@ -63,20 +65,29 @@ accounting. Exit status 1 when any scene failed or the run was interrupted, 2 fo
 command line, 0 otherwise (scenes taken by another run are not failures).
 
 Options:
-  --scenes-dir DIR       Scene configurations, scene_*.yaml (default: ${DEFAULTS.scenesDir})
-  --scene-file FILE      A scene list (YAML or JSON) instead, e.g. scenes.yaml
+  --scenes-dir DIR       Scene configurations: every *.yaml / *.yml holding one
+                         (default: ${DEFAULTS.scenesDir})
+  --scene-file FILE      A scene list (YAML or JSON), or one configuration, instead
   --out-dir DIR          Where the logs go (default: the scenes' folder)
   --kv FILE              Lease store (default: <out-dir>/${DEFAULT_KV})
   --force                Play scenes whose log is already complete again
   --concurrency N        Scenes played at once (default ${DEFAULTS.concurrency})
   --seed N               Seed of every sampling step (default ${DEFAULTS.seed})
-  --adapt-rounds N       Rounds of the user asking about the environment (default ${DEFAULTS.adaptRounds})
-  --user-steps N         User activity steps per scene (default ${DEFAULTS.userSteps})
+  --adapt-rounds N       Rounds of the user asking about the environment (default: the
+                         configuration's user.adapt_times, else ${DEFAULTS.adaptRounds})
+  --user-steps N         User activity steps per scene (default: the configuration's
+                         user.action_times, else ${DEFAULTS.userSteps}; under protocol:
+                         reference one more, as the reference plays a first step and
+                         then action_times more)
   --no-agent             Leave the proactive agent out
   --reward-filter        The reward model vets each prediction of the agent
   --filter-retries N     Re-asks of a rejected prediction (default ${DEFAULTS.filterRetries})
   --reward-judge         The reward model, not the simulated user, judges proposals
   --agent-actions N      Most action steps for an accepted task (default ${DEFAULTS.agentActions})
+  --log-format F         proactive (structured records) or reference (the reference
+                         project's encoding, read by its build_agent_trainset.py);
+                         config: log_format: F; default reference under a prompt set
+                         with protocol: reference, else proactive
   --lease-ttl DURATION   Lease time to live, renewed every third of it (default 60s)
   -h, --help             Show this help
   (--limit N plays only the first N scenes.)
@@ -98,6 +109,7 @@ const FLAGS = {
   "scene-file": { type: "string" },
   "out-dir": { type: "string" },
   kv: { type: "string" },
+  "log-format": { type: "string" },
   force: { type: "boolean" },
   requests: { type: "string" },
   seed: { type: "string" },
@@ -147,7 +159,16 @@ export function parseDatagenOptions(
   if (leaseTtlMs < 100) {
     throw usageError(`--lease-ttl must be at least 100ms, got "${text("lease-ttl")}"`);
   }
+  const logFormatFlag = text("log-format");
+  if (logFormatFlag !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormatFlag)) {
+    throw usageError(
+      `--log-format must be one of ${LOG_FORMATS.join(", ")}, got "${logFormatFlag}"`,
+    );
+  }
+  const logFormat = (logFormatFlag as LogFormat | undefined) ??
+    (config ? parseLlmConfig(config).log_format : undefined);
   return {
+    ...(logFormat === undefined ? {} : { logFormat }),
     scenesDir: scenesDir ?? DEFAULTS.scenesDir,
     sceneFile,
     outDir: text("out-dir"),
@@ -158,6 +179,10 @@ export function parseDatagenOptions(
     scene: {
       adaptRounds: int("adapt-rounds", DEFAULTS.adaptRounds, 0, 100),
       userSteps: int("user-steps", DEFAULTS.userSteps, 1, 1000),
+      given: {
+        adaptRounds: values["adapt-rounds"] !== undefined,
+        userSteps: values["user-steps"] !== undefined,
+      },
       agent,
       rewardFilter,
       filterRetries: int("filter-retries", DEFAULTS.filterRetries, 0, 100),

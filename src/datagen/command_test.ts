@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
 import { command, parseDatagenOptions } from "./command.ts";
+import { sceneRunOptionsFor } from "../gym/gym_types.ts";
 
 const env = (name: string) => ({ OPENAI_API_KEY: "sk-env-123456" } as Record<string, string>)[name];
 
@@ -17,6 +18,7 @@ Deno.test("parseDatagenOptions: defaults, roles env, user and agent", () => {
     scene: {
       adaptRounds: 2,
       userSteps: 7,
+      given: { adaptRounds: false, userSteps: false },
       agent: true,
       rewardFilter: false,
       filterRetries: 3,
@@ -69,6 +71,7 @@ Deno.test("parseDatagenOptions: every flag", () => {
   assertEquals(options.scene, {
     adaptRounds: 0,
     userSteps: 12,
+    given: { adaptRounds: true, userSteps: true },
     agent: true,
     rewardFilter: true,
     filterRetries: 1,
@@ -137,4 +140,22 @@ Deno.test("datagen --help lists every flag once and the per-endpoint limit as --
   assertEquals(command.help.match(/^ {2}--concurrency /gm)?.length, 1);
   assert(!command.help.includes("Requests in flight per endpoint (default 16)\n  --max-retries"));
   for (const line of command.help.split("\n")) assert(line.length <= 100, line);
+});
+
+Deno.test("sceneRunOptionsFor: flags given win, else the configuration, else the defaults", () => {
+  const base = parseDatagenOptions(["--model", "m"], env).scene;
+  const config = (user: Record<string, unknown>) =>
+    ({ user: { goal: "g", description: "d", ...user } }) as never;
+  const own = sceneRunOptionsFor(config({ adapt_times: 1, action_times: 3 }), base, "proactive");
+  assertEquals([own.adaptRounds, own.userSteps], [1, 3]);
+  // The reference plays a first step, then action_times more.
+  const reference = sceneRunOptionsFor(config({ action_times: 3 }), base, "reference");
+  assertEquals([reference.adaptRounds, reference.userSteps], [2, 4]);
+  assertEquals(sceneRunOptionsFor(config({}), base, "reference").userSteps, 8);
+  assertEquals(sceneRunOptionsFor(config({}), base, "proactive").userSteps, 7);
+  const flags =
+    parseDatagenOptions(["--model", "m", "--adapt-rounds", "0", "--user-steps", "5"], env)
+      .scene;
+  const given = sceneRunOptionsFor(config({ adapt_times: 1, action_times: 3 }), flags, "reference");
+  assertEquals([given.adaptRounds, given.userSteps], [0, 5]);
 });

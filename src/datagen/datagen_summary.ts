@@ -3,6 +3,7 @@
  * why it failed), the totals, and the LLM accounting — printed at the end and written as
  * `datagen_summary.json` beside the logs.
  */
+import type { LogFormat } from "../gym/log_writer.ts";
 import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { formatCount } from "../cli/format_count.ts";
 import type { SceneRunOptions, SceneSummary } from "../gym/gym_types.ts";
@@ -40,7 +41,13 @@ export interface DatagenSummary {
   owner: string;
   /** The prompt set the requests were built from. */
   promptSet: PromptSetLabel;
-  settings: SceneRunOptions & { force: boolean; limit: number | null; concurrency: number };
+  settings: SceneRunOptions & {
+    force: boolean;
+    limit: number | null;
+    concurrency: number;
+    /** The encoding of the logs written (`--log-format`). */
+    logFormat: LogFormat;
+  };
   counts: Record<SceneStatus, number> & { scenes: number };
   /** Sums over the scenes played in this run, failed ones included. */
   totals: { events: number; proposals: number; accepted: number; requests: number; tokens: number };

@@ -29,14 +29,22 @@ Deno.test("a broken configuration is one failed scene, named with its reason", a
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/scene_good.yaml`, stringify(sceneConfig("good.jsonl")));
   await Deno.writeTextFile(`${dir}/scene_bad_yaml.yaml`, "environment: [unclosed");
-  await Deno.writeTextFile(`${dir}/scene_escape.yaml`, stringify(sceneConfig("../outside.jsonl")));
+  await Deno.writeTextFile(`${dir}/scene_escape.yaml`, stringify(sceneConfig("logs/..")));
+  await Deno.writeTextFile(`${dir}/scene_kind.yaml`, stringify(sceneConfig("agent_data/x.yaml")));
   await Deno.writeTextFile(`${dir}/scene_same.yaml`, stringify(sceneConfig("good.jsonl")));
+  // A path, as the reference writes it: the log is its file name inside the folder.
+  await Deno.writeTextFile(
+    `${dir}/scene_3.yaml`,
+    stringify(sceneConfig("dataset/agent_data/scene_3.jsonl")),
+  );
   const { scenes } = await findScenes({ scenesDir: dir });
   const byName = Object.fromEntries(scenes.map((s) => [s.name, s]));
   assert(byName.scene_good.job);
   assert(byName.scene_bad_yaml.error?.includes("Cannot parse"), byName.scene_bad_yaml.error);
   assert(byName.scene_escape.error?.includes("eventSink.out_file"), byName.scene_escape.error);
+  assert(byName.scene_kind.error?.includes("must be a .jsonl file"), byName.scene_kind.error);
   assert(byName.scene_same.error?.includes("same log"), byName.scene_same.error);
+  assertEquals(byName.scene_3.job?.logPath, `${dir}/scene_3.jsonl`);
 });
 
 Deno.test("a folder without configurations, or a missing one, is an input error", async () => {
@@ -55,7 +63,7 @@ Deno.test("--scene-file: the example list gives one scene per entry, named by in
   );
   const job = found.scenes[3].job!;
   assertEquals(job.logPath, `${dir}/scene_scenes_example-003.jsonl`);
-  assertEquals(job.config.eventSink.out_file, "scene_scenes_example-003.jsonl");
+  assertEquals(job.config.eventSink?.out_file, "scene_scenes_example-003.jsonl");
   assertEquals(job.config.user.theme, job.config.environment.theme);
 });
 

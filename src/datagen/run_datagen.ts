@@ -11,9 +11,15 @@ import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import { SceneFailure, type SceneRunner, type SceneRunOptions } from "../gym/gym_types.ts";
+import {
+  SceneFailure,
+  type SceneRunner,
+  type SceneRunOptions,
+  sceneRunOptionsFor,
+} from "../gym/gym_types.ts";
+import { promptsOf } from "../prompts/prompt_set.ts";
 import { holdLease } from "../gym/lease.ts";
-import { isCompleteLog, openGymLog } from "../gym/log_writer.ts";
+import { isCompleteLog, type LogFormat, openGymLog } from "../gym/log_writer.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
@@ -47,6 +53,17 @@ export interface DatagenOptions {
   leaseTtlMs: number;
   scene: SceneRunOptions;
   llm: LlmOptions;
+  /**
+   * `--log-format` / the config's `log_format`; absent: "reference" under a prompt set
+   * with protocol: reference, else "proactive".
+   */
+  logFormat?: LogFormat;
+}
+
+/** The log format a run writes (see `DatagenOptions.logFormat`). */
+export function logFormatOf(options: DatagenOptions): LogFormat {
+  return options.logFormat ??
+    (promptsOf(options.llm).protocol === "reference" ? "reference" : "proactive");
 }
 
 export interface DatagenDeps {
@@ -77,7 +94,7 @@ export async function runDatagen(
 ): Promise<DatagenResult> {
   const startedAt = ctx.now();
   const found = await findScenes(options);
-  for (const warning of found.warnings) ctx.logger.warn(`${warning}: entry dropped`);
+  for (const warning of found.warnings) ctx.logger.warn(warning);
   const candidates = found.scenes.slice(0, options.llm.limit ?? found.scenes.length);
   const outDir = found.outDir;
   try {
@@ -156,6 +173,7 @@ export async function runDatagen(
       force: options.force,
       limit: options.llm.limit ?? null,
       concurrency: options.concurrency,
+      logFormat: logFormatOf(options),
     },
     counts: countScenes(reports),
     totals: sumScenes(reports),
@@ -241,9 +259,14 @@ async function playScene(
         return { ...base, status: "complete" };
       }
       const signal = AbortSignal.any([deps.signal, held.signal]);
-      const log = await openGymLog(job.logPath);
+      const log = await openGymLog(job.logPath, { format: logFormatOf(deps.options) });
       try {
-        const summary = await deps.runner(job, deps.options.scene, {
+        const sceneOptions = sceneRunOptionsFor(
+          job.config,
+          deps.options.scene,
+          promptsOf(deps.options.llm).protocol,
+        );
+        const summary = await deps.runner(job, sceneOptions, {
           llm: deps.llm,
           log,
           logger: deps.logger,

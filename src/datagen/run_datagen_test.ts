@@ -155,10 +155,12 @@ Deno.test("a log path escaping the folder fails that scene and writes nothing ou
   const root = await Deno.makeTempDir();
   const dir = `${root}/scenes`;
   await writeSceneConfigs(dir, ["scene_ok"]);
-  await Deno.writeTextFile(`${dir}/scene_evil.yaml`, stringify(sceneConfig("../evil.jsonl")));
+  await Deno.writeTextFile(`${dir}/scene_evil.yaml`, stringify(sceneConfig("sub/..")));
+  await Deno.writeTextFile(`${dir}/scene_path.yaml`, stringify(sceneConfig("../path.jsonl")));
   const result = await datagen(["--scenes-dir", dir]);
-  assert(result.error?.message.includes("1 of 2 scene(s) failed"));
-  assert(!(await exists(`${root}/evil.jsonl`)) && !(await exists(`${root}/evil.jsonl.partial`)));
+  assert(result.error?.message.includes("1 of 3 scene(s) failed"), result.error?.message);
+  // A path's file name is used inside the folder: nothing is written outside it.
+  assert(!(await exists(`${root}/path.jsonl`)) && await exists(`${dir}/path.jsonl`));
   const evil = (await readSummary(dir)).scenes.find((s) => s.name === "scene_evil")!;
   assertEquals(evil.status, "failed");
   assert(evil.reason?.includes("out_file"), evil.reason);

@@ -19,8 +19,10 @@ import { jsonPath, validateAs } from "./trace.ts";
  *     description: Daniel Martinez is a 29-year-old data analyst …
  * ```
  *
- * Model-written lists are untrusted: entries of `entities`, `agent_ops` and
- * `events_example` that are not text are dropped; a scene needs at least one example event.
+ * Model-written lists are untrusted: entries of `entities` and `events_example` that are
+ * not text are dropped; `agent_ops` keeps text and objects (the reference's scenes hold
+ * some as `{action, description, parameters, …}`), and `droppedAgentOps` names the rest. A
+ * scene needs at least one example event.
  */
 const textList = z.array(z.unknown()).transform((items) =>
   items.filter((item): item is string => typeof item === "string" && item.trim() !== "")
@@ -29,12 +31,33 @@ const textList = z.array(z.unknown()).transform((items) =>
 
 const requiredText = z.string().trim().min(1, "expected non-empty text");
 
+/** An operation the agent may run: a text, or an object kept as it is. */
+export type AgentOperation = string | Record<string, unknown>;
+
+function isOperation(item: unknown): boolean {
+  if (typeof item === "string") return item.trim() !== "";
+  return item !== null && typeof item === "object" && !Array.isArray(item);
+}
+
+const operationList = z.array(z.unknown()).transform((items): AgentOperation[] =>
+  items.filter(isOperation).map((item) =>
+    typeof item === "string" ? item.trim() : item as Record<string, unknown>
+  )
+);
+
+/** The indices of a raw scene's `agent_ops` entries that are neither text nor an object. */
+export function droppedAgentOps(scene: unknown): number[] {
+  const ops = (scene as { environment?: { agent_ops?: unknown } } | null)?.environment?.agent_ops;
+  if (!Array.isArray(ops)) return [];
+  return ops.flatMap((item, index) => isOperation(item) ? [] : [index]);
+}
+
 export const sceneSchema = z.object({
   environment: z.object({
     theme: requiredText,
     description: requiredText,
     entities: textList,
-    agent_ops: textList,
+    agent_ops: operationList,
     events_example: textList.refine((events) => events.length > 0, {
       message: "expected at least one example event",
     }),
@@ -48,24 +71,31 @@ export const sceneSchema = z.object({
 export type Scene = z.infer<typeof sceneSchema>;
 
 /**
- * One scene configuration file (`scene_*.yaml`): the scene, plus `user.theme` (the
- * environment's theme), `agent: {}` and `eventSink.out_file` (the log's file name,
- * resolved against the configuration's folder).
+ * One scene configuration file: the scene, plus `user.theme` (the environment's theme),
+ * `agent: {}`, `eventSink.out_file` (where the log goes: only its file name counts, inside
+ * the run's output folder; the reference writes paths such as
+ * `dataset/agent_data/scene_3.jsonl`) and optionally the reference's `user.adapt_times` and
+ * `user.action_times` (rounds of adaptation and user activities for this scene).
  */
 export const sceneConfigSchema = sceneSchema.extend({
   user: z.object({
     goal: requiredText,
     description: requiredText,
     theme: z.string().optional(),
+    adapt_times: z.number().int().min(0).max(100).optional(),
+    action_times: z.number().int().min(0).max(1000).optional(),
   }).passthrough(),
-  agent: z.record(z.string(), z.unknown()).optional(),
+  agent: z.record(z.string(), z.unknown()).nullish(),
   eventSink: z.object({
-    out_file: z.string().trim().min(1).refine(
-      (name) => !name.includes("/") && !name.includes("\\") && name !== "." && name !== "..",
-      { message: "expected a file name, not a path" },
-    ),
-  }).passthrough(),
+    out_file: z.string().trim().min(1).optional(),
+  }).passthrough().optional(),
 });
+
+/** The log file name of a configuration: its `eventSink.out_file`'s last part, or `fallback`. */
+export function logFileNameOf(config: SceneConfig, fallback: string): string {
+  const outFile = config.eventSink?.out_file;
+  return outFile === undefined ? fallback : outFile.split(/[\\/]/).at(-1)!;
+}
 
 export type SceneConfig = z.infer<typeof sceneConfigSchema>;
 

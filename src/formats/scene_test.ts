@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import {
+  droppedAgentOps,
+  logFileNameOf,
   parseSceneConfig,
   parseSceneList,
   parseYamlText,
@@ -52,13 +54,34 @@ Deno.test("a scene configuration adds the theme, the agent and the log's file na
   const config = sceneConfigOf(sceneSchema.parse(scene()), "scene_coding-001-0");
   assertEquals(config.user.theme, "Coding");
   assertEquals(config.agent, {});
-  assertEquals(config.eventSink.out_file, "scene_coding-001-0.jsonl");
+  assertEquals(config.eventSink?.out_file, "scene_coding-001-0.jsonl");
   assertEquals(parseSceneConfig(config, "c.yaml"), config);
-  assertThrows(
-    () => parseSceneConfig({ ...config, eventSink: { out_file: "../x.jsonl" } }, "c.yaml"),
-    Error,
-    'Invalid scene configuration "c.yaml" at $.eventSink.out_file: expected a file name',
+  // The reference's paths give their file name; without eventSink the fallback.
+  const reference = parseSceneConfig(
+    { ...config, eventSink: { out_file: "dataset/agent_data/scene_3.jsonl" } },
+    "c.yaml",
   );
+  assertEquals(logFileNameOf(reference, "c.jsonl"), "scene_3.jsonl");
+  assertEquals(
+    logFileNameOf({ ...config, eventSink: { out_file: "a\\b.jsonl" } }, "c.jsonl"),
+    "b.jsonl",
+  );
+  const { eventSink: _, ...bare } = config;
+  assertEquals(logFileNameOf(parseSceneConfig(bare, "c.yaml"), "c.jsonl"), "c.jsonl");
+  assertThrows(
+    () => parseSceneConfig({ ...config, user: { ...config.user, action_times: -1 } }, "c.yaml"),
+    Error,
+    'Invalid scene configuration "c.yaml" at $.user.action_times',
+  );
+});
+
+Deno.test("agent_ops keep text and objects; other entries are named", () => {
+  const raw = scene();
+  const op = { action: "open", description: "Opens a file", parameters: { path: "str" } };
+  raw.environment.agent_ops = ["  run(cmd) ", op, 3, null, ""] as never;
+  assertEquals(sceneSchema.parse(raw).environment.agent_ops, ["run(cmd)", op]);
+  assertEquals(droppedAgentOps(raw), [2, 3, 4]);
+  assertEquals(droppedAgentOps({ environment: {} }), []);
 });
 
 Deno.test("YAML errors name the source", () => {

@@ -38,6 +38,12 @@ export interface GymRecord {
    * ProactiveAgent (`null` when it proposed nothing), JSON text wherever it is structured.
    */
   content: string | null;
+  /**
+   * On ProactiveAgent's `agent.proactive` only: the whole prediction (`Purpose`, `Thoughts`,
+   * `Proactive Task`, `Response`), so `agent-trainset` keeps what the agent said with the
+   * task. Readers of the four keys above are not disturbed by it.
+   */
+  prediction?: Record<string, unknown>;
 }
 
 /** Where one scene's records go, in order. */
@@ -61,6 +67,11 @@ export interface SceneRunOptions {
   adaptRounds: number;
   /** `--user-steps` (7): user activity steps, counting only steps that happened. */
   userSteps: number;
+  /**
+   * Which of the two were given on the command line; the others come from the scene's
+   * `user.adapt_times` / `user.action_times` when it has them (`sceneRunOptionsFor`).
+   */
+  given?: { adaptRounds: boolean; userSteps: boolean };
   /** Off with `--no-agent`. */
   agent: boolean;
   /** `--reward-filter`: the reward model vets each prediction before it is used. */
@@ -124,4 +135,25 @@ export class SceneFailure extends Error {
     this.name = "SceneFailure";
     this.summary = summary;
   }
+}
+
+/**
+ * The options of one scene: `--adapt-rounds` / `--user-steps` when given, else the
+ * configuration's `user.adapt_times` / `user.action_times`, else the defaults in
+ * `options`. Under protocol: reference a configuration's (or the default) count of
+ * activities is `action_times + 1`: the reference's user takes a first step and then
+ * `action_times` more, each triggered by events. An explicit `--user-steps` is the count.
+ */
+export function sceneRunOptionsFor(
+  config: SceneConfig,
+  options: SceneRunOptions,
+  protocol: "proactive" | "reference",
+): SceneRunOptions {
+  const { adapt_times: adaptTimes, action_times: actionTimes } = config.user;
+  const adaptRounds = options.given?.adaptRounds
+    ? options.adaptRounds
+    : adaptTimes ?? options.adaptRounds;
+  const base = options.given?.userSteps ? options.userSteps : actionTimes ?? options.userSteps;
+  const extra = !options.given?.userSteps && protocol === "reference" ? 1 : 0;
+  return { ...options, adaptRounds, userSteps: Math.max(1, base + extra) };
 }

@@ -16,6 +16,7 @@ import {
 } from "../store/no_follow.ts";
 import { isMissingFile, readInputText } from "../store/read_input.ts";
 import { GYM_SOURCES, GYM_TAGS, type GymLogSink, type GymRecord } from "./gym_types.ts";
+import { ReferenceLogEncoder } from "./reference_log_format.ts";
 
 /** `MM-DD HH:MM:SS`, zero-padded, within a (leap) year's ranges. */
 const TIME = /^(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
@@ -37,7 +38,7 @@ export function validateGymRecord(record: unknown): GymRecord {
   if (record === null || typeof record !== "object" || Array.isArray(record)) {
     throw new Error("a gym record must be an object");
   }
-  const { source, time, tags, content } = record as Record<string, unknown>;
+  const { source, time, tags, content, prediction } = record as Record<string, unknown>;
   if (!(GYM_SOURCES as readonly unknown[]).includes(source)) {
     throw new Error(`unknown source ${JSON.stringify(source)}`);
   }
@@ -62,7 +63,17 @@ export function validateGymRecord(record: unknown): GymRecord {
   if (tag === "end" && source !== "system") {
     throw new Error(`the end record comes from "system", not ${JSON.stringify(source)}`);
   }
-  return { source: source as GymRecord["source"], time, tags: [tag], content };
+  const checked: GymRecord = { source: source as GymRecord["source"], time, tags: [tag], content };
+  if (prediction !== undefined) {
+    if (
+      tag !== "agent.proactive" || source !== "ProactiveAgent" || prediction === null ||
+      typeof prediction !== "object" || Array.isArray(prediction)
+    ) {
+      throw new Error("prediction is an object, on the agent's agent.proactive only");
+    }
+    checked.prediction = prediction as Record<string, unknown>;
+  }
+  return checked;
 }
 
 export interface GymLogWriter extends GymLogSink {
@@ -83,7 +94,16 @@ export interface OpenGymLogOptions {
    * `"record"` after every record too.
    */
   sync?: "complete" | "record";
+  /**
+   * `"proactive"` (default): one record a line as the scene loop makes it. `"reference"`:
+   * the reference project's encoding (`reference_log_format.ts`); the `end` record stays.
+   */
+  format?: LogFormat;
 }
+
+/** The encodings a gym log can be written in. */
+export const LOG_FORMATS = ["proactive", "reference"] as const;
+export type LogFormat = typeof LOG_FORMATS[number];
 
 /**
  * Opens `<logPath>.partial` for one scene's records, as a new file: an earlier partial log
@@ -93,7 +113,7 @@ export interface OpenGymLogOptions {
  */
 export async function openGymLog(
   logPath: string,
-  { sync = "complete" }: OpenGymLogOptions = {},
+  { sync = "complete", format = "proactive" }: OpenGymLogOptions = {},
 ): Promise<GymLogWriter> {
   const partialPath = `${logPath}.partial`;
   let file: Deno.FsFile;
@@ -112,6 +132,7 @@ export async function openGymLog(
     );
   }
   const encoder = new TextEncoder();
+  const reference = format === "reference" ? new ReferenceLogEncoder() : undefined;
   let queue: Promise<void> = Promise.resolve();
   let records = 0;
   let lastTag: string | undefined;
@@ -148,7 +169,9 @@ export async function openGymLog(
       }
       lastTag = checked.tags[0];
       records++;
-      const bytes = encoder.encode(JSON.stringify(checked) + "\n");
+      const bytes = encoder.encode(
+        reference ? reference.lines(checked).join("") : JSON.stringify(checked) + "\n",
+      );
       // Writes happen in call order, one at a time; a failed write fails every later one.
       queue = queue.then(async () => {
         if (broken) throw broken;

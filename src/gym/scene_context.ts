@@ -51,8 +51,19 @@ export class SceneContext {
   }
 
   /** Appends a record at the current simulated time and waits until it is flushed. */
-  async write(source: GymSource, tag: GymTag, content: string | null): Promise<GymRecord> {
-    const record: GymRecord = { source, time: this.now(), tags: [tag], content };
+  async write(
+    source: GymSource,
+    tag: GymTag,
+    content: string | null,
+    prediction?: Record<string, unknown>,
+  ): Promise<GymRecord> {
+    const record: GymRecord = {
+      source,
+      time: this.now(),
+      tags: [tag],
+      content,
+      ...(prediction ? { prediction } : {}),
+    };
     this.records.push(record);
     await this.deps.log.write(record);
     return record;

@@ -90,6 +90,8 @@ async function playScene(
       goal: job.config.user.goal,
       seed: options.seed,
       agent: options.agent,
+      adapt_rounds: options.adaptRounds,
+      user_steps: options.userSteps,
       prompts: {
         environment: ENVIRONMENT_PROMPT_VERSION,
         user: USER_PROMPT_VERSION,
@@ -149,7 +151,7 @@ async function playScene(
       await ctx.write("ProactiveAgent", "agent.response", JSON.stringify(result.sample));
     }
     const task = proposedTask(result.prediction);
-    await ctx.write("ProactiveAgent", "agent.proactive", task);
+    await ctx.write("ProactiveAgent", "agent.proactive", task, { ...result.prediction });
     if (task === null) continue;
     counts.proposals++;
     const judgement = options.rewardJudge

@@ -46,6 +46,8 @@ const configSchema = z.strictObject({
   roles: z.partialRecord(z.enum(LLM_ROLES), z.string()).optional(),
   /** A prompt set file, relative to the config file's folder (`--prompts` wins). */
   prompts: z.string().min(1).optional(),
+  /** How `datagen` writes gym logs (`--log-format` wins). */
+  log_format: z.enum(["proactive", "reference"]).optional(),
 });
 
 export type LlmConfigFile = z.infer<typeof configSchema>;

@@ -5,6 +5,7 @@
  * whenever the wording changes (it is in every gym summary; the wording itself is in
  * every cache key).
  */
+import type { AgentOperation } from "../formats/scene.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
 import type { PromptSet } from "./prompt_set.ts";
 
@@ -26,7 +27,8 @@ export interface SceneBrief {
   theme: string;
   description: string;
   entities: string[];
-  agentOps: string[];
+  /** Texts, or objects shown as they are (JSON), as the reference shows them. */
+  agentOps: AgentOperation[];
 }
 
 export const SETUP_FORMAT = {

@@ -2,8 +2,11 @@
  * Names of the scene configurations `proactive scenes` writes: derived from the scene
  * kind, the seed task's index in its kind (0-based, at least 3 digits) and the scene's
  * index in the model's answer list (0-based, counting dropped entries too), e.g.
- * `scene_codingassistant-007-2`. Never from completion order: a re-run, a failed seed or a
- * seed that now gives fewer scenes never renames another seed's scenes.
+ * `scene_codingassistant-007_7002` (task 7, scene 2). The part after the last `_` is one
+ * integer, task × 1000 + scene, because the reference's `dataset/run_datagen.py` sorts
+ * configurations by `int(name.split("_")[-1].split(".")[0])`: it accepts these names and
+ * plays them in task, then scene order. Never from completion order: a re-run, a failed
+ * seed or a seed that now gives fewer scenes never renames another seed's scenes.
  */
 
 /** The kind as it appears in file names: letters, digits and `_` only (at most 64). */
@@ -20,17 +23,17 @@ export function seedTaskStem(kind: string, taskIndex: number): string {
 
 /** The name of scene `sceneIndex` of the answer for task `taskIndex` of `kind`. */
 export function sceneName(kind: string, taskIndex: number, sceneIndex: number): string {
-  return `${seedTaskStem(kind, taskIndex)}-${sceneIndex}`;
+  return `${seedTaskStem(kind, taskIndex)}_${taskIndex * 1000 + sceneIndex}`;
 }
 
 /**
- * Whether `fileName` is a scene configuration of that seed task (`<stem>-<n>.yaml`);
+ * Whether `fileName` is a scene configuration of that seed task (`<stem>_<n>.yaml`);
  * the match is exact, so the files of task 1 never match those of task 10 or of a kind
  * whose name starts the same.
  */
 export function isSeedTaskConfig(fileName: string, kind: string, taskIndex: number): boolean {
   const stem = seedTaskStem(kind, taskIndex);
-  return fileName.startsWith(`${stem}-`) && /^\d+\.yaml$/.test(fileName.slice(stem.length + 1));
+  return fileName.startsWith(`${stem}_`) && /^\d+\.yaml$/.test(fileName.slice(stem.length + 1));
 }
 
 /**

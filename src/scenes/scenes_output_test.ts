@@ -20,8 +20,8 @@ Deno.test("sceneListText: every scene in slot order; missing slots leave no gap"
 
 Deno.test("sceneConfigFiles: named by kind, task and index in the answer", () => {
   const files = sceneConfigFiles({ kind: "code", taskIndex: 7 }, scenesOf("t"), [0, 2]);
-  assertEquals(files.map((f) => f.name), ["scene_code-007-0", "scene_code-007-2"]);
-  assertEquals(files[1].config.eventSink, { out_file: "scene_code-007-2.jsonl" });
+  assertEquals(files.map((f) => f.name), ["scene_code-007_7000", "scene_code-007_7002"]);
+  assertEquals(files[1].config.eventSink, { out_file: "scene_code-007_7002.jsonl" });
   assertEquals(files[1].config.user.theme, "Theme 1 of t");
 });
 
@@ -36,7 +36,7 @@ Deno.test("writeSeedTaskConfigs: valid files, unchanged ones kept, stale ones of
       sceneConfigFiles(seed, scenes, [0, 1]),
     );
     assertEquals(first.written.length, 2);
-    const path = `${dir}/scenes/scene_code-001-1.yaml`;
+    const path = `${dir}/scenes/scene_code-001_1001.yaml`;
     const config = parseSceneConfig(parseYamlText(await Deno.readTextFile(path), path), path);
     assertEquals(config.user.goal, "t (variant 1)");
 
@@ -50,13 +50,13 @@ Deno.test("writeSeedTaskConfigs: valid files, unchanged ones kept, stale ones of
       sceneConfigFiles(seed, scenes.slice(0, 1), [0]),
     );
     assertEquals(again.written, []);
-    assertEquals(again.unchanged, [`${dir}/scenes/scene_code-001-0.yaml`]);
+    assertEquals(again.unchanged, [`${dir}/scenes/scene_code-001_1000.yaml`]);
     assertEquals(again.removed, [path]);
     const names = (await Array.fromAsync(Deno.readDir(`${dir}/scenes`))).map((e) => e.name);
     assertEquals(names.sort(), [
       "notes.txt",
-      "scene_code-001-0.yaml",
       "scene_code-001-x.yaml",
+      "scene_code-001_1000.yaml",
       "scene_code-010-5.yaml",
     ]);
   } finally {

@@ -75,6 +75,7 @@ Deno.test("buildLogTrace asks again (own cache tag) when the endpoint returns fe
   } as unknown as import("../llm/llm_client.ts").LlmClient;
   const log = {
     path: "x.jsonl",
+    format: "proactive" as const,
     name: "x",
     events: [{ time: "03-01 10:00:00", event: "e1" }, { time: "03-01 10:00:30", event: "e2" }],
     samples: [],

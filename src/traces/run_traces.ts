@@ -41,6 +41,8 @@ export interface TracesResult {
   skipped: string[];
   failures: { log: string; error: string }[];
   incomplete: string[];
+  /** Logs read, by encoding (proactive's, the reference's). */
+  formats: { proactive: number; reference: number };
   turns: number;
   /** Written traces where no turn has a candidate task (`serve` skips them). */
   withoutQuestion: string[];
@@ -96,6 +98,7 @@ async function buildTraces(
     skipped: [],
     failures: [...unreadable],
     incomplete,
+    formats: { proactive: 0, reference: 0 },
     turns: 0,
     withoutQuestion: [],
     splitsPath: join(options.out, "splits.json"),
@@ -125,6 +128,7 @@ async function buildTraces(
       ctx.logger.error(`Cannot read the gym log "${path}": ${describeError(error)}`);
       continue;
     }
+    result.formats[log.format]++;
     const target = join(options.out, `${log.name}.json`);
     const entry = { file: `${log.name}.json`, theme: log.theme };
     if (await isDone(target, log.events.length)) {
@@ -203,6 +207,7 @@ export function formatTracesReport(result: TracesResult): string {
   const lines = [
     `traces: ${result.written.length} trace(s) written (${result.turns} turns), ` +
     `${result.skipped.length} already complete, splits in "${result.splitsPath}"` +
+    ` (logs read: ${result.formats.proactive} proactive, ${result.formats.reference} reference)` +
     (result.promptSet
       ? ` (prompt set ${result.promptSet.name} ${result.promptSet.hash.slice(0, 12)})`
       : ""),
