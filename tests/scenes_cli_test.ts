@@ -95,7 +95,11 @@ async function readSceneList(path: string) {
 const goals = (indices: number[]) =>
   indices.flatMap((i) => [0, 1].map((v) => `${TASKS[i]} (variant ${v})`));
 
-const allNames = STEMS.flatMap((stem) => [`${stem}-0.yaml`, `${stem}-1.yaml`]);
+/** `<stem>_<task × 1000 + scene>.yaml`, the task index being the stem's last digits. */
+const allNames = STEMS.flatMap((stem) => {
+  const task = Number(stem.slice(-3));
+  return [`${stem}_${task * 1000}.yaml`, `${stem}_${task * 1000 + 1}.yaml`];
+}).sort();
 
 Deno.test("scenes: a full run writes the list and one valid configuration per scene; a re-run costs nothing", async () => {
   await using t = await fixture();
