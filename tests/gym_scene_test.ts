@@ -92,8 +92,15 @@ Deno.test("a full scene writes every tag, in the order of the flow, and a summar
   assertEquals(records.at(-1)!.tags, ["end"]);
   assertEquals(records.at(-1)!.source, "system");
   assertEquals(JSON.parse(records.at(-1)!.content!), summary);
+  const { prompt_tokens, completion_tokens, prefix_reuse, ...counts } = summary;
+  assertEquals(prompt_tokens! + completion_tokens!, summary.tokens);
+  // Every role's prompts partly repeat an earlier request's start (the system prompt at least).
+  for (const role of ["env", "user", "agent"]) {
+    const reuse = prefix_reuse![role];
+    assert(reuse.reused_chars > 0 && reuse.reused_chars < reuse.prompt_chars, role);
+  }
   assertEquals(
-    { ...summary, requests: 0, tokens: 0 },
+    { ...counts, requests: 0, tokens: 0 },
     {
       steps: 2,
       events: 6, // two user steps and one agent action, two events each

@@ -8,6 +8,7 @@ import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { formatCount } from "../cli/format_count.ts";
 import type { SceneRunOptions, SceneSummary } from "../gym/gym_types.ts";
 import type { LlmStatsJson } from "../llm/llm_stats.ts";
+import { addPrefixCounts, type PrefixCounts, reusedShare } from "../gym/prefix_reuse.ts";
 import { formatDuration } from "../llm/progress.ts";
 
 /**
@@ -50,7 +51,26 @@ export interface DatagenSummary {
   };
   counts: Record<SceneStatus, number> & { scenes: number };
   /** Sums over the scenes played in this run, failed ones included. */
-  totals: { events: number; proposals: number; accepted: number; requests: number; tokens: number };
+  totals: {
+    events: number;
+    proposals: number;
+    accepted: number;
+    requests: number;
+    tokens: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+  };
+  /**
+   * What a generated event costs: prompt and completion tokens per event (over the scenes
+   * played in this run), and per role the share of prompt characters that repeat the start
+   * of an earlier request of the same scene (what a server's prefix cache can reuse).
+   */
+  cost: {
+    per_event: { prompt_tokens: number; completion_tokens: number };
+    prefix_reuse: Record<string, PrefixCounts & { share: number }>;
+    /** Over every role. */
+    prefix_reuse_share: number;
+  };
   scenes: SceneReport[];
   /** Scene-list entries dropped. */
   dropped: string[];
@@ -73,12 +93,48 @@ export function countScenes(scenes: readonly SceneReport[]): DatagenSummary["cou
 }
 
 export function sumScenes(scenes: readonly SceneReport[]): DatagenSummary["totals"] {
-  const totals = { events: 0, proposals: 0, accepted: 0, requests: 0, tokens: 0 };
+  const totals = {
+    events: 0,
+    proposals: 0,
+    accepted: 0,
+    requests: 0,
+    tokens: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+  };
   for (const { summary } of scenes) {
     if (!summary) continue;
-    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += summary[key];
+    for (const key of Object.keys(totals) as (keyof typeof totals)[]) {
+      totals[key] += summary[key] ?? 0;
+    }
   }
   return totals;
+}
+
+/** The cost of an event over `scenes` (see `DatagenSummary.cost`). */
+export function costOf(scenes: readonly SceneReport[]): DatagenSummary["cost"] {
+  const totals = sumScenes(scenes);
+  const byRole: Record<string, PrefixCounts> = {};
+  for (const { summary } of scenes) {
+    if (summary?.prefix_reuse) addPrefixCounts(byRole, summary.prefix_reuse);
+  }
+  const all: PrefixCounts = { requests: 0, prompt_chars: 0, reused_chars: 0 };
+  for (const counts of Object.values(byRole)) {
+    all.requests += counts.requests;
+    all.prompt_chars += counts.prompt_chars;
+    all.reused_chars += counts.reused_chars;
+  }
+  const per = (n: number) => totals.events === 0 ? 0 : Math.round(n / totals.events);
+  return {
+    per_event: {
+      prompt_tokens: per(totals.prompt_tokens),
+      completion_tokens: per(totals.completion_tokens),
+    },
+    prefix_reuse: Object.fromEntries(
+      Object.entries(byRole).map(([role, c]) => [role, { ...c, share: reusedShare(c) }]),
+    ),
+    prefix_reuse_share: reusedShare(all),
+  };
 }
 
 /** One line for a scene, e.g. `scene_a  done  12 events, 2 proposals, 30 requests, …`. */
@@ -114,6 +170,15 @@ export function formatDatagenReport(summary: DatagenSummary, stats: string): str
     ...summary.scenes.map((scene) => formatSceneLine(scene, width)),
     `Played: ${t.events} events, ${t.proposals} proposals (${t.accepted} accepted), ` +
     `${t.requests} requests, ${formatCount(t.tokens)} tokens`,
+    `Per event: ${formatCount(summary.cost.per_event.prompt_tokens)} prompt + ` +
+    `${formatCount(summary.cost.per_event.completion_tokens)} completion tokens; prompt ` +
+    `characters repeating an earlier request's start: ${
+      Math.round(summary.cost.prefix_reuse_share * 100)
+    }% (${
+      Object.entries(summary.cost.prefix_reuse).map(([role, c]) =>
+        `${role} ${Math.round(c.share * 100)}%`
+      ).join(", ")
+    })`,
     `Logs in "${summary.outDir}"; summary in "${summary.outDir}/${SUMMARY_FILE}"`,
     stats.trimEnd(),
     "",

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
 import {
+  costOf,
   countScenes,
   type DatagenSummary,
   formatDatagenReport,
@@ -19,6 +20,12 @@ const played = (name: string, events: number): SceneReport => ({
     accepted: 1,
     requests: 10,
     tokens: 12_345,
+    prompt_tokens: 12_000,
+    completion_tokens: 345,
+    prefix_reuse: {
+      env: { requests: 6, prompt_chars: 1000, reused_chars: 400 },
+      agent: { requests: 4, prompt_chars: 1000, reused_chars: 900 },
+    },
     finished: true,
   },
   durationMs: 65_000,
@@ -52,7 +59,23 @@ Deno.test("counts and totals cover every status and only played scenes", () => {
     accepted: 2,
     requests: 20,
     tokens: 24_690,
+    prompt_tokens: 24_000,
+    completion_tokens: 690,
   });
+});
+
+Deno.test("the cost of an event: tokens per event and the prefix a server can reuse, per role", () => {
+  const cost = costOf(SCENES);
+  assertEquals(cost.per_event, { prompt_tokens: 1600, completion_tokens: 46 });
+  assertEquals(cost.prefix_reuse.env, {
+    requests: 12,
+    prompt_chars: 2000,
+    reused_chars: 800,
+    share: 0.4,
+  });
+  assertEquals(cost.prefix_reuse.agent.share, 0.9);
+  assertEquals(cost.prefix_reuse_share, 0.65);
+  assertEquals(costOf([]).per_event, { prompt_tokens: 0, completion_tokens: 0 });
 });
 
 Deno.test("a scene line shows counts when done, the reason otherwise", () => {
@@ -69,6 +92,7 @@ Deno.test("the report names every scene, the totals, the files and the LLM accou
     outDir: "out",
     counts: countScenes(SCENES),
     totals: sumScenes(SCENES),
+    cost: costOf(SCENES),
     scenes: SCENES,
     durationMs: 3_000,
   } as DatagenSummary;
@@ -86,6 +110,11 @@ Deno.test("the report names every scene, the totals, the files and the LLM accou
     "Played: 15 events, 4 proposals (2 accepted), 20 requests, 24,690 tokens",
   );
   assertStringIncludes(text, `summary in "out/datagen_summary.json"`);
+  assertStringIncludes(
+    text,
+    "Per event: 1,600 prompt + 46 completion tokens; prompt characters repeating an earlier " +
+      "request's start: 65% (env 40%, agent 90%)",
+  );
   assert(text.endsWith("LLM: 20 calls\n"), text);
 });
 

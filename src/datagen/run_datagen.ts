@@ -30,6 +30,7 @@ import { abandonedOnThisHost, leaseOwnerName, type LeaseStore } from "../store/l
 import { lockOutputs, type OutputLocks } from "../store/output_lock.ts";
 import { describeOwner, LockBusyError } from "../store/process_lock.ts";
 import {
+  costOf,
   countScenes,
   type DatagenSummary,
   formatSceneLine,
@@ -177,6 +178,7 @@ export async function runDatagen(
     },
     counts: countScenes(reports),
     totals: sumScenes(reports),
+    cost: costOf(reports),
     scenes: reports,
     dropped: found.warnings,
     llm: llm.stats.toJSON(),

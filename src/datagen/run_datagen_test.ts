@@ -66,7 +66,15 @@ Deno.test("every scene is played into its complete log and summarised", async ()
     failed: 0,
     interrupted: 0,
   });
-  assertEquals(summary.totals, { events: 9, proposals: 3, accepted: 0, requests: 18, tokens: 900 });
+  assertEquals(summary.totals, {
+    events: 9,
+    proposals: 3,
+    accepted: 0,
+    requests: 18,
+    tokens: 900,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+  });
   assertEquals(summary.scenes[0].summary?.events, 3);
   assertEquals(summary.settings.concurrency, 2);
   assertEquals(summary.settings.seed, 7);

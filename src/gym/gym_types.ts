@@ -8,6 +8,7 @@
  */
 import type { Logger } from "../cli/logger.ts";
 import type { SceneConfig } from "../formats/scene.ts";
+import type { PrefixCounts } from "./prefix_reuse.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 
 export const GYM_TAGS = [
@@ -106,6 +107,14 @@ export interface SceneSummary {
    */
   requests: number;
   tokens: number;
+  /** The two parts of `tokens`. */
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  /**
+   * Per role: prompt characters sent and those repeating the start of an earlier request
+   * of this scene (what a server's prefix cache can reuse; `prefix_reuse.ts`).
+   */
+  prefix_reuse?: Record<string, PrefixCounts>;
   /** True when the user said it was finished, false when the step budget ran out. */
   finished: boolean;
 }

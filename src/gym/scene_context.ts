@@ -8,10 +8,18 @@ import type { PromptSet } from "../prompts/prompt_set.ts";
 import type { z } from "zod";
 import { ProactiveError, runtimeError } from "../cli/errors.ts";
 import type { LlmRole } from "../llm/llm_config.ts";
-import type { ChatMessage, ChatParams } from "../llm/llm_types.ts";
+import type { CallUsage, ChatMessage, ChatParams } from "../llm/llm_types.ts";
 import { PythonRandom } from "../random/python_random.ts";
 import type { SimClock } from "./clock.ts";
-import type { GymRecord, GymSource, GymTag, SceneJob, SceneRunDeps } from "./gym_types.ts";
+import type {
+  GymRecord,
+  GymSource,
+  GymTag,
+  SceneJob,
+  SceneRunDeps,
+  SceneSummary,
+} from "./gym_types.ts";
+import { PrefixReuse } from "./prefix_reuse.ts";
 
 export class SceneContext {
   readonly job: SceneJob;
@@ -28,6 +36,10 @@ export class SceneContext {
    */
   requests = 0;
   tokens = 0;
+  promptTokens = 0;
+  completionTokens = 0;
+  /** What of this scene's prompts repeats an earlier request's start, per role. */
+  readonly prefix = new PrefixReuse();
 
   constructor(job: SceneJob, deps: SceneRunDeps, seed: number) {
     this.job = job;
@@ -81,16 +93,13 @@ export class SceneContext {
     messages: ChatMessage[],
     params: ChatParams = {},
   ): Promise<T> {
+    this.prefix.record(role, messages);
     try {
       const [value] = await this.deps.llm.client(role).chatJson(schema, messages, params, {
         cacheTag: `${this.name}/${step}`,
         schemaName: schemaNameOf(step),
         signal: this.deps.signal,
-        onUsage: ({ answer }) => {
-          if (!answer) return;
-          this.requests += 1;
-          this.tokens += answer.promptTokens + answer.completionTokens;
-        },
+        onUsage: (usage) => this.#count(usage),
       });
       return value;
     } catch (error) {
@@ -113,15 +122,12 @@ export class SceneContext {
     messages: ChatMessage[],
     params: ChatParams = {},
   ): Promise<string> {
+    this.prefix.record(role, messages);
     try {
       const reply = await this.deps.llm.client(role).chat(messages, params, {
         cacheTag: `${this.name}/${step}`,
         signal: this.deps.signal,
-        onUsage: ({ answer }) => {
-          if (!answer) return;
-          this.requests += 1;
-          this.tokens += answer.promptTokens + answer.completionTokens;
-        },
+        onUsage: (usage) => this.#count(usage),
       });
       return reply.choices[0] ?? "";
     } catch (error) {
@@ -132,6 +138,23 @@ export class SceneContext {
         error instanceof ProactiveError || error instanceof Error ? error : undefined,
       );
     }
+  }
+
+  #count({ answer }: CallUsage): void {
+    if (!answer) return;
+    this.requests += 1;
+    this.promptTokens += answer.promptTokens;
+    this.completionTokens += answer.completionTokens;
+    this.tokens += answer.promptTokens + answer.completionTokens;
+  }
+
+  /** The scene's token and prefix counts so far, for its summary. */
+  costs(): Pick<SceneSummary, "prompt_tokens" | "completion_tokens" | "prefix_reuse"> {
+    return {
+      prompt_tokens: this.promptTokens,
+      completion_tokens: this.completionTokens,
+      prefix_reuse: this.prefix.byRole(),
+    };
   }
 
   /**

@@ -42,6 +42,7 @@ export const runScene: SceneRunner = async (job, options, deps) => {
       ...counts,
       requests: ctx.requests,
       tokens: ctx.tokens,
+      ...ctx.costs(),
       finished: false,
     });
   }
@@ -176,6 +177,7 @@ async function playScene(
     ...counts,
     requests: ctx.requests,
     tokens: ctx.tokens,
+    ...ctx.costs(),
     finished,
   };
   await ctx.write("system", "end", JSON.stringify(summary));

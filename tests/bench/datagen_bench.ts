@@ -42,6 +42,9 @@ interface DatagenRun {
   maxInFlight: number;
   /** Time the server held the requests, summed (latency as actually served). */
   servedSeconds: number;
+  /** The summary's cost per event and prefix reuse. */
+  cost: DatagenSummary["cost"];
+  events: number;
 }
 
 async function writeScenes(dir: string, count: number): Promise<void> {
@@ -122,7 +125,26 @@ export async function runDatagen(
     perScene: summary.scenes.map((scene) => scene.summary?.requests ?? 0),
     maxInFlight: server.maxInFlight,
     servedSeconds: servedMs / 1000,
+    cost: summary.cost,
+    events: summary.totals.events,
   };
+}
+
+/** The cost-per-event paragraph and the per-role prefix table of a run. */
+function costSection(run: DatagenRun): string {
+  const rows = Object.entries(run.cost.prefix_reuse).map(([role, c]) =>
+    `| ${role} | ${c.requests} | ${c.prompt_chars.toLocaleString("en-US")} | ${
+      (c.share * 100).toFixed(1)
+    }% |`
+  );
+  return `Cost per generated event (${run.events} events): ${run.cost.per_event.prompt_tokens} prompt and ${run.cost.per_event.completion_tokens} completion tokens (as the fake server reports them: its counts are rough, the ratio is what matters). Share of each role's prompt characters that repeat the start of an earlier request of the same scene — what a server's prefix cache (vLLM's automatic prefix caching, SGLang's radix cache) can reuse — ${
+    (run.cost.prefix_reuse_share * 100).toFixed(1)
+  }% over all roles:
+
+| Role | Requests | Prompt characters | Repeating an earlier start |
+| --- | ---: | ---: | ---: |
+${rows.join("\n")}
+`;
 }
 
 /** Makespan of handing `durations` out in order to `slots` workers (the worker pool). */
@@ -202,7 +224,8 @@ Against a zero-latency fake server: ${fastScenes} scenes, ${fast.requests} reque
     } scenes per minute** (${
       f(fast.requests / fast.runSeconds, 0)
     } requests/s), ${concurrency} at once.
-`;
+
+${costSection(slow)}`;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
