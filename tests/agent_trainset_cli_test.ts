@@ -9,13 +9,10 @@ import { createHash } from "node:crypto";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
-  gymLlmConfig,
   proposal,
-  scriptedGymModels,
-  type ScriptedGymOptions,
+  startScriptedGym,
 } from "../src/gym/testing/scripted_gym_models.ts";
 import type { GymRecord } from "../src/gym/gym_types.ts";
-import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
 import { command } from "../src/agent_trainset/command.ts";
 import { shareGptProblem } from "../src/agent_trainset/sharegpt_check.ts";
 
@@ -23,14 +20,7 @@ const EXAMPLES = new URL("./testdata/gym/scenes_example.yaml", import.meta.url).
 
 const context = createTestCommandContext;
 
-/** A server playing every gym role; its config file in `dir`. */
-async function gymServer(dir: string, script: ScriptedGymOptions) {
-  const gym = scriptedGymModels(script);
-  const server = await startFakeOpenAiServer({ handler: gym.handler });
-  const config = `${dir}/llm-${crypto.randomUUID().slice(0, 6)}.yaml`;
-  await Deno.writeTextFile(config, gymLlmConfig(server.baseUrl));
-  return { gym, server, config };
-}
+const gymServer = startScriptedGym;
 
 async function trainset(args: string[], signal?: AbortSignal) {
   const { ctx, out, logger } = context(signal);

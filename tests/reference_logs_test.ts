@@ -17,12 +17,9 @@ import { createTestCommandContext } from "../src/cli/testing/test_command_contex
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
-  gymLlmConfig,
   proposal,
-  scriptedGymModels,
-  type ScriptedGymOptions,
+  startScriptedGym,
 } from "../src/gym/testing/scripted_gym_models.ts";
-import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
 import { command as agentTrainset } from "../src/agent_trainset/command.ts";
 import { command as traces } from "../src/traces/command.ts";
 import { readGymLog } from "../src/agent_trainset/read_gym_log.ts";
@@ -30,13 +27,7 @@ import { readGymLog } from "../src/agent_trainset/read_gym_log.ts";
 const EXAMPLES = new URL("./testdata/gym/scenes_example.yaml", import.meta.url).pathname;
 const READER = `${import.meta.dirname}/testing/reference_trainset_reader.py`;
 
-async function gymServer(dir: string, script: ScriptedGymOptions) {
-  const gym = scriptedGymModels(script);
-  const server = await startFakeOpenAiServer({ handler: gym.handler });
-  const config = join(dir, `llm-${crypto.randomUUID().slice(0, 6)}.yaml`);
-  await Deno.writeTextFile(config, gymLlmConfig(server.baseUrl));
-  return { server, config };
-}
+const gymServer = startScriptedGym;
 
 async function run(cmd: { run: typeof agentTrainset.run }, args: string[]) {
   const { ctx, out, logger } = createTestCommandContext();

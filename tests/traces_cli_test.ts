@@ -12,14 +12,11 @@ import { createMemoryLogger } from "../src/cli/logger.ts";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
-  gymLlmConfig,
   type ScriptedAnswer,
-  scriptedGymModels,
-  type ScriptedGymOptions,
+  startScriptedGym,
   type ScriptedRequest,
 } from "../src/gym/testing/scripted_gym_models.ts";
 import type { GymRecord } from "../src/gym/gym_types.ts";
-import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
 import { command, parseTracesOptions } from "../src/traces/command.ts";
 import { logTimeToUnix } from "../src/traces/log_trace.ts";
 import { parseTraceText } from "../src/formats/trace.ts";
@@ -31,13 +28,7 @@ const EXAMPLES = new URL("./testdata/gym/scenes_example.yaml", import.meta.url).
 
 const context = () => createTestCommandContext();
 
-async function gymServer(dir: string, script: ScriptedGymOptions) {
-  const gym = scriptedGymModels(script);
-  const server = await startFakeOpenAiServer({ handler: gym.handler });
-  const config = join(dir, `llm-${crypto.randomUUID().slice(0, 6)}.yaml`);
-  await Deno.writeTextFile(config, gymLlmConfig(server.baseUrl));
-  return { gym, server, config };
-}
+const gymServer = startScriptedGym;
 
 const prediction = (task: string | null) =>
   JSON.stringify({ Purpose: "p", Thoughts: "t", "Proactive Task": task, Response: null });

@@ -36,10 +36,11 @@ import type { LlmRole } from "../../llm/llm_config.ts";
 import { parseLlmFlags } from "../../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../../llm/llm_runtime.ts";
 import { createMemoryLogger, type Logger } from "../../cli/logger.ts";
-import type {
-  FakeHandler,
-  FakeReply,
-  FakeRequestBody,
+import {
+  type FakeHandler,
+  type FakeReply,
+  type FakeRequestBody,
+  startFakeOpenAiServer,
 } from "../../llm/testing/fake_openai_server.ts";
 import type { GymLogSink, GymRecord, SceneRunOptions } from "../gym_types.ts";
 
@@ -313,3 +314,15 @@ export const TEST_SCENE_OPTIONS: SceneRunOptions = {
   agentActions: 5,
   seed: 0,
 };
+
+/**
+ * The scripted gym on a fake server, with an LLM config file for it written in `dir`
+ * (a fresh name each time): `{gym, server, config}`; close the server when done.
+ */
+export async function startScriptedGym(dir: string, script: ScriptedGymOptions = {}) {
+  const gym = scriptedGymModels(script);
+  const server = await startFakeOpenAiServer({ handler: gym.handler });
+  const config = `${dir}/llm-${crypto.randomUUID().slice(0, 6)}.yaml`;
+  await Deno.writeTextFile(config, gymLlmConfig(server.baseUrl));
+  return { gym, server, config };
+}
