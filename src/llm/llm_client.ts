@@ -6,6 +6,9 @@
  * const reply = await client.chat([{ role: "user", content: "Hi" }], { temperature: 0 });
  * reply.choices[0];                                   // the text
  * const [value] = await client.chatJson(Schema, messages, { n: 1 });  // validated
+ * // A stage that reads the answer itself, asked with the schema chatJson would send:
+ * const format = client.responseFormat(Schema);       // undefined under `none`
+ * await client.chat(messages, { ...(format ? { response_format: format } : {}) });
  * ```
  *
  * Each request carries a `seed` derived from its messages, parameters and cache tag
@@ -65,6 +68,16 @@ export interface LlmClient {
     params?: ChatParams,
     options?: StructuredCallOptions,
   ): Promise<T[]>;
+  /**
+   * The `response_format` `chatJson` sends for `schema` in this client's mode
+   * (`--response-format`, else the model's `response_format`, else `json_schema`):
+   * for a stage that sends it with `chat` and reads the answer itself. Undefined under
+   * `none`. Built once per schema, name and strictness; frozen.
+   */
+  responseFormat(
+    schema: z.ZodType,
+    options?: Pick<StructuredCallOptions, "schemaName" | "strict">,
+  ): ChatParams["response_format"] | undefined;
 }
 
 export interface LlmClientDeps {
@@ -236,9 +249,15 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
     return byKey.get(key)!;
   };
 
+  const mode = (): ResponseFormatMode =>
+    settings.responseFormat ?? endpoint.responseFormat ?? "json_schema";
+
   const client: LlmClient = {
     endpoint: label,
     limiter,
+    responseFormat(schema, options = {}) {
+      return formatOf(schema, mode(), options.schemaName, options.strict) ?? undefined;
+    },
     async chat(messages, params = {}, options = {}) {
       stats.add(label, { calls: 1 });
       const tag = deps.promptsTag === undefined
@@ -276,15 +295,15 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
           });
         }
         stats.add(label, { failures: 1 });
-        throw error;
+        throw formatRefusal(error, params.response_format, endpoint.alias) ?? error;
       }
     },
     async chatJson(schema, messages, params = {}, options = {}) {
-      const mode = settings.responseFormat ?? endpoint.responseFormat ?? "json_schema";
+      const responseFormat = mode();
       try {
         return await completeStructured(schema, messages, params, client.chat, options, {
-          format: formatOf(schema, mode, options.schemaName, options.strict),
-          responseFormat: mode,
+          format: formatOf(schema, responseFormat, options.schemaName, options.strict),
+          responseFormat,
           maxRepairs: options.maxRepairs ?? settings.maxRepairs,
           schemaName: options.schemaName,
           strict: options.strict,
@@ -293,15 +312,6 @@ export function createLlmClient(deps: LlmClientDeps): LlmClient {
         });
       } catch (error) {
         if (error instanceof LlmOutputError) stats.add(label, { failures: 1 });
-        if (
-          mode !== "none" && error instanceof ProactiveError &&
-          / 400 .*(response_format|json_schema|json_object)/i.test(error.message)
-        ) {
-          throw new ResponseFormatRefusedError(
-            `${error.message} (${responseFormatAdvice(mode, endpoint.alias)})`,
-            { cause: error },
-          );
-        }
         throw error;
       }
     },
@@ -371,6 +381,25 @@ export function plainHeadersFetch(inner: typeof fetch): typeof fetch {
     });
     return inner(input, { ...init, headers });
   };
+}
+
+/**
+ * A 400 that refuses the request's `response_format` (json_schema or json_object) as a
+ * `ResponseFormatRefusedError` naming the switches; undefined for any other error.
+ */
+function formatRefusal(
+  error: unknown,
+  format: ChatParams["response_format"],
+  alias: string,
+): ResponseFormatRefusedError | undefined {
+  const type = format?.type;
+  if (type !== "json_schema" && type !== "json_object") return undefined;
+  if (!(error instanceof ProactiveError)) return undefined;
+  if (!/ 400 .*(response_format|json_schema|json_object)/i.test(error.message)) return undefined;
+  return new ResponseFormatRefusedError(
+    `${error.message} (${responseFormatAdvice(type, alias)})`,
+    { cause: error },
+  );
 }
 
 /** How to stop sending a `response_format` the endpoint refuses. */

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { ProactiveError } from "../cli/errors.ts";
 import { createMemoryLogger } from "../cli/logger.ts";
 import { openCompletionCache } from "./completion_cache.ts";
 import { createLlmClient, type LlmClient } from "./llm_client.ts";
@@ -167,4 +168,46 @@ Deno.test("--response-format overrides the model's mode; a json_object refusal a
     },
     { responseFormat: "none" },
   );
+});
+
+Deno.test("responseFormat is what chatJson sends in the client's mode; none gives none", async () => {
+  await withEndpoint(
+    { handler: () => ({ texts: JSON.stringify(ANSWER) }) },
+    async (server, make) => {
+      const client = make();
+      const format = client.responseFormat(Constrained, { schemaName: "constrained" });
+      await client.chatJson(Constrained, ask, {}, { schemaName: "constrained" });
+      assertEquals(server.requests[0].response_format, format);
+      assertEquals(client.responseFormat(Constrained, { schemaName: "constrained" }), format);
+      assertEquals(
+        (format as { json_schema: { strict: boolean } }).json_schema.strict,
+        true,
+        "strict by default",
+      );
+      assertEquals(make({ responseFormat: "json_object" }).responseFormat(Constrained), {
+        type: "json_object",
+      });
+      assertEquals(make({ responseFormat: "none" }).responseFormat(Constrained), undefined);
+    },
+  );
+  await withEndpoint({}, (_server, make) => {
+    // --response-format wins over the model's own mode.
+    assertEquals(make({ responseFormat: "json_object" }).responseFormat(Constrained), undefined);
+    return Promise.resolve();
+  }, { responseFormat: "none" });
+});
+
+Deno.test("chat with a response_format the endpoint refuses names the switch; without one it does not", async () => {
+  await withEndpoint({ responseFormatCheck: "unsupported" }, async (server, make) => {
+    const client = make();
+    const format = client.responseFormat(Constrained);
+    const error = await assertRejects(
+      () => client.chat(ask, { response_format: format }),
+      ResponseFormatRefusedError,
+    );
+    assertStringIncludes(error.message, "pass --response-format json_object (or none)");
+    server.setHandler(() => ({ status: 400, errorMessage: "response_format is not allowed" }));
+    const plain = await assertRejects(() => client.chat(ask), ProactiveError, "failed: 400");
+    assertEquals(plain instanceof ResponseFormatRefusedError, false);
+  });
 });

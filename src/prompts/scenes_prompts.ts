@@ -3,7 +3,9 @@
  * `scenes` model, six instructions in a row, each answer kept in the conversation before
  * the next instruction. Steps 1–5 build the scene up in prose (at temperature 1.0, for
  * variety); step 6 asks for everything as a JSON list of scenes (at 0.3, for a faithful
- * summary). The scene shape is the one of `src/formats/scene.ts`.
+ * summary). The scene shape is the one of `src/formats/scene.ts`; where structured output
+ * is allowed step 6 also carries the schema of `src/scenes/scene_answer.ts`, and its text
+ * stays the same.
  *
  * Bump `SCENES_PROMPT_VERSION` whenever a wording changes: the text of every request is
  * part of its cache key, so new wording means new samples, and the version is reported.
@@ -120,6 +122,15 @@ Requirements:
 - Every scene has all of these fields, each filled in; "entities", "agent_ops" and "events_example" are lists of strings.
 - Each scene is consistent with what you wrote and detailed; put every example event you wrote in "events_example".
 - Answer with the JSON list only: no text before or after it, no placeholder entries.`;
+
+/**
+ * Added after step 6's instruction when it is asked with `response_format: json_object`:
+ * such an answer must be an object, and no schema says which (with `json_schema` the
+ * schema's descriptions say it; free-text answers stay a bare list).
+ */
+export const SCENE_LIST_OBJECT_NOTE =
+  '\n\nYour answer must be one JSON object: give the list as its "scenes" member, ' +
+  '{"scenes": [ … ]}.';
 
 /** The six instructions of the conversation about `task` of scene kind `kind`. */
 export function sceneStepInstructions(

@@ -4,24 +4,35 @@
  * list of scenes. An answer with no valid scene is re-asked — the model sees its answer
  * and what was wrong — at most `maxRepairs` times.
  *
+ * Steps 1–5 are free text. Step 6 and its re-asks carry the scene list's
+ * `response_format` (`SCENE_LIST_ANSWER_SCHEMA`, `{"scenes": [...]}`) in the client's
+ * mode — the JSON schema by default, `{"type": "json_object"}` under `json_object` (the
+ * instruction then ends with `SCENE_LIST_OBJECT_NOTE`, as nothing else says which object)
+ * — and none under `--response-format none` or `protocol: reference`, where the requests
+ * are exactly the free-text ones. Every answer is read by `parseSceneAnswer` alike.
+ *
  * Every request carries the cache tag of its seed task, so a re-run replays the whole
  * conversation from the completion cache, and two equal tasks still get their own samples.
  */
-import type { ChatParams } from "../llm/llm_types.ts";
 import { BUILTIN_PROMPT_SET, type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { runtimeError } from "../cli/errors.ts";
 import type { Scene } from "../formats/scene.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
-import type { ChatMessage } from "../llm/llm_types.ts";
+import type { ChatMessage, ChatParams } from "../llm/llm_types.ts";
 import { LlmOutputError } from "../llm/structured_completion.ts";
 import {
+  SCENE_LIST_OBJECT_NOTE,
   sceneConversationStart,
   sceneListRepairMessage,
   sceneStepInstructions,
   STEP_TEMPERATURES,
 } from "../prompts/scenes_prompts.ts";
 import { sampleEventsFor } from "./sample_events.ts";
-import { parseSceneAnswer } from "./scene_answer.ts";
+import {
+  parseSceneAnswer,
+  SCENE_LIST_ANSWER_SCHEMA,
+  SCENE_LIST_SCHEMA_NAME,
+} from "./scene_answer.ts";
 import type { SeedTask } from "./seed_file.ts";
 
 export interface SeedTaskSettings {
@@ -64,15 +75,43 @@ export function seedTaskInstructions(
   return sceneStepInstructions(prompts, seed.kind, seed.task, shown);
 }
 
-/** A step's parameters: its temperature; under protocol: reference no seed (build_scenes.py sends none). */
-function stepParams(prompts: PromptSet, step: number): ChatParams {
-  return prompts.protocol === "reference"
+/** The last step: the scene list. */
+const LAST_STEP = 5;
+
+/** What a scene conversation needs of its client. */
+export type ScenesClient = Pick<LlmClient, "chat" | "responseFormat">;
+
+/**
+ * Step 6's `response_format` in the client's mode (see the module doc); none under
+ * protocol: reference (build_scenes.py sends none).
+ */
+function sceneListFormat(
+  client: Pick<LlmClient, "responseFormat">,
+  prompts: PromptSet,
+): ChatParams["response_format"] | undefined {
+  if (prompts.protocol === "reference") return undefined;
+  return client.responseFormat(SCENE_LIST_ANSWER_SCHEMA, { schemaName: SCENE_LIST_SCHEMA_NAME });
+}
+
+/**
+ * A step's parameters: its temperature, step 6's `format`; under protocol: reference no
+ * seed (build_scenes.py sends none).
+ */
+function stepParams(
+  prompts: PromptSet,
+  step: number,
+  format: ChatParams["response_format"] | undefined,
+): ChatParams {
+  const params: ChatParams = prompts.protocol === "reference"
     ? { temperature: STEP_TEMPERATURES[step], seed: null }
     : { temperature: STEP_TEMPERATURES[step] };
+  return step === LAST_STEP && format !== undefined
+    ? { ...params, response_format: format }
+    : params;
 }
 
 export async function askSeedTask(
-  client: Pick<LlmClient, "chat">,
+  client: ScenesClient,
   seed: SeedTask,
   settings: SeedTaskSettings,
   options: { signal?: AbortSignal; onRepair?: () => void } = {},
@@ -80,11 +119,13 @@ export async function askSeedTask(
   const call = { cacheTag: seedTaskCacheTag(seed, settings.seed), signal: options.signal };
   const prompts = promptsOf(settings);
   const instructions = seedTaskInstructions(seed, settings.seed, prompts);
+  const format = sceneListFormat(client, prompts);
+  if (format?.type === "json_object") instructions[LAST_STEP] += SCENE_LIST_OBJECT_NOTE;
   const messages: ChatMessage[] = sceneConversationStart(prompts);
   let reply = { text: "", finishReason: null as string | null };
   for (let step = 0; step < instructions.length; step++) {
     messages.push({ role: "user", content: instructions[step] });
-    const answer = await client.chat(messages, stepParams(prompts, step), call);
+    const answer = await client.chat(messages, stepParams(prompts, step, format), call);
     reply = { text: answer.choices[0] ?? "", finishReason: answer.finishReasons[0] ?? null };
     if (step < instructions.length - 1) {
       if (reply.text.trim() === "") {
@@ -106,7 +147,7 @@ export async function askSeedTask(
         { role: "assistant", content: reply.text },
         { role: "user", content: sceneListRepairMessage(prompts, result.error) },
       ],
-      stepParams(prompts, 5),
+      stepParams(prompts, LAST_STEP, format),
       call,
     );
     reply = { text: again.choices[0] ?? "", finishReason: again.finishReasons[0] ?? null };

@@ -1,7 +1,12 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import type { z } from "zod";
+import type { ResponseFormatMode } from "../llm/llm_config.ts";
 import type { CallOptions, ChatMessage, ChatParams, ChatReply } from "../llm/llm_types.ts";
-import { LlmOutputError } from "../llm/structured_completion.ts";
+import { LlmOutputError, responseFormatIn } from "../llm/structured_completion.ts";
+import { PromptSet } from "../prompts/prompt_set.ts";
+import { SCENE_LIST_OBJECT_NOTE } from "../prompts/scenes_prompts.ts";
 import { askSeedTask, seedTaskCacheTag, seedTaskInstructions } from "./ask_seed_task.ts";
+import { SCENE_LIST_ANSWER_SCHEMA } from "./scene_answer.ts";
 import type { SeedTask } from "./seed_file.ts";
 import { defaultScenes } from "./testing/fake_scenes_model.ts";
 
@@ -18,11 +23,17 @@ interface Call {
   options: CallOptions;
 }
 
-/** A client answering steps 1–5 with "answer N" and the rest from `finals`, in turn. */
-function scriptedClient(finals: string[]) {
+/**
+ * A client answering steps 1–5 with "answer N" and the rest from `finals`, in turn; its
+ * `responseFormat` is the LLM layer's for `mode` (default none: free text).
+ */
+function scriptedClient(finals: string[], mode: ResponseFormatMode = "none") {
   const calls: Call[] = [];
   return {
     calls,
+    responseFormat(schema: z.ZodType, options: { schemaName?: string; strict?: boolean } = {}) {
+      return responseFormatIn(mode, schema, options.schemaName, options.strict);
+    },
     chat(messages: ChatMessage[], params: ChatParams = {}, options: CallOptions = {}) {
       calls.push({ messages: structuredClone(messages), params, options });
       const text = calls.length <= 5 ? `answer ${calls.length}` : finals.shift() ?? "";
@@ -124,4 +135,61 @@ Deno.test("askSeedTask: an empty answer to an early step fails the seed task", a
     Error,
     "the answer to step 2 is empty",
   );
+});
+
+Deno.test("askSeedTask: step 6 and its re-asks carry the scene list's JSON schema; steps 1–5 are free text", async () => {
+  const wrapped = JSON.stringify({ scenes: defaultScenes(seed.task) });
+  const client = scriptedClient(['{"scenes": []}', wrapped], "json_schema");
+  const result = await askSeedTask(client, seed, { seed: 42n, maxRepairs: 2 });
+  assertEquals(
+    result.scenes.map((s) => s.user.goal),
+    defaultScenes(seed.task).map((s) => {
+      return (s.user as { goal: string }).goal;
+    }),
+  );
+  assertEquals(result.repairs, 1, "a schema-conforming empty list is re-asked");
+  assertEquals(client.calls.length, 7);
+  for (const call of client.calls.slice(0, 5)) assert(!("response_format" in call.params));
+  const expected = responseFormatIn("json_schema", SCENE_LIST_ANSWER_SCHEMA, "scene_list");
+  assertEquals(client.calls[5].params.response_format, expected);
+  assertEquals(client.calls[6].params.response_format, expected, "the re-ask too");
+  assertEquals(client.calls[5].params.temperature, 0.3);
+  // The instruction is the prompt set's own text: the schema says what goes where.
+  assertEquals(client.calls[5].messages.at(-1)!.content, seedTaskInstructions(seed, 42n)[5]);
+  assertStringIncludes(client.calls[6].messages.at(-1)!.content, "no valid scene in the list");
+});
+
+Deno.test("askSeedTask: json_object asks for the object in step 6's text; wrapped and bare lists both read", async () => {
+  const client = scriptedClient(
+    [JSON.stringify({ list: defaultScenes(seed.task) })],
+    "json_object",
+  );
+  const result = await askSeedTask(client, seed, { seed: 42n, maxRepairs: 0 });
+  assertEquals(result.scenes.length, 2);
+  assertEquals(client.calls[5].params.response_format, { type: "json_object" });
+  assertEquals(
+    client.calls[5].messages.at(-1)!.content,
+    seedTaskInstructions(seed, 42n)[5] + SCENE_LIST_OBJECT_NOTE,
+  );
+  assertStringIncludes(SCENE_LIST_OBJECT_NOTE, '{"scenes": [');
+  for (const call of client.calls.slice(0, 5)) assert(!("response_format" in call.params));
+  const bare = scriptedClient([JSON.stringify(defaultScenes(seed.task))], "json_object");
+  assertEquals((await askSeedTask(bare, seed, { seed: 42n, maxRepairs: 0 })).scenes.length, 2);
+});
+
+Deno.test("askSeedTask: --response-format none and protocol: reference send step 6 as free text", async () => {
+  const none = scriptedClient([JSON.stringify(defaultScenes(seed.task))], "none");
+  await askSeedTask(none, seed, { seed: 42n, maxRepairs: 0 });
+  const reference = PromptSet.create({ name: "r", protocol: "reference", file: null, own: {} });
+  const ref = scriptedClient(
+    ['{"scenes": []}', JSON.stringify(defaultScenes(seed.task))],
+    "json_schema",
+  );
+  const result = await askSeedTask(ref, seed, { seed: 42n, maxRepairs: 1, prompts: reference });
+  assertEquals(result.repairs, 1);
+  for (const call of [...none.calls, ...ref.calls]) {
+    assert(!("response_format" in call.params), JSON.stringify(call.params));
+  }
+  assertEquals(ref.calls.map((c) => c.params.seed), Array(7).fill(null));
+  assertEquals(none.calls[5].messages.at(-1)!.content, seedTaskInstructions(seed, 42n)[5]);
 });

@@ -4,15 +4,17 @@
  * the endpoint kept failing, an answer stayed unusable — is recorded with its reason and
  * the others go on; `onDone` receives each success as it comes (any order). What is not
  * about one seed task stops the run — an interruption, a refusal of the endpoint itself
- * (401, 403, 404: a wrong key or model), an error thrown by `onDone` (the output cannot be
- * written): no new seed starts and the error is thrown once the running ones have stopped.
+ * (401, 403, 404: a wrong key or model; a 400 refusing step 6's `response_format`, which
+ * names the switch), an error thrown by `onDone` (the output cannot be written): no new
+ * seed starts and the error is thrown once the running ones have stopped.
  */
 import { describeError, ProactiveError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import type { LlmClient } from "../llm/llm_client.ts";
+import { ResponseFormatRefusedError } from "../llm/structured_completion.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import {
   askSeedTask,
+  type ScenesClient,
   seedTaskLabel,
   type SeedTaskScenes,
   type SeedTaskSettings,
@@ -33,7 +35,7 @@ export interface BuildScenesSettings extends SeedTaskSettings {
 }
 
 export interface BuildScenesDeps {
-  client: Pick<LlmClient, "chat">;
+  client: ScenesClient;
   logger: Logger;
   signal?: AbortSignal;
   /** One tick per finished seed task. */
@@ -91,5 +93,6 @@ export async function buildScenes(
 
 /** The endpoint refused the request for a reason no other seed task escapes. */
 export function endpointRefusal(error: unknown): boolean {
+  if (error instanceof ResponseFormatRefusedError) return true;
   return error instanceof ProactiveError && /failed: (401|403|404)\b/.test(error.message);
 }

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "../..
 import { runtimeError } from "../cli/errors.ts";
 import { createMemoryLogger } from "../cli/logger.ts";
 import { parseSceneList } from "../formats/scene.ts";
+import { ResponseFormatRefusedError } from "../llm/structured_completion.ts";
 import type { askSeedTask } from "./ask_seed_task.ts";
 import { buildScenes, endpointRefusal } from "./build_scenes.ts";
 import type { SeedTask } from "./seed_file.ts";
@@ -14,7 +15,10 @@ const seeds: SeedTask[] = [0, 1, 2, 3].map((taskIndex) => ({
   sampleEvents: ["e"],
 }));
 
-const client = { chat: () => Promise.reject(new Error("not used")) };
+const client = {
+  chat: () => Promise.reject(new Error("not used")),
+  responseFormat: () => undefined,
+};
 
 /** A conversation that fails for the tasks in `failing` and answers the others. */
 function fakeAsk(failing: Set<number>): typeof askSeedTask {
@@ -97,6 +101,8 @@ Deno.test("buildScenes: a refused key or an unknown model stops the run", async 
   assert(!endpointRefusal(runtimeError(`Request to x failed after 6 attempts: 500 overloaded`)));
   assert(!endpointRefusal(runtimeError(`Request to x failed: 400 context too long`)));
   assert(!endpointRefusal(new Error("failed: 401")));
+  // Step 6's response_format refused: every seed task would be refused the same way.
+  assert(endpointRefusal(new ResponseFormatRefusedError("failed: 400 … (pass --response-format")));
 
   const started: number[] = [];
   const ask: typeof askSeedTask = (_client, seed) => {

@@ -44,7 +44,7 @@ Names never depend on the order conversations finish in. When a seed task's answ
 succeeds, its configurations from an earlier run that the answer no longer holds are
 removed; other files are never touched. A seed task that fails is reported with its
 reason and the exit status is 1; the others are still written. A refused key or an
-unknown model (401, 403, 404) stops the run.
+unknown model (401, 403, 404), or a refused response_format (400), stops the run.
 Running again asks again, but finished conversations come from the completion cache at
 no cost: a re-run after a failure only pays for the seed tasks that failed.
 
@@ -61,7 +61,10 @@ ${waitFlagHelp(22)}
 
 ${LLM_FLAGS_HELP}
 The model is the one of role "scenes" in the config (else "default"). Steps 1–5 are
-asked at temperature 1.0, step 6 at 0.3.
+asked at temperature 1.0, step 6 at 0.3. Steps 1–5 are free text; step 6 (and its
+re-asks) carries the scene list's JSON schema, an object {"scenes": [...]}, unless the
+response format is json_object ({"type": "json_object"}) or none (free text, as under
+protocol: reference): --response-format none turns it off.
 
 Example:
   OPENAI_API_KEY=… proactive scenes --model gpt-4o-2024-08-06 --concurrency 8 \\

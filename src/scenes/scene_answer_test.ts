@@ -1,5 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
-import { parseSceneAnswer } from "./scene_answer.ts";
+import { jsonSchemaOf, responseFormatFor } from "../llm/structured_completion.ts";
+import { toStrictJsonSchema } from "../llm/strict_json_schema.ts";
+import { answerFromSchema } from "../llm/testing/schema_answer.ts";
+import { parseSceneAnswer, SCENE_LIST_ANSWER_SCHEMA } from "./scene_answer.ts";
 import { defaultScenes } from "./testing/fake_scenes_model.ts";
 
 const [one, two] = defaultScenes("Write a parser.");
@@ -52,4 +55,42 @@ Deno.test("parseSceneAnswer: no valid scene is an error for the model to read", 
   const cut = parseSceneAnswer('[{"environment": {"theme": "x"', "a", "length");
   assert(!cut.ok);
   assertStringIncludes(cut.error, "cut off at the token limit");
+});
+
+Deno.test("parseSceneAnswer: the scenes member of an object is the list, whatever else it holds", () => {
+  const answer = parseSceneAnswer(JSON.stringify({ scenes: [one], notes: ["x"] }), "a");
+  assert(answer.ok);
+  assertEquals(answer.list.scenes.length, 1);
+  const empty = parseSceneAnswer('{"scenes": []}', "a");
+  assertEquals(empty, {
+    ok: false,
+    error: "no valid scene in the list:\nthe list holds no scene object",
+  });
+});
+
+Deno.test("SCENE_LIST_ANSWER_SCHEMA: strict as it is; any value of it reads as valid scenes", () => {
+  const json = jsonSchemaOf(SCENE_LIST_ANSWER_SCHEMA);
+  assertEquals(toStrictJsonSchema(json).dropped, [], "nothing for strict mode to cut");
+  const schema = responseFormatFor(SCENE_LIST_ANSWER_SCHEMA, "scene_list").json_schema.schema;
+  assertEquals(schema.required, ["scenes"]);
+  const scene = (schema.properties as Record<string, Record<string, Record<string, unknown>>>)
+    .scenes.items;
+  const fields = (object: unknown) => (object as { required: string[] }).required;
+  const properties = scene.properties as Record<string, unknown>;
+  assertEquals(fields(scene), ["environment", "user"]);
+  assertEquals(fields(properties.environment), [
+    "theme",
+    "description",
+    "entities",
+    "agent_ops",
+    "events_example",
+  ]);
+  assertEquals(fields(properties.user), ["goal", "description"]);
+
+  const value = answerFromSchema(schema, { listLength: 3 });
+  const answer = parseSceneAnswer(JSON.stringify(value), "a");
+  assert(answer.ok);
+  assertEquals(answer.list.scenes.length, 3);
+  assertEquals(answer.list.dropped, []);
+  assertEquals(answer.list.scenes[0].environment.events_example.length, 3);
 });
