@@ -8,10 +8,7 @@ import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { createHash } from "node:crypto";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
-import {
-  proposal,
-  startScriptedGym,
-} from "../src/gym/testing/scripted_gym_models.ts";
+import { proposal, startScriptedGym } from "../src/gym/testing/scripted_gym_models.ts";
 import type { GymRecord } from "../src/gym/gym_types.ts";
 import { command } from "../src/agent_trainset/command.ts";
 import { shareGptProblem } from "../src/agent_trainset/sharegpt_check.ts";

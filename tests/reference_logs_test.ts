@@ -16,10 +16,7 @@ import { hasPython3 } from "./testing/python_values.ts";
 import { createTestCommandContext } from "../src/cli/testing/test_command_context.ts";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
-import {
-  proposal,
-  startScriptedGym,
-} from "../src/gym/testing/scripted_gym_models.ts";
+import { proposal, startScriptedGym } from "../src/gym/testing/scripted_gym_models.ts";
 import { command as agentTrainset } from "../src/agent_trainset/command.ts";
 import { command as traces } from "../src/traces/command.ts";
 import { readGymLog } from "../src/agent_trainset/read_gym_log.ts";

@@ -102,7 +102,7 @@ Deno.test("scenes: an endpoint that answers only from the request's JSON schema 
     for (const name of names) {
       const path = join(dir, "scenes", name);
       const config = parseSceneConfig(parseYamlText(await Deno.readTextFile(path), path), path);
-      assertEquals(config.eventSink.out_file, name.replace(/\.yaml$/, ".jsonl"));
+      assertEquals(config.eventSink?.out_file, name.replace(/\.yaml$/, ".jsonl"));
       assertEquals(config.environment.events_example.length, 2);
       assertEquals(config.user.theme, config.environment.theme);
     }

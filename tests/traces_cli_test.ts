@@ -13,8 +13,8 @@ import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {
   type ScriptedAnswer,
-  startScriptedGym,
   type ScriptedRequest,
+  startScriptedGym,
 } from "../src/gym/testing/scripted_gym_models.ts";
 import type { GymRecord } from "../src/gym/gym_types.ts";
 import { command, parseTracesOptions } from "../src/traces/command.ts";
