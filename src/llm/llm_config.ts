@@ -32,6 +32,7 @@
  * `--base-url`, `--model`, `--api-key` and `--concurrency` apply to every role.
  * A role without an entry uses `roles.default`, else the only alias.
  */
+import { isCodelinkerPath, parseCodelinkerConfig } from "./codelinker_config.ts";
 import { dirname, resolve } from "node:path";
 import { durationFlag } from "../cli/duration_flag.ts";
 import { loadPromptSet, type PromptSet } from "../prompts/prompt_set.ts";
@@ -122,6 +123,11 @@ export interface LlmOptions extends LlmSettings {
   cacheDir: string | null;
   /** `--limit N`: process only the first N items. */
   limit: number | undefined;
+  /**
+   * What the runtime tells the user once about the config (a codelinker TOML file's role
+   * mapping and ignored keys); never a key.
+   */
+  configNotes?: string[];
 }
 
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -160,7 +166,8 @@ export const LLM_FLAGS_HELP = `LLM options:
   --api-key KEY           API key (env OPENAI_API_KEY, preferred: flags show in 'ps')
   --model ID              Model id, for every role
   --config FILE           YAML naming model aliases and the alias of each role
-                          (default: ./${DEFAULT_CONFIG_FILE} when it exists)
+                          (default: ./${DEFAULT_CONFIG_FILE} when it exists), or the
+                          reference's codelinker private.toml
   --concurrency N         Requests in flight per endpoint (default ${LLM_DEFAULTS.concurrency})
   --max-retries N         Retries of a request after 429, 5xx, a timeout or a
                           connection error (default ${LLM_DEFAULTS.maxRetries})
@@ -195,7 +202,7 @@ export function parseLlmFlags(
   env: (name: string) => string | undefined,
   { config, roles = ["default"] }: ParseLlmFlagsOptions = {},
 ): LlmOptions {
-  const parsedConfig = config ? parseLlmConfig(config) : undefined;
+  const parsedConfig = config ? parseLlmConfig(config, env) : undefined;
   const concurrencyFlag = stringFlag(values, "concurrency");
   const endpoints: Partial<Record<LlmRole, EndpointConfig>> = {};
   for (const role of roles) {
@@ -229,8 +236,14 @@ export function parseLlmFlags(
   if (promptsFile !== undefined && promptsFile.trim() === "") {
     throw usageError("--prompts must not be empty");
   }
+  const configNotes = config && isCodelinkerPath(config.path)
+    ? parseCodelinkerConfig(config, env).notes.map((note) =>
+      `Config "${config.path}" (the reference's codelinker format): ${note}`
+    )
+    : undefined;
   return {
     ...(promptsFile === undefined ? {} : { promptsFile }),
+    ...(configNotes ? { configNotes } : {}),
     endpoints,
     maxRetries: integerFlag(
       "max-retries",
@@ -292,7 +305,7 @@ function endpointFromConfig(
   }
   const entry = config.models[alias];
   const fallback = endpointFromEnvironment(env);
-  let apiKeys = fallback.apiKeys;
+  let apiKeys = entry.api_keys ?? fallback.apiKeys;
   if (entry.api_key_env !== undefined) {
     const names = typeof entry.api_key_env === "string" ? [entry.api_key_env] : entry.api_key_env;
     apiKeys = names.map((name) => {

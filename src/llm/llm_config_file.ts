@@ -8,6 +8,7 @@ import { z } from "zod";
 import { inputError, ProactiveError } from "../cli/errors.ts";
 import { type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
 import { isMissingFile, readInputText } from "../store/read_input.ts";
+import { isCodelinkerPath, parseCodelinkerConfig } from "./codelinker_config.ts";
 
 export const LLM_ROLES = ["default", "scenes", "env", "user", "agent", "reward"] as const;
 export type LlmRole = typeof LLM_ROLES[number];
@@ -50,7 +51,12 @@ const configSchema = z.strictObject({
   log_format: z.enum(["proactive", "reference"]).optional(),
 });
 
-export type LlmConfigFile = z.infer<typeof configSchema>;
+/** A model alias; `api_keys` only from a codelinker TOML file (literal keys, secrets). */
+export type ConfigModel = z.infer<typeof modelSchema> & { api_keys?: string[] };
+
+export type LlmConfigFile = Omit<z.infer<typeof configSchema>, "models"> & {
+  models: Record<string, ConfigModel>;
+};
 
 /** A config file's text and where it came from (for error messages). */
 export interface ConfigSource {
@@ -58,8 +64,15 @@ export interface ConfigSource {
   text: string;
 }
 
-/** Parses and validates a config file; errors name the file and the field. */
-export function parseLlmConfig(source: ConfigSource): LlmConfigFile {
+/**
+ * Parses and validates a config file; errors name the file and the field. A `.toml` file
+ * is the reference's codelinker format (`codelinker_config.ts`; `env` picks its aliases).
+ */
+export function parseLlmConfig(
+  source: ConfigSource,
+  env?: (name: string) => string | undefined,
+): LlmConfigFile {
+  if (isCodelinkerPath(source.path)) return parseCodelinkerConfig(source, env).config;
   let raw: unknown;
   try {
     raw = parseYaml(source.text);

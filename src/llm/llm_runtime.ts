@@ -56,6 +56,10 @@ export type LlmRuntimeDeps =
   & Pick<LlmClientDeps, "now" | "sleep" | "random" | "signal" | "backoff" | "fetch">;
 
 export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): LlmRuntime {
+  for (const note of options.configNotes ?? []) {
+    if (note.includes(": ignored ")) deps.logger.warn(note);
+    else deps.logger.info(note);
+  }
   const stats = new LlmStats({ onAdd: deps.onUsage });
   const prompts = promptsOf(options);
   const cache = openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
