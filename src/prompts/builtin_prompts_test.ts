@@ -2,6 +2,8 @@
  * The built-in prompt set is today's text, byte for byte: every message builder, called
  * with it, gives what it gave before prompt sets existed (pinned in
  * tests/testdata/prompts/builtin_messages.json, written by the builders as they were).
+ * Changed on purpose since: the environment's requests (environment-v2) put their fixed
+ * parts first, so a scene's requests share a longer start for a server's prefix cache.
  */
 import { assertEquals } from "../../tests/assert.ts";
 import * as agent from "./agent_prompts.ts";

@@ -9,7 +9,7 @@ import type { AgentOperation } from "../formats/scene.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
 import type { PromptSet } from "./prompt_set.ts";
 
-export const ENVIRONMENT_PROMPT_VERSION = "environment-v1";
+export const ENVIRONMENT_PROMPT_VERSION = "environment-v2";
 
 export const ENVIRONMENT_SYSTEM_PROMPT =
   `You simulate the environment around a person working at a task: their devices, software, documents, the people and things nearby. You never act for the person or for their assistant; you report what happens.
@@ -69,6 +69,20 @@ export function environmentSetupMessages(prompts: PromptSet, scene: SceneBrief):
   ];
 }
 
+/**
+ * The setting in the order that keeps a scene's requests sharing their start (what a
+ * server's prefix cache reuses): what never changes first, the entities (changed by
+ * events) and the clock (moved by every event) last.
+ */
+function settingOf(state: EnvironmentState) {
+  return {
+    overview: state.overview,
+    agent_ops: state.agent_ops,
+    entities: state.entities,
+    time: state.time,
+  };
+}
+
 /** What the environment knows when it talks to the user or makes events. */
 export interface EnvironmentState {
   overview: string;
@@ -103,15 +117,16 @@ export function environmentAnswerMessages(
     { role: "system", content: prompts.text("environment", "system") },
     {
       role: "user",
+      // The fixed parts first, then what grows, then what is new: see `settingOf`.
       content: JSON.stringify(
         {
-          setting: state,
-          earlier_questions_and_answers: dialogue,
-          question,
           instructions: question === null
             ? prompts.text("environment", "intro_instruction")
             : prompts.text("environment", "answer_instruction"),
           answer_format: prompts.json("environment", "answer_format"),
+          setting: settingOf(state),
+          earlier_questions_and_answers: dialogue,
+          question,
         },
       ),
     },
@@ -145,16 +160,17 @@ export function environmentEventsMessages(
     { role: "system", content: prompts.text("environment", "system") },
     {
       role: "user",
+      // The fixed parts first, then what grows, then what is new: see `settingOf`.
       content: JSON.stringify(
         {
-          setting: state,
+          answer_format: prompts.json("environment", "events_format"),
+          setting: settingOf(state),
           recent_events: recentEvents,
-          latest_activity: { subject: activity.subject, activity: activity.text },
-          example_events: samples,
           instructions: prompts.fill("environment", "events_instruction", {
             subject: activity.subject,
           }),
-          answer_format: prompts.json("environment", "events_format"),
+          latest_activity: { subject: activity.subject, activity: activity.text },
+          example_events: samples,
         },
       ),
     },
