@@ -158,6 +158,16 @@ Deno.test("datagen --log-format reference: the reference's records, read as the 
       read(join(dir, "theirs", "agent_trainset.json")),
       read(join(dir, "ours", "agent_trainset.json")),
     );
+    // A proposal sample says what the agent said with the task in the log, not the replay's
+    // words (the replay proposes "Sort the table").
+    const loggedPrediction = JSON.stringify(proposal("Open the report"));
+    const conversations = JSON.parse(read(join(dir, "ours", "agent_trainset.json")));
+    assert(
+      conversations.some((c: { conversations: { content: string }[] }) =>
+        c.conversations.at(-1)?.content === loggedPrediction
+      ),
+      "the logged prediction is a sample's answer",
+    );
     const card = JSON.parse(read(join(dir, "theirs", "agent_trainset.card.json")));
     assertEquals(card.counts.logs_per_format, { proactive: 0, reference: 2 });
     for (const name of names) {
