@@ -41,6 +41,7 @@ export function createLoadShedder(
     inFlight++;
     try {
       await next();
+      return undefined;
     } finally {
       inFlight--;
     }
