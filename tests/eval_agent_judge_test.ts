@@ -18,7 +18,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import type { CommandContext } from "../src/cli/command.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
+import { createMemoryLogger } from "../src/cli/testing/memory_logger.ts";
 import { EMBEDDED_TRACES } from "../src/formats/embedded_traces.ts";
 import { parseTrace } from "../src/formats/trace.ts";
 import { command } from "../src/eval/command.ts";

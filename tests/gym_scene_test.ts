@@ -3,7 +3,7 @@
  * scripted fake server playing every role (`src/gym/testing/scripted_gym_models.ts`).
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
+import { createMemoryLogger } from "../src/cli/testing/memory_logger.ts";
 import { parseSceneList, parseYamlText, type Scene, sceneConfigOf } from "../src/formats/scene.ts";
 import {
   GYM_TAGS,

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
+import { createMemoryLogger } from "../src/cli/testing/memory_logger.ts";
 import { parseResultText } from "../src/formats/result_file.ts";
 import { parseServeOptions } from "../src/serve/command.ts";
 import { startServer } from "../src/serve/serve_server.ts";

@@ -12,10 +12,10 @@ import {
   assertStringIncludes,
 } from "./assert.ts";
 import { ProactiveError } from "../src/cli/errors.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
+import { createMemoryLogger } from "../src/cli/testing/memory_logger.ts";
 import { parseServeOptions } from "../src/serve/command.ts";
 import { type RunningServer, startServer } from "../src/serve/serve_server.ts";
-import { FIXTURE_TRACES } from "../src/serve/test_context.ts";
+import { FIXTURE_TRACES } from "../src/serve/testing/test_context.ts";
 
 const PASSWORD = "pw-transport";
 

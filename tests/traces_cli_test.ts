@@ -8,7 +8,7 @@ import { ApiClient } from "./serve_client.ts";
 import { createTestCommandContext } from "../src/cli/testing/test_command_context.ts";
 import { join } from "node:path";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { createMemoryLogger } from "../src/cli/logger.ts";
+import { createMemoryLogger } from "../src/cli/testing/memory_logger.ts";
 import { runDatagenCommand } from "../src/datagen/command.ts";
 import { runScene } from "../src/gym/scene_loop.ts";
 import {

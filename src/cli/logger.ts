@@ -31,14 +31,3 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   };
 }
-
-/** A logger that keeps its lines in memory, for tests. */
-export function createMemoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const logger = createLogger({
-    verbose: true,
-    timestamps: false,
-    write: (line) => lines.push(line.trimEnd()),
-  });
-  return Object.assign(logger, { lines });
-}

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { parseConvertOptions } from "./command.ts";
 import { convertResults } from "./convert.ts";
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { CATEGORIES } from "../formats/reward_category.ts";
 import { parseConvertOptions } from "./command.ts";
 import { convertResults } from "./convert.ts";

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { ProactiveError } from "../cli/errors.ts";
 import { CATEGORIES, rewardItemSchema } from "../formats/reward_item.ts";
 import { parseConvertOptions } from "./command.ts";

@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { voteFiles } from "./vote_files.ts";
 
 /** A result file with one question turn; `labels` by annotator. */

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { createKvLeaseStore } from "../store/kv_lease_store.ts";
 import type { LeaseStore } from "../store/lease_store.ts";
 import { holdLease, type LeaseTimers } from "./lease.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { sceneConfigOf } from "../formats/scene.ts";
 import { SimClock } from "./clock.ts";
 import { sampleUpTo, SceneContext, schemaNameOf } from "./scene_context.ts";

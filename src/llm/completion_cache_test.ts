@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals, assertNotEquals } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { canonicalJson, canonicalMessages } from "./canonical_json.ts";
 import {
   cacheKey,

@@ -6,7 +6,7 @@ import type { CallUsage } from "./llm_types.ts";
 import { z } from "zod";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { openCompletionCache } from "./completion_cache.ts";
 import { createLlmClient, type LlmClient, plainHeadersFetch } from "./llm_client.ts";

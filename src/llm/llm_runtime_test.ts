@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { parseLlmFlags } from "./llm_config.ts";
 import { createLlmRuntime } from "./llm_runtime.ts";
 import { startFakeOpenAiServer } from "./testing/fake_openai_server.ts";

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { openCompletionCache } from "./completion_cache.ts";
 import { createLlmClient, type LlmClient } from "./llm_client.ts";
 import type { EndpointConfig, LlmSettings } from "./llm_config.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { openCompletionCache } from "./completion_cache.ts";
 import { createLlmClient, requestBody } from "./llm_client.ts";
 import { LlmStats } from "./llm_stats.ts";

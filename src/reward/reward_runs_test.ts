@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { readEarlierRuns, runRecord, summaryFile, totalRuns } from "./reward_runs.ts";
 import type { RewardSummary } from "./reward_summary.ts";
 

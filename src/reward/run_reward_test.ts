@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { startFakeOpenAiServer } from "../llm/testing/fake_openai_server.ts";
 import { explainMessages, judgementOf, rewardMessages } from "../prompts/reward_prompts.ts";
 import { parseRewardOptions } from "./command.ts";

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { runtimeError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { parseSceneList } from "../formats/scene.ts";
 import { ResponseFormatRefusedError } from "../llm/structured_completion.ts";
 import type { askSeedTask } from "./ask_seed_task.ts";

@@ -3,7 +3,7 @@ import { agreementUnits, krippendorffAlphaNominal } from "./agreement.ts";
 import type { Label } from "../formats/result_file.ts";
 import type { LabelRecord, Member } from "./kv_schema.ts";
 import type { TraceLabels } from "./result_writer.ts";
-import { fixtureCatalog } from "./test_context.ts";
+import { fixtureCatalog } from "./testing/test_context.ts";
 
 function close(actual: number | null, expected: number) {
   if (actual === null || Math.abs(actual - expected) > 1e-12) {

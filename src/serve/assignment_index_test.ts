@@ -4,7 +4,7 @@ import { AssignmentIndex, PositionSet } from "./assignment_index.ts";
 import { nextAssignment, releaseAllStale } from "./assignment.ts";
 import { submitLabel } from "./labels.ts";
 import { type Catalog, catalogTrace } from "./trace_catalog.ts";
-import { withContext } from "./test_context.ts";
+import { withContext } from "./testing/test_context.ts";
 
 const HOUR = 3600 * 1000;
 

@@ -9,7 +9,7 @@ import { listHistory, submitLabel } from "./labels.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { KEY, type TraceRecord as TraceRecordType } from "./kv_schema.ts";
 import { TraceRecords } from "./trace_records.ts";
-import { FIXTURE_TRACES, fixtureCatalog, withContext } from "./test_context.ts";
+import { FIXTURE_TRACES, fixtureCatalog, withContext } from "./testing/test_context.ts";
 import { loadCatalogDir } from "./trace_catalog.ts";
 
 const HOUR = 3600 * 1000;

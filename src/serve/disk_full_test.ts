@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../../tests/assert.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { diskFullApiError, isDiskFullError } from "./disk_full.ts";
 import { createApp } from "./serve_app.ts";
-import { withContext } from "./test_context.ts";
+import { withContext } from "./testing/test_context.ts";
 
 Deno.test("isDiskFullError recognises SQLite's and the OS's disk-full errors only", () => {
   assert(isDiskFullError(new Error("database or disk is full")));

@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../../tests/assert.ts";
 import { healthStatus, shutdownLine, storageHealth } from "./health.ts";
 import type { StaleFile } from "./result_writer.ts";
 import { createApp } from "./serve_app.ts";
-import { withContext } from "./test_context.ts";
+import { withContext } from "./testing/test_context.ts";
 
 const STALE = {
   trace: "alpha",

@@ -3,7 +3,7 @@ import { ApiError } from "./api_error.ts";
 import { nextAssignment } from "./assignment.ts";
 import { getQuestion, labelProblem, listHistory, NEW_ANSWER, submitLabel } from "./labels.ts";
 import { KEY, type TraceRecord } from "./kv_schema.ts";
-import { fixtureCatalog, withContext } from "./test_context.ts";
+import { fixtureCatalog, withContext } from "./testing/test_context.ts";
 
 Deno.test("labelProblem: task traces take index lists or Reject all, help traces need/no need", async () => {
   const catalog = await fixtureCatalog();

@@ -15,7 +15,7 @@ import { listHistory, submitLabel } from "./labels.ts";
 import { importResultFiles } from "./result_import.ts";
 import { createResultWriter } from "./result_writer.ts";
 import { type Catalog, catalogTrace } from "./trace_catalog.ts";
-import { openTestContext, type TestContext, withContext } from "./test_context.ts";
+import { openTestContext, type TestContext, withContext } from "./testing/test_context.ts";
 import { withTempDir } from "../../tests/temp_dir.ts";
 
 async function writeAll(ctx: TestContext, dir: string): Promise<void> {

@@ -4,7 +4,7 @@ import { parseResultText, stringifyResultFile } from "../formats/result_file.ts"
 import { nextAssignment, releaseAllStale } from "./assignment.ts";
 import { submitLabel } from "./labels.ts";
 import { buildResultFile, createResultWriter, readTraceLabels } from "./result_writer.ts";
-import { type TestContext, withContext } from "./test_context.ts";
+import { type TestContext, withContext } from "./testing/test_context.ts";
 
 /** a, d, g hold alpha (least-annotated first over alpha, beta, empty_gamma). */
 async function threeOnAlpha(ctx: TestContext) {

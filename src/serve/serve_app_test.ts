@@ -4,7 +4,7 @@ import { KEY } from "./kv_schema.ts";
 import { createApp } from "./serve_app.ts";
 import type { State } from "./state.ts";
 import type { Status } from "./status.ts";
-import { type TestContext, withContext } from "./test_context.ts";
+import { type TestContext, withContext } from "./testing/test_context.ts";
 
 const PASSWORD = "correct horse";
 

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { parseResultText } from "../formats/result_file.ts";
 import { command, parseServeOptions } from "./command.ts";
 import { serverUrl, startServer } from "./serve_server.ts";
-import { FIXTURE_TRACES } from "./test_context.ts";
+import { FIXTURE_TRACES } from "./testing/test_context.ts";
 
 async function call(url: string, path: string, body?: unknown, cookie?: string) {
   const response = await fetch(new URL(path, url), {

@@ -1,7 +1,7 @@
 import { assertEquals } from "../../tests/assert.ts";
 import type { Member } from "./kv_schema.ts";
 import { ALL_DONE_MESSAGE, buildState, FINISHED_MESSAGE } from "./state.ts";
-import { fixtureCatalog } from "./test_context.ts";
+import { fixtureCatalog } from "./testing/test_context.ts";
 
 const annotator = { username: "alice", id: "a".repeat(32) };
 const member = (answered: number): Member => ({

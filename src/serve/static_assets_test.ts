@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
 import { createApp } from "./serve_app.ts";
 import { STATIC_ASSETS } from "./static_assets.ts";
-import { withContext } from "./test_context.ts";
+import { withContext } from "./testing/test_context.ts";
 
 const STATIC_DIR = new URL("../../static/", import.meta.url);
 const JS = "text/javascript; charset=utf-8";

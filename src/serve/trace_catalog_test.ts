@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
-import { FIXTURE_TRACES } from "./test_context.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
+import { FIXTURE_TRACES } from "./testing/test_context.ts";
 import { catalogTrace, embeddedCatalog, loadCatalog, loadCatalogDir } from "./trace_catalog.ts";
 
 const TESTDATA = fileURLToPath(new URL("../../tests/testdata/serve", import.meta.url));

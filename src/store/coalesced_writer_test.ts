@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
-import { createMemoryLogger } from "../cli/logger.ts";
+import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
 import { CoalescedWriter } from "./coalesced_writer.ts";
 
 Deno.test("CoalescedWriter: writes never overlap; requests during a write make one more", async () => {

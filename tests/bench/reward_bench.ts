@@ -14,7 +14,7 @@
  */
 import { startServerProcess } from "./fake_server_process.ts";
 import { fileURLToPath } from "node:url";
-import { createMemoryLogger } from "../../src/cli/logger.ts";
+import { createMemoryLogger } from "../../src/cli/testing/memory_logger.ts";
 import { parseLlmFlags } from "../../src/llm/llm_config.ts";
 import { createLlmRuntime } from "../../src/llm/llm_runtime.ts";
 

@@ -3,7 +3,7 @@
  * environment, stdout collected in `out`, a memory logger, not a terminal.
  */
 import type { CommandContext } from "../command.ts";
-import { createMemoryLogger } from "../logger.ts";
+import { createMemoryLogger } from "./memory_logger.ts";
 
 export function createTestCommandContext(signal: AbortSignal = new AbortController().signal): {
   ctx: CommandContext;

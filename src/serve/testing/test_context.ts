@@ -1,13 +1,13 @@
 /** Test support for the serve modules: an in-memory store, a fake clock, the fixtures. */
 import { fileURLToPath } from "node:url";
-import { createMemoryLogger } from "../cli/logger.ts";
-import type { ServeContext } from "./serve_context.ts";
-import { type Catalog, loadCatalogDir } from "./trace_catalog.ts";
-import { TraceRecords } from "./trace_records.ts";
-import { CommitBatcher } from "./commit_batcher.ts";
+import { createMemoryLogger } from "../../cli/testing/memory_logger.ts";
+import type { ServeContext } from "../serve_context.ts";
+import { type Catalog, loadCatalogDir } from "../trace_catalog.ts";
+import { TraceRecords } from "../trace_records.ts";
+import { CommitBatcher } from "../commit_batcher.ts";
 
 export const FIXTURE_TRACES = fileURLToPath(
-  new URL("../../tests/testdata/serve/traces", import.meta.url),
+  new URL("../../../tests/testdata/serve/traces", import.meta.url),
 );
 
 export function fixtureCatalog(checkpoints?: number[]): Promise<Catalog> {
