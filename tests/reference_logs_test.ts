@@ -19,7 +19,7 @@ import { runScene } from "../src/gym/scene_loop.ts";
 import { proposal, startScriptedGym } from "../src/gym/testing/scripted_gym_models.ts";
 import { command as agentTrainset } from "../src/agent_trainset/command.ts";
 import { command as traces } from "../src/traces/command.ts";
-import { readGymLog } from "../src/agent_trainset/read_gym_log.ts";
+import { readGymLog } from "../src/gym/read_gym_log.ts";
 
 const EXAMPLES = new URL("./testdata/gym/scenes_example.yaml", import.meta.url).pathname;
 const READER = `${import.meta.dirname}/testing/reference_trainset_reader.py`;

@@ -39,7 +39,7 @@ import {
   referenceRetryMessage,
   referenceRewardMessages,
 } from "../prompts/reference_messages.ts";
-import type { GymLog } from "./read_gym_log.ts";
+import type { GymLog } from "../gym/read_gym_log.ts";
 import type { LogCounts, LogResult, Sample, SampleSource } from "./replay_log.ts";
 import { shareGptProblem } from "./sharegpt_check.ts";
 

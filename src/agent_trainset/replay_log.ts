@@ -33,7 +33,7 @@ import {
   proposedTask,
 } from "../prompts/agent_prompts.ts";
 import { rewardMessages } from "../prompts/reward_prompts.ts";
-import type { GymLog } from "./read_gym_log.ts";
+import type { GymLog } from "../gym/read_gym_log.ts";
 import { replayLogReference } from "./reference_replay.ts";
 import { shareGptProblem } from "./sharegpt_check.ts";
 import {

@@ -34,8 +34,8 @@ import {
   type RoleCard,
   trainingHint,
 } from "../formats/dataset_card.ts";
-import { findGymLogs } from "./find_gym_logs.ts";
-import { type GymLog, readGymLog } from "./read_gym_log.ts";
+import { findGymLogs } from "../gym/find_gym_logs.ts";
+import { type GymLog, readGymLog } from "../gym/read_gym_log.ts";
 import { type InvalidSample, type LogResult, replayLog, type SampleSource } from "./replay_log.ts";
 
 export interface AgentTrainsetOptions {

@@ -127,7 +127,7 @@ export async function runDatagen(
 
   const play = async (index: number, signal: AbortSignal) => {
     const scene = candidates[index];
-    const report = await playScene(scene, reports[index], {
+    const report = await playSceneJob(scene, reports[index], {
       options,
       store,
       owner,
@@ -153,7 +153,7 @@ export async function runDatagen(
   try {
     await runWorkerPool(candidates.length, options.concurrency, play, ctx.signal);
   } catch (error) {
-    if (!ctx.signal.aborted) throw error; // a bug: playScene catches scene failures
+    if (!ctx.signal.aborted) throw error; // a bug: playSceneJob catches scene failures
     interrupted = true;
   } finally {
     progress.done();
@@ -203,7 +203,7 @@ interface PlayDeps {
 }
 
 /** One scene, from its checks to its released lease; never throws. */
-async function playScene(
+async function playSceneJob(
   scene: FoundScene,
   pending: SceneReport,
   deps: PlayDeps,

@@ -7,7 +7,7 @@ import {
   type TraceTurn,
   traceTurnSchema,
 } from "./trace.ts";
-import { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
+import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "./result_label.ts";
 
 /**
  * The annotation result format of the reference project: one JSON array per trace with
@@ -19,14 +19,15 @@ import { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
  */
 export { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
 
-export const labelSchema = z.union([
+export const labelSchema: z.ZodType<Label> = z.union([
   z.array(z.number().int().nonnegative()),
   z.literal(REJECT_ALL),
   z.literal(HELP_NEED),
   z.literal(HELP_NO_NEED),
 ]);
 
-export type Label = z.infer<typeof labelSchema>;
+/** One annotator's label: declared once, in `result_label.ts`. */
+export type { Label } from "./result_label.ts";
 
 export const resultEntrySchema = z.object({
   observation: observationSchema,

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { hasPython3 } from "../../tests/testing/python_values.ts";
-import { operationsOf } from "../agent_trainset/reference_gym_log.ts";
+import { operationsOf } from "../gym/reference_gym_log.ts";
 import type { GymRecord } from "./gym_types.ts";
 import {
   FROZEN_TIME,

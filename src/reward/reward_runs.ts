@@ -15,7 +15,9 @@ import type { Logger } from "../cli/logger.ts";
 import { type LlmCounters, ZERO_LLM_COUNTERS } from "../llm/llm_stats.ts";
 import type { JournaledRun } from "../llm/usage_journal.ts";
 import { readOptionalInputText } from "../store/read_input.ts";
-import type { RewardSummary } from "./reward_summary.ts";
+import type { RewardRunTotals, RewardSummary } from "./reward_summary.ts";
+
+export type { RewardRunTotals } from "./reward_summary.ts";
 
 /** How a run on the output ended. */
 export type RewardRunStatus = "complete" | "interrupted" | "failed" | "killed";
@@ -33,14 +35,6 @@ export type RewardRunRecord =
     >
   >
   & { status?: RewardRunStatus; note?: string };
-
-export interface RewardRunTotals extends LlmCounters {
-  runs: number;
-  asked: number;
-  succeeded: number;
-  failed: number;
-  attempts: number;
-}
 
 /** What the summary file holds: the latest settings and state, every run, their totals. */
 export type RewardSummaryFile =

@@ -5,9 +5,17 @@
  */
 import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { formatCount } from "../cli/format_count.ts";
-import type { LlmStatsJson } from "../llm/llm_stats.ts";
+import type { LlmCounters, LlmStatsJson } from "../llm/llm_stats.ts";
 import type { RewardFailure } from "./build_reward_set.ts";
-import type { RewardRunTotals } from "./reward_runs.ts";
+
+/** The totals of every run of one output (`reward_runs.ts` sums them). */
+export interface RewardRunTotals extends LlmCounters {
+  runs: number;
+  asked: number;
+  succeeded: number;
+  failed: number;
+  attempts: number;
+}
 
 export interface RewardSummary {
   command: "reward";

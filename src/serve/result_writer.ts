@@ -104,12 +104,12 @@ export interface ResultWriter {
 }
 
 /** How a failed write is retried: after `baseMs`, doubling up to `maxMs`. */
-export interface RetryPolicy {
+export interface ResultWriteRetry {
   baseMs: number;
   maxMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
+export const DEFAULT_RETRY: ResultWriteRetry = { baseMs: 1000, maxMs: 60_000 };
 
 /**
  * How long a scheduled trace waits before its file is written. Its annotators answer
@@ -157,7 +157,7 @@ export function createResultWriter(options: {
   outDir: string;
   logger: Logger;
   now?: () => number;
-  retry?: RetryPolicy;
+  retry?: ResultWriteRetry;
   /** Wait before a scheduled write (default `DEFAULT_WRITE_DELAY_MS`). */
   delayMs?: number;
   writeFile?: (path: string, text: string) => Promise<void>;

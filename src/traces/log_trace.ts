@@ -13,7 +13,7 @@
  */
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { parseSceneTime } from "../gym/clock.ts";
-import type { GymLog } from "../agent_trainset/read_gym_log.ts";
+import type { GymLog } from "../gym/read_gym_log.ts";
 import type { Observation, Trace } from "../formats/trace.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import type { CallUsage } from "../llm/llm_types.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { gymLogName } from "../agent_trainset/read_gym_log.ts";
+import { gymLogName } from "../gym/read_gym_log.ts";
 
 /** Names of the files `traces` writes in `--out` besides the traces, without `.json`. */
 export const RESERVED_TRACE_NAMES: readonly string[] = ["splits"];

@@ -35,7 +35,7 @@
 import type { LlmRole } from "../../llm/llm_config.ts";
 import { parseLlmFlags } from "../../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../../llm/llm_runtime.ts";
-import { type Logger } from "../../cli/logger.ts";
+import type { Logger } from "../../cli/logger.ts";
 import { createMemoryLogger } from "../../cli/testing/memory_logger.ts";
 import {
   type FakeHandler,

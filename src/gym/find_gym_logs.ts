@@ -7,7 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { describeError } from "../cli/errors.ts";
-import { isCompleteLog } from "../gym/log_writer.ts";
+import { isCompleteLog } from "./log_writer.ts";
 import { isUsableReferenceLog } from "./reference_gym_log.ts";
 import { listInputFolder } from "../store/input_folder.ts";
 

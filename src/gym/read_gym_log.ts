@@ -8,7 +8,7 @@
  */
 import { basename } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
-import { validateGymRecord } from "../gym/log_writer.ts";
+import { validateGymRecord } from "./log_writer.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
 import { type InputLine, readInputLines } from "../store/input_lines.ts";
 import {

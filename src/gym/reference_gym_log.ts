@@ -17,7 +17,7 @@
  * @module
  */
 import { describeError, inputError } from "../cli/errors.ts";
-import { FROZEN_TIME, OPERATIONS_HEADER } from "../gym/reference_log_format.ts";
+import { FROZEN_TIME, OPERATIONS_HEADER } from "./reference_log_format.ts";
 import { decodeStringToken } from "../prompts/python_string.ts";
 import { pythonLogicalLines, type PythonToken } from "../prompts/python_tokens.ts";
 import { readInputLines } from "../store/input_lines.ts";
