@@ -116,107 +116,134 @@ export async function openGymLog(
   { sync = "complete", format = "proactive" }: OpenGymLogOptions = {},
 ): Promise<GymLogWriter> {
   const partialPath = `${logPath}.partial`;
-  let file: Deno.FsFile;
-  let created: Deno.FileInfo;
   try {
     await refuseSymlink(logPath, "log");
     const earlier = await lstatOrUndefined(partialPath);
     if (earlier?.isSymlink) throw new SymlinkRefusedError(partialPath, "partial log");
     if (earlier) await Deno.remove(partialPath);
-    file = await createExclusive(partialPath);
-    created = await file.stat();
+    const file = await createExclusive(partialPath);
+    return new GymLogFile({ logPath, file, created: await file.stat(), sync, format });
   } catch (error) {
     if (error instanceof SymlinkRefusedError) throw error;
     throw runtimeError(
       `Cannot open the log "${partialPath}": ${describeError(error, partialPath)}`,
     );
   }
-  const encoder = new TextEncoder();
-  const reference = format === "reference" ? new ReferenceLogEncoder() : undefined;
-  let queue: Promise<void> = Promise.resolve();
-  let records = 0;
-  let lastTag: string | undefined;
-  let closed = false;
-  let broken: Error | undefined;
+}
 
-  const append = async (bytes: Uint8Array) => {
-    for (let written = 0; written < bytes.length;) {
-      written += await file.write(bytes.subarray(written));
-    }
-    if (sync === "record") await file.syncData();
-  };
+/** One open partial log (see `openGymLog`): writes in call order, one at a time. */
+class GymLogFile implements GymLogWriter {
+  readonly logPath: string;
+  readonly partialPath: string;
+  readonly #file: Deno.FsFile;
+  readonly #created: Deno.FileInfo;
+  readonly #sync: "complete" | "record";
+  readonly #reference: ReferenceLogEncoder | undefined;
+  readonly #encoder = new TextEncoder();
+  #queue: Promise<void> = Promise.resolve();
+  #records = 0;
+  #lastTag: string | undefined;
+  #closed = false;
+  #broken: Error | undefined;
 
-  return {
-    partialPath,
-    logPath,
-    get records() {
-      return records;
-    },
-    write(record) {
-      let checked: GymRecord;
-      try {
-        checked = validateGymRecord(record);
-      } catch (error) {
-        return Promise.reject(
-          new Error(
-            `Invalid record ${records + 1} for "${partialPath}": ${(error as Error).message}`,
-          ),
-        );
-      }
-      if (closed) return Promise.reject(new Error(`The log "${partialPath}" is closed`));
-      if (lastTag === "end") {
-        return Promise.reject(new Error(`The log "${partialPath}" already has its end record`));
-      }
-      lastTag = checked.tags[0];
-      records++;
-      const bytes = encoder.encode(
-        reference ? reference.lines(checked).join("") : JSON.stringify(checked) + "\n",
+  constructor(options: {
+    logPath: string;
+    file: Deno.FsFile;
+    created: Deno.FileInfo;
+    sync: "complete" | "record";
+    format: LogFormat;
+  }) {
+    this.logPath = options.logPath;
+    this.partialPath = `${options.logPath}.partial`;
+    this.#file = options.file;
+    this.#created = options.created;
+    this.#sync = options.sync;
+    this.#reference = options.format === "reference" ? new ReferenceLogEncoder() : undefined;
+  }
+
+  get records(): number {
+    return this.#records;
+  }
+
+  write(record: GymRecord): Promise<void> {
+    let checked: GymRecord;
+    try {
+      checked = validateGymRecord(record);
+    } catch (error) {
+      return Promise.reject(
+        new Error(
+          `Invalid record ${this.#records + 1} for "${this.partialPath}": ${
+            (error as Error).message
+          }`,
+        ),
       );
-      // Writes happen in call order, one at a time; a failed write fails every later one.
-      queue = queue.then(async () => {
-        if (broken) throw broken;
-        try {
-          await append(bytes);
-        } catch (error) {
-          broken = runtimeError(
-            `Cannot write to the log "${partialPath}": ${describeError(error, partialPath)}`,
-          );
-          throw broken;
-        }
-      });
-      return queue;
-    },
-    async complete() {
-      await queue;
-      if (lastTag !== "end") {
-        throw new Error(`The log "${partialPath}" has no end record: it stays partial`);
-      }
-      if (!closed) {
-        closed = true;
-        await file.sync();
-        file.close();
-      }
-      // Only the file written here is renamed: not a link or file put in its place since.
-      const now = await lstatOrUndefined(partialPath);
-      if (now?.isSymlink) throw new SymlinkRefusedError(partialPath, "partial log");
-      if (!now || now.ino !== created.ino || now.dev !== created.dev) {
-        throw runtimeError(`The log "${partialPath}" was replaced while it was written`);
-      }
+    }
+    if (this.#closed) return Promise.reject(new Error(`The log "${this.partialPath}" is closed`));
+    if (this.#lastTag === "end") {
+      return Promise.reject(new Error(`The log "${this.partialPath}" already has its end record`));
+    }
+    this.#lastTag = checked.tags[0];
+    this.#records++;
+    const bytes = this.#encoder.encode(
+      this.#reference ? this.#reference.lines(checked).join("") : JSON.stringify(checked) + "\n",
+    );
+    // Writes happen in call order, one at a time; a failed write fails every later one.
+    this.#queue = this.#queue.then(async () => {
+      if (this.#broken) throw this.#broken;
       try {
-        await Deno.rename(partialPath, logPath);
+        await this.#append(bytes);
       } catch (error) {
-        throw runtimeError(
-          `Cannot rename "${partialPath}" to "${logPath}": ${describeError(error, logPath)}`,
+        this.#broken = runtimeError(
+          `Cannot write to the log "${this.partialPath}": ${
+            describeError(error, this.partialPath)
+          }`,
         );
+        throw this.#broken;
       }
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      // Pending writes finish on their own; the handle closes after them.
-      queue.catch(() => {}).finally(() => file.close());
-    },
-  };
+    });
+    return this.#queue;
+  }
+
+  async complete(): Promise<void> {
+    await this.#queue;
+    if (this.#lastTag !== "end") {
+      throw new Error(`The log "${this.partialPath}" has no end record: it stays partial`);
+    }
+    if (!this.#closed) {
+      this.#closed = true;
+      await this.#file.sync();
+      this.#file.close();
+    }
+    // Only the file written here is renamed: not a link or file put in its place since.
+    const now = await lstatOrUndefined(this.partialPath);
+    if (now?.isSymlink) throw new SymlinkRefusedError(this.partialPath, "partial log");
+    if (!now || now.ino !== this.#created.ino || now.dev !== this.#created.dev) {
+      throw runtimeError(`The log "${this.partialPath}" was replaced while it was written`);
+    }
+    try {
+      await Deno.rename(this.partialPath, this.logPath);
+    } catch (error) {
+      throw runtimeError(
+        `Cannot rename "${this.partialPath}" to "${this.logPath}": ${
+          describeError(error, this.logPath)
+        }`,
+      );
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Pending writes finish on their own; the handle closes after them.
+    this.#queue.catch(() => {}).finally(() => this.#file.close());
+  }
+
+  async #append(bytes: Uint8Array): Promise<void> {
+    for (let written = 0; written < bytes.length;) {
+      written += await this.#file.write(bytes.subarray(written));
+    }
+    if (this.#sync === "record") await this.#file.syncData();
+  }
 }
 
 /**
