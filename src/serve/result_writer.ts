@@ -151,7 +151,12 @@ const CONCURRENT_WRITES = 4;
  * and retried with exponential backoff until it succeeds; it never throws to the caller.
  * `writeFile` is the filesystem seam (tests inject failures).
  */
-export function createResultWriter(options: {
+export function createResultWriter(options: ResultWriterOptions): ResultWriter {
+  return new CoalescingResultWriter(options);
+}
+
+/** What `createResultWriter` needs. */
+export interface ResultWriterOptions {
   kv: Deno.Kv;
   catalog: Catalog;
   outDir: string;
@@ -161,169 +166,188 @@ export function createResultWriter(options: {
   /** Wait before a scheduled write (default `DEFAULT_WRITE_DELAY_MS`). */
   delayMs?: number;
   writeFile?: (path: string, text: string) => Promise<void>;
-}): ResultWriter {
-  const { kv, catalog, outDir, logger } = options;
-  const now = options.now ?? Date.now;
-  const retry = options.retry ?? DEFAULT_RETRY;
-  const delayMs = options.delayMs ?? DEFAULT_WRITE_DELAY_MS;
-  const writeFile = options.writeFile ?? writeFileAtomic;
-  /** Trace → when its write is due (performance.now() ms); in order of scheduling. */
-  const queued = new Map<string, number>();
-  const writing = new Set<string>();
-  const failed = new Map<string, StaleFile>();
-  const retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  const counts = { writes: 0 };
-  let closed = false;
-  let idleWaiters: (() => void)[] = [];
-  let dueTimer: { id: ReturnType<typeof setTimeout>; at: number } | undefined;
-  /** When the next background write may start (performance.now() ms). */
-  let backgroundAt = 0;
+}
 
-  function clearRetry(name: string): void {
-    const timer = retryTimers.get(name);
-    if (timer !== undefined) clearTimeout(timer);
-    retryTimers.delete(name);
+/** The result writer (see `createResultWriter`), its state in private fields. */
+class CoalescingResultWriter implements ResultWriter {
+  readonly counts = { writes: 0 };
+  readonly #kv: Deno.Kv;
+  readonly #catalog: Catalog;
+  readonly #outDir: string;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #retry: ResultWriteRetry;
+  readonly #delayMs: number;
+  readonly #writeFile: (path: string, text: string) => Promise<void>;
+  /** Trace → when its write is due (performance.now() ms); in order of scheduling. */
+  readonly #queued = new Map<string, number>();
+  readonly #writing = new Set<string>();
+  readonly #failed = new Map<string, StaleFile>();
+  readonly #retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  #closed = false;
+  #idleWaiters: (() => void)[] = [];
+  #dueTimer: { id: ReturnType<typeof setTimeout>; at: number } | undefined;
+  /** When the next background write may start (performance.now() ms). */
+  #backgroundAt = 0;
+
+  constructor(options: ResultWriterOptions) {
+    this.#kv = options.kv;
+    this.#catalog = options.catalog;
+    this.#outDir = options.outDir;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#delayMs = options.delayMs ?? DEFAULT_WRITE_DELAY_MS;
+    this.#writeFile = options.writeFile ?? writeFileAtomic;
   }
 
-  function succeeded(name: string, path: string): void {
-    const was = failed.get(name);
+  /** Bound, so it can be handed on as a callback (`traceChanged: writer.schedule`). */
+  readonly schedule = (name: string): void => {
+    this.#enqueue(name, this.#delayMs);
+  };
+
+  flush(): Promise<void> {
+    if (this.#queued.size === 0 && this.#writing.size === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.#pump(); // the waiter makes every queued write due now
+    return done;
+  }
+
+  async regenerateAll(): Promise<number> {
+    const names: string[] = [];
+    for await (const entry of this.#kv.list<TraceRecord>({ prefix: KEY.traces })) {
+      const name = entry.key[1] as string;
+      if (this.#catalog.get(name)) names.push(name);
+      else {
+        this.#logger.warn(`The store has annotations for "${name}", which is not being served`);
+      }
+    }
+    for (const name of names) this.#enqueue(name, 0);
+    await this.flush();
+    return names.length;
+  }
+
+  stale(): StaleFile[] {
+    return [...this.#failed.values()].sort((a, b) => a.since - b.since);
+  }
+
+  async close(): Promise<StaleFile[]> {
+    this.#closed = true;
+    for (const name of [...this.#retryTimers.keys()]) this.#clearRetry(name);
+    await this.flush();
+    for (const name of this.#failed.keys()) this.#enqueue(name, 0);
+    await this.flush();
+    return this.stale();
+  }
+
+  #clearRetry(name: string): void {
+    const timer = this.#retryTimers.get(name);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#retryTimers.delete(name);
+  }
+
+  #succeeded(name: string, path: string): void {
+    const was = this.#failed.get(name);
     if (!was) return;
-    failed.delete(name);
-    clearRetry(name);
-    logger.info(
+    this.#failed.delete(name);
+    this.#clearRetry(name);
+    this.#logger.info(
       `The result file "${path}" is current again (after ${was.attempts} failed writes)`,
     );
   }
 
-  function failedWith(name: string, path: string, what: string, error: unknown): void {
-    const was = failed.get(name);
+  #failedWith(name: string, path: string, what: string, error: unknown): void {
+    const was = this.#failed.get(name);
     const stale: StaleFile = {
       trace: name,
       path,
       error: describeError(error),
-      since: was?.since ?? now(),
+      since: was?.since ?? this.#now(),
       attempts: (was?.attempts ?? 0) + 1,
     };
-    failed.set(name, stale);
-    clearRetry(name);
-    if (closed) {
-      logger.error(`Cannot ${what} the result file "${path}": ${stale.error}`);
+    this.#failed.set(name, stale);
+    this.#clearRetry(name);
+    if (this.#closed) {
+      this.#logger.error(`Cannot ${what} the result file "${path}": ${stale.error}`);
       return;
     }
+    const retry = this.#retry;
     const delay = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(30, stale.attempts - 1));
-    logger.error(
+    this.#logger.error(
       `Cannot ${what} the result file "${path}": ${stale.error} (attempt ${stale.attempts}; retrying in ${
         Math.round(delay / 100) / 10
       } s)`,
     );
     const timer = setTimeout(() => {
-      retryTimers.delete(name);
-      enqueue(name, 0);
+      this.#retryTimers.delete(name);
+      this.#enqueue(name, 0);
     }, delay);
     Deno.unrefTimer(timer);
-    retryTimers.set(name, timer);
+    this.#retryTimers.set(name, timer);
   }
 
-  async function writeOne(name: string): Promise<void> {
-    const trace = catalog.get(name);
+  async #writeOne(name: string): Promise<void> {
+    const trace = this.#catalog.get(name);
     if (!trace) return;
-    const path = join(outDir, `${name}.json`);
+    const path = join(this.#outDir, `${name}.json`);
     try {
-      const { members, labels } = await readTraceLabels(kv, name);
-      await writeFile(path, stringifyResultFile(buildResultFile(trace, members, labels)));
-      counts.writes++;
-      succeeded(name, path);
+      const { members, labels } = await readTraceLabels(this.#kv, name);
+      await this.#writeFile(path, stringifyResultFile(buildResultFile(trace, members, labels)));
+      this.counts.writes++;
+      this.#succeeded(name, path);
     } catch (error) {
-      failedWith(name, path, "write", error);
+      this.#failedWith(name, path, "write", error);
     }
   }
 
-  function pump(): void {
-    const hurry = closed || idleWaiters.length > 0;
+  #pump(): void {
+    const hurry = this.#closed || this.#idleWaiters.length > 0;
     const limit = hurry ? CONCURRENT_WRITES : BACKGROUND_WRITES;
     const at = performance.now();
     let nextDue: number | undefined;
-    for (const [name, due] of queued) {
-      if (writing.size >= limit) break;
+    for (const [name, due] of this.#queued) {
+      if (this.#writing.size >= limit) break;
       if (!hurry && due > at) {
         nextDue = due; // later entries were scheduled later: due later too
         break;
       }
-      if (writing.has(name)) continue;
-      if (!hurry && at < backgroundAt) {
-        nextDue = backgroundAt;
+      if (this.#writing.has(name)) continue;
+      if (!hurry && at < this.#backgroundAt) {
+        nextDue = this.#backgroundAt;
         break;
       }
-      if (!hurry) backgroundAt = at + BACKGROUND_GAP_MS;
-      queued.delete(name);
-      writing.add(name);
-      writeOne(name).finally(() => {
-        writing.delete(name);
-        pump();
+      if (!hurry) this.#backgroundAt = at + BACKGROUND_GAP_MS;
+      this.#queued.delete(name);
+      this.#writing.add(name);
+      this.#writeOne(name).finally(() => {
+        this.#writing.delete(name);
+        this.#pump();
       });
     }
-    armDue(nextDue);
-    if (queued.size === 0 && writing.size === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
+    this.#armDue(nextDue);
+    if (this.#queued.size === 0 && this.#writing.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
   }
 
   /** One timer for the earliest pending write (none while writes run: they pump on end). */
-  function armDue(at: number | undefined): void {
-    if (dueTimer && (at === undefined || dueTimer.at > at)) {
-      clearTimeout(dueTimer.id);
-      dueTimer = undefined;
+  #armDue(at: number | undefined): void {
+    if (this.#dueTimer && (at === undefined || this.#dueTimer.at > at)) {
+      clearTimeout(this.#dueTimer.id);
+      this.#dueTimer = undefined;
     }
-    if (at === undefined || dueTimer) return;
+    if (at === undefined || this.#dueTimer) return;
     const id = setTimeout(() => {
-      dueTimer = undefined;
-      pump();
+      this.#dueTimer = undefined;
+      this.#pump();
     }, Math.max(0, at - performance.now()));
-    dueTimer = { id, at };
+    this.#dueTimer = { id, at };
   }
 
-  function enqueue(name: string, wait: number): void {
-    if (!queued.has(name)) queued.set(name, performance.now() + wait);
-    pump();
+  #enqueue(name: string, wait: number): void {
+    if (!this.#queued.has(name)) this.#queued.set(name, performance.now() + wait);
+    this.#pump();
   }
-
-  function schedule(name: string): void {
-    enqueue(name, delayMs);
-  }
-
-  function flush(): Promise<void> {
-    if (queued.size === 0 && writing.size === 0) return Promise.resolve();
-    const done = new Promise<void>((resolve) => idleWaiters.push(resolve));
-    pump(); // the waiter makes every queued write due now
-    return done;
-  }
-
-  async function regenerateAll(): Promise<number> {
-    const names: string[] = [];
-    for await (const entry of kv.list<TraceRecord>({ prefix: KEY.traces })) {
-      const name = entry.key[1] as string;
-      if (catalog.get(name)) names.push(name);
-      else logger.warn(`The store has annotations for "${name}", which is not being served`);
-    }
-    for (const name of names) enqueue(name, 0);
-    await flush();
-    return names.length;
-  }
-
-  function stale(): StaleFile[] {
-    return [...failed.values()].sort((a, b) => a.since - b.since);
-  }
-
-  async function close(): Promise<StaleFile[]> {
-    closed = true;
-    for (const name of [...retryTimers.keys()]) clearRetry(name);
-    await flush();
-    for (const name of failed.keys()) enqueue(name, 0);
-    await flush();
-    return stale();
-  }
-
-  return { schedule, flush, regenerateAll, stale, close, counts };
 }
