@@ -1,3 +1,13 @@
+/**
+ * The `proactive convert` command: its help text, its flags and `run`, which `main.ts`
+ * loads for `proactive convert`. `parseConvertOptions` is the pure parser into
+ * `ConvertOptions` (`RESULT_DIR` or `--in`, `--out-dir`, `--seed`, `--test-per-category`,
+ * `--rules`, `--split-by`, `--allow-empty`, `--json`, `--wait`); `run` calls
+ * `convertResults` (`convert.ts`), prints the summary (`formatSummary`, or `summaryJson`
+ * with `--json`, `convert_summary.ts`) and exits 1 when nothing was written.
+ *
+ * @module
+ */
 import type { Command } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";

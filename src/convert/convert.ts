@@ -1,3 +1,26 @@
+/**
+ * The `proactive convert` pipeline, `convertResults` (called by `command.ts`): a folder of
+ * result files in (written by `proactive serve` or the reference), the reward model's
+ * `train_data.jsonl` and `test_data.jsonl` out.
+ *
+ * 1. `listResultFiles` (`read_results.ts`): the folder's `*.json` files in Python's sorted
+ *    order;
+ * 2. `voteFiles` (`vote_files.ts`): each file read, validated and voted (`vote_rules.ts`)
+ *    into items already encoded as JSONL (`reward_lines.ts`), with its figures; here each
+ *    item also gets its split group (itself, its turn or its file, by `--split-by`);
+ * 3. the split, with one `PythonRandom` seeded by `--seed`: item by item as the reference
+ *    does (`splitDataset`, `split_dataset.ts`), or keeping each turn or trace on one side
+ *    (`splitGroups`, `split_groups.ts`);
+ * 4. both files written together (`writeFilesAtomic` over `encodeRewardLines`) under the
+ *    output locks (`withOutputLocks`): both are replaced or neither;
+ * 5. the `ConvertSummary` (`convert_summary.ts`).
+ *
+ * Every file is validated before anything is written. A run that gives no item writes
+ * nothing unless `allowEmpty`; an interrupt (the abort signal) before the write leaves the
+ * outputs as they were.
+ *
+ * @module
+ */
 import { join } from "node:path";
 import { describeError, inputError, interruptedError, runtimeError } from "../cli/errors.ts";
 import { withOutputLocks } from "../store/output_lock.ts";

@@ -1,3 +1,13 @@
+/**
+ * What `proactive convert` reports: the `ConvertSummary` that `convertResults`
+ * (`convert.ts`) fills in (items per category and set, labelled turns and why some gave no
+ * item, help needed, raw human agreement, the output paths) and its two renderings for
+ * `command.ts`: `formatSummary` (text) and `summaryJson` (`--json`: every figure a number,
+ * the seed too, however large). `shortfallNotes` says in words why there are no items, or
+ * fewer test items in a category than asked.
+ *
+ * @module
+ */
 import { CATEGORIES, type Category, categoryCode } from "../formats/reward_category.ts";
 import type { SplitBy } from "./split_groups.ts";
 import type { Rules } from "./vote_rules.ts";

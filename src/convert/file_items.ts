@@ -1,3 +1,14 @@
+/**
+ * One result file's contribution to a conversion. `fileItems` (called by `voteFiles`,
+ * `vote_files.ts`, for each file) decodes and validates the bytes (`decodeResultFile`,
+ * `read_results.ts`), votes each labelled turn (`voteTurn`, `vote_rules.ts`), counts the
+ * figures the summary adds up (labelled turns, help turns, agreeing votes, turns with too
+ * few annotators or no majority), and encodes the items, in turn order, with the run's
+ * shared `LineEncoder` (`reward_lines.ts`). Warnings are collected, not logged, so the
+ * caller logs them in file order.
+ *
+ * @module
+ */
 import { decodeResultFile } from "./read_results.ts";
 import type { EncodedItem, LineEncoder } from "./reward_lines.ts";
 import { type Rules, type Vote, voteTurn } from "./vote_rules.ts";

@@ -7,6 +7,11 @@
  * Fast path: `JSON.parse`, and when the text has no integer-like key at all (the normal
  * case: annotator keys are UUID hex) nothing more. Otherwise the text is parsed a second
  * time by a small parser that records the key order of every object with such a key.
+ *
+ * Used by `parseResultData` (`read_results.ts`), which also hands `keyOrder` to
+ * `pythonJsonDumps` so that the observations are written in their source key order.
+ *
+ * @module
  */
 
 export interface OrderedJson {

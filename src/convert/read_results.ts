@@ -1,3 +1,20 @@
+/**
+ * Reading result files for convert. `listResultFiles` lists the folder's `*.json` files (no
+ * hidden files; an entry named `*.json` that is a folder is skipped with a warning, as the
+ * reference does) in Python's `sorted()` order (`compareCodePoints`). `decodeResultFile`
+ * turns one file's bytes into `ResultFileData`: its labelled turns (candidate tasks, the
+ * annotators in the file's key order with their labels) and the observations the items
+ * need, already written as Python's `json.dumps` writes them.
+ *
+ * The key order survives integer-like keys (`parseJsonKeepingKeyOrder`, `key_order.ts`).
+ * Validation is a fast hand check (`isPlainResultFile`); only when it fails is the schema
+ * of `formats/result_file.ts` loaded, so that the error names the file and the JSON path.
+ * A turn mixing help-mode and task labels is an error; task indices past the candidate
+ * tasks are ignored with a warning. `vote_files.ts` reads the bytes (`readBytesSync`) and
+ * `file_items.ts` decodes them.
+ *
+ * @module
+ */
 import { inputError } from "../cli/errors.ts";
 import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_label.ts";
 import { pythonJsonDumps } from "../jsonl/python_json.ts";

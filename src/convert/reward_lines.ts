@@ -1,3 +1,16 @@
+/**
+ * The JSONL lines of the reward data, byte for byte as the reference writes them
+ * (`json.dumps(item, ensure_ascii=False)`, keys `obs`, `pred_task`, `valid`, `help_needed`,
+ * `annotation`, `category`). `LineEncoder.encodeFile` (called by `fileItems`,
+ * `file_items.ts`) encodes each file's items as they are voted into a few large shared
+ * buffers: a file's observations are encoded once, every item's head (`{"obs": [` and the
+ * observations 0..t) is a prefix of them, and an `EncodedItem` keeps only offsets plus what
+ * the split looks at, so a large run stays small in memory. After the split,
+ * `encodeRewardLines` (used by `convert.ts`) yields each set's lines in chunks for
+ * `writeFilesAtomic`, only copying bytes.
+ *
+ * @module
+ */
 import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 import { pythonJsonString } from "../jsonl/python_json.ts";
 import type { SplitItem } from "./split_dataset.ts";

@@ -1,3 +1,14 @@
+/**
+ * The reference's train/test split (rule 6), item by item: `splitDataset`, used by
+ * `convert.ts` for `--split-by item` (the default). Per category (MN, CR, CD, FA): a Python
+ * `random.shuffle` with the run's one seeded generator (`PythonRandom`), then two passes
+ * taking test items, first those with exactly 3 annotations all equal to `valid`, then
+ * those with exactly 2 equal (`testGrade`), up to `--test-per-category`. One situation can
+ * thus land in both sets, with different tasks; `split_groups.ts` avoids that and reuses
+ * `SplitItem` and `testGrade`, as does the summary's count of test-worthy items.
+ *
+ * @module
+ */
 import type { PythonRandom } from "../random/python_random.ts";
 import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 

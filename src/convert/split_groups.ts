@@ -1,3 +1,14 @@
+/**
+ * The leak-free split of `--split-by turn|trace`: `splitGroups` (called by `convert.ts`,
+ * which numbers the groups: one labelled turn, or one result file) keeps every group on one
+ * side. The groups are shuffled once with the seeded generator; per category they are
+ * taken for the test set with the reference's two passes (`testGrade`, `split_dataset.ts`)
+ * while every category stays within `--test-per-category`. A taken group's test-worthy
+ * items form the test set and its other items are held out (in neither file); the other
+ * groups are the training set.
+ *
+ * @module
+ */
 import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 import type { PythonRandom } from "../random/python_random.ts";
 import { type SplitItem, type SplitResult, testGrade } from "./split_dataset.ts";

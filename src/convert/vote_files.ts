@@ -1,3 +1,13 @@
+/**
+ * Voting a whole result folder: `voteFiles` (called by `convertResults`, `convert.ts`)
+ * reads the files in order (`readBytesSync`, `read_results.ts`), turns each into items with
+ * `fileItems` (`file_items.ts`) through one shared `LineEncoder`, and logs each file's
+ * warnings in file order. The first bad file stops the run. Reading is synchronous
+ * (measured faster than reading ahead); the event loop gets a turn every 32 files so that
+ * an interrupt is noticed, which ends the run before anything is written.
+ *
+ * @module
+ */
 import { interruptedError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { type FileItems, fileItems } from "./file_items.ts";

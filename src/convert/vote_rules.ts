@@ -1,9 +1,8 @@
-import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_label.ts";
-import type { Category } from "../formats/reward_category.ts";
-
 /**
- * How one labelled turn (the labels of its annotators, in the result file's key order)
- * becomes reward-model items.
+ * The vote rules: how one labelled turn (the labels of its annotators, in the result file's
+ * key order) becomes reward-model items (`voteTurn`, called by `fileItems` in
+ * `file_items.ts` for each labelled turn), and the category of an item (`categoryOf`,
+ * rule 5). `--rules` picks one of two rule sets.
  *
  * `reference` reproduces the reference ProactiveAgent script exactly:
  * - each label becomes a row of booleans over the candidate tasks (index list → those
@@ -26,7 +25,16 @@ import type { Category } from "../formats/reward_category.ts";
  * Help-mode labels ("need" / "no need", which crash the reference) give, under both rules,
  * with ≥ 2 annotators and a strict majority, one null item
  * `{valid: !help_needed, help_needed, annotation: [label == "no need"]}`; ties give none.
+ *
+ * Besides its items, a turn gives the summary's figures (`TurnVotes`): whether it counts as
+ * a help turn, and the annotator votes on its task items that agree with the item's `valid`.
+ *
+ * @module
  */
+import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_label.ts";
+import type { Category } from "../formats/reward_category.ts";
+
+/** The rule set of `--rules` (see the module doc). */
 export type Rules = "reference" | "majority";
 export const RULES: readonly Rules[] = ["reference", "majority"];
 

@@ -1,3 +1,13 @@
+/**
+ * Inter-annotator agreement for the status page: Krippendorff's alpha for nominal data
+ * (`krippendorffAlphaNominal`) over the task labels of the current annotators. A unit is one
+ * (question turn, candidate task) of a task-mode trace and holds each annotator's accept or
+ * reject of that task (`agreementUnits`); help-mode traces give no units, and labels of
+ * released reservations are not counted. `buildStatus` (`status.ts`) collects the units of
+ * every trace from the store and reports the result as `Status.agreement`.
+ *
+ * @module
+ */
 import type { Label } from "../formats/result_file.ts";
 import type { Member } from "./kv_schema.ts";
 import type { TraceLabels } from "./result_writer.ts";

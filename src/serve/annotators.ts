@@ -1,3 +1,21 @@
+/**
+ * Annotator identities: a username maps to a stable id of 32 hex characters
+ * (`newAnnotatorId`, like Python's `uuid.uuid4().hex`), which keys the annotator's labels
+ * and their `real_user` entries in the result files. Records live under
+ * `["annotator", username]` (`kv_schema.ts`). Usernames are canonicalised
+ * (`canonicalUsername`: NFKC, case-folded, trimmed) and checked (`usernameProblem`: 1 to 64
+ * characters, no control or bidirectional control characters). Records stored before
+ * usernames were case-folded keep their ids: `getOrCreateAnnotator` looks up the name as
+ * typed first, and `migrateLegacyUsernames` (run by `createApp` once, at the first login
+ * with the right password) adds canonical keys for them.
+ *
+ * `POST /api/login` (`serve_app.ts`) calls `getOrCreateAnnotator` through `Sessions.logIn`
+ * (`sessions.ts`), so a new annotator's record and the session are one atomic commit; the
+ * creation is an insert-if-absent, so racing logins for one new name get the same id.
+ * `listAnnotators` gives the usernames of the status page (`status.ts`).
+ *
+ * @module
+ */
 import { inputError, runtimeError } from "../cli/errors.ts";
 import { type Committer, directCommitter } from "./commit_batcher.ts";
 import { type AnnotatorRecord, KEY } from "./kv_schema.ts";

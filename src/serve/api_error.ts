@@ -1,3 +1,13 @@
+/**
+ * The expected failures of API requests. An `ApiError` carries the HTTP status, extra
+ * response headers (such as `Retry-After`) and extra JSON fields; the route handlers and
+ * the logic modules (`labels.ts`, `assignment.ts`, `http_guards.ts`, …) throw it, and the
+ * `onError` handler of `createApp` (`serve_app.ts`) answers `{error: message, ...details}`
+ * with that status and those headers. Statuses from 500 up are `runtime` errors, the others
+ * `input` errors (`ProactiveError`); `ApiStatus` lists every status the API answers with.
+ *
+ * @module
+ */
 import { ProactiveError } from "../cli/errors.ts";
 
 export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503 | 507;

@@ -1,3 +1,24 @@
+/**
+ * Reservations: which trace an annotator works on. `nextAssignment` ("Next trace",
+ * `POST /api/next` in `serve_app.ts`) resumes the annotator's own unfinished trace or
+ * reserves a new one, picked by the `AssignmentIndex` (`assignment_index.ts`);
+ * `currentAssignment` (`GET /api/state`) finds the current one; `releaseStale` and
+ * `releaseStaleMembers` release unfinished reservations idle for `reclaimAfterMs`
+ * (`isStale`, `progress.ts`), deleting their labels with a "released" history entry each.
+ *
+ * A reservation is one atomic commit through `ctx.commits` (`commit_batcher.ts`) that checks
+ * the versionstamps of `["trace", T]` and `["current", A]` and sets both (`kv_schema.ts`),
+ * so a trace never gets more than `annotatorsPerTrace` annotators and two tabs of one
+ * annotator cannot take two traces, however many requests race, in this process or another
+ * on the same store. Reads go through the `TraceRecords` mirror (`trace_records.ts`); a
+ * failed check refreshes it and tries again, up to a bound, then answers 503 (`busy`). A
+ * release is committed directly with `kv.atomic()` (not batched): the shortened record and
+ * the label deletions in one operation, or, past `MAX_MUTATIONS`, the record first and the
+ * deletions after it. Reservations and releases call `ctx.traceChanged` so the result file
+ * follows (`result_writer.ts`).
+ *
+ * @module
+ */
 import { ApiError } from "./api_error.ts";
 import {
   type HistoryRecord,

@@ -3,6 +3,13 @@
  * have (least first), then by name. Kept in step with every stored trace record (see
  * `TraceRecords`), so picking a trace costs O(log traces), plus one step per trace the
  * annotator already has, instead of a scan and sort of the whole catalogue.
+ *
+ * In memory only: `TraceRecords.assignmentIndex` (`trace_records.ts`) builds it from the
+ * mirror on first use and updates it with every record stored; `nextAssignment`
+ * (`assignment.ts`) calls `pick`, and `hold`s a trace while its reservation is being
+ * committed, so racing requests pick other traces.
+ *
+ * @module
  */
 
 /**

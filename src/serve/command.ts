@@ -1,3 +1,15 @@
+/**
+ * The `proactive serve` command: its help text, its flags and environment variables
+ * (`PROACTIVE_PORT`, `PROACTIVE_HOST`, `PROACTIVE_DATA`, `PROACTIVE_PASSWORD`), and `run`,
+ * which `main.ts` loads for `proactive serve`. `parseServeOptions` is the pure parser into
+ * `ServeOptions` (the browser tests' harness uses it too); `securityWarnings` words the
+ * warnings about the default password, plain HTTP off loopback, an unchecked `Host` and
+ * `--trust-proxy` (never containing the password). `run` starts the server (`startServer`,
+ * `serve_server.ts`), prints "Listening on URL", waits for the abort signal (Ctrl-C or
+ * SIGTERM) and shuts down; it exits 1 when result files are still stale.
+ *
+ * @module
+ */
 import { join } from "node:path";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";

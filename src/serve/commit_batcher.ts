@@ -10,7 +10,30 @@
  *   batch, after the version it read) fails at once without a commit;
  * - if a merged commit fails anyway (a write from outside, an unexpected limit), each of
  *   its operations is committed on its own, so only the failing one fails.
+ *
+ * `startServer` (`serve_server.ts`) creates one `CommitBatcher` over the store and passes it
+ * to `createApp` as `ServeContext.commits`. The hot-path writes go through it: labels,
+ * reservations (`assignment.ts`), and logins with their sessions (`annotators.ts`,
+ * `sessions.ts`, which take any `Committer`; `directCommitter` commits without batching).
+ * One commit may thus carry the labels and reservations of many traces, but never two
+ * writes of one trace record. The load shedder (`load_shedder.ts`) reads `queued`.
+ * Releases, the start-up import, the login throttle and the username migration commit
+ * with `kv.atomic()` directly.
+ *
+ * A label's way through: `POST /api/label` (`createApp`, `serve_app.ts`) checks the
+ * session, the body's shape (`readJsonBody` with `labelBody`) and the trace name;
+ * `submitLabel` (`labels.ts`) checks the label against the question (`labelProblem`) and
+ * the annotator's progress, and hands this batcher one operation: check `["trace", T]`, set
+ * `["trace", T]`, `["label", T, A, turn]` and, on a change, `["history", T, at, id]`
+ * (`kv_schema.ts`). Once it is durable, `traceChanged(T)` schedules the result writer
+ * (`result_writer.ts`), which about 2 s later rebuilds `<out>/<trace>.json` from KV
+ * (`readTraceLabels`, `buildResultFile`) and replaces it with `writeFileAtomic` (temporary
+ * file, fsync, rename).
+ *
+ * @module
  */
+
+/** One atomic operation to commit: its checks and its mutations (as `Deno.AtomicOperation`). */
 export interface BatchedOp {
   checks: Deno.AtomicCheck[];
   mutations: Deno.KvMutation[];

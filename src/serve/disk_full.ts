@@ -1,3 +1,11 @@
+/**
+ * Recognising a full disk. `isDiskFullError` matches SQLite's "database or disk is full"
+ * from a KV commit and the OS's ENOSPC and EDQUOT; `diskFullApiError` is the 507 the API
+ * answers then, telling the annotator that nothing was stored and that their earlier labels
+ * are safe. Both are used by the error handler of `createApp` (`serve_app.ts`).
+ *
+ * @module
+ */
 import { describeError } from "../cli/errors.ts";
 import { ApiError } from "./api_error.ts";
 

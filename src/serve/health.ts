@@ -1,3 +1,13 @@
+/**
+ * The health of the result files, as `GET /api/health` and the status page report it:
+ * `storageHealth` turns the result writer's stale list (`ResultWriter.stale`,
+ * `result_writer.ts`) into the JSON body, `healthStatus` is 200 when every file is current
+ * and 503 otherwise, and `shutdownLine` is the last log line of `proactive serve`
+ * (`serve_server.ts`). The store holds every label either way: a stale file only lags
+ * behind it until a write succeeds.
+ *
+ * @module
+ */
 import { basename } from "node:path";
 import type { StaleFile } from "./result_writer.ts";
 

@@ -1,3 +1,14 @@
+/**
+ * DNS rebinding protection: which `Host` names the server answers. `allowedHostsFor`
+ * (called by `startServer`, `serve_server.ts`) derives the allow-list from `--host` and
+ * `--allowed-hosts`: a loopback listener answers loopback names plus the list, any other
+ * exactly the list, or every name when the list is empty (the command warns about that).
+ * `hostGuard` is the first middleware of `createApp` (`serve_app.ts`): any other name gets
+ * 403 before a page or the API is reached. `command.ts` uses `isLoopbackHost` and
+ * `hostNameOf` for its flags and warnings.
+ *
+ * @module
+ */
 import type { MiddlewareHandler } from "hono";
 import { jsonResponse } from "./http_guards.ts";
 import { requestHost } from "./request_origin.ts";

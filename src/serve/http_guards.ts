@@ -1,3 +1,16 @@
+/**
+ * Request and response basics of the routes of `createApp` (`serve_app.ts`).
+ * `jsonResponse` gives the API's content type, `Cache-Control: no-store` and the
+ * `SECURITY_HEADERS` every response carries (CSP, nosniff, no referrer). `postGuards` is the
+ * cross-site defence of POST requests: a `Sec-Fetch-Site` other than `same-origin`, or an
+ * `Origin` other than this server's (`requestOrigin`, `request_origin.ts`), gets 403, a body
+ * that is not JSON 415, one over 1 MiB 413; with the SameSite=Strict session cookie this
+ * stops cross-site requests.
+ * `readJsonBody` parses a body and checks it against a zod schema, answering 400 with the
+ * first problem as `field: message`.
+ *
+ * @module
+ */
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";

@@ -1,8 +1,7 @@
-import type { Label } from "../formats/result_file.ts";
-
 /**
- * The Deno KV layout of `proactive serve`. Every key the server reads or writes is built
- * here, so the whole storage model is visible in one place:
+ * The Deno KV layout of `proactive serve` (the store is `<out>/.state/serve.kv` unless
+ * `--kv` says otherwise). Every key the server reads or writes is built by `KEY` here, so
+ * the whole storage model is visible in one place:
  *
  * - `["trace", T]` → {@link TraceRecord}: the annotators of trace T in reservation order.
  *   It is the one record every reservation, release and label of T checks and rewrites
@@ -15,7 +14,32 @@ import type { Label } from "../formats/result_file.ts";
  * - `["session", sha256(token)]` → {@link SessionRecord} (expires after 7 days).
  * - `["login_failures", "username" | "address", name]` → {@link LoginFailures} (expires
  *   after the window).
+ *
+ * How a label is stored: `POST /api/label` (`createApp`, `serve_app.ts`) checks the
+ * session, the body's shape (`readJsonBody` with `labelBody`) and the trace name
+ * (`traceNamed`); `submitLabel` (`labels.ts`) checks the label against the question
+ * (`labelProblem`) and the annotator's progress, then writes one atomic operation that
+ * checks the versionstamp of `["trace", T]` and sets it (the member's `answered` and
+ * `lastActivity`), `["label", T, A, turn]` and, when the label changed, a
+ * `["history", T, at, id]` entry. The operation is committed by the `CommitBatcher`
+ * (`commit_batcher.ts`), which merges the operations arriving while a commit runs into the
+ * next commit and resolves each once it is durable. Then `traceChanged(T)` schedules the
+ * result writer (`result_writer.ts`, wired by `startServer` in `serve_server.ts`): about
+ * 2 s later `<out>/<trace>.json` is rebuilt from `["trace", T]` and the `["label", T]` range
+ * (`readTraceLabels`, `buildResultFile`) and replaced with `writeFileAtomic` (temporary
+ * file, fsync, rename). A label counts only while its `reservation` is the member's: labels
+ * of a released reservation are ignored, and deleted by the release (`assignment.ts`).
+ *
+ * Writers of the keys: reservations and releases `assignment.ts`, labels `labels.ts`, the
+ * start-up import `result_import.ts`, annotators `annotators.ts`, sessions `sessions.ts`,
+ * login failures `login_throttle.ts`. Besides the keys this module holds only the record
+ * types, `traceRecordOf` and `MAX_MUTATIONS`.
+ *
+ * @module
  */
+import type { Label } from "../formats/result_file.ts";
+
+/** The key of every record the server stores (see the module doc for what each holds). */
 export const KEY = {
   trace: (trace: string): Deno.KvKey => ["trace", trace],
   traces: ["trace"] as Deno.KvKey,

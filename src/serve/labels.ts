@@ -1,3 +1,33 @@
+/**
+ * Labels: checking an annotator's answer to a question and storing it. `submitLabel` is
+ * called by the `POST /api/label` route of `createApp` (`serve_app.ts`, which has checked
+ * the session, the body's shape against `labelBody` and the trace name), `getQuestion` by
+ * `GET /api/question` ("change answer"); `labelProblem` also decides which labels
+ * `result_import.ts` takes from a result file.
+ *
+ * `submitLabel` checks, in order: the turn is a question of the trace (`questionNumber`,
+ * else 409); the label fits it (`labelProblem`, else 400: `HELP_NEED` or `HELP_NO_NEED` in
+ * a help-mode trace, otherwise `REJECT_ALL` or a non-empty, sorted, duplicate-free list of
+ * task indices in range); the trace is the annotator's and the question is reached
+ * (`reachedMember`: 403 or 409, confirmed against KV before refusing, since the mirror may
+ * lag); and, when the client sends `replaces`, the stored answer is the one it saw (else
+ * 409 with the current one; the same label again is accepted as a retry).
+ *
+ * Storing (`tryStore`) is one atomic operation, checked against the versionstamp of the
+ * trace record: set `["trace", T]` (the member's `answered` and `lastActivity`), set
+ * `["label", T, A, turn]` to `{label, at, reservation}`, and, when the label changed, set
+ * `["history", T, at, id]` (the keys are `KEY` of `kv_schema.ts`). It is committed through
+ * `ctx.commits`, the `CommitBatcher` (`commit_batcher.ts`), which merges the operations
+ * arriving while a commit runs into the next one and resolves each once its writes are
+ * durable. This process's writers of one trace queue on `TraceRecords.lock`; a failed check
+ * refreshes the mirror and tries again (up to 50 times, then 503). After the commit the
+ * mirror is updated (`TraceRecords.committed`) and `ctx.traceChanged(T)` calls
+ * `ResultWriter.schedule` (`result_writer.ts`, wired by `startServer` in `serve_server.ts`):
+ * about 2 s later `<out>/<trace>.json` is rebuilt from KV (`readTraceLabels`,
+ * `buildResultFile`) and replaced with `writeFileAtomic` (temporary file, fsync, rename).
+ *
+ * @module
+ */
 import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_file.ts";
 import { ApiError } from "./api_error.ts";
 import { type Assignment, busy, refreshRecord } from "./assignment.ts";

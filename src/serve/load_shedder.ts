@@ -1,3 +1,12 @@
+/**
+ * Load shedding for the API. Past `LoadLimits` (requests in flight, or operations queued in
+ * the `CommitBatcher`) a new request is answered at once with 503 and `Retry-After: 1`
+ * instead of queueing, so the requests already accepted keep their latency; the page
+ * retries by itself (`static/api_client.js`). `createApp` (`serve_app.ts`) puts the
+ * middleware on `/api/*` except `/api/health`, whose 503 must mean stale result files.
+ *
+ * @module
+ */
 import type { MiddlewareHandler } from "hono";
 import { jsonResponse } from "./http_guards.ts";
 

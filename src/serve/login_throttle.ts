@@ -1,3 +1,14 @@
+/**
+ * Login throttling for `POST /api/login` (`serve_app.ts`): 5 wrong passwords for one
+ * username, or 20 from one client address, within 15 minutes of the first failure lock it
+ * until that window ends (the route answers 429 with `Retry-After`). `LoginThrottle` keeps
+ * the counters in memory and counts and decides in one synchronous step, so parallel
+ * attempts cannot race past the limit; every change is written back, in order, to
+ * `["login_failures", scope, name]` (`kv_schema.ts`, expiring with the window), so a restart
+ * keeps the lockouts. A store that cannot record an attempt does not change the verdict.
+ *
+ * @module
+ */
 import { KEY, type LoginFailures, MAX_MUTATIONS } from "./kv_schema.ts";
 
 /** 5 wrong passwords for one username within 15 minutes lock that username. */

@@ -1,3 +1,14 @@
+/**
+ * Opening the serve store. `openStore` (called by `startServer` with `openSplitStore`)
+ * refuses a store whose file or `-wal` / `-shm` companion is a symbolic link
+ * (`refuseStoreLinks`), opens the Deno KV file and reads from it once, so a damaged file
+ * fails the start with a recovery hint (`damagedStoreError`: move it away; the labels come
+ * back from the result files through `result_import.ts`) instead of failing requests later.
+ * `isDamagedStoreError` recognises SQLite's corruption errors; `startServer` applies it to
+ * the import and the first reads too.
+ *
+ * @module
+ */
 import { refuseStoreLinks } from "../store/no_follow.ts";
 import { describeError, type ProactiveError, runtimeError } from "../cli/errors.ts";
 

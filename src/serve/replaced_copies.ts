@@ -6,7 +6,8 @@
  * kept already (a copy of the trace with the same bytes) is not copied again, so a file
  * serve does not rewrite is not copied anew at every start. The folders `.state` and
  * `.state/replaced` must not be symbolic links: one is refused, naming it, before anything
- * is written.
+ * is written. `importResultFiles` (`result_import.ts`) keeps such a copy of every result
+ * file it does not take whole, before `startServer` rewrites the folder.
  *
  * @module
  */

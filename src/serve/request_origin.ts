@@ -1,13 +1,21 @@
-import type { Context } from "hono";
-import { getConnInfo } from "hono/deno";
-
 /**
  * Where a request comes from, as the server should see it. Behind a reverse proxy every
  * connection comes from the proxy; with `trustProxy` (`--trust-proxy`) the client address
  * is read from `X-Forwarded-For` and the scheme from `X-Forwarded-Proto`. Only the last
  * value of each counts: that is the one the proxy itself added, while earlier ones come
  * from the client and can be forged. Without `trustProxy` both headers are ignored.
+ *
+ * `createApp` (`serve_app.ts`) uses the client address to key the login throttle
+ * (`login_throttle.ts`) and the scheme for the `Secure` flag of the session cookie;
+ * `postGuards` (`http_guards.ts`) compares `Origin` with `requestOrigin`, and `hostGuard`
+ * (`host_check.ts`) checks `requestHost`.
+ *
+ * @module
  */
+import type { Context } from "hono";
+import { getConnInfo } from "hono/deno";
+
+/** Whether to believe the proxy's forwarding headers (see the module doc). */
 export interface TransportOptions {
   trustProxy: boolean;
 }

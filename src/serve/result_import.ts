@@ -1,3 +1,21 @@
+/**
+ * The start-up import of result files: `importResultFiles`, called by `startServer`
+ * (`serve_server.ts`) before every result file is rewritten from the store, puts labels
+ * that only `<out>/<trace>.json` still holds (after a deleted, empty or replaced store)
+ * back into KV, so the rewrite never shrinks the folder. An annotator the store knows
+ * nothing about on a trace becomes a member again with the longest valid prefix of their
+ * labels (`importablePrefix`, checked with `labelProblem` of `labels.ts`), each label with a
+ * history entry of reason "imported"; wherever the store knows the annotator, the store
+ * wins. Reading a file and matching it with its trace is `import_file.ts`; a file not taken
+ * whole is copied first (`replaced_copies.ts`).
+ *
+ * Writes (`importTrace`, keys of `kv_schema.ts`): the labels and their history entries
+ * first, in batches below `MAX_MUTATIONS`, then one commit that checks and sets
+ * `["trace", T]` (and `["current", A]` of an unfinished import when the annotator has none),
+ * so an interrupted import leaves no member without labels and is redone at the next start.
+ *
+ * @module
+ */
 import { join } from "node:path";
 import type { Logger } from "../cli/logger.ts";
 import {

@@ -1,3 +1,31 @@
+/**
+ * The result files: `<out>/<trace>.json` in the reference's result format, kept in step
+ * with the store. KV is the source of truth; the files are its mirror, read by
+ * `proactive convert` and the reference's scripts (and at start-up by `result_import.ts`).
+ *
+ * How a label gets here: `POST /api/label` (`createApp`, `serve_app.ts`) checks the body
+ * (`readJsonBody`, `labelBody`) and the trace name; `submitLabel` (`labels.ts`) checks the
+ * label against the question (`labelProblem`) and commits, through the `CommitBatcher`
+ * (`commit_batcher.ts`, which merges concurrent operations into one durable commit), one
+ * atomic operation checked against `["trace", T]` that sets `["trace", T]`,
+ * `["label", T, A, turn]` and, on a change, `["history", T, at, id]` (`kv_schema.ts`); then
+ * it calls `ServeContext.traceChanged(T)`, which `startServer` (`serve_server.ts`) set to
+ * this writer's `schedule`. Reservations and releases (`assignment.ts`) call it too.
+ *
+ * `createResultWriter` is called once by `startServer`. A scheduled trace is written
+ * `DEFAULT_WRITE_DELAY_MS` (2 s) later, coalesced per trace, one file at a time in the
+ * background, from a fresh read of KV: `readTraceLabels` (the `["trace", T]` record and the
+ * `["label", T]` range), then `buildResultFile` (one entry `{observation, candidate_task}`
+ * per turn revealed to some current annotator, with `real_user: {annotator id: label}` on
+ * labelled question turns, annotators in reservation order, labels of released
+ * reservations left out), then `stringifyResultFile` (the reference's 4-space indent) and
+ * `writeFileAtomic` (temporary file, fsync, rename: the folder always holds valid JSON). A
+ * failed write never fails a request: it is logged, retried with backoff and listed by
+ * `stale()`, so `GET /api/health` answers 503 until it succeeds. `regenerateAll` rewrites
+ * every file at start-up; `close` tries the stale ones once more at shutdown.
+ *
+ * @module
+ */
 import { join } from "node:path";
 import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";

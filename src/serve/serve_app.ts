@@ -1,3 +1,36 @@
+/**
+ * The HTTP surface of `proactive serve`: `createApp` builds the Hono app that `startServer`
+ * (`serve_server.ts`) serves and that tests call with `app.request()`. It owns the routes,
+ * the order of the middleware and the zod schemas of the request bodies; the logic behind
+ * each route lives in its own module: `sessions.ts` and `login_throttle.ts` (login,
+ * logout, who is asking), `annotators.ts`, `assignment.ts` (`POST /api/next`,
+ * `GET /api/state`), `labels.ts` (`POST /api/label`, `GET /api/question`), `state.ts` (the
+ * answer of those), `status.ts` and `health.ts`. Pages and scripts come from
+ * `static_assets.ts`.
+ *
+ * Every request first passes `hostGuard` (`host_check.ts`: a `Host` not allowed gets 403);
+ * API requests then pass the load shedder (`load_shedder.ts`: 503 when busy, never for
+ * `/api/health`) and `postGuards` (`http_guards.ts`: a POST must be same-origin, JSON and
+ * at most 1 MiB). Errors become JSON in `app.onError`: an `ApiError` (`api_error.ts`) with
+ * its status, a full disk 507 (`disk_full.ts`), anything else a logged 500.
+ *
+ * A label arrives as `POST /api/label` with `{trace, turn, label, since?, replaces?}`. Here
+ * the session cookie names the annotator (`annotatorOf`, 401 without a session),
+ * `readJsonBody` checks the body against `labelBody` (its shape only: 400 naming the
+ * field) and `traceNamed` the trace name (400 when malformed or path-like, 404 when
+ * unknown). `submitLabel` (`labels.ts`) then checks that the label fits the question
+ * (`labelProblem`) and that the annotator has reached it, and stores it as one atomic
+ * operation, checked against `["trace", T]`, that sets `["trace", T]`,
+ * `["label", T, A, turn]` and, on a change, `["history", T, at, id]` (`kv_schema.ts`),
+ * committed through `deps.commits` (the `CommitBatcher` of `commit_batcher.ts`, which merges
+ * the operations arriving during a commit into the next one and resolves each once
+ * durable). It then calls `deps.traceChanged(T)`: the result writer (`result_writer.ts`)
+ * rebuilds `<out>/<trace>.json` from KV about 2 s later and replaces it atomically
+ * (`writeFileAtomic`). The route answers the annotator's new `State` (`buildState`,
+ * `state.ts`).
+ *
+ * @module
+ */
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";

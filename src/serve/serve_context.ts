@@ -1,13 +1,20 @@
+/**
+ * `ServeContext`, what the serve logic modules share: the store, the `CommitBatcher`, the
+ * `TraceRecords` mirror, the trace catalog, the limits, the clock, the logger, and the
+ * `traceChanged` and `storageHealth` hooks into the result writer (`result_writer.ts`).
+ * `startServer` (`serve_server.ts`) builds it once, as the `AppDeps` of `createApp`
+ * (`serve_app.ts`), which extends it; tests build their own (`testing/test_context.ts`).
+ * It is passed down to every call: the serve modules keep no module-level state.
+ *
+ * @module
+ */
 import type { Logger } from "../cli/logger.ts";
 import type { CommitBatcher } from "./commit_batcher.ts";
 import type { StorageHealth } from "./health.ts";
 import type { Catalog } from "./trace_catalog.ts";
 import type { TraceRecords } from "./trace_records.ts";
 
-/**
- * What the serve logic modules share. Built once by `startServer` (or by a test) and
- * passed down: no module-level state.
- */
+/** What the serve logic modules share (see the module doc). */
 export interface ServeContext {
   kv: Deno.Kv;
   /** Group commit for the hot-path writes (labels, reservations, sessions). */

@@ -1,3 +1,29 @@
+/**
+ * Starting and stopping `proactive serve`. `startServer` (called by `run` in `command.ts`)
+ * turns the parsed `ServeOptions` into a listening HTTP(S) server and returns its
+ * `shutdown`; the start-up order is described on `startServer` (the port first, then the
+ * traces, the locks `<out>/.state/serve.lock` and `<kv>.lock`, the store, the import of
+ * result files, the rewrite of every known result file, and only then `Deno.serve`).
+ * `shutdown` stops accepting requests, closes the result writer (one last try for stale
+ * files), closes the store and releases the locks; it resolves to the files still stale
+ * (the command then exits 1).
+ *
+ * This is where the label path is wired together. The store is opened with `openStore`
+ * over `openSplitStore` (`open_store.ts`, `split_store.ts`); `createApp` (`serve_app.ts`)
+ * gets it with a `CommitBatcher` over it as `commits`, the `TraceRecords` mirror as
+ * `records`, and the result writer's `schedule` as `traceChanged`. A label then goes:
+ * `POST /api/label` (`createApp`: session, body shape `labelBody` via `readJsonBody`, trace
+ * name `traceNamed`) → `submitLabel` (`labels.ts`: the label must fit the question,
+ * `labelProblem`, and the annotator must have reached it) → one atomic operation, checked
+ * against `["trace", T]`, that sets `["trace", T]`, `["label", T, A, turn]` and, on a
+ * change, `["history", T, at, id]` (`kv_schema.ts`) → committed by the `CommitBatcher`
+ * (`commit_batcher.ts`: operations arriving during a commit are merged into the next one;
+ * each caller resolves once its writes are durable) → `traceChanged(T)`, so about 2 s later
+ * the writer from `createResultWriter` (`result_writer.ts`) rebuilds `<out>/<trace>.json`
+ * from KV and replaces it with `writeFileAtomic` (temporary file, fsync, rename).
+ *
+ * @module
+ */
 import { dirname, join } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";

@@ -1,3 +1,18 @@
+/**
+ * Sessions: a random 256-bit token lives only in the browser's cookie; KV keeps its
+ * SHA-256 (`["session", sha256(token)]`, `kv_schema.ts`, expiring after 7 days), so reading
+ * the store does not yield usable sessions. The cookie is `HttpOnly`, `SameSite=Strict`
+ * and, over HTTPS, `Secure` (`sessionCookie`).
+ *
+ * `createSessions` puts an in-memory cache in front of KV (this server alone creates and
+ * deletes sessions; expiry is checked on every hit). `createApp` (`serve_app.ts`) uses it
+ * to log in (`logIn`: the session is written in the same commit as a new annotator, see
+ * `getOrCreateAnnotator` in `annotators.ts`), to find the annotator of every API request
+ * from its cookie (401 without one), and to log out. `passwordMatches` compares the shared
+ * password in constant time.
+ *
+ * @module
+ */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Annotator } from "./annotators.ts";
 import { type Committer, directCommitter } from "./commit_batcher.ts";
@@ -6,10 +21,7 @@ import { KEY, type SessionRecord } from "./kv_schema.ts";
 export const SESSION_COOKIE = "proactive_session";
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/**
- * Sessions: a random 256-bit token lives only in the browser's cookie; KV keeps its
- * SHA-256, so reading the store does not yield usable sessions.
- */
+/** A fresh session token: 32 random bytes, base64url without padding. */
 export function newSessionToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return toBase64Url(bytes);

@@ -6,7 +6,14 @@
  * microseconds however busy the writes are. A read started after a commit resolved sees
  * that commit (SQLite WAL), so callers keep read-your-writes. ":memory:" stores cannot be
  * shared between connections and get one.
+ *
+ * `startServer` (`serve_server.ts`) passes `openSplitStore` to `openStore`
+ * (`open_store.ts`); every serve module then uses the returned `Deno.Kv` as one store.
+ *
+ * @module
  */
+
+/** Opens the store at `path` as a writer and a reader connection (one for ":memory:"). */
 export async function openSplitStore(path: string): Promise<Deno.Kv> {
   const writer = await Deno.openKv(path);
   if (path === ":memory:") return writer;

@@ -1,3 +1,13 @@
+/**
+ * The `State` answer of `GET /api/state`, `POST /api/next` and `POST /api/label`
+ * (`serve_app.ts`): what the annotation page shows of an annotator's trace. `buildState`
+ * computes it from the assignment alone (`assignment.ts`, `progress.ts`) and reads nothing
+ * from KV: the events revealed from the client's `since` on, the next unanswered question
+ * with its tasks (`questionTasks`, `labels.ts`), the previous question's turn, and the
+ * messages for a finished trace, no trace yet, or nothing left.
+ *
+ * @module
+ */
 import type { Annotator } from "./annotators.ts";
 import type { Assignment } from "./assignment.ts";
 import { questionTasks, type QuestionView } from "./labels.ts";

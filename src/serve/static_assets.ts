@@ -2,6 +2,10 @@
  * The frontend, embedded through imports so `deno run` and the compiled binary serve the
  * same bytes without the source tree. Only the paths listed here are served: there is no
  * lookup of files by request path. A new module under static/ needs an import and an entry.
+ * `createApp` (`serve_app.ts`) registers a GET route for each entry of `STATIC_ASSETS`,
+ * with `Cache-Control: no-cache` and the `SECURITY_HEADERS` of `http_guards.ts`.
+ *
+ * @module
  */
 import indexHtml from "../../static/index.html" with { type: "text" };
 import appCss from "../../static/app.css" with { type: "text" };

@@ -1,3 +1,13 @@
+/**
+ * The `Status` answer of `GET /api/status` (shown by the `/status` page): progress per trace
+ * and per annotator, Krippendorff's alpha on task labels (`agreement.ts`) and the health of
+ * the result files (`health.ts`). `buildStatus` releases idle reservations first
+ * (`releaseAllStale`, `assignment.ts`), so the counts match what Next would see, then reads
+ * the whole store (trace records, annotators and every label): it is meant for the status
+ * page, not the annotation hot path.
+ *
+ * @module
+ */
 import { type Agreement, agreementUnits, krippendorffAlphaNominal } from "./agreement.ts";
 import { listAnnotators } from "./annotators.ts";
 import { readTraceRecords, releaseAllStale } from "./assignment.ts";

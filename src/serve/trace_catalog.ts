@@ -1,3 +1,15 @@
+/**
+ * The traces `proactive serve` hands out. `loadCatalog` (called by `startServer`) reads
+ * `--data DIR` (every `*.json` but `splits.json` and hidden files, each validated; a bad
+ * one fails the start, naming it) or takes the 12 embedded ProactiveBench traces. Each
+ * becomes a `CatalogTrace` with its questions precomputed: a task trace asks at every turn
+ * with candidate tasks; a help-mode trace (`empty_*`) asks at the `--help-checkpoints` turns
+ * it has (default 3, 7, 10, 14), with the two answers of `HELP_TASKS`. Traces without a
+ * question are skipped with a warning. The catalog is read-only, in name order; the other
+ * serve modules find a trace with `Catalog.get`.
+ *
+ * @module
+ */
 import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";

@@ -1,6 +1,3 @@
-import { AssignmentIndex } from "./assignment_index.ts";
-import { KEY, type TraceRecord } from "./kv_schema.ts";
-
 /**
  * An in-memory mirror of the `["trace", T]` records, so the hot path (Next, state, labels)
  * reads no full range from KV. The mirror is only a hint: every write still checks the
@@ -12,7 +9,17 @@ import { KEY, type TraceRecord } from "./kv_schema.ts";
  * this process's writers of one record (`lock`), so they do not fail each other's checks,
  * and mirrors the annotators' `["current", A]` pointers the same way (read once, then
  * followed through this process's commits; a failed check refreshes them).
+ *
+ * One instance per server: `startServer` (`serve_server.ts`) creates it, loads it before
+ * serving (`load`) and shares it as `ServeContext.records`; `assignment.ts` and `labels.ts`
+ * read it, queue on `lock`, and report each successful commit (`committed`).
+ *
+ * @module
  */
+import { AssignmentIndex } from "./assignment_index.ts";
+import { KEY, type TraceRecord } from "./kv_schema.ts";
+
+/** The mirror of the trace records and current-trace pointers (see the module doc). */
 export class TraceRecords {
   readonly #kv: Deno.Kv;
   readonly #entries = new Map<string, Deno.KvEntryMaybe<TraceRecord>>();
