@@ -88,13 +88,13 @@ async function scenesOfFolder(dir: string, outDirFlag: string | undefined): Prom
       const config = parseSceneConfig(value, source);
       warnings.push(...agentOpsWarnings(value, source));
       const logPath = confinedLogPath(outDir, logFileNameOf(config, `${name}.jsonl`), source);
-      const other = logs.get(resolve(logPath)) ?? seen.get(name);
-      if (other !== undefined) {
-        throw inputError(
-          logs.has(resolve(logPath))
-            ? `"${source}" writes the same log "${logPath}" as "${other}"`
-            : `"${source}" has the same scene name "${name}" as "${other}"`,
-        );
+      const sameLog = logs.get(resolve(logPath));
+      if (sameLog !== undefined) {
+        throw inputError(`"${source}" writes the same log "${logPath}" as "${sameLog}"`);
+      }
+      const sameName = seen.get(name);
+      if (sameName !== undefined) {
+        throw inputError(`"${source}" has the same scene name "${name}" as "${sameName}"`);
       }
       logs.set(resolve(logPath), source);
       seen.set(name, source);

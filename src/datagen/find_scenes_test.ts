@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../../tests/assert.ts";
 import { stringify } from "yaml";
 import { confinedLogPath, findScenes, listSceneName } from "./find_scenes.ts";
 import { sceneConfig } from "./testing/scene_fixtures.ts";
@@ -45,6 +51,18 @@ Deno.test("a broken configuration is one failed scene, named with its reason", a
   assert(byName.scene_kind.error?.includes("must be a .jsonl file"), byName.scene_kind.error);
   assert(byName.scene_same.error?.includes("same log"), byName.scene_same.error);
   assertEquals(byName.scene_3.job?.logPath, `${dir}/scene_3.jsonl`);
+});
+
+Deno.test("two files with one scene name: the second fails, naming the first", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/twin.yaml`, stringify(sceneConfig("one.jsonl")));
+  await Deno.writeTextFile(`${dir}/twin.yml`, stringify(sceneConfig("two.jsonl")));
+  const { scenes } = await findScenes({ scenesDir: dir });
+  assert(scenes[0].job, scenes[0].error);
+  assertStringIncludes(
+    scenes[1].error ?? "",
+    `has the same scene name "twin" as "${dir}/twin.yaml"`,
+  );
 });
 
 Deno.test("a folder without configurations, or a missing one, is an input error", async () => {

@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { describeError, inputError } from "../cli/errors.ts";
 import { FROZEN_TIME, OPERATIONS_HEADER } from "./reference_log_format.ts";
 import { decodeStringToken } from "../prompts/python_string.ts";
 import { pythonLogicalLines, type PythonToken } from "../prompts/python_tokens.ts";
@@ -194,9 +193,4 @@ export async function isUsableReferenceLog(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** An error naming the line, for a record that is not one. */
-export function referenceLineError(where: string, error: unknown): Error {
-  return inputError(`Cannot read ${where}: ${describeError(error)}`);
 }

@@ -35,7 +35,6 @@ export class SceneContext {
    * (the requests actually sent are in the stage's LLM accounting).
    */
   requests = 0;
-  tokens = 0;
   promptTokens = 0;
   completionTokens = 0;
   /** What of this scene's prompts repeats an earlier request's start, per role. */
@@ -145,7 +144,11 @@ export class SceneContext {
     this.requests += 1;
     this.promptTokens += answer.promptTokens;
     this.completionTokens += answer.completionTokens;
-    this.tokens += answer.promptTokens + answer.completionTokens;
+  }
+
+  /** Tokens of the answers so far, prompt and completion. */
+  get tokens(): number {
+    return this.promptTokens + this.completionTokens;
   }
 
   /** The scene's token and prefix counts so far, for its summary. */

@@ -202,7 +202,11 @@ export function parseLlmFlags(
   env: (name: string) => string | undefined,
   { config, roles = ["default"] }: ParseLlmFlagsOptions = {},
 ): LlmOptions {
-  const parsedConfig = config ? parseLlmConfig(config, env) : undefined;
+  // A codelinker TOML file is read once: its config and the notes to print come together.
+  const codelinker = config && isCodelinkerPath(config.path)
+    ? parseCodelinkerConfig(config, env)
+    : undefined;
+  const parsedConfig = codelinker?.config ?? (config ? parseLlmConfig(config, env) : undefined);
   const concurrencyFlag = stringFlag(values, "concurrency");
   const endpoints: Partial<Record<LlmRole, EndpointConfig>> = {};
   for (const role of roles) {
@@ -236,11 +240,9 @@ export function parseLlmFlags(
   if (promptsFile !== undefined && promptsFile.trim() === "") {
     throw usageError("--prompts must not be empty");
   }
-  const configNotes = config && isCodelinkerPath(config.path)
-    ? parseCodelinkerConfig(config, env).notes.map((note) =>
-      `Config "${config.path}" (the reference's codelinker format): ${note}`
-    )
-    : undefined;
+  const configNotes = codelinker?.notes.map((note) =>
+    `Config "${config!.path}" (the reference's codelinker format): ${note}`
+  );
   return {
     ...(promptsFile === undefined ? {} : { promptsFile }),
     ...(configNotes ? { configNotes } : {}),
