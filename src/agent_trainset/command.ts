@@ -1,13 +1,9 @@
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
-import {
-  REFERENCE_QUIRKS_FLAG,
-  referenceQuirksHelp,
-  requireReferenceTexts,
-} from "../prompts/reference_messages.ts";
+import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
+import { REFERENCE_QUIRKS_FLAG, requireReferenceTexts } from "../prompts/reference_messages.ts";
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
-import { runtimeError, usageError } from "../cli/errors.ts";
-import { integerFlag, nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { runtimeError } from "../cli/errors.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -31,6 +27,55 @@ export const DEFAULTS = {
   maxChars: 20_000,
   maxAssistantChars: 10_000,
 };
+
+/** The flags of `proactive agent-trainset` besides the LLM ones, in the help's order. */
+const OWN_FLAGS = {
+  "in-dir": {
+    kind: "string",
+    value: "DIR",
+    default: DEFAULTS.inDir,
+    help: `Folder of gym logs (default: ${DEFAULTS.inDir})`,
+  },
+  out: {
+    kind: "string",
+    value: "FILE",
+    help: `The dataset (default: ${DEFAULTS.name}.json, or .jsonl, in --in-dir)`,
+  },
+  format: {
+    kind: "choice",
+    value: "json|jsonl",
+    choices: ["json", "jsonl"],
+    default: "json",
+    help: "Dataset format (default: json)",
+  },
+  "max-trials": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.maxTrials,
+    min: 1,
+    max: 1_000,
+    help: `Trials per event (default: ${DEFAULTS.maxTrials})`,
+  },
+  "max-chars": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.maxChars,
+    min: AGENT_SYSTEM_PROMPT.length + 1_000,
+    help: ["Characters per sample, system message included", `(default: ${DEFAULTS.maxChars})`],
+  },
+  "max-assistant-chars": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.maxAssistantChars,
+    min: 100,
+    help: `Assistant characters per sample (default: ${DEFAULTS.maxAssistantChars})`,
+  },
+  ...REFERENCE_QUIRKS_FLAG,
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `proactive agent-trainset` (see `cli/flags.ts`). */
+export const FLAGS = { ...LLM_FLAGS, ...OWN_FLAGS } as const satisfies FlagDecls;
 
 const HELP = `proactive agent-trainset — gym logs into reward-filtered training conversations
 
@@ -62,16 +107,7 @@ An interrupted or killed run is continued by running the same command: finished 
 come from the completion cache. The exit status is 1 when a log failed or no sample was made.
 
 Options:
-  --in-dir DIR               Folder of gym logs (default: ${DEFAULTS.inDir})
-  --out FILE                 The dataset (default: ${DEFAULTS.name}.json, or .jsonl, in --in-dir)
-  --format json|jsonl        Dataset format (default: json)
-  --max-trials N             Trials per event (default: ${DEFAULTS.maxTrials})
-  --max-chars N              Characters per sample, system message included
-                             (default: ${DEFAULTS.maxChars})
-  --max-assistant-chars N    Assistant characters per sample (default: ${DEFAULTS.maxAssistantChars})
-${referenceQuirksHelp(29)}
-${waitFlagHelp(29)}
-  -h, --help                 Show this help
+${flagTable(OWN_FLAGS, { column: 29 })}
   (--limit N builds from the first N complete logs only; --max-repairs does not apply:
   an unreadable answer is a failed trial.)
 
@@ -83,60 +119,28 @@ Example:
     --out data/agent_trainset.json --max-trials 15 --concurrency 16
 `;
 
-const FLAGS = {
-  ...WAIT_FLAG,
-  ...LLM_FLAGS,
-  "in-dir": { type: "string" },
-  out: { type: "string" },
-  format: { type: "string" },
-  "max-trials": { type: "string" },
-  "max-chars": { type: "string" },
-  "max-assistant-chars": { type: "string" },
-  ...REFERENCE_QUIRKS_FLAG,
-} as const;
-
 /** Parses the command line of `proactive agent-trainset` (pure; usage errors throw). */
 export function parseAgentTrainsetOptions(
   args: string[],
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): AgentTrainsetOptions {
-  const { values } = parseFlags(args, FLAGS);
-  const inDir = nonEmptyFlag("in-dir", stringFlag(values, "in-dir", DEFAULTS.inDir)!);
-  const format = stringFlag(values, "format", "json")!;
-  if (format !== "json" && format !== "jsonl") {
-    throw usageError(`--format must be json or jsonl, got "${format}"`);
-  }
-  const output = nonEmptyFlag(
-    "out",
-    stringFlag(values, "out", join(inDir, `${DEFAULTS.name}.${format}`))!,
-  );
+  const { flags, raw } = parseCommandLine(args, FLAGS);
+  const output = flags.out ?? join(flags.inDir, `${DEFAULTS.name}.${flags.format}`);
   const stem = join(dirname(output), datasetName(output));
-  const minChars = AGENT_SYSTEM_PROMPT.length + 1_000;
-  const maxChars = integerFlag("max-chars", stringFlag(values, "max-chars"), DEFAULTS.maxChars, {
-    min: minChars,
-  });
   return {
-    inDir,
+    inDir: flags.inDir,
     output,
-    format,
+    format: flags.format,
     datasetInfo: join(dirname(output), "dataset_info.json"),
     cardJson: `${stem}.card.json`,
     cardMarkdown: `${stem}.card.md`,
-    maxTrials: integerFlag("max-trials", stringFlag(values, "max-trials"), DEFAULTS.maxTrials, {
-      min: 1,
-      max: 1_000,
-    }),
-    maxChars,
-    referenceQuirks: values["reference-quirks"] === true,
-    maxAssistantChars: integerFlag(
-      "max-assistant-chars",
-      stringFlag(values, "max-assistant-chars"),
-      DEFAULTS.maxAssistantChars,
-      { min: 100 },
-    ),
-    onBusy: busyPolicyOf(values),
-    llm: parseLlmFlags(values, env, { config, roles: ["agent", "reward"] }),
+    maxTrials: flags.maxTrials,
+    maxChars: flags.maxChars,
+    referenceQuirks: flags.referenceQuirks,
+    maxAssistantChars: flags.maxAssistantChars,
+    onBusy: busyPolicyOf(flags),
+    llm: parseLlmFlags(raw, env, { config, roles: ["agent", "reward"] }),
   };
 }
 
@@ -144,8 +148,9 @@ export const command: Command = {
   name: "agent-trainset",
   summary: "Turn gym logs into reward-filtered LLaMA-Factory training data for the agent",
   help: HELP,
+  flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
     const parsed = parseAgentTrainsetOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };

@@ -1,5 +1,5 @@
-import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
-import { command, DEFAULTS, parseAgentTrainsetOptions } from "./command.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
+import { DEFAULTS, parseAgentTrainsetOptions } from "./command.ts";
 
 const env = () => undefined;
 const LLM = ["--model", "m", "--base-url", "http://127.0.0.1:9/v1"];
@@ -42,20 +42,4 @@ Deno.test("agent-trainset options: bad values are usage errors", () => {
     "--max-chars",
   );
   assertThrows(() => parseAgentTrainsetOptions(["--out", " ", ...LLM], env), Error, "--out");
-});
-
-Deno.test("agent-trainset help names every flag and has an example", () => {
-  for (
-    const flag of [
-      "--in-dir",
-      "--out",
-      "--format",
-      "--max-trials",
-      "--max-chars",
-      "--max-assistant-chars",
-    ]
-  ) {
-    assertStringIncludes(command.help, flag);
-  }
-  assertStringIncludes(command.help, "Example:\n  OPENAI_API_KEY=… proactive agent-trainset");
 });

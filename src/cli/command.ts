@@ -1,3 +1,4 @@
+import type { FlagDecls } from "./flags.ts";
 import type { Logger } from "./logger.ts";
 
 /** What every subcommand receives from `main.ts`: no globals, everything injectable. */
@@ -25,6 +26,11 @@ export interface Command {
   summary: string;
   /** The full `proactive <name> --help` text. */
   help: string;
+  /**
+   * Its flags, as declared (`cli/flags.ts`); a command with targets (`eval reward`,
+   * `prompts import`) lists each target's under its name.
+   */
+  flags: FlagDecls | Readonly<Record<string, FlagDecls>>;
   /** Runs the command; throws `ProactiveError` for expected failures. Resolves to an exit code. */
   run(args: string[], ctx: CommandContext): Promise<number>;
 }

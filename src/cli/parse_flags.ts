@@ -1,3 +1,10 @@
+/**
+ * The parsing under `flags.ts`: strict `parseArgs` with a did-you-mean for a mistyped flag
+ * (`parseFlags`), and the checks of a whole number or a decimal within bounds. Commands
+ * declare their flags in `flags.ts`'s form and call `parseCommandLine`, not these.
+ *
+ * @module
+ */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { didYouMean } from "./did_you_mean.ts";
 import { usageError } from "./errors.ts";
@@ -47,23 +54,6 @@ function cleanParseArgsMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // node:util adds hints about "--" that do not apply here.
   return message.replace(/\. To specify a positional argument.*$/s, "").replace(/\s+$/, "");
-}
-
-/** A string flag, or the environment variable, or the default. */
-export function stringFlag(
-  values: ParsedFlags["values"],
-  name: string,
-  fallback?: string,
-): string | undefined {
-  const value = values[name];
-  if (typeof value === "string") return value;
-  return fallback;
-}
-
-/** `value`, refusing text that is empty or only white space (`--out ""`); undefined passes. */
-export function nonEmptyFlag<T extends string | undefined>(name: string, value: T): T {
-  if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
-  return value;
 }
 
 /** An integer flag within [min, max]. */

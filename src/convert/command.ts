@@ -10,8 +10,8 @@
  */
 import type { Command } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
-import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
+import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
 import { type ConvertOptions, convertResults, TEST_FILE, TRAIN_FILE } from "./convert.ts";
 import { formatSummary, summaryJson } from "./convert_summary.ts";
 import { SPLIT_BY, type SplitBy } from "./split_groups.ts";
@@ -25,6 +25,78 @@ export const DEFAULTS = {
   rules: "reference" as Rules,
   splitBy: "item" as SplitBy,
 };
+
+/** The flags of `proactive convert`, each declared once (see `cli/flags.ts`). */
+export const FLAGS = {
+  in: {
+    kind: "string",
+    value: "DIR",
+    help: `Result folder, instead of RESULT_DIR (default: ${DEFAULTS.inDir})`,
+  },
+  "out-dir": {
+    kind: "string",
+    value: "DIR",
+    default: DEFAULTS.outDir,
+    help: ["Where the two .jsonl files go; created if missing", `(default: ${DEFAULTS.outDir})`],
+  },
+  seed: {
+    kind: "bigint",
+    value: "N",
+    default: DEFAULTS.seed,
+    help: [
+      "Seed of the Python-compatible shuffle used for the split",
+      `(default: ${DEFAULTS.seed})`,
+    ],
+  },
+  "test-per-category": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.testPerCategory,
+    min: 0,
+    max: 1_000_000_000,
+    help: `Test items taken per category (default: ${DEFAULTS.testPerCategory})`,
+  },
+  rules: {
+    kind: "choice",
+    value: "reference|majority",
+    choices: RULES,
+    default: DEFAULTS.rules,
+    help: [
+      "reference: identical, line for line, to the reference",
+      "ProactiveAgent script (unanimity decides help_needed; a turn",
+      "where everyone rejects everything gives no item; >= 2 votes",
+      "make a task valid, and >= 2 others invalid).",
+      "majority: strict majorities instead; a unanimous rejection",
+      "gives a Correct-Rejection item; ties give no item.",
+      `(default: ${DEFAULTS.rules})`,
+    ],
+  },
+  "split-by": {
+    kind: "choice",
+    value: "item|turn|trace",
+    choices: SPLIT_BY,
+    default: DEFAULTS.splitBy,
+    help: [
+      "What stays together on one side of the train/test split.",
+      "item: nothing; the reference split, item by item (one",
+      "situation can be in both sets, with different tasks).",
+      "turn: all items of one labelled turn (one result file,",
+      "one entry).",
+      "trace: all items of one result file (one trace).",
+      "turn/trace: the groups are shuffled once (--seed); for MN,",
+      "CR, CD, FA in turn, groups holding a test-worthy item of",
+      "the category (exactly 3 annotations all equal to valid;",
+      "then exactly 2 equal) are taken whole while every category",
+      "stays within --test-per-category. A taken group's",
+      "test-worthy items form the test set; its other items are",
+      "held out (in neither file); the other groups are the",
+      `training set. (default: ${DEFAULTS.splitBy})`,
+    ],
+  },
+  "allow-empty": { kind: "boolean", help: "Write empty files (exit 0) when no item comes out" },
+  json: { kind: "boolean", help: "Print the summary as JSON (every figure a number)" },
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
 
 const HELP = `proactive convert — majority-vote annotation results into reward-model data
 
@@ -45,39 +117,7 @@ A run that gives no item writes nothing, leaves existing output files as they ar
 why, and exits 1 (--allow-empty writes empty files and exits 0).
 
 Options:
-  --in DIR                 Result folder, instead of RESULT_DIR (default: ${DEFAULTS.inDir})
-  --out-dir DIR            Where the two .jsonl files go; created if missing
-                           (default: ${DEFAULTS.outDir})
-  --seed N                 Seed of the Python-compatible shuffle used for the split
-                           (default: ${DEFAULTS.seed})
-  --test-per-category N    Test items taken per category (default: ${DEFAULTS.testPerCategory})
-  --rules reference|majority
-                           reference: identical, line for line, to the reference
-                           ProactiveAgent script (unanimity decides help_needed; a turn
-                           where everyone rejects everything gives no item; >= 2 votes
-                           make a task valid, and >= 2 others invalid).
-                           majority: strict majorities instead; a unanimous rejection
-                           gives a Correct-Rejection item; ties give no item.
-                           (default: ${DEFAULTS.rules})
-  --split-by item|turn|trace
-                           What stays together on one side of the train/test split.
-                           item: nothing; the reference split, item by item (one
-                           situation can be in both sets, with different tasks).
-                           turn: all items of one labelled turn (one result file,
-                           one entry).
-                           trace: all items of one result file (one trace).
-                           turn/trace: the groups are shuffled once (--seed); for MN,
-                           CR, CD, FA in turn, groups holding a test-worthy item of
-                           the category (exactly 3 annotations all equal to valid;
-                           then exactly 2 equal) are taken whole while every category
-                           stays within --test-per-category. A taken group's
-                           test-worthy items form the test set; its other items are
-                           held out (in neither file); the other groups are the
-                           training set. (default: ${DEFAULTS.splitBy})
-  --allow-empty            Write empty files (exit 0) when no item comes out
-  --json                   Print the summary as JSON (every figure a number)
-${waitFlagHelp(27)}
-  -h, --help               Show this help
+${flagTable(FLAGS, { column: 27 })}
 
 Help-mode labels ("need" / "no need") give one null item per turn with at least 2
 annotators and a strict majority, under both rules. Bad input (not JSON, wrong shape)
@@ -88,64 +128,26 @@ Examples:
   proactive convert result --split-by trace --out-dir reward_data_by_trace
 `;
 
-const FLAGS = {
-  in: { type: "string" },
-  "out-dir": { type: "string" },
-  seed: { type: "string" },
-  "test-per-category": { type: "string" },
-  rules: { type: "string" },
-  "split-by": { type: "string" },
-  "allow-empty": { type: "boolean" },
-  json: { type: "boolean" },
-  ...WAIT_FLAG,
-} as const;
-
 /** Parses the command line of `proactive convert` (pure; usage errors throw). */
 export function parseConvertOptions(args: string[]): ConvertOptions {
-  const { values, positionals } = parseFlags(args, FLAGS, { positionals: 1 });
-  const flagIn = stringFlag(values, "in");
-  if (flagIn !== undefined && positionals.length > 0 && flagIn !== positionals[0]) {
+  const { flags, positionals } = parseCommandLine(args, FLAGS, { positionals: 1 });
+  if (flags.in !== undefined && positionals.length > 0 && flags.in !== positionals[0]) {
     throw usageError(
-      `Give the result folder once: "${positionals[0]}" and --in "${flagIn}" disagree`,
+      `Give the result folder once: "${positionals[0]}" and --in "${flags.in}" disagree`,
     );
   }
-  const inDir = flagIn ?? positionals[0] ?? DEFAULTS.inDir;
-  const outDir = stringFlag(values, "out-dir", DEFAULTS.outDir)!;
+  const inDir = flags.in ?? positionals[0] ?? DEFAULTS.inDir;
   if (inDir === "") throw usageError("The result folder must not be empty");
-  if (outDir === "") throw usageError("--out-dir must not be empty");
-
-  const rawSeed = stringFlag(values, "seed");
-  let seed = DEFAULTS.seed;
-  if (rawSeed !== undefined) {
-    if (!/^[+-]?\d+$/.test(rawSeed.trim())) {
-      throw usageError(`--seed must be a whole number, got "${rawSeed}"`);
-    }
-    seed = BigInt(rawSeed.trim());
-  }
-  const testPerCategory = integerFlag(
-    "test-per-category",
-    stringFlag(values, "test-per-category"),
-    DEFAULTS.testPerCategory,
-    { min: 0, max: 1_000_000_000 },
-  );
-  const rules = stringFlag(values, "rules", DEFAULTS.rules)!;
-  if (!(RULES as readonly string[]).includes(rules)) {
-    throw usageError(`--rules must be one of ${RULES.join(", ")}, got "${rules}"`);
-  }
-  const splitBy = stringFlag(values, "split-by", DEFAULTS.splitBy)!;
-  if (!(SPLIT_BY as readonly string[]).includes(splitBy)) {
-    throw usageError(`--split-by must be one of ${SPLIT_BY.join(", ")}, got "${splitBy}"`);
-  }
   return {
     inDir,
-    outDir,
-    seed,
-    testPerCategory,
-    rules: rules as Rules,
-    splitBy: splitBy as SplitBy,
-    allowEmpty: values["allow-empty"] === true,
-    json: values.json === true,
-    onBusy: busyPolicyOf(values),
+    outDir: flags.outDir,
+    seed: flags.seed,
+    testPerCategory: flags.testPerCategory,
+    rules: flags.rules,
+    splitBy: flags.splitBy,
+    allowEmpty: flags.allowEmpty,
+    json: flags.json,
+    onBusy: busyPolicyOf(flags),
   };
 }
 
@@ -153,6 +155,7 @@ export const command: Command = {
   name: "convert",
   summary: "Majority-vote annotation results into reward-model train/test JSONL",
   help: HELP,
+  flags: FLAGS,
   async run(args, ctx) {
     const options = parseConvertOptions(args);
     const summary = await convertResults(options, { logger: ctx.logger, signal: ctx.signal });

@@ -1,6 +1,6 @@
-import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { command, parseConvertOptions } from "./command.ts";
+import { parseConvertOptions } from "./command.ts";
 
 Deno.test("parseConvertOptions: defaults", () => {
   assertEquals(parseConvertOptions([]), {
@@ -67,35 +67,5 @@ Deno.test("parseConvertOptions: usage errors", () => {
   for (const [args, message] of cases) {
     const error = assertThrows(() => parseConvertOptions(args), ProactiveError, message);
     assertEquals(error.kind, "usage", args.join(" "));
-  }
-});
-
-Deno.test("the help text lists every flag with its default and an example", () => {
-  assertEquals(command.name, "convert");
-  assertEquals(command.summary.includes("\n"), false);
-  for (
-    const text of [
-      "--in DIR",
-      "(default: result)",
-      "--out-dir DIR",
-      "(default: reward_data)",
-      "--seed N",
-      "(default: 42)",
-      "--test-per-category N",
-      "(default: 30)",
-      "--rules reference|majority",
-      "(default: reference)",
-      "--split-by item|turn|trace",
-      "(default: item)",
-      "all items of one labelled turn (one result file,",
-      "trace: all items of one result file (one trace)",
-      "--allow-empty",
-      "exits 1",
-      "--json",
-      "Examples:",
-      "proactive convert result --split-by trace",
-    ]
-  ) {
-    assertStringIncludes(command.help, text);
   }
 });

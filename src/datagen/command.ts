@@ -1,17 +1,16 @@
-import { LOG_FORMATS, type LogFormat } from "../gym/log_writer.ts";
+import { LOG_FORMATS } from "../gym/log_writer.ts";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { checkReferenceRewardTexts } from "../prompts/reference_messages.ts";
-import { durationFlag } from "../cli/duration_flag.ts";
 import { interruptedError, runtimeError, usageError } from "../cli/errors.ts";
-import { integerFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import type { SceneRunner } from "../gym/gym_types.ts";
 import { DEFAULT_LEASE_TTL_MS } from "../gym/lease.ts";
 import { runScene } from "../gym/scene_loop.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
-  LLM_FLAGS_HELP,
+  llmFlagsHelp,
   type LlmRole,
   parseLlmConfig,
   parseLlmFlags,
@@ -32,11 +31,127 @@ export const DEFAULTS = {
   leaseTtlMs: DEFAULT_LEASE_TTL_MS,
 };
 
-/** The LLM layer's `--concurrency` is per endpoint; here it counts scenes (see `--requests`). */
-const LLM_HELP = LLM_FLAGS_HELP.replace(
-  /^ {2}--concurrency N[^\n]*\n/m,
-  "  --requests N            Requests in flight per endpoint (default 16, or the config's)\n",
-);
+/** The flags of `proactive datagen` besides the LLM ones, in the help's order. */
+const OWN_FLAGS = {
+  "scenes-dir": {
+    kind: "string",
+    value: "DIR",
+    help: [
+      "Scene configurations: every *.yaml / *.yml holding one",
+      `(default: ${DEFAULTS.scenesDir})`,
+    ],
+  },
+  "scene-file": {
+    kind: "string",
+    value: "FILE",
+    help: "A scene list (YAML or JSON), or one configuration, instead",
+  },
+  "out-dir": {
+    kind: "string",
+    value: "DIR",
+    help: "Where the logs go (default: the scenes' folder)",
+  },
+  kv: { kind: "string", value: "FILE", help: `Lease store (default: <out-dir>/${DEFAULT_KV})` },
+  force: { kind: "boolean", help: "Play scenes whose log is already complete again" },
+  concurrency: {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.concurrency,
+    min: 1,
+    max: 1024,
+    help: `Scenes played at once (default ${DEFAULTS.concurrency})`,
+  },
+  seed: {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.seed,
+    min: 0,
+    help: `Seed of every sampling step (default ${DEFAULTS.seed})`,
+  },
+  "adapt-rounds": {
+    kind: "integer",
+    value: "N",
+    min: 0,
+    max: 100,
+    help: [
+      "Rounds of the user asking about the environment (default: the",
+      `configuration's user.adapt_times, else ${DEFAULTS.adaptRounds})`,
+    ],
+  },
+  "user-steps": {
+    kind: "integer",
+    value: "N",
+    min: 1,
+    max: 1000,
+    help: [
+      "User activity steps per scene (default: the configuration's",
+      `user.action_times, else ${DEFAULTS.userSteps}; under protocol:`,
+      "reference one more, as the reference plays a first step and",
+      "then action_times more)",
+    ],
+  },
+  "no-agent": { kind: "boolean", help: "Leave the proactive agent out" },
+  "reward-filter": { kind: "boolean", help: "The reward model vets each prediction of the agent" },
+  "filter-retries": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.filterRetries,
+    min: 0,
+    max: 100,
+    help: `Re-asks of a rejected prediction (default ${DEFAULTS.filterRetries})`,
+  },
+  "reward-judge": {
+    kind: "boolean",
+    help: "The reward model, not the simulated user, judges proposals",
+  },
+  "agent-actions": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.agentActions,
+    min: 0,
+    max: 100,
+    help: `Most action steps for an accepted task (default ${DEFAULTS.agentActions})`,
+  },
+  "log-format": {
+    kind: "choice",
+    value: "F",
+    choices: LOG_FORMATS,
+    help: [
+      "proactive (structured records) or reference (the reference",
+      "project's encoding, read by its build_agent_trainset.py);",
+      "config: log_format: F; default reference under a prompt set",
+      "with protocol: reference, else proactive",
+    ],
+  },
+  "lease-ttl": {
+    kind: "duration",
+    value: "DURATION",
+    default: DEFAULTS.leaseTtlMs,
+    min: 100,
+    help: "Lease time to live, renewed every third of it (default 60s)",
+  },
+} as const satisfies FlagDecls;
+
+/**
+ * The LLM flags of datagen: `--concurrency` counts scenes here, so the LLM layer's
+ * per-endpoint limit is `--requests`, in its place.
+ */
+const { "base-url": baseUrl, "api-key": apiKey, model, config, concurrency, ...LATER_LLM_FLAGS } =
+  LLM_FLAGS;
+const DATAGEN_LLM_FLAGS = {
+  "base-url": baseUrl,
+  "api-key": apiKey,
+  model,
+  config,
+  requests: {
+    ...concurrency,
+    help: "Requests in flight per endpoint (default 16, or the config's)",
+  },
+  ...LATER_LLM_FLAGS,
+} as const satisfies FlagDecls;
+
+/** Every flag of `proactive datagen` (see `cli/flags.ts`). */
+export const FLAGS = { ...DATAGEN_LLM_FLAGS, ...OWN_FLAGS } as const satisfies FlagDecls;
 
 const HELP = `proactive datagen — play gym scenes and write their event logs
 
@@ -65,34 +180,10 @@ accounting. Exit status 1 when any scene failed or the run was interrupted, 2 fo
 command line, 0 otherwise (scenes taken by another run are not failures).
 
 Options:
-  --scenes-dir DIR       Scene configurations: every *.yaml / *.yml holding one
-                         (default: ${DEFAULTS.scenesDir})
-  --scene-file FILE      A scene list (YAML or JSON), or one configuration, instead
-  --out-dir DIR          Where the logs go (default: the scenes' folder)
-  --kv FILE              Lease store (default: <out-dir>/${DEFAULT_KV})
-  --force                Play scenes whose log is already complete again
-  --concurrency N        Scenes played at once (default ${DEFAULTS.concurrency})
-  --seed N               Seed of every sampling step (default ${DEFAULTS.seed})
-  --adapt-rounds N       Rounds of the user asking about the environment (default: the
-                         configuration's user.adapt_times, else ${DEFAULTS.adaptRounds})
-  --user-steps N         User activity steps per scene (default: the configuration's
-                         user.action_times, else ${DEFAULTS.userSteps}; under protocol:
-                         reference one more, as the reference plays a first step and
-                         then action_times more)
-  --no-agent             Leave the proactive agent out
-  --reward-filter        The reward model vets each prediction of the agent
-  --filter-retries N     Re-asks of a rejected prediction (default ${DEFAULTS.filterRetries})
-  --reward-judge         The reward model, not the simulated user, judges proposals
-  --agent-actions N      Most action steps for an accepted task (default ${DEFAULTS.agentActions})
-  --log-format F         proactive (structured records) or reference (the reference
-                         project's encoding, read by its build_agent_trainset.py);
-                         config: log_format: F; default reference under a prompt set
-                         with protocol: reference, else proactive
-  --lease-ttl DURATION   Lease time to live, renewed every third of it (default 60s)
-  -h, --help             Show this help
+${flagTable(OWN_FLAGS, { column: 25 })}
   (--limit N plays only the first N scenes.)
 
-${LLM_HELP}
+${llmFlagsHelp(DATAGEN_LLM_FLAGS)}
 The roles env, user, agent and reward use the config's roles of those names, else
 roles.default.
 
@@ -103,48 +194,18 @@ Examples:
   */10 * * * * cd /data/gym && proactive datagen --scenes-dir scenes >> datagen.log 2>&1
 `;
 
-const FLAGS = {
-  ...LLM_FLAGS,
-  "scenes-dir": { type: "string" },
-  "scene-file": { type: "string" },
-  "out-dir": { type: "string" },
-  kv: { type: "string" },
-  "log-format": { type: "string" },
-  force: { type: "boolean" },
-  requests: { type: "string" },
-  seed: { type: "string" },
-  "adapt-rounds": { type: "string" },
-  "user-steps": { type: "string" },
-  "no-agent": { type: "boolean" },
-  "reward-filter": { type: "boolean" },
-  "filter-retries": { type: "string" },
-  "reward-judge": { type: "boolean" },
-  "agent-actions": { type: "string" },
-  "lease-ttl": { type: "string" },
-} as const;
-
 /** Parses the command line of `proactive datagen` (pure; usage errors throw). */
 export function parseDatagenOptions(
   args: string[],
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): DatagenOptions {
-  const { values } = parseFlags(args, FLAGS);
-  const text = (name: string) => {
-    const value = stringFlag(values, name);
-    if (value !== undefined && value.trim() === "") throw usageError(`--${name} must not be empty`);
-    return value;
-  };
-  const int = (name: string, fallback: number, min: number, max = 1_000_000) =>
-    integerFlag(name, stringFlag(values, name), fallback, { min, max });
-  const sceneFile = text("scene-file");
-  const scenesDir = text("scenes-dir");
-  if (sceneFile !== undefined && scenesDir !== undefined) {
+  const { flags, raw } = parseCommandLine(args, FLAGS);
+  if (flags.sceneFile !== undefined && flags.scenesDir !== undefined) {
     throw usageError("Pass either --scenes-dir or --scene-file, not both");
   }
-  const agent = values["no-agent"] !== true;
-  const rewardFilter = values["reward-filter"] === true;
-  const rewardJudge = values["reward-judge"] === true;
+  const agent = !flags.noAgent;
+  const { rewardFilter, rewardJudge } = flags;
   if (!agent && (rewardFilter || rewardJudge)) {
     throw usageError(
       `--${rewardFilter ? "reward-filter" : "reward-judge"} needs the agent: drop --no-agent`,
@@ -154,41 +215,30 @@ export function parseDatagenOptions(
   if (agent) roles.push("agent");
   if (rewardFilter || rewardJudge) roles.push("reward");
   // --concurrency counts scenes here; --requests is the LLM layer's per-endpoint limit.
-  const llmValues = { ...values, concurrency: values.requests };
-  const leaseTtlMs = durationFlag("lease-ttl", text("lease-ttl"), DEFAULTS.leaseTtlMs);
-  if (leaseTtlMs < 100) {
-    throw usageError(`--lease-ttl must be at least 100ms, got "${text("lease-ttl")}"`);
-  }
-  const logFormatFlag = text("log-format");
-  if (logFormatFlag !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormatFlag)) {
-    throw usageError(
-      `--log-format must be one of ${LOG_FORMATS.join(", ")}, got "${logFormatFlag}"`,
-    );
-  }
-  const logFormat = (logFormatFlag as LogFormat | undefined) ??
-    (config ? parseLlmConfig(config).log_format : undefined);
+  const llmValues = { ...raw, concurrency: raw.requests };
+  const logFormat = flags.logFormat ?? (config ? parseLlmConfig(config).log_format : undefined);
   return {
     ...(logFormat === undefined ? {} : { logFormat }),
-    scenesDir: scenesDir ?? DEFAULTS.scenesDir,
-    sceneFile,
-    outDir: text("out-dir"),
-    kv: text("kv"),
-    force: values.force === true,
-    concurrency: int("concurrency", DEFAULTS.concurrency, 1, 1024),
-    leaseTtlMs,
+    scenesDir: flags.scenesDir ?? DEFAULTS.scenesDir,
+    sceneFile: flags.sceneFile,
+    outDir: flags.outDir,
+    kv: flags.kv,
+    force: flags.force,
+    concurrency: flags.concurrency,
+    leaseTtlMs: flags.leaseTtl,
     scene: {
-      adaptRounds: int("adapt-rounds", DEFAULTS.adaptRounds, 0, 100),
-      userSteps: int("user-steps", DEFAULTS.userSteps, 1, 1000),
+      adaptRounds: flags.adaptRounds ?? DEFAULTS.adaptRounds,
+      userSteps: flags.userSteps ?? DEFAULTS.userSteps,
       given: {
-        adaptRounds: values["adapt-rounds"] !== undefined,
-        userSteps: values["user-steps"] !== undefined,
+        adaptRounds: flags.adaptRounds !== undefined,
+        userSteps: flags.userSteps !== undefined,
       },
       agent,
       rewardFilter,
-      filterRetries: int("filter-retries", DEFAULTS.filterRetries, 0, 100),
+      filterRetries: flags.filterRetries,
       rewardJudge,
-      agentActions: int("agent-actions", DEFAULTS.agentActions, 0, 100),
-      seed: int("seed", DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER),
+      agentActions: flags.agentActions,
+      seed: flags.seed,
     },
     llm: parseLlmFlags(llmValues, env, { config, roles }),
   };
@@ -203,7 +253,7 @@ export async function runDatagenCommand(
   ctx: CommandContext,
   deps: DatagenDeps,
 ): Promise<number> {
-  const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+  const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
   const parsed = parseDatagenOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent.
   const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
@@ -233,6 +283,7 @@ export function datagenCommand(runner: SceneRunner = runScene): Command {
     name: "datagen",
     summary: "Play gym scenes (environment, user, agent) and write their event logs",
     help: HELP,
+    flags: FLAGS,
     run: (args, ctx) => runDatagenCommand(args, ctx, { runner }),
   };
 }

@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
+import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { command, parseDatagenOptions } from "./command.ts";
+import { parseDatagenOptions } from "./command.ts";
 import { sceneRunOptionsFor } from "../gym/gym_types.ts";
 
 const env = (name: string) => ({ OPENAI_API_KEY: "sk-env-123456" } as Record<string, string>)[name];
@@ -110,36 +110,6 @@ Deno.test("parseDatagenOptions: usage errors", () => {
     assertEquals(error.kind, "usage");
     assertStringIncludes(error.message, message);
   }
-});
-
-Deno.test("datagen --help lists every flag once and the per-endpoint limit as --requests", () => {
-  for (
-    const flag of [
-      "--scenes-dir",
-      "--scene-file",
-      "--out-dir",
-      "--kv",
-      "--force",
-      "--concurrency",
-      "--seed",
-      "--adapt-rounds",
-      "--user-steps",
-      "--no-agent",
-      "--reward-filter",
-      "--filter-retries",
-      "--reward-judge",
-      "--agent-actions",
-      "--lease-ttl",
-      "--limit",
-      "--requests",
-      "--model",
-    ]
-  ) {
-    assertStringIncludes(command.help, flag);
-  }
-  assertEquals(command.help.match(/^ {2}--concurrency /gm)?.length, 1);
-  assert(!command.help.includes("Requests in flight per endpoint (default 16)\n  --max-retries"));
-  for (const line of command.help.split("\n")) assert(line.length <= 100, line);
 });
 
 Deno.test("sceneRunOptionsFor: flags given win, else the configuration, else the defaults", () => {

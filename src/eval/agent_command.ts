@@ -4,18 +4,18 @@
  * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
  * step follows (`eval_steps.ts`).
  */
-import { REFERENCE_QUIRKS_FLAG, referenceQuirksHelp } from "../prompts/reference_messages.ts";
+import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
 import { checkPredictorTexts } from "./trace_predictors.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { interruptedError, usageError } from "../cli/errors.ts";
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { lstatOrUndefined } from "../store/no_follow.ts";
-import { numberFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -34,13 +34,54 @@ import { claimModelFolder, readModelMarker } from "./model_marker.ts";
 import {
   DEFAULT_OUT_DIR,
   judgeExitCode,
-  parseNullStrings,
+  NULL_STRINGS_FLAG,
   referenceNullStrings,
   runJudge,
 } from "./judge_command.ts";
 import type { JudgeFileOutcome, NullStringRule } from "./judge_predictions.ts";
 import { AGENT_PRIORITY, createPipelinedJudge } from "./pipelined_judge.ts";
 import { type PredictSummary, predictTraces, type ReferenceDifference } from "./predict_traces.ts";
+
+/** The flags of `eval agent` besides the LLM ones, in the help's order. */
+const AGENT_OWN_FLAGS = {
+  data: {
+    kind: "string",
+    value: "DIR",
+    help: "Traces to predict on: every *.json of DIR but splits.json",
+  },
+  "out-dir": {
+    kind: "string",
+    value: "DIR",
+    default: DEFAULT_OUT_DIR,
+    help: `Output folder (default ${DEFAULT_OUT_DIR})`,
+  },
+  temperature: {
+    kind: "number",
+    value: "T",
+    min: 0,
+    max: 2,
+    help: "Temperature of every attempt (default 0, then 0.5 on retries)",
+  },
+  "judge-model": {
+    kind: "string",
+    value: "ALIAS",
+    help: [
+      "Also judge each turn with this reward model as soon as it is",
+      "predicted (as eval judge would, the agent's requests first)",
+    ],
+  },
+  "null-strings": {
+    ...NULL_STRINGS_FLAG,
+    help: "With --judge-model: as for eval judge (default null)",
+  },
+  score: { kind: "boolean", help: "Then score the judged folder (eval score)" },
+  json: { kind: "boolean", help: "Print the counts as JSON" },
+  ...REFERENCE_QUIRKS_FLAG,
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `eval agent` (see `cli/flags.ts`). */
+export const AGENT_FLAGS = { ...LLM_FLAGS, ...AGENT_OWN_FLAGS } as const satisfies FlagDecls;
 
 export const AGENT_HELP =
   `agent: the agent model (--model ALIAS, role "agent") predicts at every turn of every
@@ -53,31 +94,9 @@ no agent_response and a failure, and is not judged or scored. Writes
 when it is letters, digits, "_", "-" and "." (starting with a letter or digit); other
 names are encoded (llama3:8b -> _llama3_3A8b), so every name has a folder of its own.
 The folder's .model.json names its model: another model's run there is refused.
-  --data DIR           Traces to predict on: every *.json of DIR but splits.json
-  --out-dir DIR        Output folder (default ${DEFAULT_OUT_DIR})
-  --temperature T      Temperature of every attempt (default 0, then 0.5 on retries)
-  --judge-model ALIAS  Also judge each turn with this reward model as soon as it is
-                       predicted (as eval judge would, the agent's requests first)
-  --null-strings RULE  With --judge-model: as for eval judge (default null)
-  --score              Then score the judged folder (eval score)
-  --json               Print the counts as JSON
-${referenceQuirksHelp(23)}
-${waitFlagHelp(23)}
+${flagTable(AGENT_OWN_FLAGS, { column: 23, helpRow: false })}
   e.g. proactive eval agent --model qwen-7b --judge-model reward-7b --score
 `;
-
-export const AGENT_FLAGS = {
-  ...LLM_FLAGS,
-  data: { type: "string" },
-  "out-dir": { type: "string" },
-  temperature: { type: "string" },
-  "judge-model": { type: "string" },
-  "null-strings": { type: "string" },
-  score: { type: "boolean" },
-  json: { type: "boolean" },
-  ...REFERENCE_QUIRKS_FLAG,
-  ...WAIT_FLAG,
-} as const;
 
 export interface AgentCommandOptions {
   data: string | null;
@@ -107,42 +126,29 @@ export function parseAgentOptions(
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): AgentCommandOptions {
-  const { values } = parseFlags(args, AGENT_FLAGS);
-  const model = stringFlag(values, "model");
-  if (model === undefined || model.trim() === "") {
-    throw usageError("eval agent needs --model ALIAS (the agent model)");
-  }
-  const outDir = stringFlag(values, "out-dir", DEFAULT_OUT_DIR)!;
-  if (outDir.trim() === "") throw usageError("--out-dir must not be empty");
-  const data = stringFlag(values, "data");
-  if (data !== undefined && data.trim() === "") throw usageError("--data must not be empty");
-  const rawTemperature = stringFlag(values, "temperature");
-  const judgeModel = stringFlag(values, "judge-model") ?? null;
-  if (judgeModel !== null && judgeModel.trim() === "") {
-    throw usageError("--judge-model must not be empty");
-  }
-  const score = values.score === true;
-  if (score && judgeModel === null) {
+  const { flags, raw } = parseCommandLine(args, AGENT_FLAGS);
+  const model = flags.model;
+  if (model === undefined) throw usageError("eval agent needs --model ALIAS (the agent model)");
+  const judgeModel = flags.judgeModel ?? null;
+  if (flags.score && judgeModel === null) {
     throw usageError("--score needs --judge-model: only judged predictions can be scored");
   }
   return {
-    data: data ?? null,
-    outDir,
+    data: flags.data ?? null,
+    outDir: flags.outDir,
     model,
     folder: modelFolder(model),
-    temperature: rawTemperature === undefined
-      ? undefined
-      : numberFlag("temperature", rawTemperature, 0, { min: 0, max: 2 }),
+    temperature: flags.temperature,
     judgeModel,
-    nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
-    score,
-    json: values.json === true,
-    referenceQuirks: values["reference-quirks"] === true,
-    onBusy: busyPolicyOf(values),
-    llm: parseRoleModels(values, env, config, { agent: model }),
+    nullStrings: flags.nullStrings ?? "null",
+    score: flags.score,
+    json: flags.json,
+    referenceQuirks: flags.referenceQuirks,
+    onBusy: busyPolicyOf(flags),
+    llm: parseRoleModels(raw, env, config, { agent: model }),
     judgeLlm: judgeModel === null
       ? null
-      : parseRoleModels(values, env, config, { reward: judgeModel }),
+      : parseRoleModels(raw, env, config, { reward: judgeModel }),
   };
 }
 
@@ -296,7 +302,7 @@ export async function runAgentCommand(
   ctx: CommandContext,
   scoreStep: ScoreStep = SCORE_STEP,
 ): Promise<number> {
-  const config = await readLlmConfig(parseFlags(args, AGENT_FLAGS).values);
+  const config = await readLlmConfig(parseCommandLine(args, AGENT_FLAGS).raw);
   const parsed = parseAgentOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent (one for both models).
   const llm = await resolvePrompts(parsed.llm);
@@ -304,7 +310,7 @@ export async function runAgentCommand(
     ...parsed,
     llm,
     judgeLlm: parsed.judgeLlm && { ...parsed.judgeLlm, prompts: llm.prompts },
-    nullStrings: referenceNullStrings(args, AGENT_FLAGS, llm, parsed.nullStrings),
+    nullStrings: referenceNullStrings(parseCommandLine(args, AGENT_FLAGS).flags.nullStrings, llm),
   };
   checkPredictorTexts(llm.prompts!);
   if (options.judgeLlm) checkJudgeTexts(llm.prompts!);

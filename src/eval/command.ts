@@ -1,8 +1,8 @@
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { didYouMean } from "../cli/did_you_mean.ts";
 import { usageError } from "../cli/errors.ts";
-import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -12,7 +12,7 @@ import {
   resolvePrompts,
 } from "../llm/llm_config.ts";
 import { formatRewardTable } from "./format_reward_table.ts";
-import { UNREADABLE_RULES, type UnreadableRule } from "./reward_table.ts";
+import { UNREADABLE_RULES } from "./reward_table.ts";
 import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
 import { parseEvalScoreOptions, runEvalScore, SCORE_FLAGS, SCORE_HELP } from "./score_command.ts";
 import { AGENT_FLAGS, AGENT_HELP, runAgentCommand } from "./agent_command.ts";
@@ -22,6 +22,44 @@ export const TARGETS = ["reward", "agent", "judge", "score"] as const;
 export type EvalTarget = (typeof TARGETS)[number];
 
 export const DEFAULTS = { output: "reward_eval_results.jsonl" };
+
+/** The flags of `proactive eval reward` besides the LLM ones, in the help's order. */
+const OWN_FLAGS = {
+  in: {
+    kind: "string",
+    value: "FILE",
+    help: [
+      "Reward test set, JSONL as written by 'proactive convert'",
+      "(default: the embedded 120-item ProactiveBench reward test set)",
+    ],
+  },
+  out: {
+    kind: "string",
+    value: "FILE",
+    default: DEFAULTS.output,
+    help: [
+      `Per-item results, JSONL (default: ${DEFAULTS.output}); the table and`,
+      "the LLM accounting go to <name>.summary.json beside it",
+    ],
+  },
+  json: { kind: "boolean", help: "Print the table (and the LLM accounting) as JSON" },
+  unreadable: {
+    kind: "choice",
+    value: "R",
+    choices: UNREADABLE_RULES,
+    default: "rejected",
+    help: [
+      "How an answer without a readable judgement counts:",
+      "rejected (default; the reference's rule: a rejection in the",
+      "confusion matrix, accuracy, precision, recall and F1, wrong in the",
+      "category accuracies) or wrong (wrong everywhere)",
+    ],
+  },
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `proactive eval reward` (see `cli/flags.ts`). */
+export const FLAGS = { ...LLM_FLAGS, ...OWN_FLAGS } as const satisfies FlagDecls;
 
 const HELP = `proactive eval — score a model on a test set
 
@@ -39,17 +77,7 @@ as the reference's scoring counts them (see --unreadable). Per-item results (lab
 prediction, the answer) go to a JSONL file.
 
 Options:
-  --in FILE       Reward test set, JSONL as written by 'proactive convert'
-                  (default: the embedded 120-item ProactiveBench reward test set)
-  --out FILE      Per-item results, JSONL (default: ${DEFAULTS.output}); the table and
-                  the LLM accounting go to <name>.summary.json beside it
-  --json          Print the table (and the LLM accounting) as JSON
-  --unreadable R  How an answer without a readable judgement counts:
-                  rejected (default; the reference's rule: a rejection in the
-                  confusion matrix, accuracy, precision, recall and F1, wrong in the
-                  category accuracies) or wrong (wrong everywhere)
-${waitFlagHelp(18)}
-  -h, --help      Show this help
+${flagTable(OWN_FLAGS, { column: 18 })}
 
 ${AGENT_HELP}
 ${JUDGE_HELP}
@@ -63,15 +91,6 @@ Examples:
 
 ${SCORE_HELP}`;
 
-const FLAGS = {
-  ...WAIT_FLAG,
-  ...LLM_FLAGS,
-  in: { type: "string" },
-  out: { type: "string" },
-  json: { type: "boolean" },
-  unreadable: { type: "string" },
-} as const;
-
 /** Targets with their own flags and modules: target → run. */
 const SUBCOMMANDS = {
   agent: runAgentCommand,
@@ -84,18 +103,14 @@ const SUBCOMMANDS = {
 
 /** The target word of the command line: its first positional (flag values skipped). */
 export function findTarget(args: readonly string[]): { target: string; index: number } | null {
-  const spec: Record<string, { type: string }> = {
-    ...FLAGS,
-    ...AGENT_FLAGS,
-    ...JUDGE_FLAGS,
-    ...SCORE_FLAGS,
-  };
+  const spec: FlagDecls = { ...FLAGS, ...AGENT_FLAGS, ...JUDGE_FLAGS, ...SCORE_FLAGS };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") return i + 1 < args.length ? { target: args[i + 1], index: i + 1 } : null;
     if (!arg.startsWith("-")) return { target: arg, index: i };
     const name = arg.replace(/^-+/, "");
-    if (!name.includes("=") && spec[name]?.type === "string") i++;
+    const takesValue = Object.hasOwn(spec, name) && spec[name].kind !== "boolean";
+    if (!name.includes("=") && takesValue) i++;
   }
   return null;
 }
@@ -110,7 +125,7 @@ export function parseEvalOptions(
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): EvalOptions {
-  const { values, positionals } = parseFlags(args, FLAGS, { positionals: 1 });
+  const { flags, positionals, raw } = parseCommandLine(args, FLAGS, { positionals: 1 });
   const target = positionals[0];
   if (target === undefined) {
     throw usageError(
@@ -122,25 +137,15 @@ export function parseEvalOptions(
       `Unknown evaluation "${target}" (known: ${TARGETS.join(", ")})${didYouMean(target, TARGETS)}`,
     );
   }
-  const input = stringFlag(values, "in");
-  const output = stringFlag(values, "out", DEFAULTS.output)!;
-  if (input !== undefined && input.trim() === "") throw usageError("--in must not be empty");
-  if (output.trim() === "") throw usageError("--out must not be empty");
-  const unreadable = stringFlag(values, "unreadable", "rejected")!;
-  if (!(UNREADABLE_RULES as readonly string[]).includes(unreadable)) {
-    throw usageError(
-      `--unreadable must be one of ${UNREADABLE_RULES.join(", ")}, got "${unreadable}"`,
-    );
-  }
   return {
     target: target as EvalTarget,
-    input: input ?? null,
-    output,
-    summary: `${output.replace(/\.jsonl?$/i, "")}.summary.json`,
-    json: values.json === true,
-    unreadable: unreadable as UnreadableRule,
-    onBusy: busyPolicyOf(values),
-    llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
+    input: flags.in ?? null,
+    output: flags.out,
+    summary: `${flags.out.replace(/\.jsonl?$/i, "")}.summary.json`,
+    json: flags.json,
+    unreadable: flags.unreadable,
+    onBusy: busyPolicyOf(flags),
+    llm: parseLlmFlags(raw, env, { config, roles: ["reward"] }),
   };
 }
 
@@ -149,13 +154,14 @@ export const command: Command = {
   summary:
     "Score models: eval reward (the reward model), eval agent / judge / score (ProactiveBench)",
   help: HELP,
+  flags: { reward: FLAGS, agent: AGENT_FLAGS, judge: JUDGE_FLAGS, score: SCORE_FLAGS },
   async run(args, ctx) {
     const found = findTarget(args);
     if (found && found.target in SUBCOMMANDS) {
       const rest = [...args.slice(0, found.index), ...args.slice(found.index + 1)];
       return await SUBCOMMANDS[found.target as keyof typeof SUBCOMMANDS](rest, ctx);
     }
-    const config = await readLlmConfig(parseFlags(args, FLAGS, { positionals: 1 }).values);
+    const config = await readLlmConfig(parseCommandLine(args, FLAGS, { positionals: 1 }).raw);
     const parsed = parseEvalOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };

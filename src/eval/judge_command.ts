@@ -2,15 +2,15 @@
  * `proactive eval judge`: flags, help and a pure options parser over `judge_predictions.ts`.
  * Also the judge step `eval agent --judge-model` chains.
  */
-import { REFERENCE_QUIRKS_FLAG, referenceQuirksHelp } from "../prompts/reference_messages.ts";
+import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, interruptedError, usageError } from "../cli/errors.ts";
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
-import { parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecl, type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -39,6 +39,45 @@ export const DEFAULT_OUT_DIR = "proactivebench_results";
 /** Prediction files read at once before judging. */
 const READ_AT_ONCE = 16;
 
+/** `--null-strings RULE` of `eval judge` and `eval agent`; without a default (see below). */
+export const NULL_STRINGS_FLAG = {
+  kind: "choice",
+  value: "RULE",
+  choices: NULL_STRING_RULES,
+  help: [
+    'null (default): the strings "null", "None" and "" are null',
+    "proposals; task: they are sent as tasks, as the reference's",
+    "published numbers were computed",
+  ],
+} as const satisfies FlagDecl;
+
+/** The flags of `eval judge` besides the LLM ones, in the help's order. */
+const JUDGE_OWN_FLAGS = {
+  "out-dir": {
+    kind: "string",
+    value: "DIR",
+    default: DEFAULT_OUT_DIR,
+    help: `Folder of model folders (default ${DEFAULT_OUT_DIR})`,
+  },
+  agent: {
+    kind: "list",
+    value: "NAME",
+    repeat: true,
+    default: [],
+    help: [
+      "Judge only the folder of the agent NAME, as eval agent names it",
+      "(repeatable; default: every folder)",
+    ],
+  },
+  "null-strings": NULL_STRINGS_FLAG,
+  json: { kind: "boolean", help: "Print the counts as JSON" },
+  ...REFERENCE_QUIRKS_FLAG,
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `eval judge` (see `cli/flags.ts`). */
+export const JUDGE_FLAGS = { ...LLM_FLAGS, ...JUDGE_OWN_FLAGS } as const satisfies FlagDecls;
+
 export const JUDGE_HELP =
   `judge: the reward model (--model ALIAS, role "reward") judges every prediction under
 --out-dir: for each turn whose agent_response is a list, each proposal, seeing the
@@ -46,27 +85,9 @@ observations of turns 0..i; an empty list is one null proposal. Writes judgement
 [true|false, …] (accepted or not) into each turn, in place. Resumes: judged turns are
 skipped. A turn that cannot be judged gets judge_failure and the rest is still written.
 A file that cannot be read or parsed is named at the end (exit 1); the others are judged.
-  --out-dir DIR        Folder of model folders (default ${DEFAULT_OUT_DIR})
-  --agent NAME         Judge only the folder of the agent NAME, as eval agent names it
-                       (repeatable; default: every folder)
-  --null-strings RULE  null (default): the strings "null", "None" and "" are null
-                       proposals; task: they are sent as tasks, as the reference's
-                       published numbers were computed
-  --json               Print the counts as JSON
-${referenceQuirksHelp(23)}
-${waitFlagHelp(23)}
+${flagTable(JUDGE_OWN_FLAGS, { column: 23, helpRow: false })}
   e.g. proactive eval judge --out-dir results --model reward-7b
 `;
-
-export const JUDGE_FLAGS = {
-  ...LLM_FLAGS,
-  "out-dir": { type: "string" },
-  agent: { type: "string", multiple: true },
-  "null-strings": { type: "string" },
-  json: { type: "boolean" },
-  ...REFERENCE_QUIRKS_FLAG,
-  ...WAIT_FLAG,
-} as const;
 
 export interface JudgeCommandOptions {
   outDir: string;
@@ -82,27 +103,14 @@ export interface JudgeCommandOptions {
 }
 
 /**
- * The null-strings rule: the flag's, else under protocol: reference the reference's
- * (`task`: "null" strings are sent as tasks), else `parsed` (the default, `null`).
+ * The null-strings rule: the flag's (`given`), else under protocol: reference the
+ * reference's (`task`: "null" strings are sent as tasks), else the default, `null`.
  */
 export function referenceNullStrings(
-  args: string[],
-  flags: Parameters<typeof parseFlags>[1],
+  given: NullStringRule | undefined,
   llm: { prompts?: { protocol: string } },
-  parsed: NullStringRule,
 ): NullStringRule {
-  if (parseFlags(args, flags).values["null-strings"] !== undefined) return parsed;
-  return llm.prompts?.protocol === "reference" ? "task" : parsed;
-}
-
-export function parseNullStrings(raw: string | undefined): NullStringRule {
-  const rule = raw ?? "null";
-  if (!(NULL_STRING_RULES as readonly string[]).includes(rule)) {
-    throw usageError(
-      `--null-strings must be one of ${NULL_STRING_RULES.join(", ")}, got "${rule}"`,
-    );
-  }
-  return rule as NullStringRule;
+  return given ?? (llm.prompts?.protocol === "reference" ? "task" : "null");
 }
 
 /** Parses `eval judge`'s flags (without the target word); pure. */
@@ -111,23 +119,19 @@ export function parseJudgeOptions(
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): JudgeCommandOptions {
-  const { values } = parseFlags(args, JUDGE_FLAGS);
-  const model = stringFlag(values, "model");
-  if (model === undefined || model.trim() === "") {
+  const { flags, raw } = parseCommandLine(args, JUDGE_FLAGS);
+  if (flags.model === undefined) {
     throw usageError("eval judge needs --model ALIAS (the reward model)");
   }
-  const outDir = stringFlag(values, "out-dir", DEFAULT_OUT_DIR)!;
-  if (outDir.trim() === "") throw usageError("--out-dir must not be empty");
-  const agents = (values.agent ?? []) as string[];
-  agents.forEach(modelFolder); // a name that cannot name a folder is a usage error
+  flags.agent.forEach(modelFolder); // a name that cannot name a folder is a usage error
   return {
-    outDir,
-    agents,
-    nullStrings: parseNullStrings(stringFlag(values, "null-strings")),
-    json: values.json === true,
-    referenceQuirks: values["reference-quirks"] === true,
-    onBusy: busyPolicyOf(values),
-    llm: parseRoleModels(values, env, config, { reward: model }),
+    outDir: flags.outDir,
+    agents: flags.agent,
+    nullStrings: flags.nullStrings ?? "null",
+    json: flags.json,
+    referenceQuirks: flags.referenceQuirks,
+    onBusy: busyPolicyOf(flags),
+    llm: parseRoleModels(raw, env, config, { reward: flags.model }),
   };
 }
 
@@ -328,14 +332,14 @@ async function readAllWork(
 }
 
 export async function runJudgeCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const config = await readLlmConfig(parseFlags(args, JUDGE_FLAGS).values);
+  const config = await readLlmConfig(parseCommandLine(args, JUDGE_FLAGS).raw);
   const parsed = parseJudgeOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent.
   const llm = await resolvePrompts(parsed.llm);
   const options = {
     ...parsed,
     llm,
-    nullStrings: referenceNullStrings(args, JUDGE_FLAGS, llm, parsed.nullStrings),
+    nullStrings: referenceNullStrings(parseCommandLine(args, JUDGE_FLAGS).flags.nullStrings, llm),
   };
   checkJudgeTexts(options.llm.prompts!);
   return judgeExitCode(await runJudge(options, ctx));

@@ -2,10 +2,10 @@
 import { dirname, join, resolve } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, usageError } from "../cli/errors.ts";
-import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import { EMBEDDED_SPLITS } from "../formats/embedded_splits.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp, withOutputLocks } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { readInputText } from "../store/read_input.ts";
 import { formatScoreCsv, formatScoreTable, scoreResultJson } from "./score_format.ts";
@@ -18,6 +18,48 @@ import {
   type ScoreResult,
 } from "./score_model_folders.ts";
 import { parseSplits, type Split } from "./score_splits.ts";
+
+/** The flags of `proactive eval score`, in the help's order (see `cli/flags.ts`). */
+export const SCORE_FLAGS = {
+  splits: {
+    kind: "string",
+    value: "FILE",
+    help: "splits.json (default: the embedded ProactiveBench splits)",
+  },
+  "allow-partial": { kind: "boolean", help: "Score incomplete splits on the files that are there" },
+  "null-strings": {
+    kind: "choice",
+    value: "RULE",
+    choices: NULL_STRING_RULES,
+    default: "null",
+    help: [
+      `How the proposals "null", "None" and "" count: null (default, null`,
+      "proposals) or task (the reference's published numbers did this)",
+    ],
+  },
+  "out-dir": {
+    kind: "string",
+    value: "DIR",
+    help: ["Write the CSVs into DIR as <folder name>.csv (default: beside each", "folder)"],
+  },
+  "no-csv": { kind: "boolean", help: "Write no CSV" },
+  html: {
+    kind: "string",
+    value: "FILE",
+    help: "Write a self-contained comparison report (bar charts, counts)",
+  },
+  json: { kind: "boolean", help: "Print the result as JSON instead of the table" },
+  "as-reference": {
+    kind: "boolean",
+    help: [
+      "Score exactly as the reference's calculate_agent_performance.py:",
+      `"null" strings are tasks, a leftover {candidate_task} dict counts`,
+      "by its keys, judgements by Python truthiness, a split with a",
+      "missing file is skipped; its CSV is the calculator's, byte for byte",
+    ],
+  },
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
 
 export const SCORE_HELP = `proactive eval score — ProactiveBench metrics of judged model folders
 
@@ -40,38 +82,12 @@ Accept Rate, Total Events), written beside each folder as <DIR>.csv or as
 <out-dir>/<folder name>.csv.
 
 Options:
-  --splits FILE         splits.json (default: the embedded ProactiveBench splits)
-  --allow-partial       Score incomplete splits on the files that are there
-  --null-strings RULE   How the proposals "null", "None" and "" count: null (default, null
-                        proposals) or task (the reference's published numbers did this)
-  --out-dir DIR         Write the CSVs into DIR as <folder name>.csv (default: beside each
-                        folder)
-  --no-csv              Write no CSV
-  --html FILE           Write a self-contained comparison report (bar charts, counts)
-  --json                Print the result as JSON instead of the table
-  --as-reference        Score exactly as the reference's calculate_agent_performance.py:
-                        "null" strings are tasks, a leftover {candidate_task} dict counts
-                        by its keys, judgements by Python truthiness, a split with a
-                        missing file is skipped; its CSV is the calculator's, byte for byte
-${waitFlagHelp(24)}
-  -h, --help            Show this help
+${flagTable(SCORE_FLAGS, { column: 24 })}
 
 Examples:
   proactive eval score runs/gpt-4o runs/qwen-7b --html report.html
   proactive eval score runs/gpt-4o --null-strings task --out-dir results --json
 `;
-
-export const SCORE_FLAGS = {
-  splits: { type: "string" },
-  "allow-partial": { type: "boolean" },
-  "as-reference": { type: "boolean" },
-  "null-strings": { type: "string" },
-  "out-dir": { type: "string" },
-  "no-csv": { type: "boolean" },
-  html: { type: "string" },
-  json: { type: "boolean" },
-  ...WAIT_FLAG,
-} as const;
 
 export interface EvalScoreOptions {
   dirs: string[];
@@ -90,31 +106,25 @@ export interface EvalScoreOptions {
 
 /** Parses `proactive eval score` arguments (after "score"); pure, usage errors throw. */
 export function parseEvalScoreOptions(args: string[]): EvalScoreOptions {
-  const { values, positionals } = parseFlags(args, SCORE_FLAGS, { positionals: 10_000 });
+  const { flags, positionals } = parseCommandLine(args, SCORE_FLAGS, { positionals: 10_000 });
   if (positionals.length === 0) {
     throw usageError("Name at least one model folder: proactive eval score DIR...");
   }
-  const nullStrings = stringFlag(values, "null-strings", "null")!;
-  if (!(NULL_STRING_RULES as readonly string[]).includes(nullStrings)) {
-    throw usageError(
-      `--null-strings must be one of ${NULL_STRING_RULES.join(", ")}, got "${nullStrings}"`,
-    );
+  const csv = !flags.noCsv;
+  if (!csv && flags.outDir !== undefined) {
+    throw usageError("--out-dir and --no-csv contradict each other");
   }
-  const nonEmpty = (name: string) => nonEmptyFlag(name, stringFlag(values, name)) ?? null;
-  const outDir = nonEmpty("out-dir");
-  const csv = values["no-csv"] !== true;
-  if (!csv && outDir !== null) throw usageError("--out-dir and --no-csv contradict each other");
   return {
     dirs: positionals,
-    splitsFile: nonEmpty("splits"),
-    allowPartial: values["allow-partial"] === true,
-    asReference: values["as-reference"] === true,
-    nullStrings: nullStrings as NullStringRule,
-    outDir,
+    splitsFile: flags.splits ?? null,
+    allowPartial: flags.allowPartial,
+    asReference: flags.asReference,
+    nullStrings: flags.nullStrings,
+    outDir: flags.outDir ?? null,
     csv,
-    html: nonEmpty("html"),
-    json: values.json === true,
-    onBusy: busyPolicyOf(values),
+    html: flags.html ?? null,
+    json: flags.json,
+    onBusy: busyPolicyOf(flags),
   };
 }
 

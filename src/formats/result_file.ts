@@ -19,12 +19,20 @@ import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "./result_label.
  */
 export { HELP_NEED, HELP_NO_NEED, REJECT_ALL } from "./result_label.ts";
 
+/**
+ * A label's shape, declared once: result files, their import into `serve` and the body of
+ * `POST /api/label` all check labels with it. Whether a label fits its question (indices
+ * in range, sorted, the trace's mode) is `labelProblem` of `serve/labels.ts`.
+ */
 export const labelSchema: z.ZodType<Label> = z.union([
   z.array(z.number().int().nonnegative()),
   z.literal(REJECT_ALL),
   z.literal(HELP_NEED),
   z.literal(HELP_NO_NEED),
-]);
+], {
+  error:
+    `expected a sorted list of task indices, "${REJECT_ALL}", "${HELP_NEED}" or "${HELP_NO_NEED}"`,
+});
 
 /** One annotator's label: declared once, in `result_label.ts`. */
 export type { Label } from "./result_label.ts";

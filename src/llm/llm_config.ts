@@ -34,10 +34,10 @@
  */
 import { isCodelinkerPath, parseCodelinkerConfig } from "./codelinker_config.ts";
 import { dirname, resolve } from "node:path";
-import { durationFlag } from "../cli/duration_flag.ts";
 import { loadPromptSet, type PromptSet } from "../prompts/prompt_set.ts";
 import { inputError, usageError } from "../cli/errors.ts";
-import { type FlagSpec, integerFlag, type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, readFlags } from "../cli/flags.ts";
+import type { ParsedFlags } from "../cli/parse_flags.ts";
 import {
   type ConfigSource,
   DEFAULT_CONFIG_FILE,
@@ -140,52 +140,107 @@ export const LLM_DEFAULTS = {
   maxRepairs: 2,
 } as const;
 
-/** Flags every LLM command accepts; spread into the command's own `FlagSpec`. */
-export const LLM_FLAGS: FlagSpec = {
-  "base-url": { type: "string" },
-  "api-key": { type: "string" },
-  model: { type: "string" },
-  config: { type: "string" },
-  concurrency: { type: "string" },
-  "max-retries": { type: "string" },
-  timeout: { type: "string" },
-  "retry-after-cap": { type: "string" },
-  "response-format": { type: "string" },
-  "no-response-format": { type: "boolean" },
-  "max-repairs": { type: "string" },
-  "cache-dir": { type: "string" },
-  "no-cache": { type: "boolean" },
-  limit: { type: "string" },
-  prompts: { type: "string" },
-};
+/**
+ * Flags every LLM command accepts, declared once (`cli/flags.ts`); spread into the
+ * command's own declarations. `parseLlmFlags` reads them with the environment and config.
+ */
+export const LLM_FLAGS = {
+  "base-url": {
+    kind: "string",
+    value: "URL",
+    help: ["OpenAI-compatible endpoint (env OPENAI_BASE_URL;", `default ${DEFAULT_BASE_URL})`],
+  },
+  "api-key": {
+    kind: "string",
+    value: "KEY",
+    help: "API key (env OPENAI_API_KEY, preferred: flags show in 'ps')",
+  },
+  model: { kind: "string", value: "ID", help: "Model id, for every role" },
+  config: {
+    kind: "string",
+    value: "FILE",
+    help: [
+      "YAML naming model aliases and the alias of each role",
+      `(default: ./${DEFAULT_CONFIG_FILE} when it exists), or the`,
+      "reference's codelinker private.toml",
+    ],
+  },
+  concurrency: {
+    kind: "integer",
+    value: "N",
+    min: 1,
+    max: 4096,
+    help: `Requests in flight per endpoint (default ${LLM_DEFAULTS.concurrency})`,
+  },
+  "max-retries": {
+    kind: "integer",
+    value: "N",
+    default: LLM_DEFAULTS.maxRetries,
+    min: 0,
+    max: 100,
+    help: [
+      "Retries of a request after 429, 5xx, a timeout or a",
+      `connection error (default ${LLM_DEFAULTS.maxRetries})`,
+    ],
+  },
+  timeout: {
+    kind: "duration",
+    value: "DURATION",
+    default: LLM_DEFAULTS.timeoutMs,
+    help: "Deadline of one request, response body included (default 5m)",
+  },
+  "retry-after-cap": {
+    kind: "duration",
+    value: "DUR",
+    default: LLM_DEFAULTS.retryAfterCapMs,
+    help: "Longest Retry-After wait honoured (default 10m)",
+  },
+  "response-format": {
+    kind: "choice",
+    value: "MODE",
+    choices: RESPONSE_FORMAT_MODES,
+    help: [
+      "What structured requests carry, for every model: json_schema",
+      "(strict JSON schema; the default), json_object, or none",
+      "(config: response_format per model); e.g.",
+      "--response-format json_object for a server without",
+      "JSON-schema support",
+    ],
+  },
+  "no-response-format": { kind: "boolean", help: "Same as --response-format none" },
+  "max-repairs": {
+    kind: "integer",
+    value: "N",
+    default: LLM_DEFAULTS.maxRepairs,
+    min: 0,
+    max: 20,
+    help: `Re-asks after an invalid JSON answer (default ${LLM_DEFAULTS.maxRepairs})`,
+  },
+  "cache-dir": {
+    kind: "string",
+    value: "DIR",
+    default: DEFAULT_CACHE_DIR,
+    help: `Completion cache (default ${DEFAULT_CACHE_DIR})`,
+  },
+  "no-cache": { kind: "boolean", help: "Neither read nor write the completion cache" },
+  limit: { kind: "integer", value: "N", min: 1, help: "Process only the first N items" },
+  prompts: {
+    kind: "string",
+    value: "FILE",
+    help: [
+      "A prompt set (YAML) replacing any of the texts sent (config:",
+      "prompts: FILE); see 'proactive prompts export'",
+    ],
+  },
+} as const satisfies FlagDecls;
 
 /** The help text of `LLM_FLAGS`, to embed in a command's `--help`. */
-export const LLM_FLAGS_HELP = `LLM options:
-  --base-url URL          OpenAI-compatible endpoint (env OPENAI_BASE_URL;
-                          default ${DEFAULT_BASE_URL})
-  --api-key KEY           API key (env OPENAI_API_KEY, preferred: flags show in 'ps')
-  --model ID              Model id, for every role
-  --config FILE           YAML naming model aliases and the alias of each role
-                          (default: ./${DEFAULT_CONFIG_FILE} when it exists), or the
-                          reference's codelinker private.toml
-  --concurrency N         Requests in flight per endpoint (default ${LLM_DEFAULTS.concurrency})
-  --max-retries N         Retries of a request after 429, 5xx, a timeout or a
-                          connection error (default ${LLM_DEFAULTS.maxRetries})
-  --timeout DURATION      Deadline of one request, response body included (default 5m)
-  --retry-after-cap DUR   Longest Retry-After wait honoured (default 10m)
-  --response-format MODE  What structured requests carry, for every model: json_schema
-                          (strict JSON schema; the default), json_object, or none
-                          (config: response_format per model); e.g.
-                          --response-format json_object for a server without
-                          JSON-schema support
-  --no-response-format    Same as --response-format none
-  --max-repairs N         Re-asks after an invalid JSON answer (default ${LLM_DEFAULTS.maxRepairs})
-  --cache-dir DIR         Completion cache (default ${DEFAULT_CACHE_DIR})
-  --no-cache              Neither read nor write the completion cache
-  --limit N               Process only the first N items
-  --prompts FILE          A prompt set (YAML) replacing any of the texts sent (config:
-                          prompts: FILE); see 'proactive prompts export'
-`;
+export function llmFlagsHelp(flags: FlagDecls = LLM_FLAGS): string {
+  return `LLM options:\n${flagTable(flags, { column: 26, helpRow: false })}\n`;
+}
+
+export const LLM_FLAGS_HELP: string = llmFlagsHelp();
+
 export interface ParseLlmFlagsOptions {
   /** The config file, already read (see `readLlmConfig`). */
   config?: ConfigSource;
@@ -207,15 +262,15 @@ export function parseLlmFlags(
     ? parseCodelinkerConfig(config, env)
     : undefined;
   const parsedConfig = codelinker?.config ?? (config ? parseLlmConfig(config, env) : undefined);
-  const concurrencyFlag = stringFlag(values, "concurrency");
+  const flags = readFlags(LLM_FLAGS, values);
   const endpoints: Partial<Record<LlmRole, EndpointConfig>> = {};
   for (const role of roles) {
     const endpoint = parsedConfig
       ? endpointFromConfig(role, parsedConfig, config!.path, env)
       : endpointFromEnvironment(env);
-    const baseUrl = stringFlag(values, "base-url") ?? endpoint.baseUrl;
-    const model = stringFlag(values, "model") ?? endpoint.model;
-    const apiKey = stringFlag(values, "api-key");
+    const baseUrl = flags.baseUrl ?? endpoint.baseUrl;
+    const model = flags.model ?? endpoint.model;
+    const apiKey = flags.apiKey;
     if (!model) {
       throw usageError(
         `No model for role "${role}": pass --model or name one in ${DEFAULT_CONFIG_FILE}`,
@@ -226,56 +281,28 @@ export function parseLlmFlags(
       baseUrl: checkBaseUrl(baseUrl),
       model,
       apiKeys: apiKey !== undefined ? [apiKey] : endpoint.apiKeys,
-      concurrency: integerFlag("concurrency", concurrencyFlag, endpoint.concurrency, {
-        min: 1,
-        max: 4096,
-      }),
+      concurrency: flags.concurrency ?? endpoint.concurrency,
     };
   }
-  const limit = stringFlag(values, "limit");
-  const promptsFile = stringFlag(values, "prompts") ??
+  const promptsFile = flags.prompts ??
     (parsedConfig?.prompts === undefined
       ? undefined
       : resolve(dirname(config!.path), parsedConfig.prompts));
-  if (promptsFile !== undefined && promptsFile.trim() === "") {
-    throw usageError("--prompts must not be empty");
-  }
   const configNotes = codelinker?.notes.map((note) =>
     `Config "${config!.path}" (the reference's codelinker format): ${note}`
   );
+  if (flags.timeout <= 0) throw usageError("--timeout must be longer than zero");
   return {
     ...(promptsFile === undefined ? {} : { promptsFile }),
     ...(configNotes ? { configNotes } : {}),
     endpoints,
-    maxRetries: integerFlag(
-      "max-retries",
-      stringFlag(values, "max-retries"),
-      LLM_DEFAULTS.maxRetries,
-      {
-        min: 0,
-        max: 100,
-      },
-    ),
-    timeoutMs: positiveDuration("timeout", values, LLM_DEFAULTS.timeoutMs),
-    retryAfterCapMs: durationFlag(
-      "retry-after-cap",
-      stringFlag(values, "retry-after-cap"),
-      LLM_DEFAULTS.retryAfterCapMs,
-    ),
-    responseFormat: responseFormatFlag(values),
-    maxRepairs: integerFlag(
-      "max-repairs",
-      stringFlag(values, "max-repairs"),
-      LLM_DEFAULTS.maxRepairs,
-      {
-        min: 0,
-        max: 20,
-      },
-    ),
-    cacheDir: values["no-cache"] === true
-      ? null
-      : stringFlag(values, "cache-dir", DEFAULT_CACHE_DIR)!,
-    limit: limit === undefined ? undefined : integerFlag("limit", limit, 0, { min: 1 }),
+    maxRetries: flags.maxRetries,
+    timeoutMs: flags.timeout,
+    retryAfterCapMs: flags.retryAfterCap,
+    responseFormat: responseFormatOf(flags),
+    maxRepairs: flags.maxRepairs,
+    cacheDir: flags.noCache ? null : flags.cacheDir,
+    limit: flags.limit,
   };
 }
 
@@ -332,21 +359,15 @@ function endpointFromConfig(
   };
 }
 
-function responseFormatFlag(values: ParsedFlags["values"]): ResponseFormatMode | undefined {
-  const mode = stringFlag(values, "response-format");
-  if (values["no-response-format"] === true) {
-    if (mode !== undefined && mode !== "none") {
-      throw usageError(`--no-response-format contradicts --response-format ${mode}`);
-    }
-    return "none";
+function responseFormatOf(
+  flags: { responseFormat?: ResponseFormatMode; noResponseFormat: boolean },
+): ResponseFormatMode | undefined {
+  const mode = flags.responseFormat;
+  if (!flags.noResponseFormat) return mode;
+  if (mode !== undefined && mode !== "none") {
+    throw usageError(`--no-response-format contradicts --response-format ${mode}`);
   }
-  if (mode === undefined) return undefined;
-  if (!(RESPONSE_FORMAT_MODES as readonly string[]).includes(mode)) {
-    throw usageError(
-      `--response-format must be one of ${RESPONSE_FORMAT_MODES.join(", ")}, got "${mode}"`,
-    );
-  }
-  return mode as ResponseFormatMode;
+  return "none";
 }
 
 function checkBaseUrl(url: string): string {
@@ -360,12 +381,6 @@ function checkBaseUrl(url: string): string {
     throw usageError(`--base-url must be an http(s) URL, got "${parsed.protocol}…"`);
   }
   return url.replace(/\/+$/, "");
-}
-
-function positiveDuration(name: string, values: ParsedFlags["values"], fallback: number): number {
-  const value = durationFlag(name, stringFlag(values, name), fallback);
-  if (value <= 0) throw usageError(`--${name} must be longer than zero`);
-  return value;
 }
 
 /**

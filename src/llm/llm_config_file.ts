@@ -6,7 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { inputError, ProactiveError } from "../cli/errors.ts";
-import { type ParsedFlags, stringFlag } from "../cli/parse_flags.ts";
+import type { ParsedFlags } from "../cli/parse_flags.ts";
 import { isMissingFile, readInputText } from "../store/read_input.ts";
 import { isCodelinkerPath, parseCodelinkerConfig } from "./codelinker_config.ts";
 
@@ -114,7 +114,7 @@ export async function readLlmConfig(
   values: ParsedFlags["values"],
   reader: ConfigReader = { cwd: Deno.cwd(), readTextFile: readConfigText },
 ): Promise<ConfigSource | undefined> {
-  const explicit = stringFlag(values, "config");
+  const explicit = typeof values.config === "string" ? values.config : undefined;
   const path = explicit ?? `${reader.cwd.replace(/\/+$/, "")}/${DEFAULT_CONFIG_FILE}`;
   try {
     return { path: explicit ?? DEFAULT_CONFIG_FILE, text: await reader.readTextFile(path) };

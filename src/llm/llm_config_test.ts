@@ -1,10 +1,10 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { parseFlags } from "../cli/parse_flags.ts";
+import { parseCommandLine } from "../cli/flags.ts";
 import { DEFAULT_BASE_URL, LLM_FLAGS, LLM_FLAGS_HELP, parseLlmFlags } from "./llm_config.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
-const flags = (...args: string[]) => parseFlags(args, LLM_FLAGS).values;
+const flags = (...args: string[]) => parseCommandLine(args, LLM_FLAGS).raw;
 
 const CONFIG = `
 models:

@@ -4,14 +4,14 @@
  *
  * ```ts
  * // command.ts — flags, help and a pure options parser
- * const FLAGS = { ...LLM_FLAGS, input: { type: "string" } };
+ * const FLAGS = { ...LLM_FLAGS, in: { kind: "string", value: "FILE", help: "…" } } as const;
  * const help = `proactive reward [options]\n…\n${LLM_FLAGS_HELP}`;
  * export function parseRewardOptions(args, env, config?: ConfigSource) {
- *   const { values } = parseFlags(args, FLAGS);
- *   return { input: …, llm: parseLlmFlags(values, env, { config, roles: ["reward"] }) };
+ *   const { flags, raw } = parseCommandLine(args, FLAGS);
+ *   return { input: flags.in, llm: parseLlmFlags(raw, env, { config, roles: ["reward"] }) };
  * }
  * // run(): read the config, build the runtime, work, report
- * const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+ * const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
  * const options = parseRewardOptions(args, ctx.env, config);
  * const llm = createLlmRuntime(options.llm, { logger: ctx.logger, signal: ctx.signal });
  * const client = llm.client("reward");

@@ -8,13 +8,19 @@
 import type { Command, CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
 import { didYouMean } from "../cli/did_you_mean.ts";
-import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
 import { withOutputLocks } from "../store/output_lock.ts";
 import { PROMPT_ROLES, ROLE_NAMES, type RoleName } from "./prompt_roles.ts";
 import { BUILTIN_PROMPT_SET, loadPromptSet, parsePromptSet, type PromptSet } from "./prompt_set.ts";
 import { importReferencePrompts } from "./reference_import.ts";
 import { promptSetYaml } from "./prompt_set_yaml.ts";
+
+/** The flags of `proactive prompts` (see `cli/flags.ts`). */
+export const FLAGS = {
+  out: { kind: "string", value: "FILE", help: "The file export or import writes" },
+  prompts: { kind: "string", value: "FILE", help: "The set show prints" },
+} as const satisfies FlagDecls;
 
 const HELP = `proactive prompts — the prompt sets: every text sent to a model
 
@@ -31,7 +37,8 @@ one is part of every cache key, so a changed text never reuses an old answer.
   export   Writes the built-in set to --out (replaced atomically), every role and field
            documented with its stages and placeholders: the starting point for editing.
   show     Prints the texts a set makes the stages send (default: the built-in set),
-           for every role or for ROLE (${ROLE_NAMES.join(", ")}).
+           for every role or for ROLE, one of:
+           ${ROLE_NAMES.join(", ")}.
   import   Reads a checkout DIR of the reference project (ProactiveAgent) — its Python
            files as text; Python is not run — and writes its prompts to --out as a set
            with protocol: reference, named after the checked-out commit. Each text is
@@ -41,9 +48,7 @@ one is part of every cache key, so a changed text never reuses an old answer.
            folder without any of the reference's files is an error.
 
 Options:
-  --out FILE       The file export or import writes
-  --prompts FILE   The set show prints
-  -h, --help       Show this help
+${flagTable(FLAGS, { column: 19 })}
 
 Examples:
   proactive prompts export --out my_prompts.yaml
@@ -52,11 +57,6 @@ Examples:
   proactive eval agent --model proactive-7b --prompts reference_prompts.yaml
   proactive eval judge --model reward-7b --prompts my_prompts.yaml
 `;
-
-const FLAGS = {
-  out: { type: "string" },
-  prompts: { type: "string" },
-} as const;
 
 const ACTIONS = ["export", "show", "import"] as const;
 
@@ -126,15 +126,16 @@ export const command: Command = {
   name: "prompts",
   summary: "Export, show and import the prompt sets: every text sent to a model",
   help: HELP,
+  flags: FLAGS,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, FLAGS, { positionals: 2 });
+    const { flags, positionals } = parseCommandLine(args, FLAGS, { positionals: 2 });
     const [action, role] = positionals;
     if (action === undefined) throw usageError(`Say what to do: ${ACTIONS.join(", ")}`);
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw usageError(`Unknown action "${action}"${didYouMean(action, ACTIONS)}`);
     }
     if (action === "export" || action === "import") {
-      const out = nonEmptyFlag("out", stringFlag(values, "out"));
+      const out = flags.out;
       if (out === undefined) throw usageError(`prompts ${action} needs --out FILE`);
       if (action === "export") {
         if (role !== undefined) throw usageError(`Unexpected argument "${role}"`);
@@ -146,8 +147,7 @@ export const command: Command = {
     if (role !== undefined && !Object.hasOwn(PROMPT_ROLES, role)) {
       throw usageError(`Unknown role "${role}"${didYouMean(role, ROLE_NAMES)}`);
     }
-    const file = nonEmptyFlag("prompts", stringFlag(values, "prompts"));
-    ctx.stdout(showPromptSet(await loadPromptSet(file), role as RoleName | undefined));
+    ctx.stdout(showPromptSet(await loadPromptSet(flags.prompts), role as RoleName | undefined));
     return 0;
   },
 };

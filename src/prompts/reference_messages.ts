@@ -24,6 +24,7 @@
  *
  * @module
  */
+import type { FlagDecls } from "../cli/flags.ts";
 import { inputError } from "../cli/errors.ts";
 import { pythonDumps } from "../jsonl/python_json.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
@@ -212,16 +213,15 @@ export function referenceCutMessages(
 }
 
 /** `--reference-quirks`, on the stages whose reference script has defects that change numbers. */
-export const REFERENCE_QUIRKS_FLAG = { "reference-quirks": { type: "boolean" } } as const;
-
-/** Its lines in a command's help, the description starting at `column`. */
-export function referenceQuirksHelp(column: number): string {
-  const indent = " ".repeat(column);
-  return `${
-    "  --reference-quirks".padEnd(column)
-  }Under protocol: reference, reproduce the reference\n` +
-    `${indent}script's defects too (see README, "Coming from the reference")`;
-}
+export const REFERENCE_QUIRKS_FLAG = {
+  "reference-quirks": {
+    kind: "boolean",
+    help: [
+      "Under protocol: reference, reproduce the reference",
+      `script's defects too (see README, "Coming from the reference")`,
+    ],
+  },
+} as const satisfies FlagDecls;
 
 /** build_reward_trainset.py's `format_message(obs, task, user)`: the explain request. */
 export function referenceExplainMessages(

@@ -1,13 +1,7 @@
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
-import { runtimeError, usageError } from "../cli/errors.ts";
-import {
-  integerFlag,
-  nonEmptyFlag,
-  numberFlag,
-  parseFlags,
-  stringFlag,
-} from "../cli/parse_flags.ts";
+import { runtimeError } from "../cli/errors.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -16,7 +10,7 @@ import {
   readLlmConfig,
   resolvePrompts,
 } from "../llm/llm_config.ts";
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
 import { formatRewardReport } from "./reward_summary.ts";
 import { type RewardOptions, runReward } from "./run_reward.ts";
 
@@ -30,6 +24,71 @@ export const DEFAULTS = {
   consistencyTemperature: 0.8,
   checkpointEvery: 50,
 };
+
+/** The flags of `proactive reward` besides the LLM ones, in the help's order. */
+const OWN_FLAGS = {
+  in: {
+    kind: "string",
+    value: "FILE",
+    default: DEFAULTS.input,
+    help: `Reward items, JSONL (default: ${DEFAULTS.input})`,
+  },
+  out: {
+    kind: "string",
+    value: "FILE",
+    default: DEFAULTS.output,
+    help: `The dataset (default: ${DEFAULTS.output})`,
+  },
+  failures: {
+    kind: "string",
+    value: "FILE",
+    help: `Failures, JSONL (default: ${DEFAULTS.failuresName} beside --out)`,
+  },
+  seed: {
+    kind: "bigint",
+    value: "N",
+    default: DEFAULTS.seed,
+    help: `Seed of the balancing draw (default: ${DEFAULTS.seed})`,
+  },
+  "max-attempts": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.maxAttempts,
+    min: 1,
+    max: 100,
+    help: `Attempts per item (default: ${DEFAULTS.maxAttempts})`,
+  },
+  "consistency-samples": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.consistencySamples,
+    min: 1,
+    max: 128,
+    help: `Answers of the consistency check (default: ${DEFAULTS.consistencySamples})`,
+  },
+  "consistency-temperature": {
+    kind: "number",
+    value: "T",
+    default: DEFAULTS.consistencyTemperature,
+    min: 0,
+    max: 2,
+    help: `Their temperature (default: ${DEFAULTS.consistencyTemperature})`,
+  },
+  "checkpoint-every": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.checkpointEvery,
+    min: 1,
+    help: [
+      "Rewrite the output after every N new conversations",
+      `(default: ${DEFAULTS.checkpointEvery})`,
+    ],
+  },
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `proactive reward` (see `cli/flags.ts`). */
+export const FLAGS = { ...LLM_FLAGS, ...OWN_FLAGS } as const satisfies FlagDecls;
 
 const HELP = `proactive reward — build the reward model's training set with an LLM
 
@@ -59,18 +118,7 @@ asked again then, but their earlier attempts come from the completion cache: rai
 --max-attempts to give them new ones.
 
 Options:
-  --in FILE                  Reward items, JSONL (default: ${DEFAULTS.input})
-  --out FILE                 The dataset (default: ${DEFAULTS.output})
-  --failures FILE            Failures, JSONL (default: ${DEFAULTS.failuresName} beside --out)
-  --seed N                   Seed of the balancing draw (default: ${DEFAULTS.seed})
-  --max-attempts N           Attempts per item (default: ${DEFAULTS.maxAttempts})
-  --consistency-samples N    Answers of the consistency check (default: ${DEFAULTS.consistencySamples})
-  --consistency-temperature T
-                             Their temperature (default: ${DEFAULTS.consistencyTemperature})
-  --checkpoint-every N       Rewrite the output after every N new conversations
-                             (default: ${DEFAULTS.checkpointEvery})
-${waitFlagHelp(29)}
-  -h, --help                 Show this help
+${flagTable(OWN_FLAGS, { column: 29 })}
   (--limit N asks only for items among the first N of the balanced list.)
 
 ${LLM_FLAGS_HELP}
@@ -85,70 +133,28 @@ Example:
     --in reward_data/train_data.jsonl --out reward_data/trainset_reward_llama.json
 `;
 
-const FLAGS = {
-  ...LLM_FLAGS,
-  ...WAIT_FLAG,
-  in: { type: "string" },
-  out: { type: "string" },
-  failures: { type: "string" },
-  seed: { type: "string" },
-  "max-attempts": { type: "string" },
-  "consistency-samples": { type: "string" },
-  "consistency-temperature": { type: "string" },
-  "checkpoint-every": { type: "string" },
-} as const;
-
 /** Parses the command line of `proactive reward` (pure; usage errors throw). */
 export function parseRewardOptions(
   args: string[],
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): RewardOptions {
-  const { values } = parseFlags(args, FLAGS);
-  const input = nonEmptyFlag("in", stringFlag(values, "in", DEFAULTS.input)!);
-  const output = nonEmptyFlag("out", stringFlag(values, "out", DEFAULTS.output)!);
-  const failures = nonEmptyFlag(
-    "failures",
-    stringFlag(values, "failures", join(dirname(output), DEFAULTS.failuresName))!,
-  );
-  const rawSeed = stringFlag(values, "seed");
-  if (rawSeed !== undefined && !/^[+-]?\d+$/.test(rawSeed.trim())) {
-    throw usageError(`--seed must be a whole number, got "${rawSeed}"`);
-  }
+  const { flags, raw } = parseCommandLine(args, FLAGS);
+  const output = flags.out;
   const stem = output.replace(/\.json$/i, "");
   return {
-    input,
+    input: flags.in,
     output,
-    failures,
+    failures: flags.failures ?? join(dirname(output), DEFAULTS.failuresName),
     datasetInfo: join(dirname(output), "dataset_info.json"),
     summary: `${stem}.summary.json`,
-    seed: rawSeed === undefined ? DEFAULTS.seed : BigInt(rawSeed.trim()),
-    maxAttempts: integerFlag(
-      "max-attempts",
-      stringFlag(values, "max-attempts"),
-      DEFAULTS.maxAttempts,
-      { min: 1, max: 100 },
-    ),
-    consistencySamples: integerFlag(
-      "consistency-samples",
-      stringFlag(values, "consistency-samples"),
-      DEFAULTS.consistencySamples,
-      { min: 1, max: 128 },
-    ),
-    consistencyTemperature: numberFlag(
-      "consistency-temperature",
-      stringFlag(values, "consistency-temperature"),
-      DEFAULTS.consistencyTemperature,
-      { min: 0, max: 2 },
-    ),
-    checkpointEvery: integerFlag(
-      "checkpoint-every",
-      stringFlag(values, "checkpoint-every"),
-      DEFAULTS.checkpointEvery,
-      { min: 1 },
-    ),
-    onBusy: busyPolicyOf(values),
-    llm: parseLlmFlags(values, env, { config, roles: ["reward"] }),
+    seed: flags.seed,
+    maxAttempts: flags.maxAttempts,
+    consistencySamples: flags.consistencySamples,
+    consistencyTemperature: flags.consistencyTemperature,
+    checkpointEvery: flags.checkpointEvery,
+    onBusy: busyPolicyOf(flags),
+    llm: parseLlmFlags(raw, env, { config, roles: ["reward"] }),
   };
 }
 
@@ -156,8 +162,9 @@ export const command: Command = {
   name: "reward",
   summary: "Build the reward model's LLaMA-Factory training set with an LLM",
   help: HELP,
+  flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
     const parsed = parseRewardOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };

@@ -1,6 +1,6 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { command, parseRewardOptions } from "./command.ts";
+import { parseRewardOptions } from "./command.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -91,21 +91,4 @@ Deno.test("parseRewardOptions: bad values are usage errors", () => {
     assertEquals(error.kind, "usage", args.join(" "));
     assertStringIncludes(error.message, message);
   }
-});
-
-Deno.test("reward help names the flags, the LLM flags and an example", () => {
-  for (
-    const part of [
-      "--max-attempts",
-      "--consistency-samples",
-      "--checkpoint-every",
-      "--base-url",
-      "--cache-dir",
-      "Example:",
-      "dataset_info.json",
-    ]
-  ) {
-    assertStringIncludes(command.help, part);
-  }
-  assertEquals(command.name, "reward");
 });

@@ -1,8 +1,8 @@
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
 import { requireReferenceTexts } from "../prompts/reference_messages.ts";
 import type { Command } from "../cli/command.ts";
-import { runtimeError, usageError } from "../cli/errors.ts";
-import { nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { runtimeError } from "../cli/errors.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import {
   type ConfigSource,
   LLM_FLAGS,
@@ -20,6 +20,46 @@ export const DEFAULTS = {
   scenesDir: "scenes",
   seed: 42n,
 };
+
+/** The flags of `proactive scenes` besides the LLM ones, in the help's order. */
+const OWN_FLAGS = {
+  seeds: {
+    kind: "string",
+    value: "FILE",
+    help: "Seed file, YAML (default: the built-in seedtask.yaml)",
+  },
+  out: {
+    kind: "string",
+    value: "FILE",
+    default: DEFAULTS.out,
+    help: `Scene list, YAML (default: ${DEFAULTS.out})`,
+  },
+  "scenes-dir": {
+    kind: "string",
+    value: "DIR",
+    default: DEFAULTS.scenesDir,
+    help: `Folder of the scene configurations (default: ${DEFAULTS.scenesDir}/)`,
+  },
+  kinds: {
+    kind: "list",
+    value: "A,B",
+    item: "scene kind",
+    help: "Only these scene kinds (default: all)",
+  },
+  seed: {
+    kind: "bigint",
+    value: "N",
+    default: DEFAULTS.seed,
+    help: [
+      `Seed of the sample-event draw (default: ${DEFAULTS.seed}); also part`,
+      "of every cache key, so another seed gives other scenes",
+    ],
+  },
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `proactive scenes` (see `cli/flags.ts`). */
+export const FLAGS = { ...LLM_FLAGS, ...OWN_FLAGS } as const satisfies FlagDecls;
 
 const HELP = `proactive scenes — turn seed tasks into gym scenes with an LLM
 
@@ -49,14 +89,7 @@ Running again asks again, but finished conversations come from the completion ca
 no cost: a re-run after a failure only pays for the seed tasks that failed.
 
 Options:
-  --seeds FILE        Seed file, YAML (default: the built-in seedtask.yaml)
-  --out FILE          Scene list, YAML (default: ${DEFAULTS.out})
-  --scenes-dir DIR    Folder of the scene configurations (default: ${DEFAULTS.scenesDir}/)
-  --kinds A,B         Only these scene kinds (default: all)
-  --seed N            Seed of the sample-event draw (default: ${DEFAULTS.seed}); also part
-                      of every cache key, so another seed gives other scenes
-${waitFlagHelp(22)}
-  -h, --help          Show this help
+${flagTable(OWN_FLAGS, { column: 22 })}
   (--limit N asks only for the first N seed tasks, after --kinds.)
 
 ${LLM_FLAGS_HELP}
@@ -71,43 +104,21 @@ Example:
     --kinds codingassistant --out scenes.yaml --scenes-dir scenes/
 `;
 
-const FLAGS = {
-  ...WAIT_FLAG,
-  ...LLM_FLAGS,
-  seeds: { type: "string" },
-  out: { type: "string" },
-  "scenes-dir": { type: "string" },
-  kinds: { type: "string" },
-  seed: { type: "string" },
-} as const;
-
 /** Parses the command line of `proactive scenes` (pure; usage errors throw). */
 export function parseScenesOptions(
   args: string[],
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): ScenesOptions {
-  const { values } = parseFlags(args, FLAGS);
-  const seeds = stringFlag(values, "seeds");
-  if (seeds !== undefined) nonEmptyFlag("seeds", seeds);
-  const rawSeed = stringFlag(values, "seed");
-  if (rawSeed !== undefined && !/^[+-]?\d+$/.test(rawSeed.trim())) {
-    throw usageError(`--seed must be a whole number, got "${rawSeed}"`);
-  }
-  const rawKinds = stringFlag(values, "kinds");
-  let kinds: string[] | undefined;
-  if (rawKinds !== undefined) {
-    kinds = [...new Set(rawKinds.split(",").map((k) => k.trim()).filter((k) => k !== ""))];
-    if (kinds.length === 0) throw usageError(`--kinds must name at least one scene kind`);
-  }
+  const { flags, raw } = parseCommandLine(args, FLAGS);
   return {
-    seeds,
-    out: nonEmptyFlag("out", stringFlag(values, "out", DEFAULTS.out)!),
-    scenesDir: nonEmptyFlag("scenes-dir", stringFlag(values, "scenes-dir", DEFAULTS.scenesDir)!),
-    seed: rawSeed === undefined ? DEFAULTS.seed : BigInt(rawSeed.trim()),
-    kinds,
-    onBusy: busyPolicyOf(values),
-    llm: parseLlmFlags(values, env, { config, roles: ["scenes"] }),
+    seeds: flags.seeds,
+    out: flags.out,
+    scenesDir: flags.scenesDir,
+    seed: flags.seed,
+    kinds: flags.kinds,
+    onBusy: busyPolicyOf(flags),
+    llm: parseLlmFlags(raw, env, { config, roles: ["scenes"] }),
   };
 }
 
@@ -115,8 +126,9 @@ export const command: Command = {
   name: "scenes",
   summary: "Turn seed tasks into gym scene configurations with an LLM",
   help: HELP,
+  flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
     const parsed = parseScenesOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };

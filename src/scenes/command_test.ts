@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "../../tests/assert.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { ProactiveError } from "../cli/errors.ts";
-import { command, parseScenesOptions } from "./command.ts";
+import { parseScenesOptions } from "./command.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -70,14 +70,4 @@ Deno.test("parseScenesOptions: bad values are usage errors", () => {
   usage(["--model", "m", "--seeds", ""], "--seeds must not be empty");
   usage(["--model", "m", "--scene-dir", "x"], "did you mean --scenes-dir?");
   usage([], 'No model for role "scenes"');
-});
-
-Deno.test("scenes help names the flags, the LLM flags and an example", () => {
-  for (const flag of ["--seeds", "--out", "--scenes-dir", "--kinds", "--seed", "--limit"]) {
-    assertStringIncludes(command.help, flag);
-  }
-  assertStringIncludes(command.help, "LLM options:");
-  assertStringIncludes(command.help, "scene_<kind>-<task>-<n>.yaml");
-  assertStringIncludes(command.help, "Example:\n  OPENAI_API_KEY=… proactive scenes");
-  assert(command.help.includes('role "scenes"'));
 });

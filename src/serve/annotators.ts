@@ -6,10 +6,10 @@
  * (`canonicalUsername`: NFKC, case-folded, trimmed) and checked (`usernameProblem`: 1 to 64
  * characters, no control or bidirectional control characters). Records stored before
  * usernames were case-folded keep their ids: `getOrCreateAnnotator` looks up the name as
- * typed first, and `migrateLegacyUsernames` (run by `createApp` once, at the first login
+ * typed first, and `migrateLegacyUsernames` (run by `authRoutes` once, at the first login
  * with the right password) adds canonical keys for them.
  *
- * `POST /api/login` (`serve_app.ts`) calls `getOrCreateAnnotator` through `Sessions.logIn`
+ * `POST /api/login` (`auth_routes.ts`) calls `getOrCreateAnnotator` through `Sessions.logIn`
  * (`sessions.ts`), so a new annotator's record and the session are one atomic commit; the
  * creation is an insert-if-absent, so racing logins for one new name get the same id.
  * `listAnnotators` gives the usernames of the status page (`status.ts`).

@@ -1,6 +1,6 @@
 /**
  * Reservations: which trace an annotator works on. `nextAssignment` ("Next trace",
- * `POST /api/next` in `serve_app.ts`) resumes the annotator's own unfinished trace or
+ * `POST /api/next` in `annotation_routes.ts`) resumes the annotator's own unfinished trace or
  * reserves a new one, picked by the `AssignmentIndex` (`assignment_index.ts`);
  * `currentAssignment` (`GET /api/state`) finds the current one; `releaseStale` and
  * `releaseStaleMembers` release unfinished reservations idle for `reclaimAfterMs`
@@ -171,7 +171,7 @@ export async function nextAssignment(
 
 /** A 503 that asks the client to retry after a second. */
 export function busy(message: string): ApiError {
-  return new ApiError(503, message, { "Retry-After": "1" });
+  return new ApiError(503, { message: message, headers: { "Retry-After": "1" } });
 }
 
 /** The annotator's unfinished current trace, marked as active again; else undefined. */

@@ -128,7 +128,7 @@ async function costOfNext(traces: number): Promise<{ steps: number; reads: numbe
     for (let i = 0; i < 60; i++) {
       const next = await nextAssignment(ctx, `a${i}`);
       assert(next !== undefined);
-      await submitLabel(ctx, `a${i}`, next.trace, 0, [0]); // finished: Next gives another
+      await submitLabel(ctx, { annotator: `a${i}`, trace: next.trace, turn: 0, label: [0] }); // finished: Next gives another
       assertEquals((await nextAssignment(ctx, `a${i}`))?.resumed, false);
     }
     result = { steps: (index.cost.steps - steps) / 120, reads: reads.n - before };
@@ -153,7 +153,7 @@ Deno.test("the index follows reservations, releases and finished traces", async 
     assertEquals([a?.trace.name, index.count("t00000"), index.holds], ["t00000", 1, 0]);
     const b = await nextAssignment(ctx, "b");
     assertEquals([b?.trace.name, index.count("t00001")], ["t00001", 1]);
-    await submitLabel(ctx, "a", a!.trace, 0, [1]); // a finishes t00000: still counted
+    await submitLabel(ctx, { annotator: "a", trace: a!.trace, turn: 0, label: [1] }); // a finishes t00000: still counted
     assertEquals(index.count("t00000"), 1);
     assertEquals((await nextAssignment(ctx, "a"))?.trace.name, "t00002");
     ctx.clock.now += 2 * HOUR; // b idle on t00001 (unfinished), a idle on t00002

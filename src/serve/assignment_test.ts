@@ -56,7 +56,7 @@ Deno.test("next after finishing gives a trace the annotator never had, then all 
       seen.push(next.trace.name);
       for (const turn of next.trace.questions) {
         const label = next.trace.mode === "help" ? "need" : "Reject all";
-        await submitLabel(ctx, "a", next.trace, turn, label);
+        await submitLabel(ctx, { annotator: "a", trace: next.trace, turn, label });
       }
     }
     assertEquals(seen, ["alpha", "beta", "empty_gamma"]);
@@ -117,7 +117,7 @@ Deno.test("an idle unfinished reservation is released; its labels leave with his
     const a = await nextAssignment(ctx, "a");
     assertEquals(a?.trace.name, "alpha");
     ctx.clock.now += HOUR;
-    await submitLabel(ctx, "a", a!.trace, 1, [0, 2]); // activity at +1h
+    await submitLabel(ctx, { annotator: "a", trace: a!.trace, turn: 1, label: [0, 2] }); // activity at +1h
     assertEquals((await nextAssignment(ctx, "b"))?.trace.name, "beta");
     ctx.clock.now += 2 * HOUR - 1; // idle for just under 2 h: kept
     assertEquals(await nextAssignment(ctx, "c"), undefined);
@@ -145,7 +145,9 @@ Deno.test("finished reservations are never released; 0 disables releasing", asyn
   const catalog = await twoTraceCatalog();
   await withContext({ catalog, annotatorsPerTrace: 1 }, async (ctx) => {
     const a = await nextAssignment(ctx, "a");
-    for (const turn of a!.trace.questions) await submitLabel(ctx, "a", a!.trace, turn, [0]);
+    for (const turn of a!.trace.questions) {
+      await submitLabel(ctx, { annotator: "a", trace: a!.trace, turn, label: [0] });
+    }
     ctx.clock.now += 100 * HOUR;
     assertEquals(await releaseAllStale(ctx), 0);
     assertEquals((await membersOf(ctx.kv)).alpha, ["a"]);
@@ -189,8 +191,13 @@ Deno.test("two servers on one store (stale mirrors) still never exceed N", async
     const holder = members.alpha[0];
     const ctx = results.findIndex((r) => r?.member.id === holder) % 2 ? two : one;
     const alpha = catalog.get("alpha")!;
-    await submitLabel(ctx, holder, alpha, 1, [0]);
-    await submitLabel(ctx === one ? two : one, holder, alpha, 3, [1]);
+    await submitLabel(ctx, { annotator: holder, trace: alpha, turn: 1, label: [0] });
+    await submitLabel(ctx === one ? two : one, {
+      annotator: holder,
+      trace: alpha,
+      turn: 3,
+      label: [1],
+    });
     const stored = await ctx.kv.get<TraceRecordType>(KEY.trace("alpha"));
     assertEquals(stored.value?.members.find((m) => m.id === holder)?.answered, 2);
   });

@@ -13,14 +13,127 @@
 import { join } from "node:path";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { usageError } from "../cli/errors.ts";
-import { durationFlag } from "../cli/duration_flag.ts";
-import { integerFlag, nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import { hostNameOf, isLoopbackHost } from "./host_check.ts";
 import { type ServeOptions, startServer } from "./serve_server.ts";
 import { DEFAULT_HELP_CHECKPOINTS } from "./trace_catalog.ts";
 
 export const DEFAULT_PASSWORD = "password";
 const DEFAULT_RECLAIM_MS = 2 * 3600 * 1000;
+
+/** The flags of `proactive serve`, each declared once (see `cli/flags.ts`). */
+export const FLAGS = {
+  port: {
+    kind: "integer",
+    value: "N",
+    default: 7860,
+    min: 0,
+    max: 65535,
+    env: "PROACTIVE_PORT",
+    help: ["Port to listen on; 0 picks a free one", "(default 7860, env PROACTIVE_PORT)"],
+  },
+  host: {
+    kind: "string",
+    value: "ADDR",
+    default: "127.0.0.1",
+    env: "PROACTIVE_HOST",
+    help: [
+      "Address to listen on (default 127.0.0.1, env PROACTIVE_HOST);",
+      "anything but loopback exposes the server to the network",
+    ],
+  },
+  data: {
+    kind: "string",
+    value: "DIR",
+    env: "PROACTIVE_DATA",
+    help: [
+      "Trace files (*.json except splits.json; empty_*.json are",
+      "help-mode traces) (default: the 12 embedded ProactiveBench",
+      "traces, env PROACTIVE_DATA)",
+    ],
+  },
+  out: {
+    kind: "string",
+    value: "DIR",
+    default: "result",
+    help: [
+      "Result folder, created if missing (default result); labels a",
+      "result file holds but the store lacks are imported at start-up",
+    ],
+  },
+  password: {
+    kind: "string",
+    value: "TEXT",
+    default: DEFAULT_PASSWORD,
+    env: "PROACTIVE_PASSWORD",
+    help: [
+      "Shared annotator password (env PROACTIVE_PASSWORD; default",
+      `"${DEFAULT_PASSWORD}" as in the reference, with a warning)`,
+    ],
+  },
+  "annotators-per-trace": {
+    kind: "integer",
+    value: "N",
+    default: 3,
+    min: 1,
+    max: 1000,
+    help: "Most annotators per trace, done + in progress (default 3)",
+  },
+  "reclaim-after": {
+    kind: "duration",
+    value: "DURATION",
+    default: DEFAULT_RECLAIM_MS,
+    help: [
+      "Release an unfinished trace whose annotator submitted nothing",
+      "for this long, e.g. 90m, 2h; 0 never releases (default 2h)",
+    ],
+  },
+  kv: {
+    kind: "string",
+    value: "PATH",
+    help: [
+      "Deno KV store file (default <out>/.state/serve.kv); one server",
+      "per --out and per --kv (locks <out>/.state/serve.lock, <kv>.lock)",
+    ],
+  },
+  "help-checkpoints": {
+    kind: "string",
+    value: "LIST",
+    help: [
+      "0-based turns asked in help-mode traces; turns past a",
+      `trace's end are skipped (default ${DEFAULT_HELP_CHECKPOINTS.join(",")})`,
+    ],
+  },
+  cert: {
+    kind: "string",
+    value: "FILE",
+    label: "--cert FILE --key FILE",
+    help: [
+      "Serve HTTPS with this PEM certificate (chain) and private",
+      "key; session cookies are then marked Secure",
+    ],
+  },
+  key: { kind: "string", value: "FILE", hidden: true, help: "The private key of --cert" },
+  "trust-proxy": {
+    kind: "boolean",
+    help: [
+      "Behind a reverse proxy: take the client address from the",
+      "last X-Forwarded-For entry and the scheme (https → Secure",
+      "cookies) from X-Forwarded-Proto. Off by default: without a",
+      "proxy in front, clients could forge these headers",
+    ],
+  },
+  "allowed-hosts": {
+    kind: "string",
+    value: "LIST",
+    help: [
+      "Host names the server answers, comma-separated (DNS",
+      "rebinding protection). On a loopback --host only localhost,",
+      "127.0.0.0/8 and [::1] are answered, plus LIST; on any other",
+      "--host exactly LIST, or every name (with a warning) without it",
+    ],
+  },
+} as const satisfies FlagDecls;
 
 const HELP = `proactive serve — web annotation server
 
@@ -31,35 +144,7 @@ questions step by step in the browser. Labels live in a Deno KV store and are mi
 one result file per trace (<out>/<trace>.json, the reference result format).
 
 Options:
-  --port N                    Port to listen on; 0 picks a free one
-                              (default 7860, env PROACTIVE_PORT)
-  --host ADDR                 Address to listen on (default 127.0.0.1, env PROACTIVE_HOST);
-                              anything but loopback exposes the server to the network
-  --data DIR                  Trace files (*.json except splits.json; empty_*.json are
-                              help-mode traces) (default: the 12 embedded ProactiveBench
-                              traces, env PROACTIVE_DATA)
-  --out DIR                   Result folder, created if missing (default result); labels a
-                              result file holds but the store lacks are imported at start-up
-  --password TEXT             Shared annotator password (env PROACTIVE_PASSWORD; default
-                              "password" as in the reference, with a warning)
-  --annotators-per-trace N    Most annotators per trace, done + in progress (default 3)
-  --reclaim-after DURATION    Release an unfinished trace whose annotator submitted nothing
-                              for this long, e.g. 90m, 2h; 0 never releases (default 2h)
-  --kv PATH                   Deno KV store file (default <out>/.state/serve.kv); one server
-                              per --out and per --kv (locks <out>/.state/serve.lock, <kv>.lock)
-  --help-checkpoints LIST     0-based turns asked in help-mode traces; turns past a
-                              trace's end are skipped (default 3,7,10,14)
-  --cert FILE --key FILE      Serve HTTPS with this PEM certificate (chain) and private
-                              key; session cookies are then marked Secure
-  --trust-proxy               Behind a reverse proxy: take the client address from the
-                              last X-Forwarded-For entry and the scheme (https → Secure
-                              cookies) from X-Forwarded-Proto. Off by default: without a
-                              proxy in front, clients could forge these headers
-  --allowed-hosts LIST        Host names the server answers, comma-separated (DNS
-                              rebinding protection). On a loopback --host only localhost,
-                              127.0.0.0/8 and [::1] are answered, plus LIST; on any other
-                              --host exactly LIST, or every name (with a warning) without it
-  -h, --help                  Show this help
+${flagTable(FLAGS, { column: 30 })}
 
 Logins: usernames are case-folded (Alice = alice); 5 wrong passwords for one username, or
 20 from one client address, within 15 minutes lock it (HTTP 429) until 15 minutes after
@@ -75,27 +160,6 @@ Examples:
   proactive serve --host 0.0.0.0 --cert cert.pem --key key.pem --allowed-hosts annot.lab
   proactive serve --trust-proxy --allowed-hosts annotate.example.org  # behind nginx/Caddy
 `;
-
-const FLAGS = {
-  port: { type: "string" },
-  host: { type: "string" },
-  data: { type: "string" },
-  out: { type: "string" },
-  password: { type: "string" },
-  "annotators-per-trace": { type: "string" },
-  "reclaim-after": { type: "string" },
-  kv: { type: "string" },
-  "help-checkpoints": { type: "string" },
-  cert: { type: "string" },
-  key: { type: "string" },
-  "trust-proxy": { type: "boolean" },
-  "allowed-hosts": { type: "string" },
-} as const;
-
-function envValue(env: (name: string) => string | undefined, name: string): string | undefined {
-  const value = env(name);
-  return value === undefined || value === "" ? undefined : value;
-}
 
 /** Parses `--help-checkpoints` ("3,7,10,14") into sorted unique turn numbers. */
 export function parseCheckpoints(raw: string): number[] {
@@ -113,61 +177,28 @@ export function parseServeOptions(
   args: string[],
   env: (name: string) => string | undefined,
 ): ServeOptions {
-  const { values } = parseFlags(args, FLAGS);
-  const port = integerFlag(
-    "port",
-    stringFlag(values, "port", envValue(env, "PROACTIVE_PORT")),
-    7860,
-    { min: 0, max: 65535 },
-  );
-  const host = nonEmptyFlag("host", stringFlag(values, "host", envValue(env, "PROACTIVE_HOST"))) ??
-    "127.0.0.1";
-  const dataDir = nonEmptyFlag("data", stringFlag(values, "data", envValue(env, "PROACTIVE_DATA")));
-  const outDir = nonEmptyFlag("out", stringFlag(values, "out")) ?? "result";
-  const flagPassword = stringFlag(values, "password");
-  if (flagPassword === "") throw usageError("--password must not be empty");
-  const envPassword = envValue(env, "PROACTIVE_PASSWORD");
-  const password = flagPassword ?? envPassword ?? DEFAULT_PASSWORD;
-  const passwordSource = flagPassword !== undefined
-    ? "flag"
-    : envPassword !== undefined
-    ? "env"
-    : "default";
-  const annotatorsPerTrace = integerFlag(
-    "annotators-per-trace",
-    stringFlag(values, "annotators-per-trace"),
-    3,
-    { min: 1, max: 1000 },
-  );
-  const reclaimAfterMs = durationFlag(
-    "reclaim-after",
-    stringFlag(values, "reclaim-after"),
-    DEFAULT_RECLAIM_MS,
-  );
-  const kvPath = nonEmptyFlag("kv", stringFlag(values, "kv")) ?? join(outDir, ".state", "serve.kv");
-  const rawCheckpoints = stringFlag(values, "help-checkpoints");
-  const helpCheckpoints = rawCheckpoints === undefined
+  const { flags, sourceOf } = parseCommandLine(args, FLAGS, { env });
+  const kvPath = flags.kv ?? join(flags.out, ".state", "serve.kv");
+  const helpCheckpoints = flags.helpCheckpoints === undefined
     ? [...DEFAULT_HELP_CHECKPOINTS]
-    : parseCheckpoints(rawCheckpoints);
-  const certFile = nonEmptyFlag("cert", stringFlag(values, "cert"));
-  const keyFile = nonEmptyFlag("key", stringFlag(values, "key"));
+    : parseCheckpoints(flags.helpCheckpoints);
+  const { cert: certFile, key: keyFile } = flags;
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw usageError("--cert and --key go together: give both files or neither");
   }
-  const allowedHosts = parseAllowedHosts(stringFlag(values, "allowed-hosts"));
   return {
-    port,
-    host,
-    dataDir,
-    outDir,
-    password,
-    passwordSource,
-    annotatorsPerTrace,
-    reclaimAfterMs,
+    port: flags.port,
+    host: flags.host,
+    dataDir: flags.data,
+    outDir: flags.out,
+    password: flags.password,
+    passwordSource: sourceOf("password"),
+    annotatorsPerTrace: flags.annotatorsPerTrace,
+    reclaimAfterMs: flags.reclaimAfter,
     kvPath,
     helpCheckpoints,
-    trustProxy: values["trust-proxy"] === true,
-    allowedHosts,
+    trustProxy: flags.trustProxy,
+    allowedHosts: parseAllowedHosts(flags.allowedHosts),
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
   };
 }
@@ -234,6 +265,7 @@ export const command: Command = {
   name: "serve",
   summary: "Web annotation server: annotators label agent traces in the browser",
   help: HELP,
+  flags: FLAGS,
   async run(args: string[], ctx: CommandContext): Promise<number> {
     const options = parseServeOptions(args, ctx.env);
     for (const warning of securityWarnings(options)) ctx.logger.warn(warning);

@@ -20,8 +20,8 @@
  * Releases, the start-up import, the login throttle and the username migration commit
  * with `kv.atomic()` directly.
  *
- * A label's way through: `POST /api/label` (`createApp`, `serve_app.ts`) checks the
- * session, the body's shape (`readJsonBody` with `labelBody`) and the trace name;
+ * A label's way through: `POST /api/label` (`annotation_routes.ts`) checks the
+ * session (`c.var.annotator`), the body's shape (`labelBody`) and the trace name;
  * `submitLabel` (`labels.ts`) checks the label against the question (`labelProblem`) and
  * the annotator's progress, and hands this batcher one operation: check `["trace", T]`, set
  * `["trace", T]`, `["label", T, A, turn]` and, on a change, `["history", T, at, id]`

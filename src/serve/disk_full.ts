@@ -24,10 +24,9 @@ export function isDiskFullError(error: unknown): boolean {
 
 /** The 507 answered when a request could not be stored because the disk is full. */
 export function diskFullApiError(error: unknown): ApiError {
-  return new ApiError(
-    507,
-    `The server's disk is full, so nothing was stored (${
+  return new ApiError(507, {
+    message: `The server's disk is full, so nothing was stored (${
       describeError(error)
     }). Tell the person running the server; your earlier labels are safe.`,
-  );
+  });
 }

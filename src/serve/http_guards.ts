@@ -58,22 +58,28 @@ export function postGuards(
     if (c.req.method !== "POST") return await next();
     const site = c.req.header("Sec-Fetch-Site");
     if (site !== undefined && site !== "same-origin") {
-      throw new ApiError(403, `Cross-site requests are refused (Sec-Fetch-Site: ${site})`);
+      throw new ApiError(403, {
+        message: `Cross-site requests are refused (Sec-Fetch-Site: ${site})`,
+      });
     }
     const origin = c.req.header("Origin");
     if (origin !== undefined && !originMatches(origin, requestOrigin(c, transport))) {
-      throw new ApiError(403, "Cross-origin requests are refused (Origin does not match)");
+      throw new ApiError(403, {
+        message: "Cross-origin requests are refused (Origin does not match)",
+      });
     }
     const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
     if (type !== "application/json") {
-      throw new ApiError(415, "Request body must be JSON (Content-Type: application/json)");
+      throw new ApiError(415, {
+        message: "Request body must be JSON (Content-Type: application/json)",
+      });
     }
     await next();
   };
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
-      throw new ApiError(413, "Request body is larger than 1 MiB");
+      throw new ApiError(413, { message: "Request body is larger than 1 MiB" });
     },
   });
   const onlyPost: MiddlewareHandler = async (c, next) => {
@@ -107,9 +113,9 @@ export async function readJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise
     const text = await c.req.text();
     value = text.trim() === "" ? {} : JSON.parse(text); // an empty body counts as {}
   } catch {
-    throw new ApiError(400, "Request body is not valid JSON");
+    throw new ApiError(400, { message: "Request body is not valid JSON" });
   }
   const result = schema.safeParse(value);
-  if (!result.success) throw new ApiError(400, zodProblem(result.error));
+  if (!result.success) throw new ApiError(400, { message: zodProblem(result.error) });
   return result.data;
 }

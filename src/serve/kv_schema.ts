@@ -15,8 +15,8 @@
  * - `["login_failures", "username" | "address", name]` → {@link LoginFailures} (expires
  *   after the window).
  *
- * How a label is stored: `POST /api/label` (`createApp`, `serve_app.ts`) checks the
- * session, the body's shape (`readJsonBody` with `labelBody`) and the trace name
+ * How a label is stored: `POST /api/label` (`annotation_routes.ts`) checks the
+ * session (`c.var.annotator`), the body's shape (`labelBody`) and the trace name
  * (`traceNamed`); `submitLabel` (`labels.ts`) checks the label against the question
  * (`labelProblem`) and the annotator's progress, then writes one atomic operation that
  * checks the versionstamp of `["trace", T]` and sets it (the member's `answered` and

@@ -1,6 +1,6 @@
 /**
  * Labels: checking an annotator's answer to a question and storing it. `submitLabel` is
- * called by the `POST /api/label` route of `createApp` (`serve_app.ts`, which has checked
+ * called by the `POST /api/label` route (`annotation_routes.ts`, which has checked
  * the session, the body's shape against `labelBody` and the trace name), `getQuestion` by
  * `GET /api/question` ("change answer"); `labelProblem` also decides which labels
  * `result_import.ts` takes from a result file.
@@ -80,49 +80,59 @@ function sameLabel(a: Label | null, b: Label | null): boolean {
 export function questionNumber(trace: CatalogTrace, turn: number): number {
   const index = trace.questionIndex.get(turn);
   if (index === undefined) {
-    throw new ApiError(409, `Turn ${turn} of "${trace.name}" is not a question`);
+    throw new ApiError(409, { message: `Turn ${turn} of "${trace.name}" is not a question` });
   }
   return index;
 }
 
-/** Why the annotator may not answer question `index` (`turn`) of the record, if so. */
-function answerProblem(
-  trace: CatalogTrace,
-  record: TraceRecord,
-  annotatorId: string,
-  index: number,
-  turn: number,
-): ApiError | Member {
-  const member = record.members.find((m) => m.id === annotatorId);
-  if (!member) return new ApiError(403, `The trace "${trace.name}" is not assigned to you`);
+/** A question of a trace, as one annotator asks for it. */
+export interface QuestionRef {
+  /** The annotator's id. */
+  annotator: string;
+  trace: CatalogTrace;
+  /** The question's turn: an index into the trace's turns. */
+  turn: number;
+}
+
+/** A question located in its trace: `index` is its number among the questions (0-based). */
+type LocatedQuestion = QuestionRef & { index: number };
+
+/** Locates `question` in its trace; a 409 when its turn is not a question. */
+function locate<Q extends QuestionRef>(question: Q): Q & { index: number } {
+  return { ...question, index: questionNumber(question.trace, question.turn) };
+}
+
+/** Why the annotator may not answer the question in the record, if so. */
+function answerProblem(record: TraceRecord, question: LocatedQuestion): ApiError | Member {
+  const { annotator, trace, turn, index } = question;
+  const member = record.members.find((m) => m.id === annotator);
+  if (!member) {
+    return new ApiError(403, { message: `The trace "${trace.name}" is not assigned to you` });
+  }
   if (index > member.answered) {
-    return new ApiError(
-      409,
-      `Turn ${turn} of "${trace.name}" is not reached yet; answer question ${
+    return new ApiError(409, {
+      message: `Turn ${turn} of "${trace.name}" is not reached yet; answer question ${
         member.answered + 1
       } first`,
-    );
+    });
   }
   return member;
 }
 
 /**
- * The annotator's reservation of `trace`, checked to have reached question `index`: 403
+ * The annotator's reservation of the question's trace, checked to have reached it: 403
  * when the trace is not theirs, 409 when the question is ahead of them. A refusal is
  * confirmed against KV first (the mirror may lag behind another writer).
  */
 async function reachedMember(
   ctx: ServeContext,
-  trace: CatalogTrace,
-  annotatorId: string,
-  index: number,
-  turn: number,
+  question: LocatedQuestion,
 ): Promise<{ member: Member; entry: Deno.KvEntryMaybe<TraceRecord> }> {
-  let entry = ctx.records.get(trace.name);
-  let outcome = answerProblem(trace, traceRecordOf(entry), annotatorId, index, turn);
+  let entry = ctx.records.get(question.trace.name);
+  let outcome = answerProblem(traceRecordOf(entry), question);
   if (outcome instanceof ApiError) {
-    entry = await refreshRecord(ctx, trace);
-    outcome = answerProblem(trace, traceRecordOf(entry), annotatorId, index, turn);
+    entry = await refreshRecord(ctx, question.trace);
+    outcome = answerProblem(traceRecordOf(entry), question);
     if (outcome instanceof ApiError) throw outcome;
   }
   return { member: outcome, entry };
@@ -133,6 +143,13 @@ export const NEW_ANSWER = "new";
 
 /** The answer a label replaces: its version (the label's KV versionstamp) or "new". */
 export type Replaces = string;
+
+/** One annotator's answer to one question, as `POST /api/label` carries it. */
+export interface LabelSubmission extends QuestionRef {
+  label: Label;
+  /** The version of the answer the client saw (see `submitLabel`); absent for old clients. */
+  replaces?: Replaces;
+}
 
 /**
  * Stores the annotator's label for question `turn` and keeps the change in history. The
@@ -147,23 +164,17 @@ export type Replaces = string;
  */
 export async function submitLabel(
   ctx: ServeContext,
-  annotatorId: string,
-  trace: CatalogTrace,
-  turn: number,
-  label: Label,
-  replaces?: Replaces,
+  submission: LabelSubmission,
 ): Promise<Assignment> {
-  const index = questionNumber(trace, turn);
+  const located = locate(submission);
+  const { trace, turn, label } = located;
   const problem = labelProblem(trace, turn, label);
-  if (problem) throw new ApiError(400, problem);
+  if (problem) throw new ApiError(400, { message: problem });
   const unlock = await ctx.records.lock(trace.name);
   try {
     for (let attempt = 0; attempt < 50; attempt++) {
       // A mismatch is confirmed against a fresh record (attempt > 0) before it is refused.
-      const outcome = await tryStore(ctx, annotatorId, trace, turn, index, label, {
-        replaces,
-        confirmed: attempt > 0,
-      });
+      const outcome = await tryStore(ctx, located, attempt > 0);
       if (outcome) return outcome;
       await refreshRecord(ctx, trace);
     }
@@ -173,40 +184,43 @@ export async function submitLabel(
   throw busy(`The server is too busy to store the label for "${trace.name}"`);
 }
 
-/** One attempt of `submitLabel`: undefined when the trace record changed meanwhile. */
-async function tryStore(
+type LocatedSubmission = LabelSubmission & { index: number };
+
+/** The member's stored answer to the question, with its version (`NEW_ANSWER` if none). */
+async function storedAnswer(
   ctx: ServeContext,
-  annotatorId: string,
-  trace: CatalogTrace,
-  turn: number,
-  index: number,
-  label: Label,
-  { replaces, confirmed }: { replaces?: Replaces; confirmed: boolean },
-): Promise<Assignment | undefined> {
-  const { member, entry: recordEntry } = await reachedMember(
-    ctx,
-    trace,
-    annotatorId,
-    index,
-    turn,
-  );
-  const members = traceRecordOf(recordEntry).members;
-  const labelEntry = index < member.answered
-    ? await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotatorId, turn))
+  question: LocatedQuestion,
+  member: Member,
+): Promise<{ old: Label | null; version: Replaces }> {
+  const labelEntry = question.index < member.answered
+    ? await ctx.kv.get<LabelRecord>(
+      KEY.label(question.trace.name, question.annotator, question.turn),
+    )
     : undefined; // the current question has no label yet
   const stored = labelEntry?.value?.reservation === member.reservation ? labelEntry : undefined;
-  const old = stored?.value?.label ?? null;
-  const version = stored?.versionstamp ?? NEW_ANSWER;
+  return { old: stored?.value?.label ?? null, version: stored?.versionstamp ?? NEW_ANSWER };
+}
+
+/**
+ * One attempt of `submitLabel`: undefined when the trace record changed meanwhile (or a
+ * stale `replaces` is not yet `confirmed` against a fresh record).
+ */
+async function tryStore(
+  ctx: ServeContext,
+  submission: LocatedSubmission,
+  confirmed: boolean,
+): Promise<Assignment | undefined> {
+  const { trace, label, replaces, index } = submission;
+  const { member, entry: recordEntry } = await reachedMember(ctx, submission);
+  const { old, version } = await storedAnswer(ctx, submission, member);
   if (replaces !== undefined && replaces !== version) {
     if (sameLabel(old, label)) return { trace, member }; // already stored (a retry)
     if (!confirmed) return undefined;
-    throw new ApiError(
-      409,
-      `Question ${index + 1} of "${trace.name}" was answered meanwhile (another tab?); ` +
+    throw new ApiError(409, {
+      message: `Question ${index + 1} of "${trace.name}" was answered meanwhile (another tab?); ` +
         "send it again with the current version to replace that answer",
-      {},
-      { current: { label: old, version } },
-    );
+      details: { current: { label: old, version } },
+    });
   }
   const at = ctx.now();
   const updated: Member = {
@@ -214,36 +228,47 @@ async function tryStore(
     lastActivity: at,
     answered: index === member.answered ? member.answered + 1 : member.answered,
   };
+  const members = traceRecordOf(recordEntry).members;
   const record: TraceRecord = { members: members.map((m) => (m === member ? updated : m)) };
-  // The trace record's check covers the label too: every label write rewrites the record.
+  const mutations = labelMutations({ submission, record, member, old, at });
+  const result = await ctx.commits.commit({ checks: [recordEntry], mutations });
+  if (!result.ok) return undefined;
+  ctx.records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
+  ctx.traceChanged(trace.name);
+  return { trace, member: updated };
+}
+
+/**
+ * The writes of one label: the trace record, the label and, when it changed, a history
+ * entry. The trace record's check covers the label too: every label write rewrites it.
+ */
+function labelMutations(
+  { submission, record, member, old, at }: {
+    submission: LabelSubmission;
+    record: TraceRecord;
+    member: Member;
+    old: Label | null;
+    at: number;
+  },
+): Deno.KvMutation[] {
+  const { annotator, trace, turn, label } = submission;
   const mutations: Deno.KvMutation[] = [
     { type: "set", key: KEY.trace(trace.name), value: record },
     {
       type: "set",
-      key: KEY.label(trace.name, annotatorId, turn),
+      key: KEY.label(trace.name, annotator, turn),
       value: { label, at, reservation: member.reservation } satisfies LabelRecord,
     },
   ];
   if (!sameLabel(old, label)) {
-    const change: HistoryRecord = {
-      annotator: annotatorId,
-      trace: trace.name,
-      turn,
-      old,
-      new: label,
-      at,
-    };
+    const change: HistoryRecord = { annotator, trace: trace.name, turn, old, new: label, at };
     mutations.push({
       type: "set",
       key: KEY.history(trace.name, at, crypto.randomUUID()),
       value: change,
     });
   }
-  const result = await ctx.commits.commit({ checks: [recordEntry], mutations });
-  if (!result.ok) return undefined;
-  ctx.records.committed(trace.name, record, result.versionstamp, at + ctx.reclaimAfterMs);
-  ctx.traceChanged(trace.name);
-  return { trace, member: updated };
+  return mutations;
 }
 
 export interface QuestionView {
@@ -261,13 +286,12 @@ export interface QuestionView {
 /** A question the annotator has reached, with their current label (for "change answer"). */
 export async function getQuestion(
   ctx: ServeContext,
-  annotatorId: string,
-  trace: CatalogTrace,
-  turn: number,
+  question: QuestionRef,
 ): Promise<QuestionView> {
-  const index = questionNumber(trace, turn);
-  const { member } = await reachedMember(ctx, trace, annotatorId, index, turn);
-  const labelEntry = await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotatorId, turn));
+  const located = locate(question);
+  const { annotator, trace, turn, index } = located;
+  const { member } = await reachedMember(ctx, located);
+  const labelEntry = await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotator, turn));
   const stored = labelEntry.value?.reservation === member.reservation;
   const label = stored ? labelEntry.value!.label : null;
   return {

@@ -40,15 +40,30 @@ Deno.test("submitLabel: advances on the current question, refuses what is not al
     const { trace } = (await nextAssignment(ctx, "a"))!; // alpha: questions 1, 3, 4
     assertEquals(trace.name, "alpha");
     const other = ctx.catalog.get("beta")!;
-    assertEquals(await status(submitLabel(ctx, "a", other, 0, [0])), 403);
-    assertEquals(await status(submitLabel(ctx, "b", trace, 1, [0])), 403);
-    assertEquals(await status(submitLabel(ctx, "a", trace, 0, [0])), 409); // not a question
-    assertEquals(await status(submitLabel(ctx, "a", trace, 3, [0])), 409); // not reached
-    assertEquals(await status(submitLabel(ctx, "a", trace, 1, [7])), 400);
-    const first = await submitLabel(ctx, "a", trace, 1, [0, 2]);
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "a", trace: other, turn: 0, label: [0] })),
+      403,
+    );
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "b", trace, turn: 1, label: [0] })),
+      403,
+    );
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "a", trace, turn: 0, label: [0] })),
+      409,
+    ); // not a question
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "a", trace, turn: 3, label: [0] })),
+      409,
+    ); // not reached
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [7] })),
+      400,
+    );
+    const first = await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [0, 2] });
     assertEquals(first.member.answered, 1);
     assertEquals(first.member.lastActivity, ctx.clock.now);
-    const second = await submitLabel(ctx, "a", trace, 3, "Reject all");
+    const second = await submitLabel(ctx, { annotator: "a", trace, turn: 3, label: "Reject all" });
     assertEquals(second.member.answered, 2);
     assertEquals(ctx.changed.filter((t) => t === "alpha").length, 3);
     const stored = await ctx.kv.get(KEY.label("alpha", "a", 3));
@@ -60,14 +75,14 @@ Deno.test("changing an earlier answer keeps the position and is kept in history"
   await withContext({}, async (ctx) => {
     const { trace } = (await nextAssignment(ctx, "a"))!;
     ctx.clock.now = 1000;
-    await submitLabel(ctx, "a", trace, 1, [0]);
+    await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [0] });
     ctx.clock.now = 2000;
-    await submitLabel(ctx, "a", trace, 3, [1]);
+    await submitLabel(ctx, { annotator: "a", trace, turn: 3, label: [1] });
     ctx.clock.now = 3000;
-    const changed = await submitLabel(ctx, "a", trace, 1, [1, 2]);
+    const changed = await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [1, 2] });
     assertEquals(changed.member.answered, 2);
     ctx.clock.now = 4000;
-    await submitLabel(ctx, "a", trace, 1, [1, 2]); // same label again: no history entry
+    await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [1, 2] }); // same label again: no history entry
     assertEquals(await listHistory(ctx.kv, "alpha"), [
       { annotator: "a", trace: "alpha", turn: 1, old: null, new: [0], at: 1000 },
       { annotator: "a", trace: "alpha", turn: 3, old: null, new: [1], at: 2000 },
@@ -76,7 +91,7 @@ Deno.test("changing an earlier answer keeps the position and is kept in history"
     const record = await ctx.kv.get<TraceRecord>(KEY.trace("alpha"));
     assertEquals(record.value?.members[0].answered, 2);
     assertEquals(record.value?.members[0].lastActivity, 4000);
-    const question = await getQuestion(ctx, "a", trace, 1);
+    const question = await getQuestion(ctx, { annotator: "a", trace, turn: 1 });
     assertEquals(question, {
       trace: "alpha",
       turn: 1,
@@ -87,9 +102,9 @@ Deno.test("changing an earlier answer keeps the position and is kept in history"
       number: 1,
       count: 3,
     });
-    assertEquals((await getQuestion(ctx, "a", trace, 4)).label, null); // current question
-    assertEquals(await status(getQuestion(ctx, "a", trace, 2)), 409);
-    assertEquals(await status(getQuestion(ctx, "b", trace, 1)), 403);
+    assertEquals((await getQuestion(ctx, { annotator: "a", trace, turn: 4 })).label, null); // current question
+    assertEquals(await status(getQuestion(ctx, { annotator: "a", trace, turn: 2 })), 409);
+    assertEquals(await status(getQuestion(ctx, { annotator: "b", trace, turn: 1 })), 403);
   });
 });
 
@@ -99,12 +114,15 @@ Deno.test("help-mode traces take need / no need at their checkpoints", async () 
     await nextAssignment(ctx, "y");
     const { trace } = (await nextAssignment(ctx, "a"))!;
     assertEquals(trace.name, "empty_gamma");
-    assertEquals(await status(submitLabel(ctx, "a", trace, 3, [0])), 400);
-    await submitLabel(ctx, "a", trace, 3, "need");
-    await submitLabel(ctx, "a", trace, 7, "no need");
-    const done = await submitLabel(ctx, "a", trace, 10, "need");
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "a", trace, turn: 3, label: [0] })),
+      400,
+    );
+    await submitLabel(ctx, { annotator: "a", trace, turn: 3, label: "need" });
+    await submitLabel(ctx, { annotator: "a", trace, turn: 7, label: "no need" });
+    const done = await submitLabel(ctx, { annotator: "a", trace, turn: 10, label: "need" });
     assertEquals(done.member.answered, 3);
-    const question = await getQuestion(ctx, "a", trace, 7);
+    const question = await getQuestion(ctx, { annotator: "a", trace, turn: 7 });
     assertEquals([question.kind, question.tasks, question.label], [
       "help",
       ["Help needed", "No help needed"],
@@ -120,7 +138,9 @@ Deno.test("parallel labels of three annotators on one trace are all kept", async
     const alpha = ctx.catalog.get("alpha")!;
     const holders = ["a", "d", "g"]; // least-annotated first: alpha, beta, gamma, alpha, ...
     await Promise.all(holders.map(async (id, i) => {
-      for (const turn of alpha.questions) await submitLabel(ctx, id, alpha, turn, [i % 2]);
+      for (const turn of alpha.questions) {
+        await submitLabel(ctx, { annotator: id, trace: alpha, turn, label: [i % 2] });
+      }
     }));
     const record = await ctx.kv.get<TraceRecord>(KEY.trace("alpha"));
     assertEquals(record.value?.members.map((m) => [m.id, m.answered]), [
@@ -138,39 +158,49 @@ Deno.test("parallel labels of three annotators on one trace are all kept", async
 Deno.test("a label with a stale `replaces` gets 409 with the current answer; nothing written", async () => {
   await withContext({}, async (ctx) => {
     const { trace } = (await nextAssignment(ctx, "a"))!; // alpha: questions 1, 3, 4
-    await submitLabel(ctx, "a", trace, 1, [0], NEW_ANSWER); // tab 1 answers question 1
-    const v1 = (await getQuestion(ctx, "a", trace, 1)).version!;
+    await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [0], replaces: NEW_ANSWER }); // tab 1 answers question 1
+    const v1 = (await getQuestion(ctx, { annotator: "a", trace, turn: 1 })).version!;
     assertEquals(v1, (await ctx.kv.get(KEY.label("alpha", "a", 1))).versionstamp);
 
     // Tab 2 still shows question 1 as new, and answers differently.
     const error = await assertRejects(
-      () => submitLabel(ctx, "a", trace, 1, [2], NEW_ANSWER),
+      () => submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [2], replaces: NEW_ANSWER }),
       ApiError,
     );
     assertEquals(error.status, 409);
     assertEquals(error.details, { current: { label: [0], version: v1 } });
     // The same answer again (say, a retried request) is accepted without a change.
-    assertEquals((await submitLabel(ctx, "a", trace, 1, [0], NEW_ANSWER)).member.answered, 1);
-    assertEquals((await getQuestion(ctx, "a", trace, 1)).version, v1);
+    assertEquals(
+      (await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [0], replaces: NEW_ANSWER }))
+        .member.answered,
+      1,
+    );
+    assertEquals((await getQuestion(ctx, { annotator: "a", trace, turn: 1 })).version, v1);
 
     // With the current version the answer is replaced, and gets a new version.
     ctx.clock.now += 1000; // history is ordered by time
-    await submitLabel(ctx, "a", trace, 1, [2], v1);
-    const v2 = (await getQuestion(ctx, "a", trace, 1)).version!;
+    await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [2], replaces: v1 });
+    const v2 = (await getQuestion(ctx, { annotator: "a", trace, turn: 1 })).version!;
     assert(v2 > v1);
     assertEquals(
-      (await assertRejects(() => submitLabel(ctx, "a", trace, 1, [1], v1), ApiError)).details,
+      (await assertRejects(
+        () => submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [1], replaces: v1 }),
+        ApiError,
+      )).details,
       { current: { label: [2], version: v2 } },
     );
     // A version for a question never answered: 409 with no current answer.
-    const ahead = await assertRejects(() => submitLabel(ctx, "a", trace, 3, [1], v2), ApiError);
+    const ahead = await assertRejects(
+      () => submitLabel(ctx, { annotator: "a", trace, turn: 3, label: [1], replaces: v2 }),
+      ApiError,
+    );
     assertEquals([ahead.status, ahead.details], [409, {
       current: { label: null, version: NEW_ANSWER },
     }]);
     // Without `replaces` (older clients) the label is written regardless.
     ctx.clock.now += 1000;
-    await submitLabel(ctx, "a", trace, 1, [1]);
-    assertEquals((await getQuestion(ctx, "a", trace, 1)).label, [1]);
+    await submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [1] });
+    assertEquals((await getQuestion(ctx, { annotator: "a", trace, turn: 1 })).label, [1]);
     const history = (await listHistory(ctx.kv, "alpha")).map((h) => [h.old, h.new]);
     assertEquals(history, [[null, [0]], [[0], [2]], [[2], [1]]]);
   });

@@ -1,5 +1,5 @@
 /**
- * Login throttling for `POST /api/login` (`serve_app.ts`): 5 wrong passwords for one
+ * Login throttling for `POST /api/login` (`auth_routes.ts`): 5 wrong passwords for one
  * username, or 20 from one client address, within 15 minutes of the first failure lock it
  * until that window ends (the route answers 429 with `Retry-After`). `LoginThrottle` keeps
  * the counters in memory and counts and decides in one synchronous step, so parallel

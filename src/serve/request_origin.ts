@@ -5,7 +5,7 @@
  * value of each counts: that is the one the proxy itself added, while earlier ones come
  * from the client and can be forged. Without `trustProxy` both headers are ignored.
  *
- * `createApp` (`serve_app.ts`) uses the client address to key the login throttle
+ * `authRoutes` (`auth_routes.ts`) uses the client address to key the login throttle
  * (`login_throttle.ts`) and the scheme for the `Secure` flag of the session cookie;
  * `postGuards` (`http_guards.ts`) compares `Origin` with `requestOrigin`, and `hostGuard`
  * (`host_check.ts`) checks `requestHost`.

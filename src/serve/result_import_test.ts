@@ -45,8 +45,15 @@ Deno.test("a lost store is rebuilt from the result files: members, labels, done 
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       for (const id of ["a", "b", "c", "d"]) await nextAssignment(ctx, id); // a, d on alpha
-      for (const turn of alpha.questions) await submitLabel(ctx, "a", alpha, turn, [0]);
-      await submitLabel(ctx, "d", alpha, alpha.questions[0], "Reject all");
+      for (const turn of alpha.questions) {
+        await submitLabel(ctx, { annotator: "a", trace: alpha, turn, label: [0] });
+      }
+      await submitLabel(ctx, {
+        annotator: "d",
+        trace: alpha,
+        turn: alpha.questions[0],
+        label: "Reject all",
+      });
       await writeAll(ctx, dir);
       for (const name of ["alpha.json"]) {
         before.set(name, await Deno.readTextFile(join(dir, name)));
@@ -95,7 +102,12 @@ Deno.test("the store wins where it knows the annotator; a file holding more is s
     await withContext({}, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       await nextAssignment(ctx, "a");
-      await submitLabel(ctx, "a", alpha, alpha.questions[0], [0]);
+      await submitLabel(ctx, {
+        annotator: "a",
+        trace: alpha,
+        turn: alpha.questions[0],
+        label: [0],
+      });
       await writeAll(ctx, dir);
       const path = join(dir, "alpha.json");
       const file = parseResultText(await Deno.readTextFile(path), path);
@@ -167,7 +179,12 @@ Deno.test("an annotator the store released is not brought back", async () => {
     await withContext({ reclaimAfterMs: 1000 }, async (ctx) => {
       const alpha = ctx.catalog.get("alpha")!;
       await nextAssignment(ctx, "a");
-      await submitLabel(ctx, "a", alpha, alpha.questions[0], [0]);
+      await submitLabel(ctx, {
+        annotator: "a",
+        trace: alpha,
+        turn: alpha.questions[0],
+        label: [0],
+      });
       await writeAll(ctx, dir); // the file still shows a's label …
       ctx.clock.now += 5000;
       await nextAssignment(ctx, "b"); // … while the store released a

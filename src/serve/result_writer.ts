@@ -3,8 +3,8 @@
  * with the store. KV is the source of truth; the files are its mirror, read by
  * `proactive convert` and the reference's scripts (and at start-up by `result_import.ts`).
  *
- * How a label gets here: `POST /api/label` (`createApp`, `serve_app.ts`) checks the body
- * (`readJsonBody`, `labelBody`) and the trace name; `submitLabel` (`labels.ts`) checks the
+ * How a label gets here: `POST /api/label` (`annotation_routes.ts`) checks the body
+ * (`labelBody`) and the trace name; `submitLabel` (`labels.ts`) checks the
  * label against the question (`labelProblem`) and commits, through the `CommitBatcher`
  * (`commit_batcher.ts`, which merges concurrent operations into one durable commit), one
  * atomic operation checked against `["trace", T]` that sets `["trace", T]`,

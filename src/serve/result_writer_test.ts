@@ -16,9 +16,9 @@ Deno.test("result file: revealed turns, real_user on labelled questions in reser
   await withContext({}, async (ctx) => {
     const alpha = await threeOnAlpha(ctx);
     // d labels before a, but a reserved first: a's key comes first.
-    await submitLabel(ctx, "d", alpha, 1, "Reject all");
-    await submitLabel(ctx, "d", alpha, 3, [1]);
-    await submitLabel(ctx, "a", alpha, 1, [0, 2]);
+    await submitLabel(ctx, { annotator: "d", trace: alpha, turn: 1, label: "Reject all" });
+    await submitLabel(ctx, { annotator: "d", trace: alpha, turn: 3, label: [1] });
+    await submitLabel(ctx, { annotator: "a", trace: alpha, turn: 1, label: [0, 2] });
     const { members, labels } = await readTraceLabels(ctx.kv, "alpha");
     const file = buildResultFile(alpha, members, labels);
     // d has seen turns 0..4 (next question at turn 4), a 0..3, g 0..1: R = 5.
@@ -46,7 +46,9 @@ Deno.test("result file: revealed turns, real_user on labelled questions in reser
 Deno.test("result file: the whole trace once someone finished; nothing when nobody is left", async () => {
   await withContext({}, async (ctx) => {
     const alpha = await threeOnAlpha(ctx);
-    for (const turn of alpha.questions) await submitLabel(ctx, "g", alpha, turn, [0]);
+    for (const turn of alpha.questions) {
+      await submitLabel(ctx, { annotator: "g", trace: alpha, turn, label: [0] });
+    }
     const { members, labels } = await readTraceLabels(ctx.kv, "alpha");
     const file = buildResultFile(alpha, members, labels);
     assertEquals(file.length, 6);
@@ -58,8 +60,10 @@ Deno.test("result file: the whole trace once someone finished; nothing when nobo
 Deno.test("result file: labels of a released reservation disappear", async () => {
   await withContext({ reclaimAfterMs: 1000 }, async (ctx) => {
     const alpha = await threeOnAlpha(ctx);
-    await submitLabel(ctx, "a", alpha, 1, [0]);
-    for (const turn of alpha.questions) await submitLabel(ctx, "d", alpha, turn, [1]);
+    await submitLabel(ctx, { annotator: "a", trace: alpha, turn: 1, label: [0] });
+    for (const turn of alpha.questions) {
+      await submitLabel(ctx, { annotator: "d", trace: alpha, turn, label: [1] });
+    }
     ctx.clock.now += 1000;
     await releaseAllStale(ctx); // a and g were idle and unfinished
     const { members, labels } = await readTraceLabels(ctx.kv, "alpha");
@@ -81,10 +85,10 @@ Deno.test("the writer keeps files in step with KV and regenerates them into an e
       });
       const alpha = await threeOnAlpha(ctx);
       for (const turn of alpha.questions) {
-        await submitLabel(ctx, "a", alpha, turn, "Reject all");
+        await submitLabel(ctx, { annotator: "a", trace: alpha, turn, label: "Reject all" });
         for (let i = 0; i < 5; i++) writer.schedule("alpha"); // coalesced
       }
-      await submitLabel(ctx, "a", alpha, 4, [2]);
+      await submitLabel(ctx, { annotator: "a", trace: alpha, turn: 4, label: [2] });
       writer.schedule("alpha");
       writer.schedule("beta");
       await writer.flush();
@@ -251,7 +255,7 @@ Deno.test("a burst of labels on one trace gives far fewer writes, and the file e
       let count = 0;
       for (const id of ["a", "d", "g"]) {
         for (const turn of alpha.questions) {
-          await submitLabel(ctx, id, alpha, turn, [count % 2]);
+          await submitLabel(ctx, { annotator: id, trace: alpha, turn, label: [count % 2] });
           writer.schedule("alpha");
           count++;
         }
@@ -270,10 +274,10 @@ Deno.test("a burst of labels on one trace gives far fewer writes, and the file e
 
       // A change during a write queues one more (the pending flag): the file stays current.
       duringWrite = async () => {
-        await submitLabel(ctx, "a", alpha, 1, "Reject all");
+        await submitLabel(ctx, { annotator: "a", trace: alpha, turn: 1, label: "Reject all" });
         writer.schedule("alpha");
       };
-      await submitLabel(ctx, "d", alpha, 1, "Reject all");
+      await submitLabel(ctx, { annotator: "d", trace: alpha, turn: 1, label: "Reject all" });
       writer.schedule("alpha");
       await writer.flush(); // writes at once, without waiting for the delay
       assertEquals(writer.counts.writes, 3);

@@ -12,7 +12,7 @@
  * over `openSplitStore` (`open_store.ts`, `split_store.ts`); `createApp` (`serve_app.ts`)
  * gets it with a `CommitBatcher` over it as `commits`, the `TraceRecords` mirror as
  * `records`, and the result writer's `schedule` as `traceChanged`. A label then goes:
- * `POST /api/label` (`createApp`: session, body shape `labelBody` via `readJsonBody`, trace
+ * `POST /api/label` (`annotation_routes.ts`: session, body shape `labelBody`, trace
  * name `traceNamed`) → `submitLabel` (`labels.ts`: the label must fit the question,
  * `labelProblem`, and the annotator must have reached it) → one atomic operation, checked
  * against `["trace", T]`, that sets `["trace", T]`, `["label", T, A, turn]` and, on a

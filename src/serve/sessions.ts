@@ -5,10 +5,10 @@
  * and, over HTTPS, `Secure` (`sessionCookie`).
  *
  * `createSessions` puts an in-memory cache in front of KV (this server alone creates and
- * deletes sessions; expiry is checked on every hit). `createApp` (`serve_app.ts`) uses it
- * to log in (`logIn`: the session is written in the same commit as a new annotator, see
- * `getOrCreateAnnotator` in `annotators.ts`), to find the annotator of every API request
- * from its cookie (401 without one), and to log out. `passwordMatches` compares the shared
+ * deletes sessions; expiry is checked on every hit). The routes use it to log
+ * in and out (`auth_routes.ts`; `logIn` writes the session in the same commit as a new
+ * annotator, see `getOrCreateAnnotator` in `annotators.ts`) and to find the annotator of
+ * every API request from its cookie (`annotatorMiddleware`, `serve_env.ts`; 401 without). `passwordMatches` compares the shared
  * password in constant time.
  *
  * @module

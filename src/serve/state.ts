@@ -1,6 +1,6 @@
 /**
  * The `State` answer of `GET /api/state`, `POST /api/next` and `POST /api/label`
- * (`serve_app.ts`): what the annotation page shows of an annotator's trace. `buildState`
+ * (`annotation_routes.ts`): what the annotation page shows of an annotator's trace. `buildState`
  * computes it from the assignment alone (`assignment.ts`, `progress.ts`) and reads nothing
  * from KV: the events revealed from the client's `since` on, the next unanswered question
  * with its tasks (`questionTasks`, `labels.ts`), the previous question's turn, and the

@@ -14,7 +14,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "../cli/logger.ts";
-import type { FlagSpec } from "../cli/parse_flags.ts";
+import type { FlagDecls } from "../cli/flags.ts";
 import {
   acquireProcessLock,
   type BusyPolicy,
@@ -23,18 +23,19 @@ import {
 } from "./process_lock.ts";
 
 /** `--wait`, shared by every command that writes outputs. */
-export const WAIT_FLAG = { wait: { type: "boolean" } } as const satisfies FlagSpec;
-
-/** Its lines in a command's help, the description starting at `column`. */
-export function waitFlagHelp(column: number): string {
-  const indent = " ".repeat(column);
-  return `${"  --wait".padEnd(column)}When another run is writing the same output, wait\n` +
-    `${indent}for it to finish (default: exit 1 naming that run)`;
-}
+export const WAIT_FLAG = {
+  wait: {
+    kind: "boolean",
+    help: [
+      "When another run is writing the same output, wait",
+      "for it to finish (default: exit 1 naming that run)",
+    ],
+  },
+} as const satisfies FlagDecls;
 
 /** The policy the `--wait` flag asks for. */
-export function busyPolicyOf(values: Record<string, unknown>): BusyPolicy {
-  return values.wait === true ? "wait" : "fail";
+export function busyPolicyOf(flags: { wait: boolean }): BusyPolicy {
+  return flags.wait ? "wait" : "fail";
 }
 
 /** One output of a run. */

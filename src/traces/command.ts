@@ -1,7 +1,7 @@
-import { busyPolicyOf, WAIT_FLAG, waitFlagHelp } from "../store/output_lock.ts";
+import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
 import type { Command } from "../cli/command.ts";
-import { runtimeError, usageError } from "../cli/errors.ts";
-import { integerFlag, nonEmptyFlag, parseFlags, stringFlag } from "../cli/parse_flags.ts";
+import { runtimeError } from "../cli/errors.ts";
+import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import { BASE_YEAR } from "../gym/clock.ts";
 import {
   type ConfigSource,
@@ -14,6 +14,42 @@ import {
 import { formatTracesReport, runTraces, type TracesOptions } from "./run_traces.ts";
 
 export const DEFAULTS = { candidates: 5, year: BASE_YEAR };
+
+/** The flags of `proactive traces` besides the LLM ones, in the help's order. */
+const OWN_FLAGS = {
+  logs: {
+    kind: "string",
+    value: "DIR",
+    required: "the folder of gym logs",
+    help: "Folder of gym logs (required)",
+  },
+  out: {
+    kind: "string",
+    value: "DIR",
+    required: "the folder of the traces",
+    help: "Folder of the traces (required; created)",
+  },
+  candidates: {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.candidates,
+    min: 1,
+    max: 64,
+    help: `Samples of the agent per turn, and most candidates (default ${DEFAULTS.candidates})`,
+  },
+  year: {
+    kind: "integer",
+    value: "YYYY",
+    default: DEFAULTS.year,
+    min: 1970,
+    max: 9999,
+    help: `Year of the log times (default ${DEFAULTS.year}, the gym clock's leap year)`,
+  },
+  ...WAIT_FLAG,
+} as const satisfies FlagDecls;
+
+/** Every flag of `proactive traces` (see `cli/flags.ts`). */
+export const FLAGS = { ...LLM_FLAGS, ...OWN_FLAGS } as const satisfies FlagDecls;
 
 const HELP = `proactive traces — gym logs into ProactiveBench traces for the annotators
 
@@ -40,12 +76,7 @@ log has up to case (a.jsonl, A.jsonl, a.JSONL: one file where case is ignored), 
 naming the others, and the rest are written. The exit status is 1 when a log failed.
 
 Options:
-  --logs DIR          Folder of gym logs (required)
-  --out DIR           Folder of the traces (required; created)
-  --candidates N      Samples of the agent per turn, and most candidates (default ${DEFAULTS.candidates})
-  --year YYYY         Year of the log times (default ${DEFAULTS.year}, the gym clock's leap year)
-${waitFlagHelp(22)}
-  -h, --help          Show this help
+${flagTable(OWN_FLAGS, { column: 22 })}
 
 ${LLM_FLAGS_HELP}
 The model is that of role "agent" in the config (else "default"), or --model.
@@ -56,36 +87,20 @@ Example:
   proactive serve --data traces_gym --out annotations
 `;
 
-const FLAGS = {
-  ...WAIT_FLAG,
-  ...LLM_FLAGS,
-  logs: { type: "string" },
-  out: { type: "string" },
-  candidates: { type: "string" },
-  year: { type: "string" },
-} as const;
-
 /** Parses the command line of `proactive traces` (pure; usage errors throw). */
 export function parseTracesOptions(
   args: string[],
   env: (name: string) => string | undefined,
   config?: ConfigSource,
 ): TracesOptions {
-  const { values } = parseFlags(args, FLAGS);
-  const logs = stringFlag(values, "logs");
-  const out = stringFlag(values, "out");
-  if (logs === undefined) throw usageError("--logs DIR is required (the folder of gym logs)");
-  if (out === undefined) throw usageError("--out DIR is required (the folder of the traces)");
+  const { flags, raw } = parseCommandLine(args, FLAGS);
   return {
-    logs: nonEmptyFlag("logs", logs),
-    out: nonEmptyFlag("out", out),
-    candidates: integerFlag("candidates", stringFlag(values, "candidates"), DEFAULTS.candidates, {
-      min: 1,
-      max: 64,
-    }),
-    year: integerFlag("year", stringFlag(values, "year"), DEFAULTS.year, { min: 1970, max: 9999 }),
-    onBusy: busyPolicyOf(values),
-    llm: parseLlmFlags(values, env, { config, roles: ["agent"] }),
+    logs: flags.logs,
+    out: flags.out,
+    candidates: flags.candidates,
+    year: flags.year,
+    onBusy: busyPolicyOf(flags),
+    llm: parseLlmFlags(raw, env, { config, roles: ["agent"] }),
   };
 }
 
@@ -93,8 +108,9 @@ export const command: Command = {
   name: "traces",
   summary: "Turn gym logs into ProactiveBench traces for the annotation server",
   help: HELP,
+  flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseFlags(args, FLAGS).values);
+    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
     const parsed = parseTracesOptions(args, ctx.env, config);
     // The prompt set is read and checked before any request is sent.
     const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };

@@ -1,0 +1,105 @@
+/**
+ * The routes of annotating, all behind the annotator middleware (`serve_env.ts`):
+ * `GET /api/state` and `POST /api/next` (`assignment.ts`: the annotator's trace, and the
+ * next one), `POST /api/label` and `GET /api/question` (`labels.ts`: storing an answer,
+ * and showing one again to change it). Each answers the annotator's `State` (`state.ts`)
+ * or a `QuestionView`. Mounted under `/api` by `createApp` (`serve_app.ts`).
+ *
+ * A label's body is checked here for its shape only (`labelBody`, whose `label` is
+ * `labelSchema` of `formats/result_file.ts`, the schema result files use too) and its trace
+ * name by `traceNamed`; `submitLabel` checks the rest and stores it (see `labels.ts`).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { labelSchema } from "../formats/result_file.ts";
+import { isValidTraceName } from "../formats/trace.ts";
+import { ApiError } from "./api_error.ts";
+import { currentAssignment, nextAssignment } from "./assignment.ts";
+import { jsonResponse, readJsonBody } from "./http_guards.ts";
+import { getQuestion, NEW_ANSWER, submitLabel } from "./labels.ts";
+import type { RouteDeps, RouteOptions, ServeEnv } from "./serve_env.ts";
+import { buildState } from "./state.ts";
+import type { CatalogTrace } from "./trace_catalog.ts";
+
+const since = z.number().int().nonnegative();
+const nextBody = z.object({ since: since.optional() });
+const labelBody = z.object({
+  trace: z.string().max(1024),
+  turn: z.number().int().nonnegative(),
+  label: labelSchema,
+  since: since.optional(),
+  replaces: z.union([z.literal(NEW_ANSWER), z.string().regex(/^[0-9a-f]{20}$/)], {
+    error: `expected "${NEW_ANSWER}" or the version of the answer shown`,
+  }).optional(),
+});
+
+/** `/state`, `/next`, `/label` and `/question`. */
+export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
+  const { app: options, requireAnnotator } = deps;
+  const routes = new Hono<ServeEnv>();
+
+  routes.get("/state", requireAnnotator, async (c) => {
+    const from = sinceParam(c.req.query("since"));
+    const assignment = await currentAssignment(options, c.var.annotator.id);
+    return jsonResponse(buildState(c.var.annotator, assignment, from));
+  });
+
+  routes.post("/next", requireAnnotator, async (c) => {
+    const body = await readJsonBody(c, nextBody);
+    const next = await nextAssignment(options, c.var.annotator.id);
+    // `since` counts events of the trace the page shows; a new trace starts from 0.
+    const from = next?.resumed ? body.since ?? 0 : 0;
+    return jsonResponse(buildState(c.var.annotator, next, from, next === undefined));
+  });
+
+  routes.post("/label", requireAnnotator, async (c) => {
+    const body = await readJsonBody(c, labelBody);
+    const assignment = await submitLabel(options, {
+      annotator: c.var.annotator.id,
+      trace: traceNamed(options, body.trace),
+      turn: body.turn,
+      label: body.label,
+      replaces: body.replaces,
+    });
+    return jsonResponse(buildState(c.var.annotator, assignment, body.since ?? 0));
+  });
+
+  routes.get("/question", requireAnnotator, async (c) => {
+    const name = c.req.query("trace");
+    const rawTurn = c.req.query("turn");
+    if (name === undefined) throw new ApiError(400, { message: "trace: required" });
+    if (rawTurn === undefined || !/^\d{1,9}$/.test(rawTurn)) {
+      throw new ApiError(400, { message: "turn: expected a whole number ≥ 0" });
+    }
+    const question = await getQuestion(options, {
+      annotator: c.var.annotator.id,
+      trace: traceNamed(options, name),
+      turn: Number(rawTurn),
+    });
+    return jsonResponse(question);
+  });
+
+  return routes;
+}
+
+/** The trace named in a request: 400 when the name is path-like or malformed, 404 unknown. */
+function traceNamed(options: RouteOptions, name: string): CatalogTrace {
+  if (!isValidTraceName(name)) {
+    throw new ApiError(400, {
+      message: `trace: ${JSON.stringify(name.slice(0, 80))} is not a valid trace name`,
+    });
+  }
+  const trace = options.catalog.get(name);
+  if (!trace) throw new ApiError(404, { message: `Unknown trace "${name}"` });
+  return trace;
+}
+
+function sinceParam(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 0;
+  if (!/^\d{1,9}$/.test(raw)) {
+    throw new ApiError(400, { message: "since: expected a whole number ≥ 0" });
+  }
+  return Number(raw);
+}
