@@ -1,17 +1,11 @@
-import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
+import { WAIT_FLAG } from "../store/output_lock.ts";
+import { readStageOptions, stageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG, requireReferenceTexts } from "../prompts/reference_messages.ts";
 import { dirname, join } from "node:path";
 import type { Command } from "../cli/command.ts";
 import { runtimeError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  LLM_FLAGS_HELP,
-  parseLlmFlags,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { type FlagDecls, flagTable } from "../cli/flags.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP } from "../llm/llm_config.ts";
 import { AGENT_SYSTEM_PROMPT } from "../prompts/agent_prompts.ts";
 import { datasetName } from "../reward/dataset_info.ts";
 import {
@@ -119,30 +113,30 @@ Example:
     --out data/agent_trainset.json --max-trials 15 --concurrency 16
 `;
 
+/** How `proactive agent-trainset` reads its command line (see `stage/stage_options.ts`). */
+const AGENT_TRAINSET_OPTIONS = stageOptions<typeof FLAGS, AgentTrainsetOptions>({
+  flags: FLAGS,
+  roles: ["agent", "reward"],
+  options(flags) {
+    const output = flags.out ?? join(flags.inDir, `${DEFAULTS.name}.${flags.format}`);
+    const stem = join(dirname(output), datasetName(output));
+    return {
+      inDir: flags.inDir,
+      output,
+      format: flags.format,
+      datasetInfo: join(dirname(output), "dataset_info.json"),
+      cardJson: `${stem}.card.json`,
+      cardMarkdown: `${stem}.card.md`,
+      maxTrials: flags.maxTrials,
+      maxChars: flags.maxChars,
+      referenceQuirks: flags.referenceQuirks,
+      maxAssistantChars: flags.maxAssistantChars,
+    };
+  },
+});
+
 /** Parses the command line of `proactive agent-trainset` (pure; usage errors throw). */
-export function parseAgentTrainsetOptions(
-  args: string[],
-  env: (name: string) => string | undefined,
-  config?: ConfigSource,
-): AgentTrainsetOptions {
-  const { flags, raw } = parseCommandLine(args, FLAGS);
-  const output = flags.out ?? join(flags.inDir, `${DEFAULTS.name}.${flags.format}`);
-  const stem = join(dirname(output), datasetName(output));
-  return {
-    inDir: flags.inDir,
-    output,
-    format: flags.format,
-    datasetInfo: join(dirname(output), "dataset_info.json"),
-    cardJson: `${stem}.card.json`,
-    cardMarkdown: `${stem}.card.md`,
-    maxTrials: flags.maxTrials,
-    maxChars: flags.maxChars,
-    referenceQuirks: flags.referenceQuirks,
-    maxAssistantChars: flags.maxAssistantChars,
-    onBusy: busyPolicyOf(flags),
-    llm: parseLlmFlags(raw, env, { config, roles: ["agent", "reward"] }),
-  };
-}
+export const parseAgentTrainsetOptions = AGENT_TRAINSET_OPTIONS.parse;
 
 export const command: Command = {
   name: "agent-trainset",
@@ -150,10 +144,7 @@ export const command: Command = {
   help: HELP,
   flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
-    const parsed = parseAgentTrainsetOptions(args, ctx.env, config);
-    // The prompt set is read and checked before any request is sent.
-    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    const options = await readStageOptions(args, ctx.env, AGENT_TRAINSET_OPTIONS);
     if (options.llm.prompts!.protocol === "reference") {
       requireReferenceTexts(options.llm.prompts!, "agent-trainset", [
         ["agent", "system"],

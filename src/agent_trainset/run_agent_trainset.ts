@@ -7,12 +7,10 @@
  * from the completion cache.
  */
 import { basename, dirname } from "node:path";
-import type { CommandContext } from "../cli/command.ts";
-import { describeError, interruptedError } from "../cli/errors.ts";
+import { describeError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
-import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import type { CallUsage } from "../llm/llm_types.ts";
-import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
@@ -22,7 +20,7 @@ import {
   mergedDatasetInfo,
   withDatasetInfoLock,
 } from "../reward/dataset_info.ts";
-import { withOutputLocks } from "../store/output_lock.ts";
+import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
 import {
@@ -34,7 +32,7 @@ import {
   type RoleCard,
   trainingHint,
 } from "../formats/dataset_card.ts";
-import { findGymLogs } from "../gym/find_gym_logs.ts";
+import { findGymLogs, type FoundLogs } from "../gym/find_gym_logs.ts";
 import { type GymLog, readGymLog } from "../gym/read_gym_log.ts";
 import { type InvalidSample, type LogResult, replayLog, type SampleSource } from "./replay_log.ts";
 
@@ -70,112 +68,130 @@ export interface AgentTrainsetResult {
   stats: string;
 }
 
-type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
-
 const encoder = new TextEncoder();
 
-/** Runs `proactive agent-trainset` holding the lock of its dataset (its cards are named after it). */
-export async function runAgentTrainset(
-  options: AgentTrainsetOptions,
-  args: readonly string[],
-  ctx: RunContext,
-): Promise<AgentTrainsetResult> {
-  await Deno.mkdir(dirname(options.output), { recursive: true });
-  return await withOutputLocks(
-    [{ path: options.output, kind: "file", what: `The dataset "${options.output}"` }],
-    {
-      command: "proactive agent-trainset",
-      onBusy: options.onBusy,
-      signal: ctx.signal,
-      logger: ctx.logger,
-    },
-    () => buildLocked(options, args, ctx),
-  );
+type ReadLog = { log: GymLog } | { error: string };
+
+/** What the read phase found: the logs to build from, read. */
+interface TrainsetRead {
+  /** Events to replay. */
+  total: number;
+  found: FoundLogs;
+  logs: string[];
+  read: ReadLog[];
 }
 
-async function buildLocked(
+/** What the work phase did: per log, its samples or its failure. */
+interface TrainsetWork {
+  results: (LogResult | undefined)[];
+  failures: LogFailure[];
+  seeds: Set<number>;
+  /** The answers the samples rest on, per role, with their tokens. */
+  usage: Record<"agent" | "reward", RoleCard["llm"]>;
+}
+
+/**
+ * `proactive agent-trainset` as the stage outline's phases (`stage/run_stage.ts`),
+ * holding the lock of its dataset (its cards are named after it).
+ */
+export function runAgentTrainset(
   options: AgentTrainsetOptions,
   args: readonly string[],
-  ctx: RunContext,
+  ctx: StageContext,
 ): Promise<AgentTrainsetResult> {
+  return runStage({
+    name: "agent-trainset",
+    progressLabel: "agent-trainset events",
+    outputs: [{ path: options.output, kind: "file", what: `The dataset "${options.output}"` }],
+    onBusy: options.onBusy,
+    llm: { options: options.llm },
+    read: (tools) => readLogs(options, tools.logger),
+    work: (read, tools) => replayLogs(options, read, tools),
+    stopped: () =>
+      Promise.resolve({
+        kept: `the finished requests are saved in the completion cache, "${options.output}" ` +
+          `is unchanged; run the same command again to continue`,
+      }),
+    finish: (read, worked, tools) => writeTrainset(options, { read, worked, tools, args }),
+  }, ctx);
+}
+
+/** The complete logs (up to `--limit`), read: a log that cannot be read fails alone. */
+async function readLogs(options: AgentTrainsetOptions, logger: Logger): Promise<TrainsetRead> {
   const found = await findGymLogs(options.inDir, [options.output]);
   for (const path of found.incomplete) {
-    ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
+    logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
   }
-  for (const { error } of found.unreadable) ctx.logger.error(error); // it names the log
+  for (const { error } of found.unreadable) logger.error(error); // it names the log
   const name = datasetName(options.output);
-  const entry = datasetInfoEntry(options.output);
-  await mergedDatasetInfo(options.datasetInfo, name, entry); // fails early
+  await mergedDatasetInfo(options.datasetInfo, name, datasetInfoEntry(options.output)); // fails early
   const logs = found.complete.slice(0, options.llm.limit ?? found.complete.length);
-
-  // Read first: a log that cannot be read fails alone, and progress counts events.
   const read = await Promise.all(
     logs.map((path) =>
       readGymLog(path).then((log) => ({ log }), (error) => ({ error: describeError(error) }))
     ),
   );
-  const totalEvents = read.reduce((n, r) => n + ("log" in r ? r.log.events.length : 0), 0);
-  const progress = createCommandProgress(ctx, totalEvents, "agent-trainset events");
-  const logger = loggerAboveProgress(ctx.logger, progress);
-  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+  const total = read.reduce((n, r) => n + ("log" in r ? r.log.events.length : 0), 0);
+  return { total, found, logs, read };
+}
+
+/** Replays every log (`replayLog`); a log that fails is noted and the others go on. */
+async function replayLogs(
+  options: AgentTrainsetOptions,
+  { logs, read }: TrainsetRead,
+  { llm, logger, progress, signal: stageSignal }: StageTools,
+): Promise<TrainsetWork> {
   const agent = llm.client("agent");
   const reward = llm.client("reward");
-  const usage = { agent: zeroUsage(), reward: zeroUsage() };
+  const worked: TrainsetWork = {
+    results: new Array(logs.length),
+    failures: [],
+    seeds: new Set<number>(),
+    usage: { agent: zeroUsage(), reward: zeroUsage() },
+  };
   const onUsage = (role: "agent" | "reward", call: CallUsage) => {
     if (!call.answer) return;
-    usage[role].answers++;
-    usage[role].prompt_tokens += call.answer.promptTokens;
-    usage[role].completion_tokens += call.answer.completionTokens;
+    worked.usage[role].answers++;
+    worked.usage[role].prompt_tokens += call.answer.promptTokens;
+    worked.usage[role].completion_tokens += call.answer.completionTokens;
   };
   if (logs.length > 0) logger.info(`agent-trainset: ${logs.length} gym log(s) to build from`);
-
-  const results: (LogResult | undefined)[] = new Array(logs.length);
-  const failures: LogFailure[] = [];
-  const seeds = new Set<number>();
   // One log replays its events one after the other (each depends on the answers before
   // it); enough logs run at once to keep every request slot of the endpoints busy.
   const workers = Math.max(agent.limiter.limit, reward.limiter.limit);
-  try {
-    await runWorkerPool(logs.length, workers, async (index, signal) => {
-      const entry = read[index];
-      let ticked = 0;
-      try {
-        if ("error" in entry) throw new Error(entry.error);
-        const { log } = entry;
-        if (log.seed !== null) seeds.add(log.seed);
-        results[index] = await replayLog(log, options, {
-          agent,
-          reward,
-          prompts: llm.prompts,
-          signal,
-          onUsage,
-          onEvent: () => {
-            ticked++;
-            progress.tick();
-          },
-        });
-      } catch (error) {
-        if (signal.aborted || ctx.signal.aborted) throw error;
-        const reason = describeError(error);
-        failures[index] = { log: logs[index], error: reason };
-        logger.error(`Cannot build samples from "${logs[index]}": ${reason}`);
-        const left = ("log" in entry ? entry.log.events.length : 0) - ticked;
-        if (left > 0) progress.tick(left, { failed: true });
-      }
-    }, ctx.signal);
-  } catch (error) {
-    progress.done();
-    if (ctx.signal.aborted) {
-      throw interruptedError(
-        `the finished requests are saved in the completion cache, "${options.output}" is ` +
-          `unchanged`,
-      );
+  await runWorkerPool(logs.length, workers, async (index, signal) => {
+    const entry = read[index];
+    let ticked = 0;
+    try {
+      if ("error" in entry) throw new Error(entry.error);
+      const { log } = entry;
+      if (log.seed !== null) worked.seeds.add(log.seed);
+      worked.results[index] = await replayLog(log, options, {
+        agent,
+        reward,
+        prompts: llm.prompts,
+        signal,
+        onUsage,
+        onEvent: () => {
+          ticked++;
+          progress.tick();
+        },
+      });
+    } catch (error) {
+      if (signal.aborted || stageSignal.aborted) throw error;
+      const reason = describeError(error);
+      worked.failures[index] = { log: logs[index], error: reason };
+      logger.error(`Cannot build samples from "${logs[index]}": ${reason}`);
+      const left = ("log" in entry ? entry.log.events.length : 0) - ticked;
+      if (left > 0) progress.tick(left, { failed: true });
     }
-    throw error;
-  }
-  progress.done();
+  }, stageSignal);
+  return worked;
+}
 
-  const done = results.filter((r): r is LogResult => r !== undefined);
+/** The samples of the logs done, with the invalid ones named and left out. */
+function collectSamples(worked: TrainsetWork, logger: Logger) {
+  const done = worked.results.filter((r): r is LogResult => r !== undefined);
   const samples = done.flatMap((r) => r.samples);
   const invalid = done.flatMap((r) => r.invalid);
   for (const bad of invalid) {
@@ -184,30 +200,40 @@ async function buildLocked(
         `LLaMA-Factory (${bad.problem}): not written`,
     );
   }
+  return { done, samples, invalid };
+}
+
+/** The dataset card: inputs, models, prompt versions, settings and counts. */
+async function trainsetCard(
+  options: AgentTrainsetOptions,
+  { read, worked, tools, args }: FinishParts,
+  { done, samples, invalid }: ReturnType<typeof collectSamples>,
+): Promise<DatasetCard> {
   const bySource: Record<SampleSource, number> = { logged: 0, replay: 0, proposal: 0 };
   for (const sample of samples) bySource[sample.source]++;
   const sum = (pick: (r: LogResult) => number) => done.reduce((n, r) => n + pick(r), 0);
-
   const roleCard = (role: "agent" | "reward", version: string): RoleCard => ({
     model: options.llm.endpoints[role]!.model,
     alias: options.llm.endpoints[role]!.alias,
     prompt_version: version,
     // The answers the dataset rests on and their tokens as reported when they were made
     // (the same when replayed from the cache); what was sent now is printed at the end.
-    llm: usage[role],
+    llm: worked.usage[role],
   });
-  const card: DatasetCard = {
+  const name = datasetName(options.output);
+  const seeds = worked.seeds;
+  return {
     dataset: options.output,
     dataset_name: name,
     format: options.format,
-    generated_at: new Date(ctx.now()).toISOString(),
+    generated_at: new Date(tools.now()).toISOString(),
     command: cardCommand("agent-trainset", args),
-    inputs: await Promise.all(logs.map(cardInput)),
+    inputs: await Promise.all(read.logs.map(cardInput)),
     roles: {
       agent: roleCard("agent", AGENT_PROMPT_VERSION),
       reward: roleCard("reward", REWARD_PROMPT_VERSION),
     },
-    prompt_set: llm.prompts.id,
+    prompt_set: tools.llm.prompts.id,
     seed: seeds.size === 0 ? null : [...seeds].sort((a, b) => a - b).join(", "),
     settings: {
       max_trials: options.maxTrials,
@@ -216,10 +242,10 @@ async function buildLocked(
       limit: options.llm.limit ?? null,
     },
     counts: {
-      logs: logs.length,
-      logs_per_format: logsPerFormat(read),
-      incomplete_logs_skipped: found.incomplete.length,
-      failed_logs: found.unreadable.length + failures.filter(Boolean).length,
+      logs: read.logs.length,
+      logs_per_format: logsPerFormat(read.read),
+      incomplete_logs_skipped: read.found.incomplete.length,
+      failed_logs: read.found.unreadable.length + worked.failures.filter(Boolean).length,
       events: sum((r) => r.counts.events),
       samples: samples.length,
       samples_per_source: bySource,
@@ -231,7 +257,26 @@ async function buildLocked(
     },
     training: trainingHint(name, dirname(options.output)),
   };
+}
 
+interface FinishParts {
+  read: TrainsetRead;
+  worked: TrainsetWork;
+  tools: StageTools;
+  args: readonly string[];
+}
+
+/**
+ * Writes the dataset, its `dataset_info.json` entry and its cards together, atomically;
+ * without a sample, only the cards.
+ */
+async function writeTrainset(
+  options: AgentTrainsetOptions,
+  parts: FinishParts,
+): Promise<AgentTrainsetResult> {
+  const collected = collectSamples(parts.worked, parts.tools.logger);
+  const { samples, invalid } = collected;
+  const card = await trainsetCard(options, parts, collected);
   for (const path of [options.output, options.datasetInfo, options.cardJson]) {
     await Deno.mkdir(dirname(path), { recursive: true });
   }
@@ -243,7 +288,8 @@ async function buildLocked(
     await writeFilesAtomic(cards);
   } else {
     await withDatasetInfoLock(options.datasetInfo, "proactive agent-trainset", async () => {
-      const info = await mergedDatasetInfo(options.datasetInfo, name, entry);
+      const entry = datasetInfoEntry(options.output);
+      const info = await mergedDatasetInfo(options.datasetInfo, card.dataset_name, entry);
       await writeFilesAtomic([
         { path: options.output, chunks: datasetChunks(samples, options.format) },
         { path: options.datasetInfo, chunks: [encoder.encode(info)] },
@@ -251,13 +297,14 @@ async function buildLocked(
       ]);
     });
   }
+  const { found } = parts.read;
   return {
     card,
     samples: samples.length,
-    failures: [...found.unreadable, ...failures.filter(Boolean)],
+    failures: [...found.unreadable, ...parts.worked.failures.filter(Boolean)],
     invalid,
     incomplete: found.incomplete,
-    stats: llm.stats.formatStats(),
+    stats: parts.tools.llm.stats.formatStats(),
   };
 }
 

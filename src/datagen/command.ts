@@ -1,22 +1,14 @@
 import { LOG_FORMATS } from "../gym/log_writer.ts";
+import { readStageOptions, stageOptions } from "../stage/stage_options.ts";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { checkReferenceRewardTexts } from "../prompts/reference_messages.ts";
 import { interruptedError, runtimeError, usageError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
+import { type FlagDecls, flagTable } from "../cli/flags.ts";
 import type { SceneRunner } from "../gym/gym_types.ts";
 import { DEFAULT_LEASE_TTL_MS } from "../gym/lease.ts";
 import { runScene } from "../gym/scene_loop.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  llmFlagsHelp,
-  type LlmRole,
-  parseLlmConfig,
-  parseLlmFlags,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { LLM_FLAGS, llmFlagsHelp, type LlmRole, parseLlmConfig } from "../llm/llm_config.ts";
 import { formatDatagenReport, SUMMARY_FILE } from "./datagen_summary.ts";
 import { type DatagenDeps, type DatagenOptions, DEFAULT_KV, runDatagen } from "./run_datagen.ts";
 
@@ -194,55 +186,58 @@ Examples:
   */10 * * * * cd /data/gym && proactive datagen --scenes-dir scenes >> datagen.log 2>&1
 `;
 
-/** Parses the command line of `proactive datagen` (pure; usage errors throw). */
-export function parseDatagenOptions(
-  args: string[],
-  env: (name: string) => string | undefined,
-  config?: ConfigSource,
-): DatagenOptions {
-  const { flags, raw } = parseCommandLine(args, FLAGS);
-  if (flags.sceneFile !== undefined && flags.scenesDir !== undefined) {
-    throw usageError("Pass either --scenes-dir or --scene-file, not both");
-  }
-  const agent = !flags.noAgent;
-  const { rewardFilter, rewardJudge } = flags;
-  if (!agent && (rewardFilter || rewardJudge)) {
-    throw usageError(
-      `--${rewardFilter ? "reward-filter" : "reward-judge"} needs the agent: drop --no-agent`,
-    );
-  }
-  const roles: LlmRole[] = ["env", "user"];
-  if (agent) roles.push("agent");
-  if (rewardFilter || rewardJudge) roles.push("reward");
+/** How `proactive datagen` reads its command line (see `stage/stage_options.ts`). */
+const DATAGEN_OPTIONS = stageOptions<typeof FLAGS, DatagenOptions>({
+  flags: FLAGS,
+  roles: (flags) => {
+    const roles: LlmRole[] = ["env", "user"];
+    if (!flags.noAgent) roles.push("agent");
+    if (flags.rewardFilter || flags.rewardJudge) roles.push("reward");
+    return roles;
+  },
   // --concurrency counts scenes here; --requests is the LLM layer's per-endpoint limit.
-  const llmValues = { ...raw, concurrency: raw.requests };
-  const logFormat = flags.logFormat ?? (config ? parseLlmConfig(config).log_format : undefined);
-  return {
-    ...(logFormat === undefined ? {} : { logFormat }),
-    scenesDir: flags.scenesDir ?? DEFAULTS.scenesDir,
-    sceneFile: flags.sceneFile,
-    outDir: flags.outDir,
-    kv: flags.kv,
-    force: flags.force,
-    concurrency: flags.concurrency,
-    leaseTtlMs: flags.leaseTtl,
-    scene: {
-      adaptRounds: flags.adaptRounds ?? DEFAULTS.adaptRounds,
-      userSteps: flags.userSteps ?? DEFAULTS.userSteps,
-      given: {
-        adaptRounds: flags.adaptRounds !== undefined,
-        userSteps: flags.userSteps !== undefined,
+  llmValues: (raw) => ({ ...raw, concurrency: raw.requests }),
+  options(flags, { config }) {
+    if (flags.sceneFile !== undefined && flags.scenesDir !== undefined) {
+      throw usageError("Pass either --scenes-dir or --scene-file, not both");
+    }
+    const agent = !flags.noAgent;
+    const { rewardFilter, rewardJudge } = flags;
+    if (!agent && (rewardFilter || rewardJudge)) {
+      throw usageError(
+        `--${rewardFilter ? "reward-filter" : "reward-judge"} needs the agent: drop --no-agent`,
+      );
+    }
+    const logFormat = flags.logFormat ?? (config ? parseLlmConfig(config).log_format : undefined);
+    return {
+      ...(logFormat === undefined ? {} : { logFormat }),
+      scenesDir: flags.scenesDir ?? DEFAULTS.scenesDir,
+      sceneFile: flags.sceneFile,
+      outDir: flags.outDir,
+      kv: flags.kv,
+      force: flags.force,
+      concurrency: flags.concurrency,
+      leaseTtlMs: flags.leaseTtl,
+      scene: {
+        adaptRounds: flags.adaptRounds ?? DEFAULTS.adaptRounds,
+        userSteps: flags.userSteps ?? DEFAULTS.userSteps,
+        given: {
+          adaptRounds: flags.adaptRounds !== undefined,
+          userSteps: flags.userSteps !== undefined,
+        },
+        agent,
+        rewardFilter,
+        filterRetries: flags.filterRetries,
+        rewardJudge,
+        agentActions: flags.agentActions,
+        seed: flags.seed,
       },
-      agent,
-      rewardFilter,
-      filterRetries: flags.filterRetries,
-      rewardJudge,
-      agentActions: flags.agentActions,
-      seed: flags.seed,
-    },
-    llm: parseLlmFlags(llmValues, env, { config, roles }),
-  };
-}
+    };
+  },
+});
+
+/** Parses the command line of `proactive datagen` (pure; usage errors throw). */
+export const parseDatagenOptions = DATAGEN_OPTIONS.parse;
 
 /**
  * Runs `proactive datagen` with `args`: the command's body, with the scene runner (and the
@@ -253,10 +248,7 @@ export async function runDatagenCommand(
   ctx: CommandContext,
   deps: DatagenDeps,
 ): Promise<number> {
-  const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
-  const parsed = parseDatagenOptions(args, ctx.env, config);
-  // The prompt set is read and checked before any request is sent.
-  const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+  const options = await readStageOptions(args, ctx.env, DATAGEN_OPTIONS);
   if (options.scene.rewardFilter || options.scene.rewardJudge) {
     checkReferenceRewardTexts(promptsOf(options.llm), "datagen --reward-filter / --reward-judge");
   }

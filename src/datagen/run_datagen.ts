@@ -8,7 +8,6 @@
  * their leases. The summary is printed by the command and written beside the logs.
  */
 import { join } from "node:path";
-import type { CommandContext } from "../cli/command.ts";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import {
@@ -21,8 +20,8 @@ import { promptsOf } from "../prompts/prompt_set.ts";
 import { holdLease } from "../gym/lease.ts";
 import { isCompleteLog, type LogFormat, openGymLog } from "../gym/log_writer.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
-import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
-import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
+import type { LlmRuntime } from "../llm/llm_runtime.ts";
+import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { openKvLeaseStore } from "../store/kv_lease_store.ts";
@@ -84,18 +83,49 @@ export interface DatagenResult {
   interrupted: boolean;
 }
 
-type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
-
 export const DEFAULT_KV = join(".state", "datagen.kv");
 
-export async function runDatagen(
+/** What the read phase found: the scenes to play and where their leases are. */
+interface DatagenRead {
+  total: number;
+  found: Awaited<ReturnType<typeof findScenes>>;
+  candidates: FoundScene[];
+  outDir: string;
+  kvPath: string;
+  owner: string;
+  store: LeaseStore;
+  /** Each scene's report; "interrupted" until it is played. */
+  reports: SceneReport[];
+}
+
+/** `proactive datagen` as the stage outline's phases (`stage/run_stage.ts`). */
+export function runDatagen(
   options: DatagenOptions,
-  ctx: RunContext,
+  ctx: StageContext,
   deps: DatagenDeps,
 ): Promise<DatagenResult> {
-  const startedAt = ctx.now();
+  return runStage<DatagenRead, boolean, DatagenResult>({
+    name: "datagen",
+    // No output lock: every scene is leased (see `lease.ts`), so runs can share the work.
+    llm: { options: options.llm, runtime: deps.llm },
+    read: (tools) => findSceneJobs(options, deps, tools.logger),
+    work: (read, tools) => playScenes(options, read, { tools, deps }),
+    async finish(read, interrupted, tools) {
+      const summary = datagenSummary(options, read, tools);
+      await writeJsonAtomic(join(read.outDir, SUMMARY_FILE), summary);
+      return { summary, stats: tools.llm.stats.formatStats(), interrupted };
+    },
+  }, ctx);
+}
+
+/** The scenes (up to `--limit`), the output folder and the lease store. */
+async function findSceneJobs(
+  options: DatagenOptions,
+  deps: DatagenDeps,
+  logger: Logger,
+): Promise<DatagenRead> {
   const found = await findScenes(options);
-  for (const warning of found.warnings) ctx.logger.warn(warning);
+  for (const warning of found.warnings) logger.warn(warning);
   const candidates = found.scenes.slice(0, options.llm.limit ?? found.scenes.length);
   const outDir = found.outDir;
   try {
@@ -106,37 +136,43 @@ export async function runDatagen(
     );
   }
   const kvPath = options.kv ?? join(outDir, DEFAULT_KV);
-  const owner = deps.owner ?? leaseOwnerName();
   const store = await (deps.openLeaseStore ?? ((path) => openKvLeaseStore(path)))(kvPath);
-
-  const progress = createCommandProgress(ctx, candidates.length, "datagen");
-  const logger = loggerAboveProgress(ctx.logger, progress);
-  const llm = deps.llm ??
-    createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
   const reports: SceneReport[] = candidates.map((scene) => ({
     name: scene.name,
     log: scene.job?.logPath ?? join(outDir, `${scene.name}.jsonl`),
     status: "interrupted",
     reason: "not started: the run was interrupted",
   }));
-  logger.info(
-    `datagen: ${candidates.length} scene(s) in "${outDir}"` +
-      (candidates.length < found.scenes.length ? ` (first ${candidates.length} by --limit)` : "") +
-      `, ${options.concurrency} at once, leases in "${kvPath}"`,
-  );
+  const owner = deps.owner ?? leaseOwnerName();
+  return { total: candidates.length, found, candidates, outDir, kvPath, owner, store, reports };
+}
 
+/** Plays the scenes, `--concurrency` at once; resolves to true when interrupted. */
+async function playScenes(
+  options: DatagenOptions,
+  read: DatagenRead,
+  { tools, deps }: { tools: StageTools; deps: DatagenDeps },
+): Promise<boolean> {
+  const { candidates, reports, store } = read;
+  const { logger, progress } = tools;
+  logger.info(
+    `datagen: ${candidates.length} scene(s) in "${read.outDir}"` +
+      (candidates.length < read.found.scenes.length
+        ? ` (first ${candidates.length} by --limit)`
+        : "") +
+      `, ${options.concurrency} at once, leases in "${read.kvPath}"`,
+  );
   const play = async (index: number, signal: AbortSignal) => {
-    const scene = candidates[index];
-    const report = await playSceneJob(scene, reports[index], {
+    const report = await playSceneJob(candidates[index], reports[index], {
       options,
       store,
-      owner,
-      llm,
+      owner: read.owner,
+      llm: tools.llm,
       logger,
       runner: deps.runner,
       signal,
-      interrupted: () => ctx.signal.aborted,
-      now: ctx.now,
+      interrupted: () => tools.signal.aborted,
+      now: tools.now,
     });
     reports[index] = report;
     // Complete logs are skipped quietly: a cron job would repeat them on every run.
@@ -148,27 +184,32 @@ export async function runDatagen(
     logger[level](formatSceneLine(report).trim());
     progress.tick(1, { failed: report.status === "failed" });
   };
-
-  let interrupted = false;
   try {
-    await runWorkerPool(candidates.length, options.concurrency, play, ctx.signal);
+    await runWorkerPool(candidates.length, options.concurrency, play, tools.signal);
+    return false;
   } catch (error) {
-    if (!ctx.signal.aborted) throw error; // a bug: playSceneJob catches scene failures
-    interrupted = true;
+    if (!tools.signal.aborted) throw error; // a bug: playSceneJob catches scene failures
+    return true;
   } finally {
-    progress.done();
     store.close();
   }
+}
 
-  const summary: DatagenSummary = {
+function datagenSummary(
+  options: DatagenOptions,
+  read: DatagenRead,
+  tools: StageTools,
+): DatagenSummary {
+  const { reports } = read;
+  return {
     command: "datagen",
     input: options.sceneFile !== undefined
       ? { sceneFile: options.sceneFile }
       : { scenesDir: options.scenesDir },
-    outDir,
-    kv: kvPath,
-    owner,
-    promptSet: llm.prompts.label,
+    outDir: read.outDir,
+    kv: read.kvPath,
+    owner: read.owner,
+    promptSet: tools.llm.prompts.label,
     settings: {
       ...options.scene,
       force: options.force,
@@ -180,13 +221,11 @@ export async function runDatagen(
     totals: sumScenes(reports),
     cost: costOf(reports),
     scenes: reports,
-    dropped: found.warnings,
-    llm: llm.stats.toJSON(),
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: ctx.now() - startedAt,
+    dropped: read.found.warnings,
+    llm: tools.llm.stats.toJSON(),
+    startedAt: new Date(tools.startedAt).toISOString(),
+    durationMs: tools.now() - tools.startedAt,
   };
-  await writeJsonAtomic(join(outDir, SUMMARY_FILE), summary);
-  return { summary, stats: llm.stats.formatStats(), interrupted };
 }
 
 interface PlayDeps {

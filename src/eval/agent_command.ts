@@ -4,6 +4,7 @@
  * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
  * step follows (`eval_steps.ts`).
  */
+import { readStageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
 import { checkPredictorTexts } from "./trace_predictors.ts";
@@ -16,13 +17,7 @@ import type { BusyPolicy } from "../store/process_lock.ts";
 import type { Logger } from "../cli/logger.ts";
 import { lstatOrUndefined } from "../store/no_follow.ts";
 import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  type LlmOptions,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { type ConfigSource, LLM_FLAGS, type LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
@@ -302,10 +297,12 @@ export async function runAgentCommand(
   ctx: CommandContext,
   scoreStep: ScoreStep = SCORE_STEP,
 ): Promise<number> {
-  const config = await readLlmConfig(parseCommandLine(args, AGENT_FLAGS).raw);
-  const parsed = parseAgentOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent (one for both models).
-  const llm = await resolvePrompts(parsed.llm);
+  const parsed = await readStageOptions(args, ctx.env, {
+    flags: AGENT_FLAGS,
+    parse: parseAgentOptions,
+  });
+  const llm = parsed.llm;
   const options = {
     ...parsed,
     llm,

@@ -1,16 +1,10 @@
-import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
+import { WAIT_FLAG } from "../store/output_lock.ts";
+import { readStageOptions, stageOptions } from "../stage/stage_options.ts";
 import type { Command, CommandContext } from "../cli/command.ts";
 import { didYouMean } from "../cli/did_you_mean.ts";
 import { usageError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  LLM_FLAGS_HELP,
-  parseLlmFlags,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { type FlagDecls, flagTable } from "../cli/flags.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP } from "../llm/llm_config.ts";
 import { formatRewardTable } from "./format_reward_table.ts";
 import { UNREADABLE_RULES } from "./reward_table.ts";
 import { type EvalRewardOptions, evalRewardSummary, runEvalReward } from "./run_eval_reward.ts";
@@ -119,14 +113,25 @@ export interface EvalOptions extends EvalRewardOptions {
   target: EvalTarget;
 }
 
+/** How `proactive eval reward` reads its command line (see `stage/stage_options.ts`). */
+const EVAL_OPTIONS = stageOptions<typeof FLAGS, EvalOptions>({
+  flags: FLAGS,
+  positionals: 1,
+  roles: ["reward"],
+  options: (flags, { positionals }) => ({
+    target: evalTarget(positionals[0]),
+    input: flags.in ?? null,
+    output: flags.out,
+    summary: `${flags.out.replace(/\.jsonl?$/i, "")}.summary.json`,
+    json: flags.json,
+    unreadable: flags.unreadable,
+  }),
+});
+
 /** Parses the command line of `proactive eval` (pure; usage errors throw). */
-export function parseEvalOptions(
-  args: string[],
-  env: (name: string) => string | undefined,
-  config?: ConfigSource,
-): EvalOptions {
-  const { flags, positionals, raw } = parseCommandLine(args, FLAGS, { positionals: 1 });
-  const target = positionals[0];
+export const parseEvalOptions = EVAL_OPTIONS.parse;
+
+function evalTarget(target: string | undefined): EvalTarget {
   if (target === undefined) {
     throw usageError(
       `Say what to evaluate: ${TARGETS.map((t) => `proactive eval ${t}`).join(", ")}`,
@@ -137,16 +142,7 @@ export function parseEvalOptions(
       `Unknown evaluation "${target}" (known: ${TARGETS.join(", ")})${didYouMean(target, TARGETS)}`,
     );
   }
-  return {
-    target: target as EvalTarget,
-    input: flags.in ?? null,
-    output: flags.out,
-    summary: `${flags.out.replace(/\.jsonl?$/i, "")}.summary.json`,
-    json: flags.json,
-    unreadable: flags.unreadable,
-    onBusy: busyPolicyOf(flags),
-    llm: parseLlmFlags(raw, env, { config, roles: ["reward"] }),
-  };
+  return target as EvalTarget;
 }
 
 export const command: Command = {
@@ -161,10 +157,7 @@ export const command: Command = {
       const rest = [...args.slice(0, found.index), ...args.slice(found.index + 1)];
       return await SUBCOMMANDS[found.target as keyof typeof SUBCOMMANDS](rest, ctx);
     }
-    const config = await readLlmConfig(parseCommandLine(args, FLAGS, { positionals: 1 }).raw);
-    const parsed = parseEvalOptions(args, ctx.env, config);
-    // The prompt set is read and checked before any request is sent.
-    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    const options = await readStageOptions(args, ctx.env, EVAL_OPTIONS);
     const result = await runEvalReward(options, ctx);
     if (options.json) {
       const json = {

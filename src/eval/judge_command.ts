@@ -2,6 +2,7 @@
  * `proactive eval judge`: flags, help and a pure options parser over `judge_predictions.ts`.
  * Also the judge step `eval agent --judge-model` chains.
  */
+import { readStageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
@@ -11,13 +12,7 @@ import { describeError, inputError, interruptedError, usageError } from "../cli/
 import { busyPolicyOf, WAIT_FLAG, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { type FlagDecl, type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  type LlmOptions,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { type ConfigSource, LLM_FLAGS, type LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
@@ -332,10 +327,12 @@ async function readAllWork(
 }
 
 export async function runJudgeCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const config = await readLlmConfig(parseCommandLine(args, JUDGE_FLAGS).raw);
-  const parsed = parseJudgeOptions(args, ctx.env, config);
   // The prompt set is read and checked before any request is sent.
-  const llm = await resolvePrompts(parsed.llm);
+  const parsed = await readStageOptions(args, ctx.env, {
+    flags: JUDGE_FLAGS,
+    parse: parseJudgeOptions,
+  });
+  const llm = parsed.llm;
   const options = {
     ...parsed,
     llm,

@@ -5,18 +5,14 @@
  */
 import { checkJudgeTexts } from "./judge_askers.ts";
 import { type PromptSetLabel, promptsOf } from "../prompts/prompt_set.ts";
-import { dirname } from "node:path";
-import type { CommandContext } from "../cli/command.ts";
-import { inputError, interruptedError } from "../cli/errors.ts";
+import { inputError } from "../cli/errors.ts";
 import { parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
 import { parseJsonlText, readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
-import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import type { EndpointLabel, LlmStatsJson } from "../llm/llm_stats.ts";
-import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
-import { withOutputLocks } from "../store/output_lock.ts";
+import { runStage, type StageContext } from "../stage/run_stage.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import embeddedTestSet from "../../data/reward_data/test_data.jsonl" with { type: "text" };
 import { type RewardTable, tallyRewardTable, type UnreadableRule } from "./reward_table.ts";
@@ -52,8 +48,6 @@ export interface EvalRewardResult {
   stats: string;
 }
 
-type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
-
 /** The test set's items with their line numbers. */
 export async function loadTestSet(
   input: string | null,
@@ -70,64 +64,57 @@ export async function loadTestSet(
   return { source, items };
 }
 
-/** Runs `eval reward` holding the lock of its results file (the summary is named after it). */
-export async function runEvalReward(
+/**
+ * `eval reward` as the stage outline's phases (`stage/run_stage.ts`), holding the lock of
+ * its results file (the summary is named after it).
+ */
+export function runEvalReward(
   options: EvalRewardOptions,
-  ctx: RunContext,
+  ctx: StageContext,
 ): Promise<EvalRewardResult> {
-  await Deno.mkdir(dirname(options.output), { recursive: true });
-  return await withOutputLocks(
-    [{ path: options.output, kind: "file", what: `The results file "${options.output}"` }],
-    {
-      command: "proactive eval reward",
-      onBusy: options.onBusy,
-      signal: ctx.signal,
-      logger: ctx.logger,
+  return runStage({
+    name: "eval reward",
+    outputs: [{ path: options.output, kind: "file", what: `The results file "${options.output}"` }],
+    onBusy: options.onBusy,
+    llm: { options: options.llm },
+    async read() {
+      checkJudgeTexts(promptsOf(options.llm), "eval reward");
+      const loaded = await loadTestSet(options.input);
+      const items = loaded.items.slice(0, options.llm.limit ?? loaded.items.length);
+      return { total: items.length, source: loaded.source, items };
     },
-    () => evalLocked(options, ctx),
-  );
-}
-
-async function evalLocked(options: EvalRewardOptions, ctx: RunContext): Promise<EvalRewardResult> {
-  checkJudgeTexts(promptsOf(options.llm), "eval reward");
-  const loaded = await loadTestSet(options.input);
-  const items = options.llm.limit === undefined
-    ? loaded.items
-    : loaded.items.slice(0, options.llm.limit);
-  const progress = createCommandProgress(ctx, items.length, "eval reward");
-  const logger = loggerAboveProgress(ctx.logger, progress);
-  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
-  const client = llm.client("reward");
-  let results: EvalItemResult[];
-  try {
-    results = await scoreReward(items, {
-      prompts: promptsOf(options.llm),
-      client,
-      workers: client.limiter.limit,
-      signal: ctx.signal,
-      progress,
-    });
-  } catch (error) {
-    if (!ctx.signal.aborted) throw error;
-    throw interruptedError(
-      `the answers so far are saved in the completion cache, "${options.output}" is unchanged`,
-    );
-  } finally {
-    progress.done();
-  }
-  const result: EvalRewardResult = {
-    source: loaded.source,
-    endpoint: client.endpoint,
-    promptVersion: REWARD_PROMPT_VERSION,
-    promptSet: promptsOf(options.llm).label,
-    table: tallyRewardTable(results, options.unreadable ?? "rejected"),
-    results,
-    llm: llm.stats.toJSON(),
-    stats: llm.stats.formatStats(),
-  };
-  await writeFileAtomic(options.output, toJsonl(results));
-  await writeFileAtomic(options.summary, JSON.stringify(evalRewardSummary(result), null, 2) + "\n");
-  return result;
+    work: (read, tools) => {
+      const client = tools.llm.client("reward");
+      return scoreReward(read.items, {
+        prompts: promptsOf(options.llm),
+        client,
+        workers: client.limiter.limit,
+        signal: tools.signal,
+        progress: tools.progress,
+      });
+    },
+    stopped: () =>
+      Promise.resolve({
+        kept: `the answers so far are saved in the completion cache, "${options.output}" is ` +
+          "unchanged; run the same command again to continue",
+      }),
+    async finish(read, results, tools) {
+      const result: EvalRewardResult = {
+        source: read.source,
+        endpoint: tools.llm.client("reward").endpoint,
+        promptVersion: REWARD_PROMPT_VERSION,
+        promptSet: promptsOf(options.llm).label,
+        table: tallyRewardTable(results, options.unreadable ?? "rejected"),
+        results,
+        llm: tools.llm.stats.toJSON(),
+        stats: tools.llm.stats.formatStats(),
+      };
+      await writeFileAtomic(options.output, toJsonl(results));
+      const summary = JSON.stringify(evalRewardSummary(result), null, 2) + "\n";
+      await writeFileAtomic(options.summary, summary);
+      return result;
+    },
+  }, ctx);
 }
 
 /** What `--json` prints and the summary file holds: everything but the per-item results. */

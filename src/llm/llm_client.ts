@@ -104,219 +104,260 @@ export interface LlmClientDeps {
   fetch?: typeof fetch;
 }
 
+/** The client of one endpoint (see the module doc); `createLlmRuntime` makes one per role. */
 export function createLlmClient(deps: LlmClientDeps): LlmClient {
-  const { endpoint, settings, cache, stats, logger } = deps;
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? abortableSleep;
-  const random = deps.random ?? Math.random;
-  const limiter = deps.limiter ?? new ConcurrencyLimiter(endpoint.concurrency);
-  const label: EndpointLabel = {
-    alias: endpoint.alias,
-    model: endpoint.model,
-    baseUrl: displayUrl(endpoint.baseUrl),
-  };
-  const target = `endpoint "${label.alias}" (${label.baseUrl}, model ${label.model})`;
-  const redact = (text: string) => redactSecrets(text, endpoint.apiKeys);
-  const keys = endpoint.apiKeys.length > 0 ? endpoint.apiKeys : ["no-key"];
-  const openaiClients = keys.map((apiKey) =>
-    new OpenAI({
-      baseURL: endpoint.baseUrl,
-      apiKey,
-      maxRetries: 0,
-      // Ours covers the body too; theirs (headers only) is a backstop just behind it.
-      timeout: settings.timeoutMs + 1_000,
-      logLevel: "off",
-      fetch: plainHeadersFetch(deps.fetch ?? fetch),
-    })
-  );
-  let nextKey = 0;
-  const inFlight = new Map<string, Promise<{ completion: Completion; cached: boolean }>>();
-  let warnedCacheWrite = false;
+  return new EndpointClient(deps);
+}
 
-  const request = async (
-    body: CompletionRequest,
-    signal: AbortSignal | undefined,
-    sent: { requests: number },
-    priority: number,
-  ): Promise<Completion> => {
-    return await withRetries(async () => {
-      const openai = openaiClients[nextKey++ % openaiClients.length];
-      return await limiter.run(
-        () => {
-          stats.add(label, { requests: 1 });
-          sent.requests++;
-          return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
-            const response = await openai.chat.completions.create(
-              {
-                ...body.params,
-                model: body.model,
-                messages: body.messages,
-              } as ChatCompletionCreateParamsNonStreaming,
-              { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
-            );
-            return toCompletion(response);
-          }, signal);
-        },
-        signal,
-        priority,
-      );
-    }, {
+/** Where one call stands: its signal, the requests it sent so far, its queue priority. */
+interface CallState {
+  signal: AbortSignal | undefined;
+  sent: { requests: number };
+  priority: number;
+}
+
+type Completed = { completion: Completion; cached: boolean };
+
+/**
+ * `LlmClient` over one endpoint. A call goes `chat` → `complete` (joins an identical call
+ * in flight) → `lookupOrRequest` (the completion cache) → `request` (retries, the
+ * limiter, the deadline, the `openai` client); `chatJson` validates and re-asks over
+ * `chat` (`structured_completion.ts`).
+ */
+class EndpointClient implements LlmClient {
+  readonly endpoint: EndpointLabel;
+  readonly limiter: ConcurrencyLimiter;
+  readonly #deps: LlmClientDeps;
+  /** How messages name the endpoint (no key). */
+  readonly #target: string;
+  /** One `openai` client per API key; requests take them in turn. */
+  readonly #openaiClients: OpenAI[];
+  #nextKey = 0;
+  readonly #inFlight = new Map<string, Promise<Completed>>();
+  #warnedCacheWrite = false;
+  /** `response_format` per schema, mode, name and strictness, built once per client. */
+  readonly #formats = new WeakMap<z.ZodType, Map<string, ChatParams["response_format"] | null>>();
+  /** Their canonical JSON (they are frozen), so request keys do not walk them again. */
+  readonly #canonical: CanonicalMemo = new WeakMap();
+
+  constructor(deps: LlmClientDeps) {
+    const { endpoint, settings } = deps;
+    this.#deps = deps;
+    this.limiter = deps.limiter ?? new ConcurrencyLimiter(endpoint.concurrency);
+    this.endpoint = {
+      alias: endpoint.alias,
+      model: endpoint.model,
+      baseUrl: displayUrl(endpoint.baseUrl),
+    };
+    this.#target =
+      `endpoint "${this.endpoint.alias}" (${this.endpoint.baseUrl}, model ${this.endpoint.model})`;
+    const keys = endpoint.apiKeys.length > 0 ? endpoint.apiKeys : ["no-key"];
+    this.#openaiClients = keys.map((apiKey) =>
+      new OpenAI({
+        baseURL: endpoint.baseUrl,
+        apiKey,
+        maxRetries: 0,
+        // Ours covers the body too; theirs (headers only) is a backstop just behind it.
+        timeout: settings.timeoutMs + 1_000,
+        logLevel: "off",
+        fetch: plainHeadersFetch(deps.fetch ?? fetch),
+      })
+    );
+  }
+
+  responseFormat(
+    schema: z.ZodType,
+    options: Pick<StructuredCallOptions, "schemaName" | "strict"> = {},
+  ): ChatParams["response_format"] | undefined {
+    return this.#formatOf(schema, this.#mode(), options.schemaName, options.strict) ?? undefined;
+  }
+
+  async chat(
+    messages: ChatMessage[],
+    params: ChatParams = {},
+    options: CallOptions = {},
+  ): Promise<ChatReply> {
+    const { stats, promptsTag, signal } = this.#deps;
+    stats.add(this.endpoint, { calls: 1 });
+    const tag = promptsTag === undefined
+      ? options.cacheTag
+      : `${options.cacheTag ?? ""}#prompts:${promptsTag}`;
+    const prepared = preparedRequest(this.#deps.endpoint, messages, params, tag, this.#canonical);
+    const call: CallState = {
+      signal: options.signal ?? signal,
+      sent: { requests: 0 },
+      priority: options.priority ?? 0,
+    };
+    try {
+      const { completion, cached } = await this.#complete(prepared, call);
+      options.onUsage?.({
+        requests: call.sent.requests,
+        promptTokens: cached ? 0 : completion.usage.promptTokens,
+        completionTokens: cached ? 0 : completion.usage.completionTokens,
+        cached,
+        answer: completion.usage,
+      });
+      return {
+        choices: completion.choices.map((c) => c.text),
+        finishReasons: completion.choices.map((c) => c.finishReason),
+        usage: completion.usage,
+        cached,
+      };
+    } catch (error) {
+      if (call.sent.requests > 0) {
+        options.onUsage?.({
+          requests: call.sent.requests,
+          promptTokens: 0,
+          completionTokens: 0,
+          cached: false,
+        });
+      }
+      stats.add(this.endpoint, { failures: 1 });
+      throw formatRefusal(error, params.response_format, this.#deps.endpoint.alias) ?? error;
+    }
+  }
+
+  async chatJson<T>(
+    schema: z.ZodType<T>,
+    messages: ChatMessage[],
+    params: ChatParams = {},
+    options: StructuredCallOptions = {},
+  ): Promise<T[]> {
+    const { stats, settings } = this.#deps;
+    const responseFormat = this.#mode();
+    const chat: LlmClient["chat"] = (m, p, o) => this.chat(m, p, o);
+    try {
+      return await completeStructured(schema, messages, params, chat, options, {
+        format: this.#formatOf(schema, responseFormat, options.schemaName, options.strict),
+        responseFormat,
+        maxRepairs: options.maxRepairs ?? settings.maxRepairs,
+        schemaName: options.schemaName,
+        strict: options.strict,
+        target: this.#target,
+        onRepair: () => stats.add(this.endpoint, { repairs: 1 }),
+      });
+    } catch (error) {
+      if (error instanceof LlmOutputError) stats.add(this.endpoint, { failures: 1 });
+      throw error;
+    }
+  }
+
+  #mode(): ResponseFormatMode {
+    return this.#deps.settings.responseFormat ?? this.#deps.endpoint.responseFormat ??
+      "json_schema";
+  }
+
+  #formatOf(
+    schema: z.ZodType,
+    mode: ResponseFormatMode,
+    name: string | undefined,
+    strict: boolean | undefined,
+  ): ChatParams["response_format"] | null {
+    let byKey = this.#formats.get(schema);
+    if (!byKey) this.#formats.set(schema, byKey = new Map());
+    const key = JSON.stringify([mode, name, strict]);
+    if (!byKey.has(key)) {
+      const format = responseFormatIn(mode, schema, name, strict);
+      byKey.set(key, format ? rememberCanonical(format, this.#canonical) : null);
+    }
+    return byKey.get(key)!;
+  }
+
+  /** Cache, or the same request already in flight, or a new request. */
+  async #complete(
+    { body, key }: { body: CompletionRequest; key: string },
+    call: CallState,
+  ): Promise<Completed> {
+    const joined = this.#inFlight.get(key);
+    if (joined) {
+      const { completion } = await joined;
+      this.#deps.stats.add(this.endpoint, { cacheHits: 1 });
+      return { completion, cached: true };
+    }
+    const pending = this.#lookupOrRequest(key, body, call);
+    this.#inFlight.set(key, pending);
+    try {
+      return await pending;
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  async #lookupOrRequest(key: string, body: CompletionRequest, call: CallState) {
+    const { cache, stats, logger } = this.#deps;
+    const cached = await cache.get(key);
+    if (cached) {
+      stats.add(this.endpoint, { cacheHits: 1 });
+      return { completion: cached, cached: true };
+    }
+    const completion = await this.#request(body, call);
+    stats.add(this.endpoint, {
+      promptTokens: completion.usage.promptTokens,
+      completionTokens: completion.usage.completionTokens,
+    });
+    await cache.put(key, body, completion).catch((error) => {
+      if (!this.#warnedCacheWrite) {
+        logger.warn(this.#redact(`Cannot write the completion cache: ${error}`));
+      }
+      this.#warnedCacheWrite = true;
+    });
+    return { completion, cached: false };
+  }
+
+  #redact(text: string): string {
+    return redactSecrets(text, this.#deps.endpoint.apiKeys);
+  }
+
+  /** One request with the retry policy: each attempt in the limiter, under the deadline. */
+  #request(body: CompletionRequest, call: CallState): Promise<Completion> {
+    const { settings, stats, logger } = this.#deps;
+    return withRetries(() => this.#attempt(body, call), {
       policy: {
         maxRetries: settings.maxRetries,
         retryAfterCapMs: settings.retryAfterCapMs,
-        ...(deps.backoff ?? DEFAULT_BACKOFF),
+        ...(this.#deps.backoff ?? DEFAULT_BACKOFF),
       },
-      sleep,
-      random,
-      now,
-      signal,
-      target,
-      redact,
+      sleep: this.#deps.sleep ?? abortableSleep,
+      random: this.#deps.random ?? Math.random,
+      now: this.#deps.now ?? Date.now,
+      signal: call.signal,
+      target: this.#target,
+      redact: (text) => this.#redact(text),
       onRetry: ({ attempt, failure, delayMs, capped }) => {
-        stats.add(label, { retries: 1 });
+        stats.add(this.endpoint, { retries: 1 });
         const wait = `${(delayMs / 1000).toFixed(1)} s`;
-        const message = `${target}: attempt ${attempt} failed (${failure.reason}); ` +
+        const message = `${this.#target}: attempt ${attempt} failed (${failure.reason}); ` +
           `retrying in ${wait}`;
         if (capped) logger.warn(`${message} (Retry-After was longer; capped by --retry-after-cap)`);
         else logger.debug(message);
       },
     });
-  };
+  }
 
-  const lookupOrRequest = async (
-    key: string,
-    body: CompletionRequest,
-    signal: AbortSignal | undefined,
-    sent: { requests: number },
-    priority: number,
-  ) => {
-    const cached = await cache.get(key);
-    if (cached) {
-      stats.add(label, { cacheHits: 1 });
-      return { completion: cached, cached: true };
-    }
-    const completion = await request(body, signal, sent, priority);
-    stats.add(label, {
-      promptTokens: completion.usage.promptTokens,
-      completionTokens: completion.usage.completionTokens,
-    });
-    await cache.put(key, body, completion).catch((error) => {
-      if (!warnedCacheWrite) logger.warn(redact(`Cannot write the completion cache: ${error}`));
-      warnedCacheWrite = true;
-    });
-    return { completion, cached: false };
-  };
-
-  /** Cache, or the same request already in flight, or a new request. */
-  const complete = async (
-    { body, key }: { body: CompletionRequest; key: string },
-    signal: AbortSignal | undefined,
-    sent: { requests: number },
-    priority: number,
-  ) => {
-    const joined = inFlight.get(key);
-    if (joined) {
-      const { completion } = await joined;
-      stats.add(label, { cacheHits: 1 });
-      return { completion, cached: true };
-    }
-    const pending = lookupOrRequest(key, body, signal, sent, priority);
-    inFlight.set(key, pending);
-    try {
-      return await pending;
-    } finally {
-      inFlight.delete(key);
-    }
-  };
-
-  /** `response_format` per schema, mode, name and strictness, built once per client. */
-  const formats = new WeakMap<z.ZodType, Map<string, ChatParams["response_format"] | null>>();
-  /** Their canonical JSON (they are frozen), so request keys do not walk them again. */
-  const canonical: CanonicalMemo = new WeakMap();
-  const formatOf = (
-    schema: z.ZodType,
-    mode: ResponseFormatMode,
-    name: string | undefined,
-    strict: boolean | undefined,
-  ) => {
-    let byKey = formats.get(schema);
-    if (!byKey) formats.set(schema, byKey = new Map());
-    const key = JSON.stringify([mode, name, strict]);
-    if (!byKey.has(key)) {
-      const format = responseFormatIn(mode, schema, name, strict);
-      byKey.set(key, format ? rememberCanonical(format, canonical) : null);
-    }
-    return byKey.get(key)!;
-  };
-
-  const mode = (): ResponseFormatMode =>
-    settings.responseFormat ?? endpoint.responseFormat ?? "json_schema";
-
-  const client: LlmClient = {
-    endpoint: label,
-    limiter,
-    responseFormat(schema, options = {}) {
-      return formatOf(schema, mode(), options.schemaName, options.strict) ?? undefined;
-    },
-    async chat(messages, params = {}, options = {}) {
-      stats.add(label, { calls: 1 });
-      const tag = deps.promptsTag === undefined
-        ? options.cacheTag
-        : `${options.cacheTag ?? ""}#prompts:${deps.promptsTag}`;
-      const prepared = preparedRequest(endpoint, messages, params, tag, canonical);
-      const sent = { requests: 0 };
-      try {
-        const { completion, cached } = await complete(
-          prepared,
-          options.signal ?? deps.signal,
-          sent,
-          options.priority ?? 0,
-        );
-        options.onUsage?.({
-          requests: sent.requests,
-          promptTokens: cached ? 0 : completion.usage.promptTokens,
-          completionTokens: cached ? 0 : completion.usage.completionTokens,
-          cached,
-          answer: completion.usage,
-        });
-        return {
-          choices: completion.choices.map((c) => c.text),
-          finishReasons: completion.choices.map((c) => c.finishReason),
-          usage: completion.usage,
-          cached,
-        };
-      } catch (error) {
-        if (sent.requests > 0) {
-          options.onUsage?.({
-            requests: sent.requests,
-            promptTokens: 0,
-            completionTokens: 0,
-            cached: false,
-          });
-        }
-        stats.add(label, { failures: 1 });
-        throw formatRefusal(error, params.response_format, endpoint.alias) ?? error;
-      }
-    },
-    async chatJson(schema, messages, params = {}, options = {}) {
-      const responseFormat = mode();
-      try {
-        return await completeStructured(schema, messages, params, client.chat, options, {
-          format: formatOf(schema, responseFormat, options.schemaName, options.strict),
-          responseFormat,
-          maxRepairs: options.maxRepairs ?? settings.maxRepairs,
-          schemaName: options.schemaName,
-          strict: options.strict,
-          target,
-          onRepair: () => stats.add(label, { repairs: 1 }),
-        });
-      } catch (error) {
-        if (error instanceof LlmOutputError) stats.add(label, { failures: 1 });
-        throw error;
-      }
-    },
-  };
-  return client;
+  /** One attempt: a slot of the limiter, the next API key, the whole-request deadline. */
+  #attempt(body: CompletionRequest, call: CallState): Promise<Completion> {
+    const { settings, stats } = this.#deps;
+    const openai = this.#openaiClients[this.#nextKey++ % this.#openaiClients.length];
+    return this.limiter.run(
+      () => {
+        stats.add(this.endpoint, { requests: 1 });
+        call.sent.requests++;
+        return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
+          const response = await openai.chat.completions.create(
+            {
+              ...body.params,
+              model: body.model,
+              messages: body.messages,
+            } as ChatCompletionCreateParamsNonStreaming,
+            { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
+          );
+          return toCompletion(response);
+        }, call.signal);
+      },
+      call.signal,
+      call.priority,
+    );
+  }
 }
 
 /**

@@ -1,16 +1,10 @@
 import { dirname, join } from "node:path";
+import { readStageOptions, stageOptions } from "../stage/stage_options.ts";
 import type { Command } from "../cli/command.ts";
 import { runtimeError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  LLM_FLAGS_HELP,
-  parseLlmFlags,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
-import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
+import { type FlagDecls, flagTable } from "../cli/flags.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP } from "../llm/llm_config.ts";
+import { WAIT_FLAG } from "../store/output_lock.ts";
 import { formatRewardReport } from "./reward_summary.ts";
 import { type RewardOptions, runReward } from "./run_reward.ts";
 
@@ -133,30 +127,30 @@ Example:
     --in reward_data/train_data.jsonl --out reward_data/trainset_reward_llama.json
 `;
 
+/** How `proactive reward` reads its command line (see `stage/stage_options.ts`). */
+const REWARD_OPTIONS = stageOptions<typeof FLAGS, RewardOptions>({
+  flags: FLAGS,
+  roles: ["reward"],
+  options(flags) {
+    const output = flags.out;
+    const stem = output.replace(/\.json$/i, "");
+    return {
+      input: flags.in,
+      output,
+      failures: flags.failures ?? join(dirname(output), DEFAULTS.failuresName),
+      datasetInfo: join(dirname(output), "dataset_info.json"),
+      summary: `${stem}.summary.json`,
+      seed: flags.seed,
+      maxAttempts: flags.maxAttempts,
+      consistencySamples: flags.consistencySamples,
+      consistencyTemperature: flags.consistencyTemperature,
+      checkpointEvery: flags.checkpointEvery,
+    };
+  },
+});
+
 /** Parses the command line of `proactive reward` (pure; usage errors throw). */
-export function parseRewardOptions(
-  args: string[],
-  env: (name: string) => string | undefined,
-  config?: ConfigSource,
-): RewardOptions {
-  const { flags, raw } = parseCommandLine(args, FLAGS);
-  const output = flags.out;
-  const stem = output.replace(/\.json$/i, "");
-  return {
-    input: flags.in,
-    output,
-    failures: flags.failures ?? join(dirname(output), DEFAULTS.failuresName),
-    datasetInfo: join(dirname(output), "dataset_info.json"),
-    summary: `${stem}.summary.json`,
-    seed: flags.seed,
-    maxAttempts: flags.maxAttempts,
-    consistencySamples: flags.consistencySamples,
-    consistencyTemperature: flags.consistencyTemperature,
-    checkpointEvery: flags.checkpointEvery,
-    onBusy: busyPolicyOf(flags),
-    llm: parseLlmFlags(raw, env, { config, roles: ["reward"] }),
-  };
-}
+export const parseRewardOptions = REWARD_OPTIONS.parse;
 
 export const command: Command = {
   name: "reward",
@@ -164,10 +158,7 @@ export const command: Command = {
   help: HELP,
   flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
-    const parsed = parseRewardOptions(args, ctx.env, config);
-    // The prompt set is read and checked before any request is sent.
-    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    const options = await readStageOptions(args, ctx.env, REWARD_OPTIONS);
     const result = await runReward(options, ctx, args);
     ctx.stdout(
       formatRewardReport(result.summary, result.failures, result.stats, result.file.totals),

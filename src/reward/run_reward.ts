@@ -17,16 +17,18 @@ import type { PromptSet } from "../prompts/prompt_set.ts";
 import type { ChatMessage } from "../llm/llm_types.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { basename, dirname, join } from "node:path";
-import type { CommandContext } from "../cli/command.ts";
-import { describeError, inputError, ProactiveError, runtimeError } from "../cli/errors.ts";
+import { describeError, inputError } from "../cli/errors.ts";
 import { categoryCode, parseRewardItem, type RewardItem } from "../formats/reward_item.ts";
 import { readJsonlFile, toJsonl } from "../jsonl/jsonl_streams.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
-import { createLlmRuntime } from "../llm/llm_runtime.ts";
 import { readUsageJournal, removeUsageJournal, UsageJournal } from "../llm/usage_journal.ts";
-import { withOutputLocks } from "../store/output_lock.ts";
+import {
+  type ReadTools,
+  runStage,
+  type StageContext,
+  type StageTools,
+} from "../stage/run_stage.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
-import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import {
   CONSISTENCY_PROMPT_VERSION,
   EXPLAIN_PROMPT_VERSION,
@@ -94,29 +96,65 @@ export interface RewardRunResult {
   stats: string;
 }
 
-type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
+/** What the read phase found: the balanced items, what is done, what to ask for. */
+interface RewardRead {
+  /** Items to ask for. */
+  total: number;
+  prompts: PromptSet;
+  inputs: number;
+  balance: ReturnType<typeof balanceItems>;
+  entries: { key: string; job: RewardJob }[];
+  /** The encoded conversation of each balanced item, once done (earlier runs' included). */
+  slots: (Uint8Array | undefined)[];
+  alreadyDone: number;
+  jobs: RewardJob[];
+  notAsked: number;
+  dropped: number;
+  earlierRuns: Awaited<ReturnType<typeof readEarlierRuns>>;
+  run: string;
+  journal: UsageJournal;
+}
 
 /**
- * Runs `proactive reward` holding its outputs' locks (the dataset and the failures file;
- * the summary and cards are named after the dataset), so two runs on one output never
- * interleave their writes.
+ * `proactive reward` as the stage outline's phases (`stage/run_stage.ts`), holding its
+ * outputs' locks (the dataset and the failures file; the summary and cards are named
+ * after the dataset), so two runs on one output never interleave their writes.
  */
-export async function runReward(
+export function runReward(
   options: RewardOptions,
-  ctx: RunContext,
+  ctx: StageContext,
   /** The command line, for the dataset card. */
   args: readonly string[] = [],
 ): Promise<RewardRunResult> {
-  await ensureParent(options.output);
-  await ensureParent(options.failures);
-  return await withOutputLocks(
-    [
+  return runStage<RewardRead, RewardWork, RewardRunResult>({
+    name: "reward",
+    outputs: [
       { path: options.output, kind: "file", what: `The dataset "${options.output}"` },
       { path: options.failures, kind: "file", what: `The failures file "${options.failures}"` },
     ],
-    { command: "proactive reward", onBusy: options.onBusy, signal: ctx.signal, logger: ctx.logger },
-    () => runLocked(options, ctx, args),
-  );
+    onBusy: options.onBusy,
+    llm: {
+      options: options.llm,
+      onUsage: (read) => (endpoint, delta) => read.journal.record(endpoint, delta),
+    },
+    read: (tools) => readRewardRun(options, tools),
+    work: (read, tools) => askForItems(options, read, tools),
+    async stopped(read, tools) {
+      const saved = defined(read.slots);
+      if (saved.length > 0) {
+        await writeOutput(options, read.slots).catch((writeError) => {
+          tools.logger.error(
+            `Cannot save the conversations done to "${options.output}": ${writeError}`,
+          );
+        });
+      }
+      read.journal.end(tools.signal.aborted ? "interrupted" : "failed");
+      const kept = `${saved.length} of ${read.entries.length} conversations are saved in ` +
+        `"${options.output}"; run the same command again to continue`;
+      return { kept, keptOnFailure: true };
+    },
+    finish: (read, worked, tools) => writeRewardRun(options, { read, worked, tools, args }),
+  }, ctx);
 }
 
 /** The usage journal of the output (see `llm/usage_journal.ts`). */
@@ -124,12 +162,8 @@ export function usageJournalPath(summaryPath: string): string {
   return join(dirname(summaryPath), `.${basename(summaryPath)}.journal`);
 }
 
-async function runLocked(
-  options: RewardOptions,
-  ctx: RunContext,
-  args: readonly string[],
-): Promise<RewardRunResult> {
-  const startedAt = ctx.now();
+/** Reads and balances the items, matches the output's conversations, opens the journal. */
+async function readRewardRun(options: RewardOptions, tools: ReadTools): Promise<RewardRead> {
   const prompts = promptsOf(options.llm);
   if (prompts.protocol === "reference") {
     requireReferenceTexts(prompts, "reward", REFERENCE_REWARD_SET_TEXTS);
@@ -137,61 +171,84 @@ async function runLocked(
   const inputs = await readRewardItems(options.input);
   const balance = balanceItems(inputs, options.seed);
   for (const category of balance.emptyBelowTarget) {
-    ctx.logger.warn(`"${options.input}" has no ${category} item: that category stays empty`);
+    tools.logger.warn(`"${options.input}" has no ${category} item: that category stays empty`);
   }
-
   const existing = await readExistingOutput(options.output);
   const journalPath = usageJournalPath(options.summary);
   const earlierRuns = withJournaledRuns(
-    await readEarlierRuns(options.summary, options.output, ctx.logger),
+    await readEarlierRuns(options.summary, options.output, tools.logger),
     await readUsageJournal(journalPath),
   );
   const entry = datasetInfoEntry(options.output);
   await mergedDatasetInfo(options.datasetInfo, datasetName(options.output), entry); // fails early
+  const entries = rewardEntries(prompts, balance.items);
+  const { assigned, unmatched } = matchDone(entries.map((e) => e.key), existing);
+  if (unmatched.length > 0) {
+    tools.logger.warn(
+      `${unmatched.length} conversation(s) in "${options.output}" match no item of ` +
+        `"${options.input}" (other input, seed or prompt version); they are dropped`,
+    );
+  }
+  const slots: (Uint8Array | undefined)[] = assigned.map((c) => c && encodeConversation(c));
+  const limit = options.llm.limit ?? entries.length;
+  const jobs = entries.filter((_, i) => i < limit && slots[i] === undefined).map((e) => e.job);
+  const run = crypto.randomUUID().slice(0, 8);
+  return {
+    total: jobs.length,
+    prompts,
+    inputs: inputs.length,
+    balance,
+    entries,
+    slots,
+    alreadyDone: slots.filter((s) => s !== undefined).length,
+    jobs,
+    notAsked: entries.filter((_, i) => i >= limit && slots[i] === undefined).length,
+    dropped: unmatched.length,
+    earlierRuns,
+    run,
+    journal: await UsageJournal.open(journalPath, run, tools.now),
+  };
+}
+
+/** Each balanced item's key (its conversation's messages and judgement) and job. */
+function rewardEntries(
+  prompts: PromptSet,
+  items: ReturnType<typeof balanceItems>["items"],
+): { key: string; job: RewardJob }[] {
   const copies = new Map<string, number>();
-  const entries = balance.items.map(({ item, line }, index) => {
+  return items.map(({ item, line }, index) => {
     const [system, user] = rewardTemplate(prompts, item.obs, item.pred_task);
     const key = conversationKey(system.content, user.content, judgementOf(item.valid));
     const copy = copies.get(key) ?? 0;
     copies.set(key, copy + 1);
     return { key, job: { index, item, line, copy } as RewardJob };
   });
-  const { assigned, unmatched } = matchDone(entries.map((e) => e.key), existing);
-  if (unmatched.length > 0) {
-    ctx.logger.warn(
-      `${unmatched.length} conversation(s) in "${options.output}" match no item of ` +
-        `"${options.input}" (other input, seed or prompt version); they are dropped`,
-    );
-  }
-  const slots: (Uint8Array | undefined)[] = assigned.map((c) => c && encodeConversation(c));
-  const alreadyDone = slots.filter((s) => s !== undefined).length;
-  const limit = options.llm.limit ?? entries.length;
-  const jobs = entries.filter((_, i) => i < limit && slots[i] === undefined).map((e) => e.job);
-  const notAsked = entries.filter((_, i) => i >= limit && slots[i] === undefined).length;
+}
 
-  const writeOutput = () =>
-    writeFilesAtomic([{ path: options.output, chunks: outputChunks(defined(slots)) }]);
-  const progress = createCommandProgress(ctx, jobs.length, "reward");
-  const logger = loggerAboveProgress(ctx.logger, progress);
+function writeOutput(options: RewardOptions, slots: readonly (Uint8Array | undefined)[]) {
+  return writeFilesAtomic([{ path: options.output, chunks: outputChunks(defined(slots)) }]);
+}
+
+type RewardWork = Awaited<ReturnType<typeof buildRewardSet>> & { checkpoints: number };
+
+/** Asks for the items not done (`buildRewardSet`), checkpointing the output as it goes. */
+async function askForItems(
+  options: RewardOptions,
+  read: RewardRead,
+  tools: StageTools,
+): Promise<RewardWork> {
+  const { prompts, jobs, slots } = read;
+  const { logger, llm } = tools;
   const checkpoints = new CoalescedWriter(
-    writeOutput,
+    () => writeOutput(options, slots),
     (error) => logger.warn(`Cannot write a checkpoint: ${describeError(error)}`),
   );
-  const run = crypto.randomUUID().slice(0, 8);
-  const journal = await UsageJournal.open(journalPath, run, ctx.now);
-  const llm = createLlmRuntime(options.llm, {
-    logger,
-    signal: ctx.signal,
-    now: ctx.now,
-    onUsage: (endpoint, delta) => journal.record(endpoint, delta),
-  });
   const client = llm.client("reward");
   if (jobs.length > 0) {
     logger.info(
-      `reward: ${jobs.length} item(s) to ask for, ${alreadyDone} already in "${options.output}"`,
+      `reward: ${jobs.length} item(s) to ask for, ${read.alreadyDone} already in "${options.output}"`,
     );
   }
-
   let result;
   try {
     result = await buildRewardSet(jobs, {
@@ -211,8 +268,8 @@ async function runLocked(
             explainItemReference(client, item, { ...settings, prompts }, tag, signal),
         }
         : {}),
-      signal: ctx.signal,
-      progress,
+      signal: tools.signal,
+      progress: tools.progress,
       onDone(job, reply) {
         const [system, user] = rewardTemplate(prompts, job.item.obs, job.item.pred_task);
         const conversation: Conversation = {
@@ -222,30 +279,30 @@ async function runLocked(
       },
       requestCheckpoint: () => checkpoints.request(),
     });
-  } catch (error) {
-    progress.done();
+  } finally {
     await checkpoints.flush().catch(() => {});
-    if (defined(slots).length > 0) {
-      await writeOutput().catch((writeError) => {
-        ctx.logger.error(
-          `Cannot save the conversations done to "${options.output}": ${writeError}`,
-        );
-      });
-    }
-    journal.end(ctx.signal.aborted ? "interrupted" : "failed");
-    throw stoppedError(error, ctx.signal, defined(slots).length, entries.length, options.output);
   }
-  progress.done();
-  await checkpoints.flush().catch(() => {});
+  // After the last flush: the checkpoints written include the one it made.
+  return { ...result, checkpoints: checkpoints.writes };
+}
 
-  const written = defined(slots).length;
+interface FinishParts {
+  read: RewardRead;
+  worked: RewardWork;
+  tools: StageTools;
+  args: readonly string[];
+}
+
+/** This run's summary: settings, prompt versions, balance, counts, LLM use. */
+function rewardSummary(options: RewardOptions, { read, worked, tools }: FinishParts) {
   const codes = (counts: Record<string, number>) =>
     Object.fromEntries(
       Object.entries(counts).map(([c, n]) => [categoryCode(c as RewardItem["category"]), n]),
     );
+  const { balance } = read;
   const summary: RewardSummary = {
     command: "reward",
-    run,
+    run: read.run,
     input: options.input,
     output: options.output,
     failuresFile: options.failures,
@@ -257,7 +314,7 @@ async function runLocked(
       explain: EXPLAIN_PROMPT_VERSION,
       consistency: CONSISTENCY_PROMPT_VERSION,
     },
-    promptSet: prompts.label,
+    promptSet: read.prompts.label,
     seed: options.seed.toString(),
     maxAttempts: options.maxAttempts,
     consistency: {
@@ -267,32 +324,44 @@ async function runLocked(
     limit: options.llm.limit ?? null,
     balance: { target: balance.target, before: codes(balance.before), after: codes(balance.after) },
     counts: {
-      inputItems: inputs.length,
-      balancedItems: entries.length,
-      alreadyDone,
-      asked: jobs.length,
-      succeeded: result.succeeded,
-      failed: result.failures.length,
-      notAsked,
-      written,
-      dropped: unmatched.length,
-      attempts: result.attempts,
-      checkpoints: checkpoints.writes,
+      inputItems: read.inputs,
+      balancedItems: read.entries.length,
+      alreadyDone: read.alreadyDone,
+      asked: read.jobs.length,
+      succeeded: worked.succeeded,
+      failed: worked.failures.length,
+      notAsked: read.notAsked,
+      written: defined(read.slots).length,
+      dropped: read.dropped,
+      attempts: worked.attempts,
+      checkpoints: worked.checkpoints,
     },
-    llm: llm.stats.toJSON(),
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: ctx.now() - startedAt,
+    llm: tools.llm.stats.toJSON(),
+    startedAt: new Date(tools.startedAt).toISOString(),
+    durationMs: tools.now() - tools.startedAt,
   };
+  return summary;
+}
 
-  const file = summaryFile(summary, earlierRuns);
+/**
+ * Writes the dataset, `dataset_info.json`, the failures, the summary and the cards
+ * together; without a conversation, only the failures and the summary.
+ */
+async function writeRewardRun(
+  options: RewardOptions,
+  parts: FinishParts,
+): Promise<RewardRunResult> {
+  const { read, worked, tools } = parts;
+  const summary = rewardSummary(options, parts);
+  const file = summaryFile(summary, read.earlierRuns);
   for (const path of [options.failures, options.datasetInfo, options.summary]) {
     await ensureParent(path);
   }
   const encoder = new TextEncoder();
-  const card = await rewardCard(options, summary, file, args, ctx.now());
+  const card = await rewardCard(options, summary, file, parts.args, tools.now());
   const stem = join(dirname(options.output), summary.datasetName);
   const reports = [
-    { path: options.failures, chunks: [encoder.encode(toJsonl(result.failures))] },
+    { path: options.failures, chunks: [encoder.encode(toJsonl(worked.failures))] },
     { path: options.summary, chunks: [encoder.encode(JSON.stringify(file, null, 2) + "\n")] },
   ];
   const cards = [
@@ -300,14 +369,15 @@ async function runLocked(
     { path: `${stem}.card.md`, chunks: [encoder.encode(cardMarkdown(card))] },
   ];
   try {
-    if (written === 0) {
+    if (summary.counts.written === 0) {
       // No dataset: the output, its card and dataset_info.json stay as they were.
       await writeFilesAtomic(reports);
     } else {
       await withDatasetInfoLock(options.datasetInfo, "proactive reward", async () => {
+        const entry = datasetInfoEntry(options.output);
         const dataset = await mergedDatasetInfo(options.datasetInfo, summary.datasetName, entry);
         await writeFilesAtomic([
-          { path: options.output, chunks: outputChunks(defined(slots)) },
+          { path: options.output, chunks: outputChunks(defined(read.slots)) },
           { path: options.datasetInfo, chunks: [encoder.encode(dataset)] },
           ...reports,
           ...cards,
@@ -315,13 +385,13 @@ async function runLocked(
       });
     }
   } catch (error) {
-    journal.end(ctx.signal.aborted ? "interrupted" : "failed");
+    read.journal.end(tools.signal.aborted ? "interrupted" : "failed");
     throw error;
   }
   // The summary counts this run and the journal's: the journal has done its work.
-  journal.close();
-  await removeUsageJournal(journalPath);
-  return { summary, file, failures: result.failures, stats: llm.stats.formatStats() };
+  read.journal.close();
+  await removeUsageJournal(usageJournalPath(options.summary));
+  return { summary, file, failures: worked.failures, stats: tools.llm.stats.formatStats() };
 }
 
 /**
@@ -395,22 +465,6 @@ function defined(slots: readonly (Uint8Array | undefined)[]): Uint8Array[] {
 
 async function ensureParent(path: string): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-}
-
-function stoppedError(
-  error: unknown,
-  signal: AbortSignal,
-  saved: number,
-  total: number,
-  output: string,
-): Error {
-  const kept = `${saved} of ${total} conversations are saved in "${output}"; ` +
-    `run the same command again to continue`;
-  if (signal.aborted) return runtimeError(`Interrupted: ${kept}`);
-  if (error instanceof ProactiveError) {
-    return new ProactiveError(error.kind, `${error.message} (${kept})`, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** The reward template of the set's protocol: the training conversation's first messages. */

@@ -1,16 +1,10 @@
-import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
+import { WAIT_FLAG } from "../store/output_lock.ts";
+import { readStageOptions, stageOptions } from "../stage/stage_options.ts";
 import { requireReferenceTexts } from "../prompts/reference_messages.ts";
 import type { Command } from "../cli/command.ts";
 import { runtimeError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  LLM_FLAGS_HELP,
-  parseLlmFlags,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { type FlagDecls, flagTable } from "../cli/flags.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP } from "../llm/llm_config.ts";
 import { SAMPLE_EVENTS_SHOWN } from "../prompts/scenes_prompts.ts";
 import { runScenes, type ScenesOptions } from "./run_scenes.ts";
 import { formatScenesReport } from "./scenes_report.ts";
@@ -104,23 +98,21 @@ Example:
     --kinds codingassistant --out scenes.yaml --scenes-dir scenes/
 `;
 
-/** Parses the command line of `proactive scenes` (pure; usage errors throw). */
-export function parseScenesOptions(
-  args: string[],
-  env: (name: string) => string | undefined,
-  config?: ConfigSource,
-): ScenesOptions {
-  const { flags, raw } = parseCommandLine(args, FLAGS);
-  return {
+/** How `proactive scenes` reads its command line (see `stage/stage_options.ts`). */
+const SCENES_OPTIONS = stageOptions<typeof FLAGS, ScenesOptions>({
+  flags: FLAGS,
+  roles: ["scenes"],
+  options: (flags) => ({
     seeds: flags.seeds,
     out: flags.out,
     scenesDir: flags.scenesDir,
     seed: flags.seed,
     kinds: flags.kinds,
-    onBusy: busyPolicyOf(flags),
-    llm: parseLlmFlags(raw, env, { config, roles: ["scenes"] }),
-  };
-}
+  }),
+});
+
+/** Parses the command line of `proactive scenes` (pure; usage errors throw). */
+export const parseScenesOptions = SCENES_OPTIONS.parse;
 
 export const command: Command = {
   name: "scenes",
@@ -128,10 +120,7 @@ export const command: Command = {
   help: HELP,
   flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
-    const parsed = parseScenesOptions(args, ctx.env, config);
-    // The prompt set is read and checked before any request is sent.
-    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    const options = await readStageOptions(args, ctx.env, SCENES_OPTIONS);
     if (options.llm.prompts!.protocol === "reference") {
       requireReferenceTexts(options.llm.prompts!, "scenes", [
         ["scenes", "system"],

@@ -105,69 +105,12 @@ export interface ShutdownReport {
  */
 export async function startServer(options: ServeOptions, deps: ServerDeps): Promise<RunningServer> {
   const { logger, now } = deps;
-
-  const probe = options.port === 0 ? undefined : takePort(options.host, options.port);
-  const locks: ProcessLock[] = [];
-  const serveLock = {
-    owner: currentOwner("proactive serve"),
-    hint: "stop that server first, or use another --out / --kv",
-  };
-  const releaseLocks = () => locks.splice(0).forEach((lock) => lock.release());
-  let catalog: Catalog;
-  let tls: { cert: string; key: string } | undefined;
-  let kv: Deno.Kv;
-  try {
-    tls = options.tls ? await readTlsFiles(options.tls) : undefined;
-    catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
-    await mkdirs(options.outDir, "result folder");
-    locks.push(
-      await acquireProcessLock(
-        join(options.outDir, ".state", "serve.lock"),
-        `The result folder "${options.outDir}"`,
-        serveLock,
-      ),
-    );
-    if (options.kvPath !== ":memory:") {
-      await mkdirs(dirname(options.kvPath), "store folder");
-      locks.push(
-        await acquireProcessLock(
-          `${options.kvPath}.lock`,
-          `The store "${options.kvPath}"`,
-          serveLock,
-        ),
-      );
-    }
-    kv = await openStore(options.kvPath, openSplitStore);
-  } catch (error) {
-    probe?.close();
-    releaseLocks();
-    throw error;
-  }
+  const opened = await openResources(options, logger);
+  const { kv, catalog } = opened;
   const writer = createResultWriter({ kv, catalog, outDir: options.outDir, logger, now });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    const records = new TraceRecords(kv);
-    let rewritten: number;
-    try {
-      await importResultFiles({ kv, catalog, outDir: options.outDir, logger, now });
-      await records.load();
-      rewritten = await writer.regenerateAll();
-    } catch (error) {
-      if (isDamagedStoreError(error)) throw damagedStoreError(options.kvPath, error);
-      throw error;
-    }
-    const questions = catalog.traces.reduce((sum, t) => sum + t.questions.length, 0);
-    logger.info(
-      `Loaded ${catalog.traces.length} traces with ${questions} questions from ${catalog.source}`,
-    );
-    logger.info(
-      `Result files in "${options.outDir}" (${rewritten} rewritten from the store "${options.kvPath}")`,
-    );
-    logger.info(
-      `${options.annotatorsPerTrace} annotators per trace; idle unfinished traces released after ${
-        options.reclaimAfterMs > 0 ? `${options.reclaimAfterMs / 60000} min` : "never"
-      }`,
-    );
+    const records = await loadStore(options, { opened, writer, logger, now });
     const app = createApp({
       kv,
       commits: new CommitBatcher(kv),
@@ -183,48 +126,158 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       trustProxy: options.trustProxy,
       allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });
-    probe?.close();
-    server = Deno.serve({
-      hostname: options.host,
-      port: options.port,
-      ...tls,
-      onListen: () => {},
-      onError: (error) => {
-        logger.error(`Request failed: ${describeError(error)}`);
-        return new Response("Internal server error", { status: 500 });
-      },
-    }, (request, info) => app.fetch(request, info));
+    opened.probe?.close();
+    server = listen(options, opened.tls, (request, info) => app.fetch(request, info), logger);
   } catch (error) {
-    probe?.close();
+    opened.probe?.close();
     await writer.close();
     kv.close();
+    opened.releaseLocks();
+    throw listenError(options, error);
+  }
+  return runningServer(options, { server, opened, writer, logger });
+}
+
+/** What the start opens before the store is read: released again if the start fails. */
+interface OpenedResources {
+  /** The port, held until the server takes it (none for port 0). */
+  probe?: Deno.Listener;
+  tls?: { cert: string; key: string };
+  catalog: Catalog;
+  kv: Deno.Kv;
+  releaseLocks: () => void;
+}
+
+/** The port, the TLS files, the traces, the locks and the store, in that order. */
+async function openResources(options: ServeOptions, logger: Logger): Promise<OpenedResources> {
+  const probe = options.port === 0 ? undefined : takePort(options.host, options.port);
+  const locks: ProcessLock[] = [];
+  const releaseLocks = () => locks.splice(0).forEach((lock) => lock.release());
+  try {
+    const tls = options.tls ? await readTlsFiles(options.tls) : undefined;
+    const catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
+    await mkdirs(options.outDir, "result folder");
+    const serveLock = {
+      owner: currentOwner("proactive serve"),
+      hint: "stop that server first, or use another --out / --kv",
+    };
+    const resultFolder = `The result folder "${options.outDir}"`;
+    locks.push(
+      await acquireProcessLock(
+        join(options.outDir, ".state", "serve.lock"),
+        resultFolder,
+        serveLock,
+      ),
+    );
+    if (options.kvPath !== ":memory:") {
+      await mkdirs(dirname(options.kvPath), "store folder");
+      const store = `The store "${options.kvPath}"`;
+      locks.push(await acquireProcessLock(`${options.kvPath}.lock`, store, serveLock));
+    }
+    const kv = await openStore(options.kvPath, openSplitStore);
+    return { probe, tls, catalog, kv, releaseLocks };
+  } catch (error) {
+    probe?.close();
     releaseLocks();
-    if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.PermissionDenied) {
-      throw runtimeError(
-        `Cannot listen on ${options.host}:${options.port}: ${describeError(error)}`,
-      );
-    }
-    if (options.tls && error instanceof Deno.errors.InvalidData) {
-      throw runtimeError(
-        `Cannot use the TLS certificate "${options.tls.certFile}" with the key "${options.tls.keyFile}": ${
-          describeError(error)
-        }`,
-      );
-    }
     throw error;
   }
+}
 
+/**
+ * Imports the labels only result files hold, loads the trace records and rewrites every
+ * known result file; logs what is served.
+ */
+async function loadStore(
+  options: ServeOptions,
+  { opened, writer, logger, now }: {
+    opened: OpenedResources;
+    writer: ReturnType<typeof createResultWriter>;
+    logger: Logger;
+    now: () => number;
+  },
+): Promise<TraceRecords> {
+  const { kv, catalog } = opened;
+  const records = new TraceRecords(kv);
+  let rewritten: number;
+  try {
+    await importResultFiles({ kv, catalog, outDir: options.outDir, logger, now });
+    await records.load();
+    rewritten = await writer.regenerateAll();
+  } catch (error) {
+    if (isDamagedStoreError(error)) throw damagedStoreError(options.kvPath, error);
+    throw error;
+  }
+  const questions = catalog.traces.reduce((sum, t) => sum + t.questions.length, 0);
+  logger.info(
+    `Loaded ${catalog.traces.length} traces with ${questions} questions from ${catalog.source}`,
+  );
+  logger.info(
+    `Result files in "${options.outDir}" (${rewritten} rewritten from the store "${options.kvPath}")`,
+  );
+  logger.info(
+    `${options.annotatorsPerTrace} annotators per trace; idle unfinished traces released after ${
+      options.reclaimAfterMs > 0 ? `${options.reclaimAfterMs / 60000} min` : "never"
+    }`,
+  );
+  return records;
+}
+
+function listen(
+  options: ServeOptions,
+  tls: OpenedResources["tls"],
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+  logger: Logger,
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
+    hostname: options.host,
+    port: options.port,
+    ...tls,
+    onListen: () => {},
+    onError: (error) => {
+      logger.error(`Request failed: ${describeError(error)}`);
+      return new Response("Internal server error", { status: 500 });
+    },
+  }, handler);
+}
+
+/** A failed start's error: a busy or forbidden port, a certificate that does not fit. */
+function listenError(options: ServeOptions, error: unknown): unknown {
+  if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.PermissionDenied) {
+    return runtimeError(
+      `Cannot listen on ${options.host}:${options.port}: ${describeError(error)}`,
+    );
+  }
+  if (options.tls && error instanceof Deno.errors.InvalidData) {
+    return runtimeError(
+      `Cannot use the TLS certificate "${options.tls.certFile}" with the key "${options.tls.keyFile}": ${
+        describeError(error)
+      }`,
+    );
+  }
+  return error;
+}
+
+/** The server as `startServer` returns it; `shutdown` runs once however often it is called. */
+function runningServer(
+  options: ServeOptions,
+  { server, opened, writer, logger }: {
+    server: Deno.HttpServer<Deno.NetAddr>;
+    opened: OpenedResources;
+    writer: ReturnType<typeof createResultWriter>;
+    logger: Logger;
+  },
+): RunningServer {
   const port = server.addr.port;
   let closing: Promise<ShutdownReport> | undefined;
   return {
-    url: serverUrl(options.host, port, tls ? "https" : "http"),
+    url: serverUrl(options.host, port, opened.tls ? "https" : "http"),
     port,
     shutdown() {
       closing ??= (async () => {
         await server.shutdown();
         const stale = await writer.close();
-        kv.close();
-        releaseLocks();
+        opened.kv.close();
+        opened.releaseLocks();
         if (stale.length > 0) logger.error(shutdownLine(stale));
         else logger.info(shutdownLine(stale));
         return { stale };

@@ -1,16 +1,10 @@
-import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
+import { WAIT_FLAG } from "../store/output_lock.ts";
+import { readStageOptions, stageOptions } from "../stage/stage_options.ts";
 import type { Command } from "../cli/command.ts";
 import { runtimeError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
+import { type FlagDecls, flagTable } from "../cli/flags.ts";
 import { BASE_YEAR } from "../gym/clock.ts";
-import {
-  type ConfigSource,
-  LLM_FLAGS,
-  LLM_FLAGS_HELP,
-  parseLlmFlags,
-  readLlmConfig,
-  resolvePrompts,
-} from "../llm/llm_config.ts";
+import { LLM_FLAGS, LLM_FLAGS_HELP } from "../llm/llm_config.ts";
 import { formatTracesReport, runTraces, type TracesOptions } from "./run_traces.ts";
 
 export const DEFAULTS = { candidates: 5, year: BASE_YEAR };
@@ -87,22 +81,20 @@ Example:
   proactive serve --data traces_gym --out annotations
 `;
 
-/** Parses the command line of `proactive traces` (pure; usage errors throw). */
-export function parseTracesOptions(
-  args: string[],
-  env: (name: string) => string | undefined,
-  config?: ConfigSource,
-): TracesOptions {
-  const { flags, raw } = parseCommandLine(args, FLAGS);
-  return {
+/** How `proactive traces` reads its command line (see `stage/stage_options.ts`). */
+const TRACES_OPTIONS = stageOptions<typeof FLAGS, TracesOptions>({
+  flags: FLAGS,
+  roles: ["agent"],
+  options: (flags) => ({
     logs: flags.logs,
     out: flags.out,
     candidates: flags.candidates,
     year: flags.year,
-    onBusy: busyPolicyOf(flags),
-    llm: parseLlmFlags(raw, env, { config, roles: ["agent"] }),
-  };
-}
+  }),
+});
+
+/** Parses the command line of `proactive traces` (pure; usage errors throw). */
+export const parseTracesOptions = TRACES_OPTIONS.parse;
 
 export const command: Command = {
   name: "traces",
@@ -110,10 +102,7 @@ export const command: Command = {
   help: HELP,
   flags: FLAGS,
   async run(args, ctx) {
-    const config = await readLlmConfig(parseCommandLine(args, FLAGS).raw);
-    const parsed = parseTracesOptions(args, ctx.env, config);
-    // The prompt set is read and checked before any request is sent.
-    const options = { ...parsed, llm: await resolvePrompts(parsed.llm) };
+    const options = await readStageOptions(args, ctx.env, TRACES_OPTIONS);
     const result = await runTraces(options, ctx);
     ctx.stdout(formatTracesReport(result));
     if (result.failures.length > 0) {

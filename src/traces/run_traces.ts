@@ -9,17 +9,15 @@
  */
 import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { basename, join } from "node:path";
-import type { CommandContext } from "../cli/command.ts";
-import { describeError, inputError, runtimeError } from "../cli/errors.ts";
+import { describeError, inputError } from "../cli/errors.ts";
+import type { Logger } from "../cli/logger.ts";
 import { findGymLogs, type FoundLogs } from "../gym/find_gym_logs.ts";
 import { type GymLog, readGymLog } from "../gym/read_gym_log.ts";
 import { isValidTraceName, parseTraceText } from "../formats/trace.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
-import { createLlmRuntime } from "../llm/llm_runtime.ts";
-import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
 import { runWorkerPool } from "../llm/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
-import { withOutputLocks } from "../store/output_lock.ts";
+import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
 import { readInputText } from "../store/read_input.ts";
 import { buildLogTrace } from "./log_trace.ts";
@@ -52,8 +50,6 @@ export interface TracesResult {
   stats: string;
 }
 
-type RunContext = Pick<CommandContext, "logger" | "stderr" | "isTerminal" | "now" | "signal">;
-
 /** True when `path` holds a trace with `turns` turns. */
 async function isDone(path: string, turns: number): Promise<boolean> {
   let text: string;
@@ -69,137 +65,159 @@ async function isDone(path: string, turns: number): Promise<boolean> {
   }
 }
 
-export async function runTraces(options: TracesOptions, ctx: RunContext): Promise<TracesResult> {
-  const found = await findGymLogs(options.logs, []);
-  for (const path of found.incomplete) {
-    ctx.logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
-  }
-  for (const { error } of found.unreadable) ctx.logger.error(error); // it names the log
-  const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
-  try {
-    await Deno.mkdir(options.out, { recursive: true });
-  } catch (error) {
-    throw inputError(`Cannot create the output folder "${options.out}": ${describeError(error)}`);
-  }
-  return await withOutputLocks(
-    [{ path: options.out, kind: "folder", what: `The traces folder "${options.out}"` }],
-    { command: "proactive traces", onBusy: options.onBusy, signal: ctx.signal, logger: ctx.logger },
-    () => buildTraces(options, { ...found, paths }, ctx),
-  );
+/** What the read phase found: the logs to turn into traces, and what is done already. */
+interface TracesRead {
+  /** Turns to ask for. */
+  total: number;
+  todo: { log: GymLog; target: string }[];
+  /** The split entries of the traces already complete. */
+  entries: SplitEntry[];
+  result: TracesResult;
 }
 
-async function buildTraces(
-  options: TracesOptions,
-  { complete, paths, incomplete, unreadable }: FoundLogs & { paths: readonly string[] },
-  ctx: RunContext,
-): Promise<TracesResult> {
-  const result: TracesResult = {
+/** `proactive traces` as the stage outline's phases (`stage/run_stage.ts`). */
+export function runTraces(options: TracesOptions, ctx: StageContext): Promise<TracesResult> {
+  return runStage({
+    name: "traces",
+    progressLabel: "traces turns",
+    outputs: [{ path: options.out, kind: "folder", what: `The traces folder "${options.out}"` }],
+    onBusy: options.onBusy,
+    llm: { options: options.llm },
+    read: (tools) => readLogs(options, tools.logger),
+    work: (read, tools) => buildTraces(options, read, tools),
+    stopped: () =>
+      Promise.resolve({
+        kept: `the finished traces are in "${options.out}"; run the same command again to ` +
+          `continue (finished requests come from the completion cache)`,
+      }),
+    async finish(read, done, tools) {
+      const entries = [...read.entries, ...done.filter((e): e is SplitEntry => e !== undefined)];
+      await writeJsonAtomic(read.result.splitsPath, traceSplits(entries), 4);
+      return {
+        ...read.result,
+        stats: tools.llm.stats.formatStats(),
+        promptSet: tools.llm.prompts.label,
+      };
+    },
+  }, ctx);
+}
+
+/** The complete logs, read; those whose trace is already complete are set aside. */
+async function readLogs(options: TracesOptions, logger: Logger): Promise<TracesRead> {
+  const found = await findGymLogs(options.logs, []);
+  for (const path of found.incomplete) {
+    logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
+  }
+  for (const { error } of found.unreadable) logger.error(error); // it names the log
+  const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
+  const result = emptyResult(options, found);
+  const read: TracesRead = { total: 0, todo: [], entries: [], result };
+  // Over every complete log, so that what is refused does not depend on --limit.
+  const refused = refusedTraceNames(found.complete, options.out);
+  for (const path of paths) {
+    const refusal = refused.get(path);
+    if (refusal !== undefined) {
+      result.failures.push({ log: path, error: refusal });
+      logger.error(`Cannot make a trace of the gym log "${path}": ${refusal}`);
+      continue;
+    }
+    const log = await readTraceableLog(path, result, logger);
+    if (log === undefined) continue;
+    result.formats[log.format]++;
+    const target = join(options.out, `${log.name}.json`);
+    if (await isDone(target, log.events.length)) {
+      result.skipped.push(target);
+      read.entries.push({ file: `${log.name}.json`, theme: log.theme });
+    } else {
+      read.todo.push({ log, target });
+    }
+  }
+  read.total = read.todo.reduce((n, t) => n + t.log.events.length, 0);
+  return read;
+}
+
+function emptyResult(options: TracesOptions, found: FoundLogs): TracesResult {
+  return {
     written: [],
     skipped: [],
-    failures: [...unreadable],
-    incomplete,
+    failures: [...found.unreadable],
+    incomplete: found.incomplete,
     formats: { proactive: 0, reference: 0 },
     turns: 0,
     withoutQuestion: [],
     splitsPath: join(options.out, "splits.json"),
     stats: "",
   };
-  const todo: { log: GymLog; target: string }[] = [];
-  const entries: SplitEntry[] = [];
-  // Over every complete log, so that what is refused does not depend on --limit.
-  const refused = refusedTraceNames(complete, options.out);
-  for (const path of paths) {
-    const refusal = refused.get(path);
-    if (refusal !== undefined) {
-      result.failures.push({ log: path, error: refusal });
-      ctx.logger.error(`Cannot make a trace of the gym log "${path}": ${refusal}`);
-      continue;
-    }
-    let log: GymLog;
-    try {
-      log = await readGymLog(path);
-      if (!isValidTraceName(log.name)) {
-        throw inputError(
-          `its name "${log.name}" is not a valid trace name (letters, digits, "_", "-", "." only)`,
-        );
-      }
-    } catch (error) {
-      result.failures.push({ log: path, error: describeError(error) });
-      ctx.logger.error(`Cannot read the gym log "${path}": ${describeError(error)}`);
-      continue;
-    }
-    result.formats[log.format]++;
-    const target = join(options.out, `${log.name}.json`);
-    const entry = { file: `${log.name}.json`, theme: log.theme };
-    if (await isDone(target, log.events.length)) {
-      result.skipped.push(target);
-      entries.push(entry);
-    } else {
-      todo.push({ log, target });
-    }
-  }
+}
 
-  const total = todo.reduce((n, t) => n + t.log.events.length, 0);
-  const progress = createCommandProgress(ctx, total, "traces turns");
-  const logger = loggerAboveProgress(ctx.logger, progress);
-  const llm = createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+/** The log at `path` when it can be read and names a trace; else its failure is noted. */
+async function readTraceableLog(
+  path: string,
+  result: TracesResult,
+  logger: Logger,
+): Promise<GymLog | undefined> {
+  try {
+    const log = await readGymLog(path);
+    if (!isValidTraceName(log.name)) {
+      throw inputError(
+        `its name "${log.name}" is not a valid trace name (letters, digits, "_", "-", "." only)`,
+      );
+    }
+    return log;
+  } catch (error) {
+    result.failures.push({ log: path, error: describeError(error) });
+    logger.error(`Cannot read the gym log "${path}": ${describeError(error)}`);
+    return undefined;
+  }
+}
+
+/** Asks for every turn of the logs to do; each trace is written as it is done. */
+async function buildTraces(
+  options: TracesOptions,
+  { todo, result }: TracesRead,
+  { llm, logger, progress, signal: stageSignal }: StageTools,
+): Promise<(SplitEntry | undefined)[]> {
   const agent = llm.client("agent");
   if (todo.length > 0) logger.info(`traces: ${todo.length} gym log(s) to turn into traces`);
   const done: (SplitEntry | undefined)[] = new Array(todo.length);
-  try {
-    // Every turn of a log is asked at once; a few logs at once keep the endpoint busy.
-    const workers = Math.max(1, Math.ceil(agent.limiter.limit / 4));
-    await runWorkerPool(todo.length, workers, async (index, signal) => {
-      const { log, target } = todo[index];
-      let ticked = 0;
-      try {
-        const trace = await buildLogTrace(log, {
-          agent,
-          prompts: llm.prompts,
-          candidates: options.candidates,
-          year: options.year,
-          signal,
-          onTurn: () => {
-            ticked++;
-            progress.tick();
-          },
-        });
-        await writeJsonAtomic(target, trace, 4);
-        result.written.push(target);
-        result.turns += trace.length;
-        if (trace.every((turn) => turn.agent_response.candidate_task.length === 0)) {
-          result.withoutQuestion.push(target);
-          logger.warn(
-            `No turn of "${log.path}" got a candidate task: "${target}" has no question, and ` +
-              `serve skips it`,
-          );
-        }
-        done[index] = { file: `${log.name}.json`, theme: log.theme };
-      } catch (error) {
-        if (signal.aborted || ctx.signal.aborted) throw error;
-        const reason = describeError(error);
-        result.failures.push({ log: log.path, error: reason });
-        logger.error(`Cannot build the trace of "${log.path}": ${reason}`);
-        const left = log.events.length - ticked;
-        if (left > 0) progress.tick(left, { failed: true });
+  // Every turn of a log is asked at once; a few logs at once keep the endpoint busy.
+  const workers = Math.max(1, Math.ceil(agent.limiter.limit / 4));
+  await runWorkerPool(todo.length, workers, async (index, signal) => {
+    const { log, target } = todo[index];
+    let ticked = 0;
+    try {
+      const trace = await buildLogTrace(log, {
+        agent,
+        prompts: llm.prompts,
+        candidates: options.candidates,
+        year: options.year,
+        signal,
+        onTurn: () => {
+          ticked++;
+          progress.tick();
+        },
+      });
+      await writeJsonAtomic(target, trace, 4);
+      result.written.push(target);
+      result.turns += trace.length;
+      if (trace.every((turn) => turn.agent_response.candidate_task.length === 0)) {
+        result.withoutQuestion.push(target);
+        logger.warn(
+          `No turn of "${log.path}" got a candidate task: "${target}" has no question, and ` +
+            `serve skips it`,
+        );
       }
-    }, ctx.signal);
-  } catch (error) {
-    progress.done();
-    if (ctx.signal.aborted) {
-      throw runtimeError(
-        `Interrupted: the finished traces are in "${options.out}"; run the same command ` +
-          `again to continue (finished requests come from the completion cache)`,
-      );
+      done[index] = { file: `${log.name}.json`, theme: log.theme };
+    } catch (error) {
+      if (signal.aborted || stageSignal.aborted) throw error;
+      const reason = describeError(error);
+      result.failures.push({ log: log.path, error: reason });
+      logger.error(`Cannot build the trace of "${log.path}": ${reason}`);
+      const left = log.events.length - ticked;
+      if (left > 0) progress.tick(left, { failed: true });
     }
-    throw error;
-  }
-  progress.done();
-  for (const entry of done) if (entry) entries.push(entry);
-  await writeJsonAtomic(result.splitsPath, traceSplits(entries), 4);
-  result.stats = llm.stats.formatStats();
-  result.promptSet = llm.prompts.label;
-  return result;
+  }, stageSignal);
+  return done;
 }
 
 /** The report printed at the end of a run. */
