@@ -11,7 +11,7 @@ import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import type { CallUsage } from "../llm/llm_types.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { AGENT_PROMPT_VERSION } from "../prompts/agent_prompts.ts";
 import { REWARD_PROMPT_VERSION } from "../prompts/reward_prompts.ts";
 import {

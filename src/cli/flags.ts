@@ -175,8 +175,7 @@ export function parseCommandLine<D extends FlagDecls>(
   } = {},
 ): CommandLine<D> {
   const parsed = parseFlags(args, flagSpec(decls), { positionals });
-  const sources = new Map<string, FlagSource>();
-  const flags = readFlags(decls, parsed.values, env, sources);
+  const { flags, sources } = readWithSources(decls, parsed.values, env);
   return {
     flags,
     positionals: parsed.positionals,
@@ -190,8 +189,16 @@ export function readFlags<D extends FlagDecls>(
   decls: D,
   raw: ParsedFlags["values"],
   env: (name: string) => string | undefined = () => undefined,
-  sources?: Map<string, FlagSource>,
 ): FlagValues<D> {
+  return readWithSources(decls, raw, env).flags;
+}
+
+function readWithSources<D extends FlagDecls>(
+  decls: D,
+  raw: ParsedFlags["values"],
+  env: (name: string) => string | undefined,
+): { flags: FlagValues<D>; sources: Map<string, FlagSource> } {
+  const sources = new Map<string, FlagSource>();
   const out: Record<string, unknown> = {};
   for (const [name, decl] of Object.entries(decls)) {
     let given = raw[name];
@@ -200,10 +207,10 @@ export function readFlags<D extends FlagDecls>(
       const fromEnv = env(decl.env);
       if (fromEnv !== undefined && fromEnv !== "") [given, source] = [fromEnv, "env"];
     }
-    sources?.set(name, source);
+    sources.set(name, source);
     out[camelCase(name)] = flagValue(name, decl, given);
   }
-  return out as FlagValues<D>;
+  return { flags: out as FlagValues<D>, sources };
 }
 
 function flagValue(name: string, decl: FlagDecl, given: unknown): unknown {

@@ -6,7 +6,7 @@ import { checkReferenceRewardTexts } from "../prompts/reference_messages.ts";
 import { interruptedError, runtimeError, usageError } from "../cli/errors.ts";
 import { type FlagDecls, flagTable } from "../cli/flags.ts";
 import type { SceneRunner } from "../gym/gym_types.ts";
-import { DEFAULT_LEASE_TTL_MS } from "../gym/lease.ts";
+import { DEFAULT_LEASE_TTL_MS } from "../store/lease_holder.ts";
 import { runScene } from "../gym/scene_loop.ts";
 import { LLM_FLAGS, llmFlagsHelp, type LlmRole, parseLlmConfig } from "../llm/llm_config.ts";
 import { formatDatagenReport, SUMMARY_FILE } from "./datagen_summary.ts";

@@ -17,12 +17,12 @@ import {
   sceneRunOptionsFor,
 } from "../gym/gym_types.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
-import { holdLease } from "../gym/lease.ts";
+import { holdLease } from "../store/lease_holder.ts";
 import { isCompleteLog, type LogFormat, openGymLog } from "../gym/log_writer.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { openKvLeaseStore } from "../store/kv_lease_store.ts";
 import { abandonedOnThisHost, leaseOwnerName, type LeaseStore } from "../store/lease_store.ts";

@@ -15,7 +15,7 @@ import { type FlagDecl, type FlagDecls, flagTable, parseCommandLine } from "../c
 import { type ConfigSource, LLM_FLAGS, type LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime } from "../llm/llm_runtime.ts";
 import { createCommandProgress, loggerAboveProgress } from "../llm/progress.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { parseRoleModels } from "./eval_models.ts";
 import { modelFolder, modelIdOfFolder } from "./model_folder.ts";
 import { claimModelFolder, readModelMarker } from "./model_marker.ts";

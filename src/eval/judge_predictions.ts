@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import type { Observation } from "../formats/trace.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { listInputFolder } from "../store/input_folder.ts";
 import { readInputText } from "../store/read_input.ts";

@@ -16,7 +16,7 @@
  */
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
 import { join } from "node:path";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { type PredictorClient, tracePredictor } from "./trace_predictors.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { readInputText } from "../store/read_input.ts";

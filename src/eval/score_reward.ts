@@ -8,7 +8,7 @@
  */
 import { referenceRewardMessages } from "../prompts/reference_messages.ts";
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { z } from "zod";
 import type { Category, RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";

@@ -9,7 +9,7 @@
  * run is interrupted) stops the run: no new item starts, the items in flight are
  * abandoned, and the error is thrown once every worker has stopped.
  */
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import type { Category, RewardItem } from "../formats/reward_item.ts";
 import type { LlmClient } from "../llm/llm_client.ts";
 import { type Judgement, judgementOf } from "../prompts/reward_prompts.ts";

@@ -358,7 +358,7 @@ async function writeRewardRun(
     await ensureParent(path);
   }
   const encoder = new TextEncoder();
-  const card = await rewardCard(options, summary, file, parts.args, tools.now());
+  const card = await rewardCard(options, { summary, file, args: parts.args, now: tools.now() });
   const stem = join(dirname(options.output), summary.datasetName);
   const reports = [
     { path: options.failures, chunks: [encoder.encode(toJsonl(worked.failures))] },
@@ -402,10 +402,13 @@ async function writeRewardRun(
  */
 async function rewardCard(
   options: RewardOptions,
-  summary: RewardSummary,
-  file: RewardSummaryFile,
-  args: readonly string[],
-  now: number,
+  { summary, file, args, now }: {
+    summary: RewardSummary;
+    file: RewardSummaryFile;
+    /** The command line. */
+    args: readonly string[];
+    now: number;
+  },
 ): Promise<DatasetCard> {
   const endpoint = options.llm.endpoints.reward!;
   const { totals } = file;

@@ -11,7 +11,7 @@
 import { describeError, ProactiveError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { ResponseFormatRefusedError } from "../llm/structured_completion.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import {
   askSeedTask,
   type ScenesClient,

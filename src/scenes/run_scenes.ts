@@ -105,7 +105,7 @@ export function runScenes(options: ScenesOptions, ctx: StageContext): Promise<Sc
     async finish(read, result, tools) {
       await read.writer.flush();
       return {
-        summary: scenesSummary(options, read, result, tools),
+        summary: scenesSummary(options, { read, result, tools }),
         failures: result.failures,
         stats: tools.llm.stats.formatStats(),
       };
@@ -173,9 +173,11 @@ function askForScenes(options: ScenesOptions, read: ScenesRead, tools: StageTool
 
 function scenesSummary(
   options: ScenesOptions,
-  read: ScenesRead,
-  result: Awaited<ReturnType<typeof buildScenes>>,
-  tools: StageTools,
+  { read, result, tools }: {
+    read: ScenesRead;
+    result: Awaited<ReturnType<typeof buildScenes>>;
+    tools: StageTools;
+  },
 ): ScenesSummary {
   return {
     seeds: read.source,

@@ -43,7 +43,7 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
   routes.get("/state", requireAnnotator, async (c) => {
     const from = sinceParam(c.req.query("since"));
     const assignment = await currentAssignment(options, c.var.annotator.id);
-    return jsonResponse(buildState(c.var.annotator, assignment, from));
+    return jsonResponse(buildState(c.var.annotator, assignment, { since: from }));
   });
 
   routes.post("/next", requireAnnotator, async (c) => {
@@ -51,7 +51,9 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
     const next = await nextAssignment(options, c.var.annotator.id);
     // `since` counts events of the trace the page shows; a new trace starts from 0.
     const from = next?.resumed ? body.since ?? 0 : 0;
-    return jsonResponse(buildState(c.var.annotator, next, from, next === undefined));
+    return jsonResponse(
+      buildState(c.var.annotator, next, { since: from, allDone: next === undefined }),
+    );
   });
 
   routes.post("/label", requireAnnotator, async (c) => {
@@ -63,7 +65,7 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
       label: body.label,
       replaces: body.replaces,
     });
-    return jsonResponse(buildState(c.var.annotator, assignment, body.since ?? 0));
+    return jsonResponse(buildState(c.var.annotator, assignment, { since: body.since ?? 0 }));
   });
 
   routes.get("/question", requireAnnotator, async (c) => {

@@ -127,7 +127,11 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });
     opened.probe?.close();
-    server = listen(options, opened.tls, (request, info) => app.fetch(request, info), logger);
+    server = listen(options, {
+      tls: opened.tls,
+      handler: (request, info) => app.fetch(request, info),
+      logger,
+    });
   } catch (error) {
     opened.probe?.close();
     await writer.close();
@@ -222,11 +226,14 @@ async function loadStore(
   return records;
 }
 
+/** `Deno.serve` on the options' host and port; a request that fails is a logged 500. */
 function listen(
   options: ServeOptions,
-  tls: OpenedResources["tls"],
-  handler: Deno.ServeHandler<Deno.NetAddr>,
-  logger: Logger,
+  { tls, handler, logger }: {
+    tls: OpenedResources["tls"];
+    handler: Deno.ServeHandler<Deno.NetAddr>;
+    logger: Logger;
+  },
 ): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({
     hostname: options.host,

@@ -41,8 +41,12 @@ export const START_MESSAGE = "Press Next trace to get a trace to annotate.";
 export function buildState(
   annotator: Annotator,
   assignment: Assignment | undefined,
-  since: number,
-  allDone = false,
+  { since, allDone = false }: {
+    /** Events of the trace the page already shows. */
+    since: number;
+    /** Nothing is left for this annotator (the "all done" message). */
+    allDone?: boolean;
+  },
 ): State {
   if (!assignment) {
     return {

@@ -13,15 +13,15 @@ const member = (answered: number): Member => ({
 });
 
 Deno.test("state without a trace: start, or all done", () => {
-  const start = buildState(annotator, undefined, 5);
+  const start = buildState(annotator, undefined, { since: 5 });
   assertEquals([start.trace, start.allDone, start.events, start.question], [null, false, [], null]);
-  const done = buildState(annotator, undefined, 0, true);
+  const done = buildState(annotator, undefined, { since: 0, allDone: true });
   assertEquals([done.allDone, done.message], [true, ALL_DONE_MESSAGE]);
 });
 
 Deno.test("state reveals events up to the next question, from `since`", async () => {
   const trace = (await fixtureCatalog()).get("alpha")!; // questions 1, 3, 4; 6 turns
-  const first = buildState(annotator, { trace, member: member(0) }, 0);
+  const first = buildState(annotator, { trace, member: member(0) }, { since: 0 });
   assertEquals(first.revealed, 2);
   assertEquals(first.events.map((e) => e.turn), [0, 1]);
   assertEquals(first.events[0], {
@@ -40,16 +40,16 @@ Deno.test("state reveals events up to the next question, from `since`", async ()
   });
   assertEquals([first.previousTurn, first.finished, first.totalTurns], [null, false, 6]);
 
-  const second = buildState(annotator, { trace, member: member(1) }, 2);
+  const second = buildState(annotator, { trace, member: member(1) }, { since: 2 });
   assertEquals([second.since, second.revealed], [2, 4]);
   assertEquals(second.events.map((e) => e.turn), [2, 3]);
   assertEquals(second.events[1].event, "The program crashes with <img src=x onerror=alert(1)>.");
   assertEquals([second.question?.turn, second.question?.number, second.previousTurn], [3, 2, 1]);
 
   // `since` beyond what is revealed is clamped.
-  assertEquals(buildState(annotator, { trace, member: member(1) }, 99).since, 4);
+  assertEquals(buildState(annotator, { trace, member: member(1) }, { since: 99 }).since, 4);
 
-  const finished = buildState(annotator, { trace, member: member(3) }, 5);
+  const finished = buildState(annotator, { trace, member: member(3) }, { since: 5 });
   assertEquals([finished.finished, finished.question, finished.revealed], [true, null, 6]);
   assertEquals([finished.previousTurn, finished.message], [4, FINISHED_MESSAGE]);
   assertEquals(finished.events.map((e) => e.turn), [5]);
@@ -57,7 +57,7 @@ Deno.test("state reveals events up to the next question, from `since`", async ()
 
 Deno.test("help-mode state asks the two help answers", async () => {
   const trace = (await fixtureCatalog()).get("empty_gamma")!;
-  const state = buildState(annotator, { trace, member: member(1) }, 0);
+  const state = buildState(annotator, { trace, member: member(1) }, { since: 0 });
   assertEquals(state.mode, "help");
   assertEquals(state.question?.tasks, ["Help needed", "No help needed"]);
   assertEquals([state.question?.turn, state.revealed], [7, 8]);

@@ -15,7 +15,7 @@ import { findGymLogs, type FoundLogs } from "../gym/find_gym_logs.ts";
 import { type GymLog, readGymLog } from "../gym/read_gym_log.ts";
 import { isValidTraceName, parseTraceText } from "../formats/trace.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
-import { runWorkerPool } from "../llm/worker_pool.ts";
+import { runWorkerPool } from "../stage/worker_pool.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";

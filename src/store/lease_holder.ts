@@ -6,7 +6,7 @@
  */
 import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import type { Lease, LeaseStore, TryAcquireOptions } from "../store/lease_store.ts";
+import type { Lease, LeaseStore, TryAcquireOptions } from "./lease_store.ts";
 
 export interface LeaseTimers {
   setTimeout(callback: () => void, ms: number): unknown;

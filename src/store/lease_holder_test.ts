@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { createMemoryLogger } from "../cli/testing/memory_logger.ts";
-import { createKvLeaseStore } from "../store/kv_lease_store.ts";
-import type { LeaseStore } from "../store/lease_store.ts";
-import { holdLease, type LeaseTimers } from "./lease.ts";
+import { createKvLeaseStore } from "./kv_lease_store.ts";
+import type { LeaseStore } from "./lease_store.ts";
+import { holdLease, type LeaseTimers } from "./lease_holder.ts";
 
 /** A fake clock with timers that fire only when the test advances it. */
 function fakeTime() {
