@@ -1,7 +1,7 @@
 /**
  * The layout rules of ARCHITECTURE.md that a test can hold: product code never imports
- * test support (`testing/` folders, `_test.ts` files), and every module of `src/` opens
- * with a module doc.
+ * test support (`testing/` folders, `_test.ts` files), and every module of `src/serve/`,
+ * `src/convert/` and `src/stage/` opens with a module doc (`@module`).
  */
 import { join, relative } from "node:path";
 import { assertEquals } from "./assert.ts";
@@ -29,4 +29,18 @@ Deno.test("product code never imports test support", () => {
     }
   }
   assertEquals(offenders, []);
+});
+
+Deno.test("every module of serve, convert and stage opens with a module doc", () => {
+  const missing: string[] = [];
+  for (const folder of ["serve", "convert", "stage"]) {
+    for (const path of sources(join(ROOT, "src", folder))) {
+      if (isSupport(path)) continue;
+      const text = Deno.readTextFileSync(path);
+      if (!text.startsWith("/**") || !text.slice(0, text.indexOf("*/")).includes("@module")) {
+        missing.push(relative(ROOT, path));
+      }
+    }
+  }
+  assertEquals(missing, []);
 });

@@ -4,6 +4,8 @@
  * further job starts, the others see `signal` aborted) and its error is thrown once the
  * running jobs have settled; aborting the caller's `signal` stops the pool the same way
  * and throws the abort reason.
+ *
+ * @module
  */
 export async function runWorkerPool(
   count: number,
