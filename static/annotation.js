@@ -5,11 +5,66 @@
 
 import { ApiError } from "./api_client.js";
 
+/** Seconds between finishing a trace and the next one opening by itself. */
+export const NEXT_TRACE_DELAY_S = 3;
+
 /** The annotation actions of `page` (a Page). */
 export function createAnnotation(page) {
   const { ui, events, form } = page;
   /** The answer refused with 409 while the page asks what to do: {question, label, current}. */
   let conflict = null;
+  /** The countdown to the next trace after finishing one: {left, timer}, or null. */
+  let countdown = null;
+  /** Clears "Saved ✓" a moment after a save. */
+  let savedTimer = 0;
+
+  /** Shows `state`, and opens the next trace at once when the annotator has none (login). */
+  async function open(state) {
+    await receive(state);
+    if (state.trace === null && !state.allDone) {
+      await receive(await page.api("POST", "/api/next", { since: 0 }));
+    }
+  }
+
+  /** After the last answer of a trace: the next opens in a few seconds unless cancelled. */
+  function startCountdown() {
+    cancelCountdown();
+    countdown = { left: NEXT_TRACE_DELAY_S, timer: 0 };
+    const tick = () => {
+      if (!countdown) return;
+      if (countdown.left === 0) {
+        if (page.busy) {
+          countdown.timer = setTimeout(tick, 300);
+          return;
+        }
+        countdown = null;
+        ui.stay.hidden = true;
+        next();
+        return;
+      }
+      ui.doneText.textContent = `Trace done. The next trace opens in ${countdown.left} s — ` +
+        "N opens it now, Esc stays on this trace.";
+      countdown.left--;
+      countdown.timer = setTimeout(tick, 1000);
+    };
+    ui.stay.hidden = false;
+    tick();
+  }
+
+  /** Stops the countdown; true when one was running. */
+  function cancelCountdown() {
+    if (!countdown) return false;
+    clearTimeout(countdown.timer);
+    countdown = null;
+    ui.stay.hidden = true;
+    return true;
+  }
+
+  function stay() {
+    if (!cancelCountdown()) return;
+    ui.doneText.textContent = "Trace done — press Next trace (N) for another one.";
+    page.say("Staying on this trace.");
+  }
 
   /** Takes a State from the server and shows it, appending only events not yet listed. */
   async function receive(state, attempt = 0) {
@@ -27,8 +82,23 @@ export function createAnnotation(page) {
     showCurrent();
   }
 
+  /** "task mode · your traces: 1 done, 1 in progress · project: 12 of 36 labels". */
+  function progressText(state) {
+    const parts = [];
+    if (state.mode) parts.push(state.mode === "help" ? "help mode" : "task mode");
+    const progress = state.progress;
+    if (progress) {
+      const { done, inProgress } = progress.traces;
+      parts.push(`your traces: ${done} done, ${inProgress} in progress`);
+      parts.push(`project: ${progress.labels.done} of ${progress.labels.needed} labels`);
+    }
+    return parts.join(" · ");
+  }
+
   function showCurrent() {
+    cancelCountdown();
     const state = page.state;
+    ui.progress.textContent = progressText(state);
     ui.traceName.textContent = state.trace ?? "—";
     ui.eventCount.textContent = state.trace ? `(${events.shown} of ${state.totalTurns})` : "";
     ui.back.disabled = state.previousTurn === null || state.previousTurn === undefined;
@@ -44,7 +114,6 @@ export function createAnnotation(page) {
     else if (state.finished) text = "Trace done — press Next trace (N).";
     else text = "Press Next trace (N) to get a trace to annotate.";
     ui.doneText.textContent = text;
-    ui.progress.textContent = state.finished ? "All questions of this trace answered." : "";
     page.say(text);
   }
 
@@ -58,10 +127,42 @@ export function createAnnotation(page) {
     }
     // The answer this one replaces: the version shown with the question, or none yet.
     const replaces = question.version ?? "new";
-    return page.run(() => send(question, label, replaces, form.editing), "Saving…");
+    const editing = form.editing;
+    return page.run(async () => {
+      ui.submit.disabled = true;
+      showFormStatus("Saving…");
+      const shownBefore = events.shown;
+      try {
+        if (!(await send(question, label, replaces, editing))) return showFormStatus("");
+        events.markNew(shownBefore);
+        showFormStatus("Saved ✓");
+        savedTimer = setTimeout(() => showFormStatus(""), 2000);
+        // On a phone the next question may be below the events: bring it into view.
+        if (!ui.form.hidden) ui.form.scrollIntoView({ block: "nearest" });
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) throw error;
+        showFormStatus(error instanceof Error ? error.message : String(error), true);
+        throw error; // also on the status line, as before
+      } finally {
+        ui.submit.disabled = false;
+      }
+    }, "Saving…");
   }
 
-  /** Sends `label` for `question`, replacing the saved answer of version `replaces`. */
+  /** The text beside the Submit button: "Saving…", "Saved ✓", or an error with Retry. */
+  function showFormStatus(text, isError = false) {
+    clearTimeout(savedTimer);
+    ui.formStatus.textContent = text;
+    ui.formStatus.classList.toggle("error", isError);
+    ui.retry.hidden = !isError;
+    // After the busy banner above goes (page.run), which moves everything up.
+    if (isError) setTimeout(() => ui.formStatus.scrollIntoView({ block: "center" }), 0);
+  }
+
+  /**
+   * Sends `label` for `question`, replacing the saved answer of version `replaces`;
+   * resolves to true when it was saved.
+   */
   async function send(question, label, replaces, changed) {
     conflict = null;
     form.hideConflict();
@@ -81,7 +182,7 @@ export function createAnnotation(page) {
         conflict = { question, label, current: error.data.current, changed };
         form.showConflict(question, error.data.current, label);
         page.say("Not saved yet: this question was answered meanwhile.", true);
-        return;
+        return false;
       }
       if (error.status === 0 || error.status >= 500) {
         throw new Error(
@@ -92,10 +193,12 @@ export function createAnnotation(page) {
       if (![403, 404, 409].includes(error.status)) throw error;
       await receive(await page.api("GET", `/api/state?since=${events.shown}`));
       page.say(`Not saved: ${error.message}`, true);
-      return;
+      return false;
     }
     await receive(state);
     if (changed) page.say(`Answer changed. ${ui.live.textContent}`);
+    else if (state.finished) startCountdown();
+    return true;
   }
 
   /** After a 409: `replace` sends the answer again over the saved one; else keeps that one. */
@@ -124,6 +227,8 @@ export function createAnnotation(page) {
   function back() {
     const state = page.state;
     if (!state?.trace || page.busy) return;
+    cancelCountdown();
+    showFormStatus("");
     if (form.editing) {
       page.say("You are already changing an answer: submit it, or press Esc to cancel.");
       return;
@@ -142,6 +247,7 @@ export function createAnnotation(page) {
   }
 
   function cancelEdit() {
+    if (countdown) return stay();
     if (!form.editing || !page.state) return;
     showCurrent();
   }
@@ -149,6 +255,8 @@ export function createAnnotation(page) {
   function next() {
     const state = page.state;
     if (!state || page.busy) return;
+    cancelCountdown();
+    showFormStatus("");
     if (state.question && !state.finished) {
       const left = state.question.count - state.question.number + 1;
       page.say(`Finish this trace first: ${left} question${left === 1 ? "" : "s"} left.`);
@@ -159,5 +267,5 @@ export function createAnnotation(page) {
     }, "Getting a trace…");
   }
 
-  return { receive, submit, resolveConflict, back, cancelEdit, next };
+  return { open, receive, submit, resolveConflict, back, cancelEdit, next, stay };
 }

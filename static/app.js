@@ -26,6 +26,8 @@ function main() {
   ui.conflictKeep.addEventListener("click", () => annotation.resolveConflict(false));
   ui.back.addEventListener("click", annotation.back);
   ui.next.addEventListener("click", annotation.next);
+  ui.stay.addEventListener("click", annotation.stay);
+  ui.retry.addEventListener("click", annotation.submit);
   installShortcuts(ui.appView, {
     hasQuestion: () => Boolean(form.question),
     toggleChoice: (index) => form.toggleChoice(index),

@@ -85,6 +85,12 @@ export class EventList {
     });
   }
 
+  /** Marks the events from `from` on as newly revealed (the marks of earlier ones go). */
+  markNew(from) {
+    for (const item of this.list.querySelectorAll("li.new")) item.classList.remove("new");
+    for (let i = from; i < this.shown; i++) this.list.children[i]?.classList.add("new");
+  }
+
   /** Highlights the event of the question's turn (null: none); `reveal` scrolls to it. */
   mark(turn, reveal) {
     this.marked?.classList.remove("asked");

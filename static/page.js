@@ -17,7 +17,6 @@ export function findElements() {
     saving: $("saving"),
     who: $("who"),
     whoName: $("who-name"),
-    whoId: $("who-id"),
     logout: $("logout"),
     loginView: $("login-view"),
     loginForm: $("login-form"),
@@ -42,8 +41,12 @@ export function findElements() {
     conflictReplace: $("conflict-replace"),
     conflictKeep: $("conflict-keep"),
     cancel: $("cancel-edit"),
+    submit: $("submit"),
+    formStatus: $("form-status"),
+    retry: $("retry"),
     doneBox: $("done-box"),
     doneText: $("done-text"),
+    stay: $("stay"),
     back: $("back"),
     next: $("next"),
     keysDigits: $("keys-digits"),
@@ -84,7 +87,7 @@ export class Page {
   showApp(annotator) {
     const ui = this.ui;
     ui.whoName.textContent = annotator.username;
-    ui.whoId.textContent = annotator.id;
+    ui.whoName.title = `annotator ${annotator.id}`; // the id, without taking the header
     ui.who.hidden = false;
     ui.loginView.hidden = true;
     ui.appView.hidden = false;

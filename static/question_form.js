@@ -58,9 +58,6 @@ export class QuestionForm {
       ? `Changing your answer to question ${question.number} of ${question.count}`
       : `Question ${question.number} of ${question.count}`;
     ui.prompt.textContent = help ? "Does the user need help at this point?" : TASKS_PROMPT;
-    ui.progress.textContent = `Question ${question.number} of ${question.count} · ${
-      help ? "help mode" : "task mode"
-    }`;
     ui.keysDigits.textContent = help ? "1 = Help needed, 2 = No help needed" : "toggle task 1–9";
 
     const label = question.label;

@@ -21,8 +21,9 @@ export function createSession(page, annotation) {
         const me = await page.api("POST", "/api/login", { username, password });
         ui.loginPassword.value = "";
         ui.loginError.hidden = true;
+        if (me.admin) return location.assign("/status"); // admins review, they do not annotate
         page.showApp(me.annotator);
-        await annotation.receive(await page.api("GET", "/api/state?since=0"));
+        await annotation.open(await page.api("GET", "/api/state?since=0"));
       } catch (error) {
         if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) throw error;
         let message = error.message;
@@ -55,8 +56,9 @@ export function createSession(page, annotation) {
           error instanceof ApiError && error.status === 401 ? null : error.message,
         );
       }
+      if (me.admin) return location.assign("/status");
       page.showApp(me.annotator);
-      await annotation.receive(await page.api("GET", "/api/state?since=0"));
+      await annotation.open(await page.api("GET", "/api/state?since=0"));
     });
   }
 

@@ -141,5 +141,30 @@ async function load() {
   live.textContent = `Updated ${new Date().toLocaleTimeString()}.`;
 }
 
+/** Shows who is logged in (an admin) and offers to log out. */
+async function showAdmin() {
+  try {
+    const response = await fetch("/api/me", { headers: { Accept: "application/json" } });
+    const me = response.ok ? await response.json() : null;
+    if (!me?.admin) return;
+    $("admin-name").textContent = `Admin: ${me.admin.username}`;
+    $("admin-name").hidden = false;
+    $("logout").hidden = false;
+  } catch {
+    // The report says what is wrong with the server.
+  }
+}
+
+async function logout() {
+  await fetch("/api/logout", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: "{}",
+  }).catch(() => {});
+  location.assign("/");
+}
+
 $("refresh").addEventListener("click", load);
+$("logout").addEventListener("click", logout);
+showAdmin();
 load();

@@ -16,6 +16,8 @@ import { labelsOfEntry, parseResultText } from "../src/formats/result_file.ts";
 export const FIXTURES = new URL("./testdata/browser/", import.meta.url);
 /** The annotator password of every test server. */
 export const PASSWORD = "pw";
+/** The admin password of every test server. */
+export const ADMIN_PASSWORD = "admin-pw";
 const LAUNCH = {
   executablePath: "/usr/bin/chromium",
   headless: true,
@@ -36,8 +38,11 @@ export interface App {
   out: string;
   browser: Browser;
   page: Page;
-  /** Opens another page (own cookies) that is checked for dialogs and errors too. */
-  newPage(): Promise<Page>;
+  /**
+   * Opens another page in a fresh browser context (its own cookies), 1280×800 unless
+   * `viewport`; it is checked for dialogs and errors too.
+   */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
 }
 
 /** A trace written into the data folder as `<name>.json` instead of copied from FIXTURES. */
@@ -99,6 +104,8 @@ export async function withApp(
         `${dir}/serve.kv`,
         "--password",
         PASSWORD,
+        "--admin-password",
+        ADMIN_PASSWORD,
       ],
       () => undefined,
     );
@@ -112,8 +119,8 @@ export async function withApp(
     const launched = await chromium.launch(LAUNCH);
     browser = launched;
     const problems: string[] = [];
-    const newPage = async () => {
-      const context = await launched.newContext({ viewport: { width: 1280, height: 800 } });
+    const newPage = async (viewport = { width: 1280, height: 800 }) => {
+      const context = await launched.newContext({ viewport });
       const page = await context.newPage();
       watchPage(page, problems);
       return page;
@@ -169,7 +176,17 @@ export async function login(page: Page, base: string, username: string): Promise
   await page.click("#login-submit");
   await waitText(page, "#who-name", username);
   await waitReady(page);
-  return (await page.textContent("#who-id")) ?? "";
+  return ((await page.getAttribute("#who-name", "title")) ?? "").replace("annotator ", "");
+}
+
+/** Logs `username` in as an admin on the annotation page, which opens the status page. */
+export async function loginAdmin(page: Page, base: string, username: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.fill("#login-user", username);
+  await page.fill("#login-password", ADMIN_PASSWORD);
+  await page.click("#login-submit");
+  await page.waitForURL(`${base}/status`);
+  await page.waitForSelector("#report:not([hidden])");
 }
 
 /** Waits until the page has its state from the server and takes keys again. */
@@ -188,6 +205,24 @@ export async function waitQuestion(page: Page, n: number, count: number): Promis
 export async function waitDone(page: Page, text: string): Promise<void> {
   await page.waitForSelector("#done-box:not([hidden])");
   await waitText(page, "#done-text", text);
+}
+
+/** The done box's text while the next trace is counted down to, after a trace's last answer. */
+export const COUNTDOWN_TEXT =
+  /^Trace done\. The next trace opens in \d s — N opens it now, Esc stays/;
+
+/**
+ * After a trace's last answer: waits for the countdown to the next trace and stops it with
+ * Esc, so the page stays on the finished trace.
+ */
+export async function stayOnFinished(page: Page): Promise<void> {
+  await page.waitForSelector("#done-box:not([hidden])");
+  await page.waitForFunction(
+    (source) => new RegExp(source).test(document.querySelector("#done-text")?.textContent ?? ""),
+    COUNTDOWN_TEXT.source,
+  );
+  await page.keyboard.press("Escape");
+  await waitDone(page, "Trace done — press Next trace (N) for another one.");
 }
 
 /** Presses `keys` one after another. */

@@ -6,7 +6,7 @@ import {
   login,
   pressKeys,
   resultLabels,
-  waitDone,
+  stayOnFinished,
   waitQuestion,
   waitText,
   withApp,
@@ -53,7 +53,6 @@ Deno.test("browser: label with the mouse; events show local time and text", asyn
 Deno.test("browser: label with keys (digits toggle, Enter submits) and see the trace done", async () => {
   await withApp(["tasks_six.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "bob");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
     await pressKeys(page, "2", "3");
     assertEquals(await checked(page), [false, true, true]);
@@ -64,7 +63,7 @@ Deno.test("browser: label with keys (digits toggle, Enter submits) and see the t
     await page.keyboard.press("Enter");
     await waitQuestion(page, 3, 3);
     await pressKeys(page, "3", "1", "Enter");
-    await waitDone(page, "Trace done — press Next trace (N).");
+    await stayOnFinished(page);
     assertEquals(await eventCount(page), 6, "the whole trace is revealed");
 
     const labels = await resultLabels(out, "tasks_six", (l) => l.get(5)?.[id] !== undefined);
@@ -115,7 +114,6 @@ Deno.test("browser: Reject all by button and by r; a task and Reject all exclude
 Deno.test("browser: a help-mode trace asks Help needed / No help needed at its checkpoints", async () => {
   await withApp(["empty_help.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "fay");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 2);
     assertEquals(await eventCount(page), 4, "checkpoint turn 3");
     assertEquals(await page.$$eval("#choices label span", (s) => s.map((x) => x.textContent)), [
@@ -130,7 +128,7 @@ Deno.test("browser: a help-mode trace asks Help needed / No help needed at its c
     assertEquals(await eventCount(page), 8, "checkpoint turn 7");
     await page.click("label[for=choice-1]");
     await page.click("#submit");
-    await waitDone(page, "Trace done — press Next trace (N).");
+    await stayOnFinished(page);
 
     const labels = await resultLabels(out, "empty_help", (l) => l.get(7)?.[id] !== undefined);
     assertEquals(labels.get(3), { [id]: "need" });

@@ -97,7 +97,6 @@ Deno.test("browser: a 2,000-turn trace grows by the new events only and reloads 
   await withApp([{ name: "long", turns: longTaskTrace(TURNS, EVERY) }], async ({ base, page }) => {
     await page.addInitScript(logListChanges);
     await login(page, base, "maya");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, QUESTIONS);
     assertEquals(await takeListChanges(page), [{ added: EVERY, removed: 0 }], "first events");
     await markFirstRow(page);

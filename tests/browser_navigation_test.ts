@@ -3,10 +3,12 @@
 import { assert, assertEquals } from "./assert.ts";
 import {
   checked,
+  COUNTDOWN_TEXT,
   eventCount,
   login,
   pressKeys,
   resultLabels,
+  stayOnFinished,
   waitDone,
   waitQuestion,
   waitReady,
@@ -17,7 +19,6 @@ import {
 Deno.test("browser: b changes the previous answer, then the page returns to the next question", async () => {
   await withApp(["tasks_six.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "dave");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
     await pressKeys(page, "1", "Enter");
     await waitQuestion(page, 2, 3);
@@ -45,7 +46,7 @@ Deno.test("browser: b changes the previous answer, then the page returns to the 
     await page.keyboard.press("Escape");
     await waitQuestion(page, 3, 3);
     await pressKeys(page, "r", "Enter");
-    await waitDone(page, "Trace done — press Next trace (N).");
+    await stayOnFinished(page);
     await page.click("#back");
     await waitText(page, "#question-legend", "Changing your answer to question 3 of 3");
     assert(await page.isChecked("#reject-all"));
@@ -60,7 +61,6 @@ Deno.test("browser: b changes the previous answer, then the page returns to the 
 Deno.test("browser: a stale second tab shows the saved answer and asks before replacing it", async () => {
   await withApp(["tasks_six.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "lena");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
     const other = await page.context().newPage(); // same session
     await other.goto(`${base}/`);
@@ -120,10 +120,9 @@ Deno.test("browser: a stale second tab shows the saved answer and asks before re
   });
 });
 
-Deno.test("browser: n moves to the next trace; all done when nothing is left", async () => {
+Deno.test("browser: n moves to the next trace; nothing left says why", async () => {
   await withApp(["tasks_six.json", "xss.json"], async ({ base, page }) => {
     await login(page, base, "erin");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
     await waitText(page, "#trace-name", "tasks_six");
     await page.keyboard.press("n");
@@ -135,7 +134,7 @@ Deno.test("browser: n moves to the next trace; all done when nothing is left", a
       await waitQuestion(page, n, 3);
       await pressKeys(page, "1", "Enter");
     }
-    await waitDone(page, "Trace done — press Next trace (N).");
+    await stayOnFinished(page);
 
     await page.keyboard.press("n");
     await waitQuestion(page, 1, 2);
@@ -144,13 +143,44 @@ Deno.test("browser: n moves to the next trace; all done when nothing is left", a
     await pressKeys(page, "r", "Enter");
     await waitQuestion(page, 2, 2);
     await pressKeys(page, "r", "Enter");
-    await waitDone(page, "Trace done — press Next trace (N).");
+    await stayOnFinished(page);
 
+    // Both traces still need other annotators: nothing is left for erin, and the page says
+    // why rather than "all traces are done".
     await page.keyboard.press("n");
-    await page.waitForSelector("#done-box:not([hidden])");
-    await page.waitForFunction(() =>
-      /all traces are done/i.test(document.querySelector("#done-text")?.textContent ?? "")
+    await waitDone(
+      page,
+      "You have annotated every trace that still needs annotators. Thank you!",
     );
     assert(await page.isHidden("#question-form"));
+  });
+});
+
+Deno.test("browser: after login the trace opens; after its last answer the next opens by itself", async () => {
+  await withApp(["tasks_six.json", "xss.json"], async ({ base, page }) => {
+    await login(page, base, "gil"); // no key pressed: the trace is there
+    await waitQuestion(page, 1, 3);
+    for (const n of [1, 2, 3]) {
+      await waitQuestion(page, n, 3);
+      await pressKeys(page, "1", "Enter");
+    }
+    await page.waitForFunction(
+      (source) => new RegExp(source).test(document.querySelector("#done-text")?.textContent ?? ""),
+      COUNTDOWN_TEXT.source,
+    );
+    assert(await page.isVisible("#stay"), "a button stays on the trace");
+    // Nothing pressed: the countdown ends and the next trace opens.
+    await waitQuestion(page, 1, 2);
+    assertEquals(await page.textContent("#trace-name"), "xss");
+    assert(await page.isHidden("#stay"));
+    // The Stay button stops it as Esc does.
+    await pressKeys(page, "r", "Enter");
+    await waitQuestion(page, 2, 2);
+    await pressKeys(page, "r", "Enter");
+    await page.waitForSelector("#stay:not([hidden])");
+    await page.click("#stay");
+    await waitDone(page, "Trace done — press Next trace (N) for another one.");
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    assertEquals(await page.textContent("#trace-name"), "xss", "stayed on the finished trace");
   });
 });

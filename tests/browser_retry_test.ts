@@ -4,20 +4,21 @@
  * retries by itself with growing pauses, shows "Saving…" meanwhile, and after its last try
  * says the answer was not saved while keeping it selected.
  */
-import { assert, assertEquals } from "./assert.ts";
+import type { Page } from "playwright-core";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import {
   checked,
   login,
   pressKeys,
   resultLabels,
   waitQuestion,
+  waitText,
   withApp,
 } from "./browser_harness.ts";
 
 Deno.test("browser: 503 answers are retried with a visible Saving… and the answer is saved", async () => {
   await withApp(["tasks_six.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "rita");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
     let calls = 0;
     await page.route("**/api/label", async (route) => {
@@ -58,7 +59,6 @@ Deno.test("browser: 503 answers are retried with a visible Saving… and the ans
 Deno.test("browser: past the last retry the page says not saved and keeps the answer", async () => {
   await withApp(["tasks_six.json"], async ({ base, out, page }) => {
     const id = await login(page, base, "sam");
-    await page.keyboard.press("n");
     await waitQuestion(page, 1, 3);
     let calls = 0;
     await page.route("**/api/label", async (route) => {
@@ -86,3 +86,48 @@ Deno.test("browser: past the last retry the page says not saved and keeps the an
     assertEquals(labels.get(1), { [id]: [0, 2] });
   });
 });
+
+Deno.test("browser: on a 390 px phone, Saved ✓ and the next question in view; an error beside Submit with Retry", async () => {
+  await withApp(["tasks_six.json"], async ({ base, newPage }) => {
+    const phone = await newPage({ width: 390, height: 844 });
+    await login(phone, base, "pia");
+    await waitQuestion(phone, 1, 3);
+    await pressKeys(phone, "1", "Enter");
+    await waitQuestion(phone, 2, 3);
+    await waitText(phone, "#form-status", "Saved ✓");
+    assert(await inViewport(phone, "#submit"), "the next question's Submit is in view");
+    const marked = await phone.$$eval("#events li.new", (items) => items.length);
+    assertEquals(marked, 2, "the two events the answer revealed are marked");
+
+    await phone.route("**/api/label", (route) => route.abort("connectionreset"));
+    await pressKeys(phone, "2", "Enter");
+    await phone.waitForSelector("#retry:not([hidden])", { timeout: 60_000 });
+    assertStringIncludes((await phone.textContent("#form-status")) ?? "", "Not saved");
+    await waitInViewport(phone, "#form-status"); // the error is brought into view
+    assert(await inViewport(phone, "#retry"), "and so is Retry");
+    await phone.unroute("**/api/label");
+    await phone.click("#retry");
+    await waitQuestion(phone, 3, 3);
+    assert(await phone.isHidden("#retry"));
+  });
+});
+
+/** Waits (at most 5 s) until the element is inside the viewport. */
+async function waitInViewport(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction(
+    (s) => {
+      const box = document.querySelector(s)?.getBoundingClientRect();
+      return box !== undefined && box.top >= 0 && box.bottom <= innerHeight && box.width > 0;
+    },
+    selector,
+    { timeout: 5_000 },
+  );
+}
+
+/** True when the element is inside the viewport. */
+function inViewport(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (element) => {
+    const box = element.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= innerHeight && box.width > 0;
+  });
+}

@@ -31,7 +31,7 @@ export class ApiClient {
     const reply = await this.call("/api/login", { username, password });
     if (reply.status !== 200) throw new Error(`login ${username}: ${JSON.stringify(reply.body)}`);
     this.cookie = (reply.headers.get("Set-Cookie") ?? "").split(";")[0];
-    return reply.body.annotator.id;
+    return reply.body.annotator?.id ?? ""; // an admin session has no annotator id
   }
 }
 

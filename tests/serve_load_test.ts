@@ -13,12 +13,24 @@ import { ApiClient, randomLabel } from "./serve_client.ts";
 
 const ANNOTATORS = 100;
 const PASSWORD = "load-test";
+const ADMIN_PASSWORD = "load-admin";
 
 Deno.test("100 parallel annotators: no trace over N, no label lost, 36 completions", async () => {
   const dir = await Deno.makeTempDir({ prefix: "serve-load-" });
   const logger = createMemoryLogger();
   const options = parseServeOptions(
-    ["--port", "0", "--out", dir, "--password", PASSWORD, "--annotators-per-trace", "3"],
+    [
+      "--port",
+      "0",
+      "--out",
+      dir,
+      "--password",
+      PASSWORD,
+      "--admin-password",
+      ADMIN_PASSWORD,
+      "--annotators-per-trace",
+      "3",
+    ],
     () => undefined,
   );
   const server = await startServer(options, { logger, now: Date.now });
@@ -71,7 +83,7 @@ Deno.test("100 parallel annotators: no trace over N, no label lost, 36 completio
     assertEquals(problems, []);
 
     const observer = new ApiClient(server.url);
-    await observer.login("observer", PASSWORD);
+    await observer.login("observer", ADMIN_PASSWORD);
     const status = (await observer.call("/api/status")).body;
     assertEquals(status.traces.length, 12);
     for (const trace of status.traces) {

@@ -11,6 +11,7 @@ import { parseResultText } from "../src/formats/result_file.ts";
 import { ApiClient, ROOT, type ServeChild, spawnServe } from "./serve_client.ts";
 
 const PASSWORD = "store-test";
+const ADMIN_PASSWORD = "store-admin";
 const TRACES = join(ROOT, "tests", "testdata", "serve", "traces");
 
 /** Runs a `serve` that is expected to exit by itself (killed after 60 s otherwise). */
@@ -99,6 +100,7 @@ async function removeStore(kvPath: string): Promise<void> {
 Deno.test("deleting the store loses no label: the restart imports the result files", async () => {
   await withDir(async (dir) => {
     const args = ["--port", "0", "--out", dir, "--data", TRACES, "--password", PASSWORD];
+    args.push("--admin-password", ADMIN_PASSWORD);
     const first = await spawnServe(args);
     let ids: string[];
     try {
@@ -123,7 +125,7 @@ Deno.test("deleting the store loses no label: the restart imports the result fil
       }
       // Through the API: the imported annotators, their labels and progress.
       const viewer = new ApiClient(second.url);
-      await viewer.login("viewer", PASSWORD);
+      await viewer.login("viewer", ADMIN_PASSWORD);
       const status = (await viewer.call("/api/status")).body;
       const counts = Object.fromEntries(
         status.annotators.filter((a: { id: string }) => ids.includes(a.id)).map((
@@ -316,6 +318,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>): Promi
 Deno.test("a result file that cannot be written is retried, reported unhealthy, and fails the exit", async () => {
   await withDir(async (dir) => {
     const args = ["--port", "0", "--out", dir, "--data", TRACES, "--password", PASSWORD];
+    args.push("--admin-password", ADMIN_PASSWORD);
     const server = await spawnServe(args);
     let stopped: { code: number; stderr: string } | undefined;
     try {
@@ -347,7 +350,9 @@ Deno.test("a result file that cannot be written is retried, reported unhealthy, 
       assertEquals(sick.body.ok, false);
       assertEquals(sick.body.staleFiles[0].file, `${state.trace}.json`);
       assertStringIncludes(sick.body.reasons[0], `${state.trace}.json is stale`);
-      const status = (await client.call("/api/status")).body;
+      const admin = new ApiClient(server.url);
+      await admin.login("lead", ADMIN_PASSWORD);
+      const status = (await admin.call("/api/status")).body;
       assertEquals([status.storage.ok, status.storage.staleFiles.length], [false, 1]);
 
       await Deno.remove(target, { recursive: true });

@@ -16,11 +16,11 @@ import { z } from "zod";
 import { labelSchema } from "../formats/result_file.ts";
 import { isValidTraceName } from "../formats/trace.ts";
 import { ApiError } from "./api_error.ts";
-import { currentAssignment, nextAssignment } from "./assignment.ts";
+import { currentAssignment, nextAssignment, nothingLeftFor } from "./assignment.ts";
 import { jsonResponse, readJsonBody } from "./http_guards.ts";
 import { getQuestion, NEW_ANSWER, submitLabel } from "./labels.ts";
 import type { RouteDeps, RouteOptions, ServeEnv } from "./serve_env.ts";
-import { buildState } from "./state.ts";
+import { buildState, type State } from "./state.ts";
 import type { CatalogTrace } from "./trace_catalog.ts";
 
 const since = z.number().int().nonnegative();
@@ -35,6 +35,12 @@ const labelBody = z.object({
   }).optional(),
 });
 
+/** The progress counts of the annotator's State (constant time: `progress_index.ts`). */
+function progressOf(options: RouteOptions, annotator: string): State["progress"] {
+  const index = options.records.progressIndex(options.catalog, options.annotatorsPerTrace);
+  return { traces: index.own(annotator), labels: index.project() };
+}
+
 /** `/state`, `/next`, `/label` and `/question`. */
 export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
   const { app: options, requireAnnotator } = deps;
@@ -43,7 +49,8 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
   routes.get("/state", requireAnnotator, async (c) => {
     const from = sinceParam(c.req.query("since"));
     const assignment = await currentAssignment(options, c.var.annotator.id);
-    return jsonResponse(buildState(c.var.annotator, assignment, { since: from }));
+    const progress = progressOf(options, c.var.annotator.id);
+    return jsonResponse(buildState(c.var.annotator, assignment, { since: from, progress }));
   });
 
   routes.post("/next", requireAnnotator, async (c) => {
@@ -51,9 +58,14 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
     const next = await nextAssignment(options, c.var.annotator.id);
     // `since` counts events of the trace the page shows; a new trace starts from 0.
     const from = next?.resumed ? body.since ?? 0 : 0;
-    return jsonResponse(
-      buildState(c.var.annotator, next, { since: from, allDone: next === undefined }),
-    );
+    const nothingLeft = next === undefined
+      ? {
+        reason: nothingLeftFor(options, c.var.annotator.id),
+        annotatorsPerTrace: options.annotatorsPerTrace,
+      }
+      : undefined;
+    const progress = progressOf(options, c.var.annotator.id);
+    return jsonResponse(buildState(c.var.annotator, next, { since: from, nothingLeft, progress }));
   });
 
   routes.post("/label", requireAnnotator, async (c) => {
@@ -65,7 +77,10 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
       label: body.label,
       replaces: body.replaces,
     });
-    return jsonResponse(buildState(c.var.annotator, assignment, { since: body.since ?? 0 }));
+    const progress = progressOf(options, c.var.annotator.id);
+    return jsonResponse(
+      buildState(c.var.annotator, assignment, { since: body.since ?? 0, progress }),
+    );
   });
 
   routes.get("/question", requireAnnotator, async (c) => {

@@ -169,6 +169,32 @@ export async function nextAssignment(
   throw busy("The server is too busy to assign a trace; please try again.");
 }
 
+/**
+ * Why nothing is left for an annotator: `done`, every trace has its annotators; `full`,
+ * the unfinished traces already have their annotators (one may be released later);
+ * `yours`, the annotator has done every trace that still needs annotators.
+ */
+export type NothingLeft = "done" | "full" | "yours";
+
+/**
+ * Why `nextAssignment` found nothing for the annotator, from the records' mirror: "done"
+ * in constant time from the progress counts, else a scan that stops at the first open
+ * trace held by others.
+ */
+export function nothingLeftFor(ctx: ServeContext, annotatorId: string): NothingLeft {
+  const labels = ctx.records.progressIndex(ctx.catalog, ctx.annotatorsPerTrace).project();
+  if (labels.done >= labels.needed) return "done";
+  let open = false;
+  for (const trace of ctx.catalog.traces) {
+    const { members } = traceRecordOf(ctx.records.get(trace.name));
+    const finished = members.filter((m) => isFinished(trace, m)).length;
+    if (finished >= ctx.annotatorsPerTrace) continue;
+    if (!members.some((m) => m.id === annotatorId)) return "full";
+    open = true;
+  }
+  return open ? "yours" : "done";
+}
+
 /** A 503 that asks the client to retry after a second. */
 export function busy(message: string): ApiError {
   return new ApiError(503, { message: message, headers: { "Retry-After": "1" } });

@@ -1,7 +1,8 @@
 /**
  * The routes of logging in and out: `POST /api/login` (the shared password, throttled by
  * `LoginThrottle` of `login_throttle.ts`; one commit stores a new annotator and the
- * session), `POST /api/logout` and `GET /api/me`. Mounted under `/api` by `createApp`
+ * session; the admin password, when set, opens an admin session instead, with no
+ * annotator record), `POST /api/logout` and `GET /api/me` (`{annotator}` or `{admin}`). Mounted under `/api` by `createApp`
  * (`serve_app.ts`). Sessions and cookies are `sessions.ts`; annotators `annotators.ts`.
  *
  * @module
@@ -43,18 +44,28 @@ export function authRoutes(deps: RouteDeps): Hono<ServeEnv> {
     const client = clientAddress(c, transport);
     // Counting a wrong password and deciding whether the client may still try is one
     // atomic step (see LoginThrottle); the password is compared in constant time.
+    const asAdmin = options.adminPassword !== undefined &&
+      passwordMatches(body.password, options.adminPassword);
     const verdict = await throttle.attempt(
       canonicalUsername(body.username),
       client,
-      passwordMatches(body.password, options.password),
+      asAdmin || passwordMatches(body.password, options.password),
     );
     refuseFailedLogin(options, { verdict, client, throttle });
+    const secure = requestScheme(c, transport) === "https";
+    if (asAdmin) {
+      const username = body.username.trim();
+      options.logger.info(`Admin "${username}" logged in from ${client}`);
+      const token = await sessions.createAdmin(username);
+      return jsonResponse({ admin: { username } }, 200, {
+        "Set-Cookie": sessionCookie(token, secure),
+      });
+    }
     await migrateOnce();
     // One durable commit: a new annotator's record and the session go in together.
     const { annotator, token } = await sessions.logIn((session) =>
       getOrCreateAnnotator(options.kv, body.username, options.now, options.commits, session)
     );
-    const secure = requestScheme(c, transport) === "https";
     return jsonResponse({ annotator }, 200, { "Set-Cookie": sessionCookie(token, secure) });
   });
 
@@ -65,7 +76,14 @@ export function authRoutes(deps: RouteDeps): Hono<ServeEnv> {
     return jsonResponse({ ok: true }, 200, { "Set-Cookie": clearedSessionCookie(secure) });
   });
 
-  routes.get("/me", deps.requireAnnotator, (c) => jsonResponse({ annotator: c.var.annotator }));
+  routes.get("/me", deps.requireSession, (c) => {
+    const user = c.var.user;
+    return jsonResponse(
+      user.role === "admin"
+        ? { admin: { username: user.username } }
+        : { annotator: user.annotator },
+    );
+  });
   return routes;
 }
 

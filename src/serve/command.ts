@@ -71,6 +71,16 @@ export const FLAGS = {
       `"${DEFAULT_PASSWORD}" as in the reference, with a warning)`,
     ],
   },
+  "admin-password": {
+    kind: "string",
+    value: "TEXT",
+    env: "PROACTIVE_ADMIN_PASSWORD",
+    help: [
+      "Logging in with it opens the admin pages (/status: progress,",
+      "every annotator, agreement); env PROACTIVE_ADMIN_PASSWORD;",
+      "without it they are off. Must differ from --password",
+    ],
+  },
   "annotators-per-trace": {
     kind: "integer",
     value: "N",
@@ -152,11 +162,13 @@ its first failure.
 
 The server prints "Listening on http://HOST:PORT/" (https:// with --cert) once it is ready
 and stops cleanly on Ctrl-C (SIGINT) or SIGTERM; it exits 1 when result files could not
-be written (they are retried meanwhile and listed by GET /api/health, 503). Status page:
-/status. JSON API: see README.md.
+be written (they are retried meanwhile and listed by GET /api/health, 503). Admins (log in
+on the same page with --admin-password) see /status: progress, every annotator and the
+agreement; annotators never see one another. JSON API: see README.md.
 
 Examples:
   PROACTIVE_PASSWORD=s3cret proactive serve --port 7860 --out result
+  PROACTIVE_PASSWORD=s3cret PROACTIVE_ADMIN_PASSWORD=lead-only proactive serve --out result
   proactive serve --host 0.0.0.0 --cert cert.pem --key key.pem --allowed-hosts annot.lab
   proactive serve --trust-proxy --allowed-hosts annotate.example.org  # behind nginx/Caddy
 `;
@@ -182,6 +194,9 @@ export function parseServeOptions(
   const helpCheckpoints = flags.helpCheckpoints === undefined
     ? [...DEFAULT_HELP_CHECKPOINTS]
     : parseCheckpoints(flags.helpCheckpoints);
+  if (flags.adminPassword !== undefined && flags.adminPassword === flags.password) {
+    throw usageError("--admin-password must differ from the annotators' password");
+  }
   const { cert: certFile, key: keyFile } = flags;
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw usageError("--cert and --key go together: give both files or neither");
@@ -193,6 +208,7 @@ export function parseServeOptions(
     outDir: flags.out,
     password: flags.password,
     passwordSource: sourceOf("password"),
+    ...(flags.adminPassword === undefined ? {} : { adminPassword: flags.adminPassword }),
     annotatorsPerTrace: flags.annotatorsPerTrace,
     reclaimAfterMs: flags.reclaimAfter,
     kvPath,

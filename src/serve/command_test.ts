@@ -89,6 +89,19 @@ Deno.test("parseServeOptions: environment fallbacks, flags win", () => {
   assertEquals(parseServeOptions([], envOf({ PROACTIVE_PASSWORD: "" })).passwordSource, "default");
 });
 
+Deno.test("parseServeOptions: the admin password, from the flag or the environment, must differ", () => {
+  assertEquals(parseServeOptions([], noEnv).adminPassword, undefined);
+  const env = envOf({ PROACTIVE_ADMIN_PASSWORD: "lead" });
+  assertEquals(parseServeOptions([], env).adminPassword, "lead");
+  assertEquals(parseServeOptions(["--admin-password", "boss"], env).adminPassword, "boss");
+  const same = assertThrows(
+    () => parseServeOptions(["--password", "x", "--admin-password", "x"], noEnv),
+    ProactiveError,
+    "--admin-password must differ",
+  );
+  assertEquals(same.kind, "usage");
+});
+
 Deno.test("parseServeOptions: bad values are usage errors", () => {
   const cases: [string[], string][] = [
     [["--port", "70000"], "--port must be between 0 and 65535"],

@@ -110,6 +110,8 @@ export interface AnnotatorRecord {
 }
 
 export interface SessionRecord {
+  /** "admin" for an admin session (`--admin-password`, no annotator id); absent: annotator. */
+  role?: "admin";
   annotatorId: string;
   username: string;
   createdAt: number;

@@ -32,10 +32,10 @@ import { diskFullApiError, isDiskFullError } from "./disk_full.ts";
 import { hostGuard } from "./host_check.ts";
 import { jsonResponse, postGuards, SECURITY_HEADERS } from "./http_guards.ts";
 import { createLoadShedder, type LoadLimits } from "./load_shedder.ts";
-import { annotatorMiddleware, type RouteDeps, type RouteOptions } from "./serve_env.ts";
+import { type RouteDeps, type RouteOptions, sessionMiddlewares } from "./serve_env.ts";
 import { createSessions } from "./sessions.ts";
 import { STATIC_ASSETS } from "./static_assets.ts";
-import { statusRoutes } from "./status_routes.ts";
+import { statusPageGuard, statusRoutes } from "./status_routes.ts";
 
 export interface AppDeps extends RouteOptions {
   /** `--trust-proxy`: client address and scheme from X-Forwarded-For / -Proto. */
@@ -57,11 +57,12 @@ export function createApp(deps: AppDeps): Hono {
     app: deps,
     sessions,
     transport: { trustProxy: deps.trustProxy ?? false },
-    requireAnnotator: annotatorMiddleware(sessions),
+    ...sessionMiddlewares(sessions, deps),
   };
   app.onError((error, c) => errorResponse(deps, error, `${c.req.method} ${c.req.path}`));
   app.notFound((c) => jsonResponse({ error: `Not found: ${c.req.path}` }, 404));
   app.use("*", hostGuard(deps.allowedHosts));
+  app.use("/status", statusPageGuard(routeDeps));
   serveStaticAssets(app);
 
   const shedder = createLoadShedder(deps.load, deps.commits);

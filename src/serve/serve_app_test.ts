@@ -7,9 +7,10 @@ import type { Status } from "./status.ts";
 import { type TestContext, withContext } from "./testing/test_context.ts";
 
 const PASSWORD = "correct horse";
+const ADMIN_PASSWORD = "battery staple";
 
 function appOf(ctx: TestContext): Hono {
-  return createApp({ ...ctx, password: PASSWORD });
+  return createApp({ ...ctx, password: PASSWORD, adminPassword: ADMIN_PASSWORD });
 }
 
 function post(
@@ -33,8 +34,8 @@ function get(app: Hono, path: string, cookie?: string): Promise<Response> {
   return Promise.resolve(app.request(path, { headers: cookie ? { Cookie: cookie } : {} }));
 }
 
-async function login(app: Hono, username: string): Promise<string> {
-  const response = await post(app, "/api/login", { username, password: PASSWORD });
+async function login(app: Hono, username: string, password = PASSWORD): Promise<string> {
+  const response = await post(app, "/api/login", { username, password });
   assertEquals(response.status, 200);
   await response.body?.cancel();
   return response.headers.get("Set-Cookie")!.split(";")[0];
@@ -301,7 +302,9 @@ Deno.test("annotating a trace through the API, then status", async () => {
       const next: State = await (await post(app, "/api/next", {}, { cookie })).json();
       names.push(next.trace);
       if (next.allDone) {
-        assertEquals(next.message, "All traces are done. Thank you!");
+        // beta is bob's, still in progress: not "all done", just nothing left right now.
+        assertEquals(next.nothingLeft, "full");
+        assertStringIncludes(next.message!, "Nothing left for you right now");
         break;
       }
       for (const turn of ctx.catalog.get(next.trace!)!.questions) {
@@ -311,19 +314,29 @@ Deno.test("annotating a trace through the API, then status", async () => {
       }
     }
     assertEquals(names, ["empty_gamma", null]); // beta went to bob, N = 1
+    // Once bob is done too, every trace has its annotator: all done, for both.
+    for (const turn of ctx.catalog.get("beta")!.questions) {
+      const body = { trace: "beta", turn, label: [0] };
+      await (await post(app, "/api/label", body, { cookie: other })).body?.cancel();
+    }
+    for (const who of [cookie, other]) {
+      const done: State = await (await post(app, "/api/next", {}, { cookie: who })).json();
+      assertEquals([done.nothingLeft, done.message], ["done", "All traces are done. Thank you!"]);
+    }
 
-    const status: Status = await (await get(app, "/api/status", other)).json();
+    const admin = await login(app, "lead", ADMIN_PASSWORD);
+    const status: Status = await (await get(app, "/api/status", admin)).json();
     assertEquals(status.annotatorsPerTrace, 1);
     assertEquals(status.traces.map((t) => [t.trace, t.mode, t.questions, t.done, t.inProgress]), [
       ["alpha", "tasks", 3, 1, 0],
-      ["beta", "tasks", 2, 0, 1],
+      ["beta", "tasks", 2, 1, 0],
       ["empty_gamma", "help", 3, 1, 0],
     ]);
     assertEquals(status.traces[1].annotators[0].username, "bob");
-    assertEquals(status.traces[1].annotators[0].status, "in progress");
+    assertEquals(status.traces[1].annotators[0].status, "done");
     assertEquals(
       status.annotators.map((a) => [a.username, a.done, a.inProgress, a.labels]),
-      [["ann", 2, 0, 6], ["bob", 0, 1, 0]],
+      [["ann", 2, 0, 6], ["bob", 1, 0, 2]],
     );
     assertEquals(status.agreement, {
       measure: "Krippendorff's alpha (nominal)",
@@ -352,7 +365,8 @@ Deno.test("status reports agreement over task labels of several annotators", asy
       assertEquals(response.status, 200);
       await response.body?.cancel();
     }
-    const status: Status = await (await get(app, "/api/status", cookies[1])).json();
+    const admin = await login(app, "lead", ADMIN_PASSWORD);
+    const status: Status = await (await get(app, "/api/status", admin)).json();
     assertEquals([status.agreement.units, status.agreement.pairable], [3, 6]);
     assert(Math.abs(status.agreement.value! - 4 / 9) < 1e-12);
   });
@@ -466,5 +480,102 @@ Deno.test("login: one durable commit stores a new annotator with its session, or
       assertEquals(me.annotator.username, "dave");
     }
     assertEquals(ids.size, 1);
+  });
+});
+
+Deno.test("admin: off without an admin password, 403 for annotators, an admin does not annotate", async () => {
+  await withContext({}, async (ctx) => {
+    const off = createApp({ ...ctx, password: PASSWORD });
+    const annotator = await login(off, "ann");
+    await expectError(await get(off, "/api/status", annotator), 404, "--admin-password");
+    const offPage = await get(off, "/status", annotator);
+    assertEquals(offPage.status, 404);
+    assertStringIncludes(await offPage.text(), "PROACTIVE_ADMIN_PASSWORD");
+    // The admin password of another server opens nothing here: it is a wrong password.
+    const wrong = await post(off, "/api/login", { username: "lead", password: ADMIN_PASSWORD });
+    assertEquals(wrong.status, 401);
+    await wrong.body?.cancel();
+
+    const app = appOf(ctx);
+    const ann = await login(app, "ann");
+    await expectError(await get(app, "/api/status", ann), 403, "Admins only");
+    const page = await get(app, "/status", ann);
+    assertEquals(page.status, 403);
+    assertStringIncludes(await page.text(), "admin password");
+    const me = await (await get(app, "/api/me", ann)).json();
+    assertEquals(Object.keys(me), ["annotator"]);
+
+    const response = await post(app, "/api/login", { username: "Lead", password: ADMIN_PASSWORD });
+    assertEquals(await response.json(), { admin: { username: "Lead" } });
+    const admin = response.headers.get("Set-Cookie")!.split(";")[0];
+    assertEquals(await (await get(app, "/api/me", admin)).json(), { admin: { username: "Lead" } });
+    assertEquals((await get(app, "/api/status", admin)).status, 200);
+    const adminPage = await get(app, "/status", admin);
+    assertEquals(adminPage.status, 200);
+    await adminPage.body?.cancel();
+    for (
+      const [path, body] of [["/api/next", {}], ["/api/label", {
+        trace: "alpha",
+        turn: 1,
+        label: [0],
+      }]] as const
+    ) {
+      await expectError(await post(app, path, body, { cookie: admin }), 403, "does not annotate");
+    }
+    await expectError(await get(app, "/api/state", admin), 403, "does not annotate");
+    // An admin login creates no annotator: the status lists only ann.
+    const status: Status = await (await get(app, "/api/status", admin)).json();
+    assertEquals(status.annotators.map((a) => a.username), ["ann"]);
+  });
+});
+
+Deno.test("next: nothing left because every open trace is the annotator's own", async () => {
+  await withContext({ annotatorsPerTrace: 2 }, async (ctx) => {
+    const app = appOf(ctx);
+    const cookie = await login(app, "solo");
+    for (let i = 0; i < 3; i++) {
+      const next: State = await (await post(app, "/api/next", {}, { cookie })).json();
+      for (const turn of ctx.catalog.get(next.trace!)!.questions) {
+        const label = next.mode === "help" ? "need" : "Reject all";
+        await (await post(app, "/api/label", { trace: next.trace, turn, label }, { cookie })).body
+          ?.cancel();
+      }
+    }
+    const last: State = await (await post(app, "/api/next", {}, { cookie })).json();
+    assertEquals([last.allDone, last.nothingLeft], [true, "yours"]);
+    assertStringIncludes(last.message!, "You have annotated every trace");
+  });
+});
+
+Deno.test("every State carries the annotator's traces and the project's labels", async () => {
+  await withContext({ annotatorsPerTrace: 2 }, async (ctx) => {
+    const app = appOf(ctx);
+    const needed = ctx.catalog.traces.reduce((n, t) => n + t.questions.length, 0) * 2;
+    const ann = await login(app, "ann");
+    const bob = await login(app, "bob");
+    let state: State = await (await get(app, "/api/state", ann)).json();
+    assertEquals(state.progress, {
+      traces: { done: 0, inProgress: 0 },
+      labels: { done: 0, needed },
+    });
+    state = await (await post(app, "/api/next", {}, { cookie: ann })).json();
+    assertEquals(state.progress!.traces, { done: 0, inProgress: 1 });
+    const trace = ctx.catalog.get(state.trace!)!;
+    for (const turn of trace.questions) {
+      const label = trace.mode === "help" ? "need" : "Reject all";
+      state = await (await post(app, "/api/label", { trace: trace.name, turn, label }, {
+        cookie: ann,
+      })).json();
+    }
+    assertEquals(state.progress, {
+      traces: { done: 1, inProgress: 0 },
+      labels: { done: trace.questions.length, needed },
+    });
+    // bob sees the project's count, and his own traces only.
+    const theirs: State = await (await post(app, "/api/next", {}, { cookie: bob })).json();
+    assertEquals(theirs.progress, {
+      traces: { done: 0, inProgress: 1 },
+      labels: { done: trace.questions.length, needed },
+    });
   });
 });

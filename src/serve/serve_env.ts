@@ -3,7 +3,10 @@
  * from, and the annotator middleware. `createApp` (`serve_app.ts`) builds one `RouteDeps`
  * and passes it to each group (`auth_routes.ts`, `annotation_routes.ts`,
  * `status_routes.ts`); a route that needs the annotator takes `deps.requireAnnotator` and
- * reads `c.var.annotator`, set once from the session cookie (401 without a session).
+ * reads `c.var.annotator`, set once from the session cookie (401 without a session, 403
+ * for an admin's); an admin route takes `deps.requireAdmin` (404 while admin pages are
+ * off, 401 without a session, 403 for an annotator's); `deps.requireSession` takes either
+ * and sets `c.var.user`.
  *
  * @module
  */
@@ -12,18 +15,27 @@ import { ApiError } from "./api_error.ts";
 import type { Annotator } from "./annotators.ts";
 import type { TransportOptions } from "./request_origin.ts";
 import type { ServeContext } from "./serve_context.ts";
-import { type Sessions, sessionTokenFromCookies } from "./sessions.ts";
+import { type Sessions, sessionTokenFromCookies, type SessionUser } from "./sessions.ts";
 
-/** Hono's `Env` of serve's routes: `c.var.annotator` once `requireAnnotator` has run. */
+/**
+ * Hono's `Env` of serve's routes: `c.var.annotator` once `requireAnnotator` has run,
+ * `c.var.user` once `requireSession` or `requireAdmin` has.
+ */
 export interface ServeEnv {
-  Variables: { annotator: Annotator };
+  Variables: { annotator: Annotator; user: SessionUser };
 }
 
 /** The server's options that the routes read (`AppDeps` of `serve_app.ts`). */
 export interface RouteOptions extends ServeContext {
   /** The shared annotator password (never logged). */
   password: string;
+  /** `--admin-password`: logging in with it opens an admin session; absent, no admin pages. */
+  adminPassword?: string;
 }
+
+/** What an admin route answers while no admin password is set. */
+export const ADMIN_OFF =
+  "Admin pages are off: start proactive serve with --admin-password (or PROACTIVE_ADMIN_PASSWORD) to turn them on";
 
 /** What the route groups are built from. */
 export interface RouteDeps {
@@ -31,16 +43,45 @@ export interface RouteDeps {
   sessions: Sessions;
   /** Where the client address and scheme come from (`--trust-proxy`). */
   transport: TransportOptions;
-  /** Sets `c.var.annotator` from the session cookie; 401 when there is no session. */
+  /** Sets `c.var.annotator` from the session cookie: 401 without a session, 403 an admin's. */
   requireAnnotator: MiddlewareHandler<ServeEnv>;
+  /** Sets `c.var.user` of an admin session: 404 while admin pages are off, 403 others. */
+  requireAdmin: MiddlewareHandler<ServeEnv>;
+  /** Sets `c.var.user` of any session; 401 without one. */
+  requireSession: MiddlewareHandler<ServeEnv>;
 }
 
-/** The annotator middleware over `sessions`. */
-export function annotatorMiddleware(sessions: Sessions): MiddlewareHandler<ServeEnv> {
-  return async (c, next) => {
-    const annotator = await sessions.get(sessionTokenFromCookies(c.req.header("Cookie")));
-    if (!annotator) throw new ApiError(401, { message: "Not logged in" });
-    c.set("annotator", annotator);
-    await next();
+/** The session middlewares over `sessions` (see `RouteDeps`). */
+export function sessionMiddlewares(
+  sessions: Sessions,
+  options: Pick<RouteOptions, "adminPassword">,
+): Pick<RouteDeps, "requireAnnotator" | "requireAdmin" | "requireSession"> {
+  const userOf = async (header: string | undefined) => {
+    const user = await sessions.user(sessionTokenFromCookies(header));
+    if (!user) throw new ApiError(401, { message: "Not logged in" });
+    return user;
+  };
+  return {
+    async requireAnnotator(c, next) {
+      const user = await userOf(c.req.header("Cookie"));
+      if (user.role !== "annotator") {
+        throw new ApiError(403, {
+          message: "An admin session does not annotate: log in with the annotators' password",
+        });
+      }
+      c.set("annotator", user.annotator);
+      await next();
+    },
+    async requireAdmin(c, next) {
+      if (options.adminPassword === undefined) throw new ApiError(404, { message: ADMIN_OFF });
+      const user = await userOf(c.req.header("Cookie"));
+      if (user.role !== "admin") throw new ApiError(403, { message: "Admins only" });
+      c.set("user", user);
+      await next();
+    },
+    async requireSession(c, next) {
+      c.set("user", await userOf(c.req.header("Cookie")));
+      await next();
+    },
   };
 }

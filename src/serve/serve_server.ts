@@ -48,6 +48,8 @@ export interface ServeOptions {
   outDir: string;
   password: string;
   passwordSource: "flag" | "env" | "default";
+  /** `--admin-password`: opens the admin pages (`/status`); absent, they are off. */
+  adminPassword?: string;
   annotatorsPerTrace: number;
   reclaimAfterMs: number;
   kvPath: string;
@@ -123,6 +125,7 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       traceChanged: writer.schedule,
       storageHealth: () => storageHealth(writer.stale()),
       password: options.password,
+      ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
       trustProxy: options.trustProxy,
       allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });

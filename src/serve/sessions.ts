@@ -37,19 +37,26 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** A new session of `annotator`: its cookie token and the KV write that stores it. */
+/**
+ * Who a session is: an annotator, or an admin (`--admin-password`), who has no annotator
+ * record, gets no trace and is named by the username typed at login.
+ */
+export type SessionUser =
+  | { role: "annotator"; annotator: Annotator }
+  | { role: "admin"; username: string };
+
+/** A new session of `user`: its cookie token and the KV write that stores it. */
 export function newSession(
-  annotator: Annotator,
+  user: Annotator | SessionUser,
   now: () => number,
 ): { token: string; expiresAt: number; mutation: Deno.KvMutation } {
   const token = newSessionToken();
   const at = now();
-  const record: SessionRecord = {
-    annotatorId: annotator.id,
-    username: annotator.username,
-    createdAt: at,
-    expiresAt: at + SESSION_TTL_MS,
-  };
+  const who: SessionUser = "role" in user ? user : { role: "annotator", annotator: user };
+  const times = { createdAt: at, expiresAt: at + SESSION_TTL_MS };
+  const record: SessionRecord = who.role === "admin"
+    ? { role: "admin", annotatorId: "", username: who.username, ...times }
+    : { annotatorId: who.annotator.id, username: who.annotator.username, ...times };
   const key = KEY.session(sha256Hex(token));
   return {
     token,
@@ -77,20 +84,27 @@ export async function getSession(
   token: string | undefined,
   now: () => number,
 ): Promise<Annotator | undefined> {
-  return (await readSession(kv, token, now))?.annotator;
+  return annotatorOf((await readSession(kv, token, now))?.user);
+}
+
+function annotatorOf(user: SessionUser | undefined): Annotator | undefined {
+  return user?.role === "annotator" ? user.annotator : undefined;
 }
 
 async function readSession(
   kv: Deno.Kv,
   token: string | undefined,
   now: () => number,
-): Promise<{ annotator: Annotator; expiresAt: number } | undefined> {
+): Promise<{ user: SessionUser; expiresAt: number } | undefined> {
   if (!token || token.length > 128 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
   const entry = await kv.get<SessionRecord>(KEY.session(sha256Hex(token)));
   // KV deletes expired keys lazily, so the expiry is checked here too.
   if (!entry.value || entry.value.expiresAt <= now()) return undefined;
-  const annotator = { username: entry.value.username, id: entry.value.annotatorId };
-  return { annotator, expiresAt: entry.value.expiresAt };
+  const { role, username, annotatorId, expiresAt } = entry.value;
+  const user: SessionUser = role === "admin"
+    ? { role: "admin", username }
+    : { role: "annotator", annotator: { username, id: annotatorId } };
+  return { user, expiresAt };
 }
 
 export async function deleteSession(kv: Deno.Kv, token: string | undefined): Promise<void> {
@@ -146,7 +160,12 @@ export interface Sessions {
   logIn(
     findOrCreate: (session: (annotator: Annotator) => Deno.KvMutation[]) => Promise<Annotator>,
   ): Promise<{ annotator: Annotator; token: string }>;
+  /** Stores a new admin session for `username` (no annotator record); the cookie token. */
+  createAdmin(username: string): Promise<string>;
+  /** The annotator of a live annotator session (an admin's is not one). */
   get(token: string | undefined): Promise<Annotator | undefined>;
+  /** Who a live session is, annotator or admin. */
+  user(token: string | undefined): Promise<SessionUser | undefined>;
   delete(token: string | undefined): Promise<void>;
 }
 
@@ -161,17 +180,33 @@ export function createSessions(
   committer: Committer = directCommitter(kv),
   maxCached = 20_000,
 ): Sessions {
-  const cache = new Map<string, { annotator: Annotator; expiresAt: number }>();
-  const remember = (token: string, annotator: Annotator, expiresAt: number) => {
+  const cache = new Map<string, { user: SessionUser; expiresAt: number }>();
+  const remember = (token: string, user: SessionUser, expiresAt: number) => {
     if (cache.size >= maxCached) cache.delete(cache.keys().next().value!);
-    cache.set(token, { annotator, expiresAt });
+    cache.set(token, { user, expiresAt });
+  };
+  const store = async (user: SessionUser) => {
+    const { token, mutation, expiresAt } = newSession(user, now);
+    const result = await committer.commit({ checks: [], mutations: [mutation] });
+    if (!result.ok) throw new Error("Cannot store the session");
+    remember(token, user, expiresAt);
+    return token;
+  };
+  const user = async (token: string | undefined) => {
+    if (!token) return undefined;
+    const hit = cache.get(token);
+    if (hit) {
+      if (hit.expiresAt > now()) return hit.user;
+      cache.delete(token);
+      return undefined;
+    }
+    const found = await readSession(kv, token, now);
+    if (found) remember(token, found.user, found.expiresAt);
+    return found?.user;
   };
   return {
-    async create(annotator) {
-      const token = await createSession(kv, annotator, now, committer);
-      remember(token, annotator, now() + SESSION_TTL_MS);
-      return token;
-    },
+    create: (annotator) => store({ role: "annotator", annotator }),
+    createAdmin: (username) => store({ role: "admin", username }),
     async logIn(findOrCreate) {
       let made: ReturnType<typeof newSession> | undefined;
       const annotator = await findOrCreate((chosen) => {
@@ -180,21 +215,11 @@ export function createSessions(
       });
       if (!made) throw new Error("Cannot store the session: no session was committed");
       const { token, expiresAt } = made;
-      remember(token, annotator, expiresAt);
+      remember(token, { role: "annotator", annotator }, expiresAt);
       return { annotator, token };
     },
-    async get(token) {
-      if (!token) return undefined;
-      const hit = cache.get(token);
-      if (hit) {
-        if (hit.expiresAt > now()) return hit.annotator;
-        cache.delete(token);
-        return undefined;
-      }
-      const found = await readSession(kv, token, now);
-      if (found) remember(token, found.annotator, found.expiresAt);
-      return found?.annotator;
-    },
+    get: async (token) => annotatorOf(await user(token)),
+    user,
     async delete(token) {
       if (token) cache.delete(token);
       await deleteSession(kv, token);

@@ -89,3 +89,22 @@ Deno.test("cached sessions: found without KV, expire, and are gone after delete"
     kv.close();
   }
 });
+
+Deno.test("admin sessions: stored with their role and no annotator, told apart on read", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const sessions = createSessions(kv, () => 0);
+    const token = await sessions.createAdmin("Lead");
+    assertEquals(await sessions.user(token), { role: "admin", username: "Lead" });
+    assertEquals(await sessions.get(token), undefined); // not an annotator's session
+    const fresh = createSessions(kv, () => 0); // read from KV, not the cache
+    assertEquals(await fresh.user(token), { role: "admin", username: "Lead" });
+    const annotator = await sessions.create(alice);
+    assertEquals(await fresh.user(annotator), { role: "annotator", annotator: alice });
+    let annotators = 0;
+    for await (const _ of kv.list({ prefix: ["annotator"] })) annotators++;
+    assertEquals(annotators, 0);
+  } finally {
+    kv.close();
+  }
+});

@@ -9,9 +9,10 @@
  * @module
  */
 import type { Annotator } from "./annotators.ts";
-import type { Assignment } from "./assignment.ts";
+import type { Assignment, NothingLeft } from "./assignment.ts";
 import { questionTasks, type QuestionView } from "./labels.ts";
 import { isFinished, revealedCount } from "./progress.ts";
+import type { OwnProgress, ProjectProgress } from "./progress_index.ts";
 
 /** The `State` object of the JSON API (see README / api contract). */
 export interface State {
@@ -25,11 +26,29 @@ export interface State {
   question: null | Omit<QuestionView, "trace">;
   previousTurn: number | null;
   finished: boolean;
+  /** Nothing is left for this annotator (`nothingLeft` says why). */
   allDone: boolean;
+  /**
+   * Why nothing is left, when so (see `NothingLeft`, `assignment.ts`).
+   */
+  nothingLeft: NothingLeft | null;
   message: string | null;
+  /** The annotator's traces and the project's labels (see `progress_index.ts`). */
+  progress: { traces: OwnProgress; labels: ProjectProgress } | null;
 }
 
 export const ALL_DONE_MESSAGE = "All traces are done. Thank you!";
+
+/** What the page says when nothing is left, by reason (`annotatorsPerTrace` is N). */
+export function nothingLeftMessage(reason: NothingLeft, annotatorsPerTrace: number): string {
+  if (reason === "done") return ALL_DONE_MESSAGE;
+  if (reason === "yours") {
+    return "You have annotated every trace that still needs annotators. Thank you!";
+  }
+  const who = annotatorsPerTrace === 1 ? "an annotator" : `${annotatorsPerTrace} annotators`;
+  return `Nothing left for you right now — the remaining traces already have ${who}. ` +
+    "Press Next trace later: an unfinished one may be released.";
+}
 export const FINISHED_MESSAGE = "This trace is done. Press Next trace for another one.";
 export const START_MESSAGE = "Press Next trace to get a trace to annotate.";
 
@@ -41,11 +60,13 @@ export const START_MESSAGE = "Press Next trace to get a trace to annotate.";
 export function buildState(
   annotator: Annotator,
   assignment: Assignment | undefined,
-  { since, allDone = false }: {
+  { since, nothingLeft, progress = null }: {
     /** Events of the trace the page already shows. */
     since: number;
-    /** Nothing is left for this annotator (the "all done" message). */
-    allDone?: boolean;
+    /** Why nothing is left for this annotator, with the trace limit N, when so. */
+    nothingLeft?: { reason: NothingLeft; annotatorsPerTrace: number };
+    /** The progress counts shown with the state. */
+    progress?: State["progress"];
   },
 ): State {
   if (!assignment) {
@@ -60,8 +81,12 @@ export function buildState(
       question: null,
       previousTurn: null,
       finished: false,
-      allDone,
-      message: allDone ? ALL_DONE_MESSAGE : START_MESSAGE,
+      allDone: nothingLeft !== undefined,
+      nothingLeft: nothingLeft?.reason ?? null,
+      message: nothingLeft
+        ? nothingLeftMessage(nothingLeft.reason, nothingLeft.annotatorsPerTrace)
+        : START_MESSAGE,
+      progress,
     };
   }
   const { trace, member } = assignment;
@@ -94,6 +119,8 @@ export function buildState(
     previousTurn: member.answered > 0 ? trace.questions[member.answered - 1] : null,
     finished,
     allDone: false,
+    nothingLeft: null,
     message: finished ? FINISHED_MESSAGE : null,
+    progress,
   };
 }

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/assert.ts";
+import { assertEquals, assertStringIncludes } from "../../tests/assert.ts";
 import type { Member } from "./kv_schema.ts";
 import { ALL_DONE_MESSAGE, buildState, FINISHED_MESSAGE } from "./state.ts";
 import { fixtureCatalog } from "./testing/test_context.ts";
@@ -12,11 +12,21 @@ const member = (answered: number): Member => ({
   answered,
 });
 
-Deno.test("state without a trace: start, or all done", () => {
+Deno.test("state without a trace: start, or nothing left and why", () => {
   const start = buildState(annotator, undefined, { since: 5 });
   assertEquals([start.trace, start.allDone, start.events, start.question], [null, false, [], null]);
-  const done = buildState(annotator, undefined, { since: 0, allDone: true });
-  assertEquals([done.allDone, done.message], [true, ALL_DONE_MESSAGE]);
+  assertEquals(start.nothingLeft, null);
+  const left = (reason: "done" | "full" | "yours", annotatorsPerTrace = 3) =>
+    buildState(annotator, undefined, { since: 0, nothingLeft: { reason, annotatorsPerTrace } });
+  const done = left("done");
+  assertEquals([done.allDone, done.nothingLeft, done.message], [true, "done", ALL_DONE_MESSAGE]);
+  assertEquals(
+    left("full").message,
+    "Nothing left for you right now — the remaining traces already have 3 annotators. " +
+      "Press Next trace later: an unfinished one may be released.",
+  );
+  assertStringIncludes(left("full", 1).message!, "already have an annotator.");
+  assertStringIncludes(left("yours").message!, "You have annotated every trace");
 });
 
 Deno.test("state reveals events up to the next question, from `since`", async () => {

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { ProgressIndex } from "./progress_index.ts";
 import { AssignmentIndex } from "./assignment_index.ts";
 import { KEY, type TraceRecord } from "./kv_schema.ts";
 
@@ -27,6 +28,7 @@ export class TraceRecords {
   /** No reservation can be idle long enough to be released before this time. */
   #nextStaleAt = -Infinity;
   #index?: { traces: readonly { name: string }[]; index: AssignmentIndex };
+  #progress?: { traces: readonly { name: string }[]; index: ProgressIndex };
   readonly #current = new Map<string, Deno.KvEntryMaybe<string>>();
   /** Per trace: resolves when the last queued writer is done. */
   readonly #locks = new Map<string, Promise<void>>();
@@ -97,6 +99,23 @@ export class TraceRecords {
   }
 
   /**
+   * The page's progress counts over `catalog`'s traces with `cap` annotators per trace:
+   * built from the mirror on first use, then updated with every record stored.
+   */
+  progressIndex(
+    catalog: { traces: readonly { name: string; questions: readonly number[] }[] },
+    cap: number,
+  ): ProgressIndex {
+    if (this.#progress?.traces === catalog.traces && this.#progress.index.cap === cap) {
+      return this.#progress.index;
+    }
+    const index = new ProgressIndex(catalog.traces, cap);
+    for (const [trace, entry] of this.#entries) index.update(trace, [], entry.value?.members ?? []);
+    this.#progress = { traces: catalog.traces, index };
+    return index;
+  }
+
+  /**
    * Waits until this process's earlier writers of `trace` are done; call the returned
    * function when done writing (it must be called, also on failure).
    */
@@ -160,5 +179,6 @@ export class TraceRecords {
       known?.value?.members.map((m) => m.id) ?? [],
       entry.value?.members.map((m) => m.id) ?? [],
     );
+    this.#progress?.index.update(trace, known?.value?.members ?? [], entry.value?.members ?? []);
   }
 }
