@@ -1,5 +1,23 @@
-// The annotation page's keyboard shortcuts: digits, R, Enter, N, B and Esc. Keys typed into a
+// The annotation page's keyboard shortcuts: task keys (digits, 0, letters), R, Enter, N, B
+// and Esc. Keys typed into a
 // text field, and keys with Ctrl, Meta or Alt, are left alone.
+
+/** Keys of the tasks past the ninth: 0, then letters other than the shortcuts b, n and r. */
+const MORE_TASK_KEYS = "0acdefghijklmopqstuvwxyz";
+
+/** The key that toggles task `index` (0-based): "1"–"9", "0", then letters; null past them. */
+export function taskKey(index) {
+  if (index < 9) return String(index + 1);
+  return MORE_TASK_KEYS[index - 9] ?? null;
+}
+
+/** The task index a key toggles (any case), or -1. */
+export function taskIndexOfKey(key) {
+  if (key.length !== 1) return -1;
+  if (key >= "1" && key <= "9") return Number(key) - 1;
+  const at = MORE_TASK_KEYS.indexOf(key.toLowerCase());
+  return at < 0 ? -1 : 9 + at;
+}
 
 /** True when `target` takes typed text, so a key press there is not a shortcut. */
 export function isTyping(target) {
@@ -19,8 +37,9 @@ export function installShortcuts(appView, actions) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (appView.hidden || isTyping(event.target)) return;
     const key = event.key;
-    if (key.length === 1 && key >= "1" && key <= "9") {
-      if (actions.hasQuestion()) actions.toggleChoice(Number(key) - 1);
+    const task = taskIndexOfKey(key);
+    if (task >= 0) {
+      if (actions.hasQuestion()) actions.toggleChoice(task);
     } else if (key === "r" || key === "R") {
       if (actions.hasQuestion()) actions.toggleReject();
     } else if (key === "Enter") {

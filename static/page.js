@@ -50,6 +50,8 @@ export function findElements() {
     back: $("back"),
     next: $("next"),
     keysDigits: $("keys-digits"),
+    keysDigitsKeys: $("keys-digits-keys"),
+    keysRejectRow: $("keys-reject"),
   };
 }
 

@@ -1,10 +1,12 @@
 // The question form: the candidate tasks (or Help needed / No help needed) as choices, the
 // Reject all box, and the hint shown when nothing is chosen. Task text goes in as textContent.
 
+import { taskKey } from "./keyboard.js";
+
 const TASKS_PROMPT =
   "Which of these tasks would you accept the agent doing now? Tick every one you would accept, or Reject all.";
 
-function choiceItem(task, index, help, label) {
+function choiceItem(task, index, help, label, isNew) {
   const item = document.createElement("li");
   item.className = "choice";
   const input = document.createElement("input");
@@ -17,14 +19,22 @@ function choiceItem(task, index, help, label) {
     : Array.isArray(label) && label.includes(index);
   const text = document.createElement("label");
   text.htmlFor = input.id;
-  if (index < 9) {
+  const keyName = taskKey(index);
+  if (keyName !== null) {
     const key = document.createElement("kbd");
-    key.textContent = String(index + 1);
+    key.textContent = keyName.toUpperCase();
     text.append(key, " ");
   }
   const span = document.createElement("span");
   span.textContent = task;
   text.append(span);
+  if (isNew) {
+    // Not among the previous question's tasks: what changed since the last answer.
+    const badge = document.createElement("em");
+    badge.className = "badge";
+    badge.textContent = "new";
+    text.append(" ", badge);
+  }
   item.append(input, text);
   return item;
 }
@@ -46,6 +56,36 @@ export class QuestionForm {
     this.events = events;
     this.question = null; // question on screen
     this.editing = false; // changing an earlier answer
+    this.previous = null; // {trace, number, tasks} of the last question shown to answer
+  }
+
+  /**
+   * The tasks of the question before `question` in this trace, when it is the next one to
+   * answer (not a change, not help mode); null otherwise. Remembers `question`'s.
+   */
+  #previousTasks(question, editing, help) {
+    if (editing || help) return null;
+    const trace = this.events.trace;
+    const previous = this.previous;
+    this.previous = { trace, number: question.number, tasks: question.tasks };
+    const follows = previous?.trace === trace && previous.number === question.number - 1;
+    return follows ? new Set(previous.tasks) : null;
+  }
+
+  /** The shortcut list for this question: its own keys only (help mode has no R). */
+  #showKeys(tasks, help) {
+    const ui = this.ui;
+    ui.keysRejectRow.hidden = help;
+    if (help) {
+      ui.keysDigitsKeys.textContent = "1 / 2";
+      ui.keysDigits.textContent = "Help needed / No help needed";
+      return;
+    }
+    const last = taskKey(Math.min(tasks, 33) - 1) ?? "9";
+    ui.keysDigitsKeys.textContent = tasks <= 1 ? "1" : `1–${last.toUpperCase()}`;
+    ui.keysDigits.textContent = tasks > 9
+      ? "toggle a task (after 9: 0, then the letters shown beside the tasks)"
+      : "toggle a task";
   }
 
   /** Shows `question` with its current label ticked; `editing` when changing an answer. */
@@ -58,12 +98,13 @@ export class QuestionForm {
       ? `Changing your answer to question ${question.number} of ${question.count}`
       : `Question ${question.number} of ${question.count}`;
     ui.prompt.textContent = help ? "Does the user need help at this point?" : TASKS_PROMPT;
-    ui.keysDigits.textContent = help ? "1 = Help needed, 2 = No help needed" : "toggle task 1–9";
+    this.#showKeys(question.tasks.length, help);
 
     const label = question.label;
     const fragment = document.createDocumentFragment();
+    const earlier = this.#previousTasks(question, editing, help);
     question.tasks.forEach((task, index) => {
-      fragment.append(choiceItem(task, index, help, label));
+      fragment.append(choiceItem(task, index, help, label, earlier !== null && !earlier.has(task)));
     });
     ui.choices.replaceChildren(fragment);
     ui.rejectRow.hidden = help;

@@ -232,7 +232,7 @@ export async function pressKeys(page: Page, ...keys: string[]): Promise<void> {
 
 /** How many events the list shows. */
 export function eventCount(page: Page): Promise<number> {
-  return page.locator("#events > li").count();
+  return page.locator("#events > li:not(.day)").count();
 }
 
 /** Whether each choice of the question is ticked, in order. */

@@ -22,7 +22,7 @@ Deno.test("browser: the XSS trace is shown literally, as text", async () => {
     const texts = () => page.$$eval("#events .event-text", (s) => s.map((x) => x.textContent));
     assertEquals(await texts(), [trace[0].observation.event, trace[1].observation.event]);
     assertEquals(
-      await page.textContent("#events > li:nth-child(2) time"),
+      await page.locator("#events > li:not(.day)").nth(1).locator("time").textContent(),
       trace[1].observation.time,
       "a time that is not a number is shown as it is",
     );
