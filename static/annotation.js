@@ -104,7 +104,7 @@ export function createAnnotation(page) {
     ui.back.disabled = state.previousTurn === null || state.previousTurn === undefined;
     if (state.question) {
       form.show(state.question, false);
-      page.say(`Question ${state.question.number} of ${state.question.count}.`);
+      page.say(""); // the legend says "Question k of m" (read out with the focused fieldset)
       return;
     }
     form.hide();

@@ -3,6 +3,7 @@
 // Every module here must be listed in src/serve/static_assets.ts to be served.
 
 import { createAnnotation } from "./annotation.js";
+import { createGuidelines } from "./guidelines.js";
 import { installShortcuts } from "./keyboard.js";
 import { findElements, Page } from "./page.js";
 import { createSession } from "./session.js";
@@ -11,7 +12,8 @@ function main() {
   const ui = findElements();
   const page = new Page(ui);
   const annotation = createAnnotation(page);
-  const session = createSession(page, annotation);
+  const guidelines = createGuidelines(page);
+  const session = createSession(page, annotation, guidelines);
   const form = page.form;
 
   ui.loginForm.addEventListener("submit", session.login);
@@ -28,6 +30,9 @@ function main() {
   ui.next.addEventListener("click", annotation.next);
   ui.stay.addEventListener("click", annotation.stay);
   ui.retry.addEventListener("click", annotation.submit);
+  ui.guidelinesButton.addEventListener("click", guidelines.toggle);
+  ui.guidelinesClose.addEventListener("click", guidelines.hide);
+  ui.guidelinesStart.addEventListener("click", session.startAnnotating);
   installShortcuts(ui.appView, {
     hasQuestion: () => Boolean(form.question),
     toggleChoice: (index) => form.toggleChoice(index),

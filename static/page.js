@@ -50,6 +50,11 @@ export function findElements() {
     back: $("back"),
     next: $("next"),
     keysDigits: $("keys-digits"),
+    guidelines: $("guidelines"),
+    guidelinesBody: $("guidelines-body"),
+    guidelinesButton: $("guidelines-button"),
+    guidelinesStart: $("guidelines-start"),
+    guidelinesClose: $("guidelines-close"),
     keysDigitsKeys: $("keys-digits-keys"),
     keysRejectRow: $("keys-reject"),
   };
@@ -77,6 +82,7 @@ export class Page {
     this.state = null;
     this.events.reset(null);
     ui.appView.hidden = true;
+    ui.guidelines.hidden = true;
     ui.who.hidden = true;
     ui.loginView.hidden = false;
     ui.loginError.hidden = !message;

@@ -2,9 +2,40 @@
 
 import { ApiError } from "./api_client.js";
 
-/** The session actions of `page` (a Page); `annotation` receives the first State. */
-export function createSession(page, annotation) {
+/**
+ * The session actions of `page` (a Page); `annotation` receives the first State, after the
+ * guidelines (`guidelines`) when this browser has not read them yet.
+ */
+export function createSession(page, annotation, guidelines) {
   const ui = page.ui;
+  /** The first State, held while the guidelines are read before the first trace. */
+  let pending = null;
+
+  /** The annotation view for `me`: the guidelines first if unread, else the trace. */
+  async function enter(me) {
+    page.showApp(me.annotator);
+    const unread = await guidelines.load();
+    const state = await page.api("GET", "/api/state?since=0");
+    if (unread) {
+      pending = state;
+      ui.appView.hidden = true;
+      guidelines.show(true);
+      ui.guidelinesStart.focus();
+      return;
+    }
+    await annotation.open(state);
+  }
+
+  /** "Start annotating" under the guidelines shown before the first trace. */
+  function start() {
+    guidelines.hide();
+    ui.appView.hidden = false;
+    const state = pending;
+    pending = null;
+    return page.run(async () => {
+      await annotation.open(state ?? await page.api("GET", "/api/state?since=0"));
+    });
+  }
 
   function login(event) {
     event.preventDefault();
@@ -22,8 +53,7 @@ export function createSession(page, annotation) {
         ui.loginPassword.value = "";
         ui.loginError.hidden = true;
         if (me.admin) return location.assign("/status"); // admins review, they do not annotate
-        page.showApp(me.annotator);
-        await annotation.open(await page.api("GET", "/api/state?since=0"));
+        await enter(me);
       } catch (error) {
         if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) throw error;
         let message = error.message;
@@ -46,7 +76,7 @@ export function createSession(page, annotation) {
   }
 
   /** On load: the annotation view when the session cookie is still valid, else the login. */
-  function start() {
+  function resume() {
     return page.run(async () => {
       let me;
       try {
@@ -57,10 +87,9 @@ export function createSession(page, annotation) {
         );
       }
       if (me.admin) return location.assign("/status");
-      page.showApp(me.annotator);
-      await annotation.open(await page.api("GET", "/api/state?since=0"));
+      await enter(me);
     });
   }
 
-  return { login, logout, start };
+  return { login, logout, start: resume, startAnnotating: start };
 }

@@ -72,11 +72,12 @@ export function longTaskTrace(turns: number, every: number): unknown[] {
 
 /**
  * Runs `body` against a fresh server serving `files`: names of tests/testdata/browser/ files,
- * or generated traces.
+ * or generated traces; `serveArgs` are more `serve` flags (e.g. `--guidelines FILE`).
  */
 export async function withApp(
   files: (string | GeneratedTrace)[],
   body: (app: App) => Promise<void>,
+  { serveArgs = [] }: { serveArgs?: string[] } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "proactive_browser_" });
   let server: RunningServer | undefined;
@@ -106,6 +107,7 @@ export async function withApp(
         PASSWORD,
         "--admin-password",
         ADMIN_PASSWORD,
+        ...serveArgs,
       ],
       () => undefined,
     );

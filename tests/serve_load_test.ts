@@ -1,7 +1,7 @@
 /**
- * End to end over real HTTP: 100 annotators in parallel on the 12 embedded traces with
- * N = 3. No trace gets more than 3 annotators, every acknowledged label is in the result
- * files, every result file parses, and exactly 12 × 3 trace completions happen.
+ * End to end over real HTTP: 100 annotators in parallel on the 13 embedded traces (one in help
+ * mode) with N = 3. No trace gets more than 3 annotators, every acknowledged label is in the result
+ * files, every result file parses, and exactly 13 × 3 trace completions happen.
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
@@ -15,7 +15,7 @@ const ANNOTATORS = 100;
 const PASSWORD = "load-test";
 const ADMIN_PASSWORD = "load-admin";
 
-Deno.test("100 parallel annotators: no trace over N, no label lost, 36 completions", async () => {
+Deno.test("100 parallel annotators: no trace over N, no label lost, 39 completions", async () => {
   const dir = await Deno.makeTempDir({ prefix: "serve-load-" });
   const logger = createMemoryLogger();
   const options = parseServeOptions(
@@ -85,12 +85,12 @@ Deno.test("100 parallel annotators: no trace over N, no label lost, 36 completio
     const observer = new ApiClient(server.url);
     await observer.login("observer", ADMIN_PASSWORD);
     const status = (await observer.call("/api/status")).body;
-    assertEquals(status.traces.length, 12);
+    assertEquals(status.traces.length, 13); // 12 ProactiveBench traces and the help-mode one
     for (const trace of status.traces) {
       assertEquals([trace.trace, trace.done, trace.inProgress], [trace.trace, 3, 0]);
     }
-    assertEquals(completions.size, 36);
-    assertEquals(status.annotators.reduce((n: number, a: { done: number }) => n + a.done, 0), 36);
+    assertEquals(completions.size, 39);
+    assertEquals(status.annotators.reduce((n: number, a: { done: number }) => n + a.done, 0), 39);
   } finally {
     await server.shutdown();
   }
@@ -98,7 +98,7 @@ Deno.test("100 parallel annotators: no trace over N, no label lost, 36 completio
     const found = new Map<string, unknown>();
     const files = [];
     for await (const entry of Deno.readDir(dir)) if (entry.isFile) files.push(entry.name);
-    assertEquals(files.length, 12);
+    assertEquals(files.length, 13);
     for (const file of files) {
       assert(file.endsWith(".json"), file);
       const trace = file.slice(0, -5);

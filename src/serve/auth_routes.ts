@@ -2,7 +2,8 @@
  * The routes of logging in and out: `POST /api/login` (the shared password, throttled by
  * `LoginThrottle` of `login_throttle.ts`; one commit stores a new annotator and the
  * session; the admin password, when set, opens an admin session instead, with no
- * annotator record), `POST /api/logout` and `GET /api/me` (`{annotator}` or `{admin}`). Mounted under `/api` by `createApp`
+ * annotator record), `POST /api/logout`, `GET /api/me` (`{annotator}` or `{admin}`) and `GET /api/guidelines`
+ * (the `--guidelines` file as blocks, `guidelines.ts`, or null). Mounted under `/api` by `createApp`
  * (`serve_app.ts`). Sessions and cookies are `sessions.ts`; annotators `annotators.ts`.
  *
  * @module
@@ -75,6 +76,12 @@ export function authRoutes(deps: RouteDeps): Hono<ServeEnv> {
     const secure = requestScheme(c, transport) === "https";
     return jsonResponse({ ok: true }, 200, { "Set-Cookie": clearedSessionCookie(secure) });
   });
+
+  routes.get(
+    "/guidelines",
+    deps.requireSession,
+    () => jsonResponse({ guidelines: options.guidelines ?? null }),
+  );
 
   routes.get("/me", deps.requireSession, (c) => {
     const user = c.var.user;

@@ -49,7 +49,7 @@ export const FLAGS = {
     help: [
       "Trace files (*.json except splits.json; empty_*.json are",
       "help-mode traces) (default: the 12 embedded ProactiveBench",
-      "traces, env PROACTIVE_DATA)",
+      "traces and a help-mode one made from code_11; env PROACTIVE_DATA)",
     ],
   },
   out: {
@@ -79,6 +79,15 @@ export const FLAGS = {
       "Logging in with it opens the admin pages (/status: progress,",
       "every annotator, agreement); env PROACTIVE_ADMIN_PASSWORD;",
       "without it they are off. Must differ from --password",
+    ],
+  },
+  guidelines: {
+    kind: "string",
+    value: "FILE.md",
+    help: [
+      "Annotation guidelines (Markdown), shown before the first trace",
+      "and behind the ? button; its HTML is shown as text, no remote",
+      "content is loaded",
     ],
   },
   "annotators-per-trace": {
@@ -169,6 +178,7 @@ agreement; annotators never see one another. JSON API: see README.md.
 Examples:
   PROACTIVE_PASSWORD=s3cret proactive serve --port 7860 --out result
   PROACTIVE_PASSWORD=s3cret PROACTIVE_ADMIN_PASSWORD=lead-only proactive serve --out result
+  proactive serve --guidelines guidelines.md --data my_traces/
   proactive serve --host 0.0.0.0 --cert cert.pem --key key.pem --allowed-hosts annot.lab
   proactive serve --trust-proxy --allowed-hosts annotate.example.org  # behind nginx/Caddy
 `;
@@ -209,6 +219,7 @@ export function parseServeOptions(
     password: flags.password,
     passwordSource: sourceOf("password"),
     ...(flags.adminPassword === undefined ? {} : { adminPassword: flags.adminPassword }),
+    ...(flags.guidelines === undefined ? {} : { guidelinesFile: flags.guidelines }),
     annotatorsPerTrace: flags.annotatorsPerTrace,
     reclaimAfterMs: flags.reclaimAfter,
     kvPath,

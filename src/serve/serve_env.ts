@@ -14,6 +14,7 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./api_error.ts";
 import type { Annotator } from "./annotators.ts";
 import type { TransportOptions } from "./request_origin.ts";
+import type { Guidelines } from "./guidelines.ts";
 import type { ServeContext } from "./serve_context.ts";
 import { type Sessions, sessionTokenFromCookies, type SessionUser } from "./sessions.ts";
 
@@ -31,6 +32,8 @@ export interface RouteOptions extends ServeContext {
   password: string;
   /** `--admin-password`: logging in with it opens an admin session; absent, no admin pages. */
   adminPassword?: string;
+  /** `--guidelines FILE.md`, parsed (`guidelines.ts`); absent, none. */
+  guidelines?: Guidelines;
 }
 
 /** What an admin route answers while no admin password is set. */

@@ -33,6 +33,7 @@ import { CommitBatcher } from "./commit_batcher.ts";
 import { shutdownLine, storageHealth } from "./health.ts";
 import { allowedHostsFor } from "./host_check.ts";
 import { damagedStoreError, isDamagedStoreError, openStore } from "./open_store.ts";
+import { type Guidelines, readGuidelines } from "./guidelines.ts";
 import { importResultFiles } from "./result_import.ts";
 import { createResultWriter, type StaleFile } from "./result_writer.ts";
 import { createApp } from "./serve_app.ts";
@@ -50,6 +51,8 @@ export interface ServeOptions {
   passwordSource: "flag" | "env" | "default";
   /** `--admin-password`: opens the admin pages (`/status`); absent, they are off. */
   adminPassword?: string;
+  /** `--guidelines FILE.md`: read at start-up (`guidelines.ts`). */
+  guidelinesFile?: string;
   annotatorsPerTrace: number;
   reclaimAfterMs: number;
   kvPath: string;
@@ -126,6 +129,7 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       storageHealth: () => storageHealth(writer.stale()),
       password: options.password,
       ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
+      ...(opened.guidelines ? { guidelines: opened.guidelines } : {}),
       trustProxy: options.trustProxy,
       allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });
@@ -151,6 +155,7 @@ interface OpenedResources {
   probe?: Deno.Listener;
   tls?: { cert: string; key: string };
   catalog: Catalog;
+  guidelines?: Guidelines;
   kv: Deno.Kv;
   releaseLocks: () => void;
 }
@@ -163,6 +168,9 @@ async function openResources(options: ServeOptions, logger: Logger): Promise<Ope
   try {
     const tls = options.tls ? await readTlsFiles(options.tls) : undefined;
     const catalog = await loadCatalog(options.dataDir, options.helpCheckpoints, logger);
+    const guidelines = options.guidelinesFile === undefined
+      ? undefined
+      : await readGuidelines(options.guidelinesFile);
     await mkdirs(options.outDir, "result folder");
     const serveLock = {
       owner: currentOwner("proactive serve"),
@@ -182,7 +190,7 @@ async function openResources(options: ServeOptions, logger: Logger): Promise<Ope
       locks.push(await acquireProcessLock(`${options.kvPath}.lock`, store, serveLock));
     }
     const kv = await openStore(options.kvPath, openSplitStore);
-    return { probe, tls, catalog, kv, releaseLocks };
+    return { probe, tls, catalog, kv, releaseLocks, ...(guidelines ? { guidelines } : {}) };
   } catch (error) {
     probe?.close();
     releaseLocks();

@@ -115,7 +115,7 @@ Deno.test("the serve command prints the Listening line and stops on the signal",
     assertEquals(output.length, 1);
     assertMatch(output[0], /^Listening on http:\/\/127\.0\.0\.1:\d+\/\n$/);
     assert(logger.lines.some((line) => line.includes("default password")));
-    assert(logger.lines.some((line) => line.includes("Loaded 12 traces")));
+    assert(logger.lines.some((line) => line.includes("Loaded 13 traces with 132 questions")));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

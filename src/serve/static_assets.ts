@@ -15,6 +15,7 @@ import appJs from "../../static/app.js" with { type: "text" };
 import annotationJs from "../../static/annotation.js" with { type: "text" };
 import apiClientJs from "../../static/api_client.js" with { type: "text" };
 import eventListJs from "../../static/event_list.js" with { type: "text" };
+import guidelinesJs from "../../static/guidelines.js" with { type: "text" };
 import keyboardJs from "../../static/keyboard.js" with { type: "text" };
 import pageJs from "../../static/page.js" with { type: "text" };
 import questionFormJs from "../../static/question_form.js" with { type: "text" };
@@ -36,6 +37,7 @@ const SCRIPTS: ReadonlyArray<[string, string]> = [
   ["annotation.js", annotationJs],
   ["api_client.js", apiClientJs],
   ["event_list.js", eventListJs],
+  ["guidelines.js", guidelinesJs],
   ["keyboard.js", keyboardJs],
   ["page.js", pageJs],
   ["question_form.js", questionFormJs],

@@ -1,7 +1,8 @@
 /**
  * The traces `proactive serve` hands out. `loadCatalog` (called by `startServer`) reads
  * `--data DIR` (every `*.json` but `splits.json` and hidden files, each validated; a bad
- * one fails the start, naming it) or takes the 12 embedded ProactiveBench traces. Each
+ * one fails the start, naming it) or takes the 12 embedded ProactiveBench traces and one
+ * embedded help-mode trace (`empty_code_11`, made from `code_11`). Each
  * becomes a `CatalogTrace` with its questions precomputed: a task trace asks at every turn
  * with candidate tasks; a help-mode trace (`empty_*`) asks at the `--help-checkpoints` turns
  * it has (default 3, 7, 10, 14), with the two answers of `HELP_TASKS`. Traces without a
@@ -13,7 +14,7 @@
 import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import { EMBEDDED_TRACES } from "../formats/embedded_traces.ts";
+import { EMBEDDED_HELP_TRACES, EMBEDDED_TRACES } from "../formats/embedded_traces.ts";
 import {
   isHelpModeTrace,
   isValidTraceName,
@@ -86,12 +87,12 @@ function makeCatalog(entries: CatalogTrace[], source: string, logger?: Logger): 
   return { traces, get: (name) => byName.get(name), source };
 }
 
-/** The 12 embedded ProactiveBench traces. */
+/** The 12 embedded ProactiveBench traces and the embedded help-mode trace made from one. */
 export function embeddedCatalog(
   helpCheckpoints: readonly number[] = DEFAULT_HELP_CHECKPOINTS,
   logger?: Logger,
 ): Catalog {
-  const entries = EMBEDDED_TRACES.map(([name, value]) =>
+  const entries = [...EMBEDDED_TRACES, ...EMBEDDED_HELP_TRACES].map(([name, value]) =>
     catalogTrace(name, parseTrace(value, `${name}.json`), helpCheckpoints)
   );
   return makeCatalog(entries, "the embedded ProactiveBench traces", logger);

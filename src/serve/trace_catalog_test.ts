@@ -8,11 +8,18 @@ import { catalogTrace, embeddedCatalog, loadCatalog, loadCatalogDir } from "./tr
 
 const TESTDATA = fileURLToPath(new URL("../../tests/testdata/serve", import.meta.url));
 
-Deno.test("the embedded catalog holds the 12 ProactiveBench traces", () => {
+Deno.test("the embedded catalog holds the 12 ProactiveBench traces and a help-mode one", () => {
   const catalog = embeddedCatalog();
-  assertEquals(catalog.traces.length, 12);
+  assertEquals(catalog.traces.length, 13);
   assertEquals(catalog.traces[0].name, "code_11");
   assertEquals(catalog.traces.at(-1)?.name, "writing_16");
+  assertEquals(catalog.traces[6].name, "empty_code_11"); // in name order
+  const help = catalog.get("empty_code_11")!;
+  assertEquals([help.mode, help.questions], ["help", [3, 7, 10, 14]]);
+  // code_11's events, without its candidate tasks.
+  const source = catalog.get("code_11")!;
+  assertEquals(help.turns.map((t) => t.observation), source.turns.map((t) => t.observation));
+  assert(help.turns.every((t) => t.agent_response.candidate_task.length === 0));
   const code11 = catalog.get("code_11");
   assert(code11);
   assertEquals(code11.mode, "tasks");
@@ -20,7 +27,7 @@ Deno.test("the embedded catalog holds the 12 ProactiveBench traces", () => {
   for (const turn of code11.questions) {
     assert(code11.turns[turn].agent_response.candidate_task.length > 0);
   }
-  assertEquals(catalog.traces.reduce((n, t) => n + t.questions.length, 0), 128);
+  assertEquals(catalog.traces.reduce((n, t) => n + t.questions.length, 0), 128 + 4);
   assertEquals(catalog.get("splits"), undefined);
 });
 
