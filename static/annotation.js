@@ -5,6 +5,16 @@
 
 import { ApiError } from "./api_client.js";
 
+/** A label in a few words, without the tasks' texts: "tasks 1, 3", "Reject all", … */
+function shortLabel(label) {
+  if (label === "need") return "Help needed";
+  if (label === "no need") return "No help needed";
+  if (Array.isArray(label)) {
+    return `task${label.length === 1 ? "" : "s"} ${label.map((i) => i + 1).join(", ")}`;
+  }
+  return String(label);
+}
+
 /** Seconds between finishing a trace and the next one opening by itself. */
 export const NEXT_TRACE_DELAY_S = 3;
 
@@ -68,7 +78,11 @@ export function createAnnotation(page) {
 
   /** Takes a State from the server and shows it, appending only events not yet listed. */
   async function receive(state, attempt = 0) {
-    if (state.trace !== events.trace) events.reset(state.trace);
+    if (state.trace !== events.trace) {
+      events.reset(state.trace);
+      ui.answersBox.open = false; // another trace: its list is fetched when opened
+      ui.answers.replaceChildren();
+    }
     if (state.trace !== null && (state.since > events.shown || state.revealed < events.shown)) {
       // The answer does not continue the list (e.g. another tab moved on): fetch what is missing.
       if (attempt >= 2) {
@@ -135,6 +149,7 @@ export function createAnnotation(page) {
       try {
         if (!(await send(question, label, replaces, editing))) return showFormStatus("");
         events.markNew(shownBefore);
+        if (ui.answersBox.open && page.state.trace) await loadAnswers(); // keep it current
         showFormStatus("Saved ✓");
         savedTimer = setTimeout(() => showFormStatus(""), 2000);
         // On a phone the next question may be below the events: bring it into view.
@@ -224,26 +239,64 @@ export function createAnnotation(page) {
     });
   }
 
+  /** Opens the annotator's answer to question `turn` of the trace for changing it. */
+  async function edit(turn) {
+    const params = new URLSearchParams({ trace: page.state.trace, turn: String(turn) });
+    const question = await page.api("GET", `/api/question?${params}`);
+    form.show(question, true);
+    page.say(`Changing your answer to question ${question.number} of ${question.count}.`);
+  }
+
+  /** The annotator's answers of the trace, listed in "Your answers" (each opens to change). */
+  async function loadAnswers() {
+    const params = new URLSearchParams({ trace: page.state.trace });
+    const { answers } = await page.api("GET", `/api/answers?${params}`);
+    ui.answers.replaceChildren(...answers.map((answer) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = `Question ${answer.number}: ${shortLabel(answer.label)}`;
+      button.addEventListener("click", () => {
+        if (!page.busy) page.run(() => edit(answer.turn));
+      });
+      item.append(button);
+      return item;
+    }));
+    ui.answersEmpty.hidden = answers.length > 0;
+    return answers;
+  }
+
+  /** B: the previous answer; while changing one, the one before it. */
   function back() {
     const state = page.state;
     if (!state?.trace || page.busy) return;
     cancelCountdown();
     showFormStatus("");
     if (form.editing) {
-      page.say("You are already changing an answer: submit it, or press Esc to cancel.");
-      return;
+      const number = form.question.number;
+      if (number <= 1) {
+        page.say("This is the first question of the trace: there is no earlier answer.");
+        return;
+      }
+      return page.run(async () => {
+        const answers = await loadAnswers();
+        const earlier = answers.find((answer) => answer.number === number - 1);
+        if (earlier) await edit(earlier.turn);
+      });
     }
     const turn = state.previousTurn;
     if (turn === null || turn === undefined) {
       page.say("There is no earlier answer in this trace to change.");
       return;
     }
-    return page.run(async () => {
-      const params = new URLSearchParams({ trace: state.trace, turn: String(turn) });
-      const question = await page.api("GET", `/api/question?${params}`);
-      form.show(question, true);
-      page.say(`Changing your answer to question ${question.number} of ${question.count}.`);
-    });
+    return page.run(() => edit(turn));
+  }
+
+  /** Opening "Your answers" lists them. */
+  function toggleAnswers() {
+    if (!ui.answersBox.open || !page.state?.trace || page.busy) return;
+    return page.run(loadAnswers);
   }
 
   function cancelEdit() {
@@ -267,5 +320,15 @@ export function createAnnotation(page) {
     }, "Getting a trace…");
   }
 
-  return { open, receive, submit, resolveConflict, back, cancelEdit, next, stay };
+  return {
+    open,
+    receive,
+    submit,
+    resolveConflict,
+    back,
+    cancelEdit,
+    next,
+    stay,
+    toggleAnswers,
+  };
 }

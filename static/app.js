@@ -30,6 +30,7 @@ function main() {
   ui.next.addEventListener("click", annotation.next);
   ui.stay.addEventListener("click", annotation.stay);
   ui.retry.addEventListener("click", annotation.submit);
+  ui.answersBox.addEventListener("toggle", annotation.toggleAnswers);
   ui.guidelinesButton.addEventListener("click", guidelines.toggle);
   ui.guidelinesClose.addEventListener("click", guidelines.hide);
   ui.guidelinesStart.addEventListener("click", session.startAnnotating);

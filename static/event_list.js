@@ -93,6 +93,7 @@ export class EventList {
     this.fresh = []; // newest rows, always rendered (the others may skip layout while off-screen)
     this.rows = []; // the <li> of each turn (day rows are between them)
     this.last = null; // formatTime() of the last event listed
+    this.upTo = Infinity; // the last turn shown (showUpTo)
   }
 
   /** Empties the list for `trace` (null: no trace). */
@@ -104,6 +105,7 @@ export class EventList {
     this.fresh = [];
     this.rows = [];
     this.last = null;
+    this.upTo = Infinity;
   }
 
   /** Appends the next `events` of the trace and keeps the latest one in view. */
@@ -131,6 +133,19 @@ export class EventList {
     requestAnimationFrame(() => {
       this.list.scrollTop = this.list.scrollHeight;
     });
+  }
+
+  /** Shows only the events up to turn `turn` (null: all of them). */
+  showUpTo(turn) {
+    const last = turn ?? Infinity;
+    if (this.upTo === last) return;
+    this.upTo = last;
+    let index = 0; // of the next event row; a day row goes with the event below it
+    for (const item of this.list.children) {
+      item.hidden = index > last;
+      if (!item.classList.contains("day")) index++;
+    }
+    this.list.classList.toggle("up-to", turn !== null);
   }
 
   /** Marks the events from `from` on as newly revealed (the marks of earlier ones go). */

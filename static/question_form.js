@@ -115,6 +115,8 @@ export class QuestionForm {
     ui.doneBox.hidden = true;
     ui.form.hidden = false;
     this.events.mark(question.turn, editing);
+    // Changing an earlier answer: only the events up to that question (no hindsight).
+    this.events.showUpTo(editing ? question.turn : null);
     ui.fieldset.focus({ preventScroll: true }); // Enter, digits and screen readers start here
   }
 
@@ -145,6 +147,7 @@ export class QuestionForm {
     this.editing = false;
     this.hideConflict();
     this.events.mark(null, false);
+    this.events.showUpTo(null);
     this.ui.form.hidden = true;
   }
 

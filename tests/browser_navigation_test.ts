@@ -184,3 +184,45 @@ Deno.test("browser: after login the trace opens; after its last answer the next 
     assertEquals(await page.textContent("#trace-name"), "xss", "stayed on the finished trace");
   });
 });
+
+Deno.test("browser: any earlier answer can be changed (B again, or the list), seeing only the events up to it", async () => {
+  await withApp(["tasks_six.json"], async ({ base, page }) => {
+    await login(page, base, "rex");
+    await waitQuestion(page, 1, 3);
+    await pressKeys(page, "1", "Enter");
+    await waitQuestion(page, 2, 3);
+    await pressKeys(page, "2", "Enter");
+    await waitQuestion(page, 3, 3);
+    const visible = () =>
+      page.$$eval(
+        "#events > li:not(.day)",
+        (rows) => rows.filter((r) => !(r as HTMLElement).hidden).length,
+      );
+    assertEquals(await visible(), 6);
+
+    await page.keyboard.press("b");
+    await waitText(page, "#question-legend", "Changing your answer to question 2 of 3");
+    assertEquals(await visible(), 4, "question 2 is turn 3: the later events are hidden");
+    await page.keyboard.press("b");
+    await waitText(page, "#question-legend", "Changing your answer to question 1 of 3");
+    assertEquals(await visible(), 2);
+    assertEquals(await checked(page), [true, false, false], "its saved answer");
+    await page.keyboard.press("Escape");
+    await waitQuestion(page, 3, 3);
+    assertEquals(await visible(), 6, "back at the current question, every event again");
+
+    await page.click("#answers-box summary");
+    await page.waitForSelector("#answers li");
+    assertEquals(await page.locator("#answers li").allTextContents(), [
+      "Question 1: task 1",
+      "Question 2: task 2",
+    ]);
+    await page.click("#answers li:nth-child(2) button");
+    await waitText(page, "#question-legend", "Changing your answer to question 2 of 3");
+    assertEquals(await checked(page), [false, true, false, false]);
+    await pressKeys(page, "4", "Enter");
+    await waitQuestion(page, 3, 3);
+    // The open list follows the change.
+    await waitText(page, "#answers li:nth-child(2)", "Question 2: tasks 2, 4");
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * The routes of annotating, all behind the annotator middleware (`serve_env.ts`):
  * `GET /api/state` and `POST /api/next` (`assignment.ts`: the annotator's trace, and the
- * next one), `POST /api/label` and `GET /api/question` (`labels.ts`: storing an answer,
- * and showing one again to change it). Each answers the annotator's `State` (`state.ts`)
- * or a `QuestionView`. Mounted under `/api` by `createApp` (`serve_app.ts`).
+ * next one), `POST /api/label`, `GET /api/question` and `GET /api/answers` (`labels.ts`:
+ * storing an answer, showing one again to change it, and the list of one's answers to
+ * review). Each answers the annotator's `State` (`state.ts`), a `QuestionView` or the
+ * answers. Mounted under `/api` by `createApp` (`serve_app.ts`).
  *
  * A label's body is checked here for its shape only (`labelBody`, whose `label` is
  * `labelSchema` of `formats/result_file.ts`, the schema result files use too) and its trace
@@ -18,7 +19,7 @@ import { isValidTraceName } from "../formats/trace.ts";
 import { ApiError } from "./api_error.ts";
 import { currentAssignment, nextAssignment, nothingLeftFor } from "./assignment.ts";
 import { jsonResponse, readJsonBody } from "./http_guards.ts";
-import { getQuestion, NEW_ANSWER, submitLabel } from "./labels.ts";
+import { getQuestion, listAnswers, NEW_ANSWER, submitLabel } from "./labels.ts";
 import type { RouteDeps, RouteOptions, ServeEnv } from "./serve_env.ts";
 import { buildState, type State } from "./state.ts";
 import type { CatalogTrace } from "./trace_catalog.ts";
@@ -96,6 +97,13 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
       turn: Number(rawTurn),
     });
     return jsonResponse(question);
+  });
+
+  routes.get("/answers", requireAnnotator, async (c) => {
+    const name = c.req.query("trace");
+    if (name === undefined) throw new ApiError(400, { message: "trace: required" });
+    const trace = traceNamed(options, name);
+    return jsonResponse(await listAnswers(options, { annotator: c.var.annotator.id, trace }));
   });
 
   return routes;

@@ -306,6 +306,44 @@ export async function getQuestion(
   };
 }
 
+/** One answer of the annotator's, as the review list shows it. */
+export interface AnswerView {
+  turn: number;
+  /** The question's number in the trace (1-based). */
+  number: number;
+  label: Label;
+}
+
+/**
+ * The annotator's answers to the questions of `trace` they have answered, in order (for
+ * reviewing them): 403 when the trace is not theirs. Labels of an earlier, released
+ * reservation are left out.
+ */
+export async function listAnswers(
+  ctx: ServeContext,
+  { annotator, trace }: Omit<QuestionRef, "turn">,
+): Promise<{ trace: string; count: number; answers: AnswerView[] }> {
+  const record = traceRecordOf(ctx.records.get(trace.name));
+  let member = record.members.find((m) => m.id === annotator);
+  if (!member) {
+    member = traceRecordOf(await refreshRecord(ctx, trace)).members.find((m) => m.id === annotator);
+  }
+  if (!member) {
+    throw new ApiError(403, { message: `The trace "${trace.name}" is not assigned to you` });
+  }
+  const answers: AnswerView[] = [];
+  const prefix = KEY.labelsOfMember(trace.name, annotator);
+  for await (const entry of ctx.kv.list<LabelRecord>({ prefix })) {
+    if (entry.value.reservation !== member.reservation) continue;
+    const turn = entry.key[3] as number;
+    const index = trace.questionIndex.get(turn);
+    if (index === undefined || index >= member.answered) continue;
+    answers.push({ turn, number: index + 1, label: entry.value.label });
+  }
+  answers.sort((a, b) => a.number - b.number);
+  return { trace: trace.name, count: trace.questions.length, answers };
+}
+
 /** The history of one trace, oldest first. */
 export async function listHistory(kv: Deno.Kv, trace: string): Promise<HistoryRecord[]> {
   const out: HistoryRecord[] = [];

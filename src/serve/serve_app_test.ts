@@ -579,3 +579,27 @@ Deno.test("every State carries the annotator's traces and the project's labels",
     });
   });
 });
+
+Deno.test("answers: the annotator's own answers of a trace, in order; 403 for a trace not theirs", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const ann = await login(app, "ann");
+    const next: State = await (await post(app, "/api/next", {}, { cookie: ann })).json();
+    const trace = ctx.catalog.get(next.trace!)!;
+    const labels = trace.mode === "help" ? ["need", "no need"] : [[0], "Reject all"];
+    for (const [i, label] of labels.entries()) {
+      const body = { trace: trace.name, turn: trace.questions[i], label };
+      await (await post(app, "/api/label", body, { cookie: ann })).body?.cancel();
+    }
+    const list = await (await get(app, `/api/answers?trace=${trace.name}`, ann)).json();
+    assertEquals(list, {
+      trace: trace.name,
+      count: trace.questions.length,
+      answers: labels.map((label, i) => ({ turn: trace.questions[i], number: i + 1, label })),
+    });
+    const bob = await login(app, "bob");
+    await expectError(await get(app, `/api/answers?trace=${trace.name}`, bob), 403, "not assigned");
+    await expectError(await get(app, "/api/answers", bob), 400, "trace: required");
+    await expectError(await get(app, "/api/answers?trace=nope", bob), 404, "Unknown trace");
+  });
+});
