@@ -59,8 +59,27 @@ function showStorage(storage) {
   $("storage-reasons").replaceChildren(...items);
 }
 
+function showTotals(totals) {
+  const { traces, labels, labelsLastHour, hoursLeft } = totals;
+  $("totals-traces").textContent =
+    `Traces: ${traces.done} done, ${traces.inProgress} in progress, ${traces.untouched} untouched.`;
+  $("totals-labels").textContent = `Labels: ${labels.done} of ${labels.needed} done.`;
+  $("totals-pace").textContent = hoursLeft === 0
+    ? "Every label is in."
+    : hoursLeft === null
+    ? "No label in the last hour: no pace to tell the time left."
+    : `${labelsLastHour} labels in the last hour: about ${hoursLeft} h left at that pace.`;
+}
+
+function alphaText(agreement) {
+  return agreement.value === null
+    ? "—"
+    : `${agreement.value.toFixed(3)} (${agreement.pairable} values)`;
+}
+
 function show(status) {
   showStorage(status.storage);
+  showTotals(status.totals);
   const { agreement } = status;
   const value = agreement.value === null
     ? "not enough overlapping labels yet"
@@ -100,6 +119,8 @@ function show(status) {
         cell(a.done, true),
         cell(a.inProgress, true),
         cell(a.labels, true),
+        cell(a.labelsPerHour ?? "—", true),
+        cell(alphaText(a.agreement), true),
       )
     ),
     "Nobody has logged in yet.",
@@ -165,6 +186,10 @@ async function logout() {
 }
 
 $("refresh").addEventListener("click", load);
+// Auto-refresh while the page is visible and the box is ticked.
+setInterval(() => {
+  if ($("auto-refresh").checked && document.visibilityState === "visible") load();
+}, 30_000);
 $("logout").addEventListener("click", logout);
 showAdmin();
 load();

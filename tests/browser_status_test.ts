@@ -54,11 +54,34 @@ Deno.test("browser: the status page needs an admin and lists traces, annotators 
     assertEquals(annotators.map((r) => r[0]).toSorted(), ["hana", "ivan", "kim"]);
     for (const row of annotators) {
       assertMatch(row[1], /^[0-9a-f]{32}$/);
-      assertEquals(row.slice(2), ["0", "1", "1"], `${row[0]}: 0 done, 1 in progress, 1 label`);
+      assertEquals(row.slice(2, 5), ["0", "1", "1"], `${row[0]}: 0 done, 1 in progress, 1 label`);
+      // hana took task 1 and kim task 2 of tasks_six's first question: 3 units of 2 values,
+      // Do = 4/6, De = 16/30, alpha = 1 - 1.25 = -0.25 (by hand); ivan shares nothing.
+      const alpha = row[0] === "ivan" ? "—" : "-0.250 (6 values)";
+      assertEquals(row.slice(5), ["—", alpha], `${row[0]}: one label (no speed yet), alpha`);
     }
     assertStringIncludes(
       (await admin.textContent("#agreement")) ?? "",
       "Krippendorff's alpha (nominal)",
+    );
+    // The project's totals, the meaning of alpha, and the history download.
+    assertEquals(
+      await admin.textContent("#totals-traces"),
+      "Traces: 0 done, 2 in progress, 0 untouched.",
+    );
+    assertEquals(await admin.textContent("#totals-labels"), "Labels: 3 of 15 done.");
+    assertStringIncludes(
+      (await admin.textContent("#totals-pace")) ?? "",
+      "3 labels in the last hour",
+    );
+    assertStringIncludes((await admin.textContent("#agreement-about")) ?? "", "unreliable");
+    const history = await admin.request.get(`${base}/api/admin/history.jsonl`);
+    assertEquals(history.status(), 200);
+    assertEquals((await history.text()).trim().split("\n").length, 3);
+    assertEquals(
+      (await page.request.get(`${base}/api/admin/history.jsonl`)).status(),
+      403,
+      "not for annotators",
     );
     // Log out: back to the login of the annotation page; the data is closed again.
     await admin.click("#logout");

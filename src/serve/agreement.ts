@@ -78,21 +78,29 @@ export function accepts(label: Label, index: number): boolean {
 
 /**
  * Agreement units of a task-mode trace: one per (question turn, task index) holding each
- * current annotator's accept/reject of that task. Help-mode traces give none.
+ * current annotator's accept/reject of that task. Help-mode traces give none. With
+ * `sharedWith`, only the units that annotator has a value in (their agreement with the
+ * others: every value of those units counts).
  */
 export function agreementUnits(
   trace: CatalogTrace,
   members: readonly Member[],
   labels: TraceLabels,
+  { sharedWith }: { sharedWith?: string } = {},
 ): boolean[][] {
   if (trace.mode !== "tasks") return [];
   const units: boolean[][] = [];
   for (const turn of trace.questions) {
     const given: Label[] = [];
+    let shared = sharedWith === undefined;
     for (const member of members) {
       const record = labels.get(member.id)?.get(turn);
-      if (record && record.reservation === member.reservation) given.push(record.label);
+      if (record && record.reservation === member.reservation) {
+        given.push(record.label);
+        if (member.id === sharedWith) shared = true;
+      }
     }
+    if (!shared) continue;
     const tasks = trace.turns[turn].agent_response.candidate_task.length;
     for (let index = 0; index < tasks; index++) {
       units.push(given.map((label) => accepts(label, index)));

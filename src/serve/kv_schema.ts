@@ -55,6 +55,7 @@ export const KEY = {
   labels: ["label"] as Deno.KvKey,
   history: (trace: string, at: number, id: string): Deno.KvKey => ["history", trace, at, id],
   historyOfTrace: (trace: string): Deno.KvKey => ["history", trace],
+  allHistory: ["history"] as Deno.KvKey,
   annotator: (username: string): Deno.KvKey => ["annotator", username],
   annotators: ["annotator"] as Deno.KvKey,
   session: (tokenHash: string): Deno.KvKey => ["session", tokenHash],

@@ -369,6 +369,39 @@ Deno.test("status reports agreement over task labels of several annotators", asy
     const status: Status = await (await get(app, "/api/status", admin)).json();
     assertEquals([status.agreement.units, status.agreement.pairable], [3, 6]);
     assert(Math.abs(status.agreement.value! - 4 / 9) < 1e-12);
+    // Per annotator: a and d share those 3 units (alpha 4/9 each); b and c share none.
+    const byName = new Map(status.annotators.map((a) => [a.username, a]));
+    for (const name of ["a", "d"]) {
+      const own = byName.get(name)!.agreement;
+      assertEquals([own.units, own.pairable], [3, 6], name);
+      assert(Math.abs(own.value! - 4 / 9) < 1e-12, name);
+    }
+    assertEquals(byName.get("b")!.agreement, {
+      ...status.agreement,
+      value: null,
+      units: 0,
+      pairable: 0,
+    });
+    assertEquals(byName.get("a")!.labelsPerHour, null, "one label: no speed yet");
+    // Totals: every trace has someone, none has its 2 annotators done; 2 of 16 labels, both
+    // in the last hour, so 14 left take 7 hours at that pace.
+    assertEquals(status.totals, {
+      traces: { done: 0, inProgress: 3, untouched: 0 },
+      labels: { done: 2, needed: 16 },
+      labelsLastHour: 2,
+      hoursLeft: 7,
+    });
+    // The label history as a download, for admins only.
+    const download = await get(app, "/api/admin/history.jsonl", admin);
+    assertEquals(
+      download.headers.get("Content-Disposition"),
+      'attachment; filename="label_history.jsonl"',
+    );
+    const lines = (await download.text()).trim().split("\n").map((line) => JSON.parse(line));
+    // (Both at the same instant of the test clock: in either order.)
+    const changes = lines.map((l) => JSON.stringify([l.trace, l.turn, l.old, l.new])).sort();
+    assertEquals(changes, ['["alpha",1,null,[0,2]]', '["alpha",1,null,[0]]']);
+    await expectError(await get(app, "/api/admin/history.jsonl", cookies[0]), 403, "Admins only");
   });
 });
 

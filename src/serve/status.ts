@@ -33,7 +33,26 @@ export interface Status {
       answered: number;
     }[];
   }[];
-  annotators: { id: string; username: string; done: number; inProgress: number; labels: number }[];
+  annotators: {
+    id: string;
+    username: string;
+    done: number;
+    inProgress: number;
+    labels: number;
+    /** Labels per hour between their first and their last label; null before two. */
+    labelsPerHour: number | null;
+    /** Krippendorff's alpha over the units they share with other annotators. */
+    agreement: Agreement;
+  }[];
+  /** The project at a glance, and the time left at the pace of the last hour. */
+  totals: {
+    traces: { done: number; inProgress: number; untouched: number };
+    labels: { done: number; needed: number };
+    /** Labels given in the last hour; 0 when nobody labelled. */
+    labelsLastHour: number;
+    /** Hours left at that pace; null when the pace is 0 (or nothing is left: 0). */
+    hoursLeft: number | null;
+  };
   agreement: Agreement;
   /** Whether every result file is current (as `GET /api/health`). */
   storage: StorageHealth;
@@ -100,13 +119,76 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
     id,
     username: usernames.get(id) ?? "",
     ...counts,
+    labelsPerHour: labelsPerHour(labels, id),
+    agreement: krippendorffAlphaNominal(sharedUnits(ctx, { records, labels, id })),
   })).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 
   return {
     annotatorsPerTrace: ctx.annotatorsPerTrace,
     traces,
     annotators,
+    totals: statusTotals(ctx, { traces, labels }),
     agreement: krippendorffAlphaNominal(units),
     storage: ctx.storageHealth?.() ?? HEALTHY,
+  };
+}
+
+type AllLabels = Map<string, TraceLabels>;
+
+/** The units annotator `id` shares with others, over every task-mode trace. */
+function sharedUnits(
+  ctx: ServeContext,
+  { records, labels, id }: {
+    records: Awaited<ReturnType<typeof readTraceRecords>>;
+    labels: AllLabels;
+    id: string;
+  },
+): boolean[][] {
+  return ctx.catalog.traces.flatMap((trace) => {
+    const members = records.get(trace.name)?.value.members ?? [];
+    if (!members.some((m) => m.id === id)) return [];
+    return agreementUnits(trace, members, labels.get(trace.name) ?? new Map(), {
+      sharedWith: id,
+    });
+  });
+}
+
+/** The annotator's labels per hour, from the times of their labels (null before two). */
+function labelsPerHour(labels: AllLabels, id: string): number | null {
+  const times: number[] = [];
+  for (const byAnnotator of labels.values()) {
+    for (const record of byAnnotator.get(id)?.values() ?? []) times.push(record.at);
+  }
+  if (times.length < 2) return null;
+  const span = Math.max(Math.max(...times) - Math.min(...times), 60_000);
+  return Math.round((times.length / span) * 3_600_000 * 10) / 10;
+}
+
+/** Traces done / in progress / untouched, labels done / needed, and the time left. */
+function statusTotals(
+  ctx: ServeContext,
+  { traces, labels }: { traces: Status["traces"]; labels: AllLabels },
+): Status["totals"] {
+  const n = ctx.annotatorsPerTrace;
+  const done = traces.filter((t) => t.done >= n).length;
+  const untouched = traces.filter((t) => t.done + t.inProgress === 0).length;
+  const project = ctx.records.progressIndex(ctx.catalog, n).project();
+  const since = ctx.now() - 3_600_000;
+  let labelsLastHour = 0;
+  for (const byAnnotator of labels.values()) {
+    for (const own of byAnnotator.values()) {
+      for (const record of own.values()) if (record.at >= since) labelsLastHour++;
+    }
+  }
+  const left = project.needed - project.done;
+  return {
+    traces: { done, inProgress: traces.length - done - untouched, untouched },
+    labels: project,
+    labelsLastHour,
+    hoursLeft: left === 0
+      ? 0
+      : labelsLastHour === 0
+      ? null
+      : Math.round(left / labelsLastHour * 10) / 10,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The routes of watching the server: `GET /api/health` (the result files' health,
  * `health.ts`; open to all, never shed, 503 when result files are stale) and
- * `GET /api/status` (per-trace progress, every annotator and agreement, `status.ts`; admins
- * only: an annotator never sees another's name, id or labels).
+ * `GET /api/status` (totals, per-trace progress, every annotator with their speed and
+ * agreement, `status.ts`) and `GET /api/admin/history.jsonl` (every label change, as a
+ * download): admins only, so an annotator never sees another's name, id or labels.
  * Mounted under `/api` by `createApp` (`serve_app.ts`).
  *
  * @module
@@ -11,6 +12,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { healthStatus, HEALTHY } from "./health.ts";
 import { jsonResponse, SECURITY_HEADERS } from "./http_guards.ts";
 import { ADMIN_OFF, type RouteDeps, type ServeEnv } from "./serve_env.ts";
+import { type HistoryRecord, KEY } from "./kv_schema.ts";
 import { sessionTokenFromCookies } from "./sessions.ts";
 import { buildStatus } from "./status.ts";
 
@@ -23,7 +25,32 @@ export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
     return jsonResponse(health, healthStatus(health));
   });
   routes.get("/status", deps.requireAdmin, async () => jsonResponse(await buildStatus(options)));
+  routes.get("/admin/history.jsonl", deps.requireAdmin, () => historyDownload(options.kv));
   return routes;
+}
+
+/**
+ * Every label change ever made (`HistoryRecord`s, `kv_schema.ts`), one JSON line each, by
+ * trace and time, as a download; streamed from KV, never held whole in memory.
+ */
+function historyDownload(kv: Deno.Kv): Response {
+  const encoder = new TextEncoder();
+  const entries = kv.list<HistoryRecord>({ prefix: KEY.allHistory })[Symbol.asyncIterator]();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await entries.next();
+      if (next.done) return controller.close();
+      controller.enqueue(encoder.encode(JSON.stringify(next.value.value) + "\n"));
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="label_history.jsonl"',
+      "Cache-Control": "no-store",
+      ...SECURITY_HEADERS,
+    },
+  });
 }
 
 /**
