@@ -338,6 +338,8 @@ Deno.test("annotating a trace through the API, then status", async () => {
       status.annotators.map((a) => [a.username, a.done, a.inProgress, a.labels]),
       [["ann", 2, 0, 6], ["bob", 1, 0, 2]],
     );
+    // 6 labels within the same minute of the test clock: at least a minute, so 360 an hour.
+    assertEquals(status.annotators.map((a) => a.labelsPerHour), [360, 120]);
     assertEquals(status.agreement, {
       measure: "Krippendorff's alpha (nominal)",
       value: null,

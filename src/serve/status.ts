@@ -115,12 +115,14 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
     };
   });
 
+  const shared = sharedUnits(ctx, { records, labels });
+  const speeds = labelsPerHour(labels);
   const annotators = [...perAnnotator].map(([id, counts]) => ({
     id,
     username: usernames.get(id) ?? "",
     ...counts,
-    labelsPerHour: labelsPerHour(labels, id),
-    agreement: krippendorffAlphaNominal(sharedUnits(ctx, { records, labels, id })),
+    labelsPerHour: speeds.get(id) ?? null,
+    agreement: krippendorffAlphaNominal(shared.get(id) ?? []),
   })).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 
   return {
@@ -135,33 +137,57 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
 
 type AllLabels = Map<string, TraceLabels>;
 
-/** The units annotator `id` shares with others, over every task-mode trace. */
+/**
+ * The units each annotator shares with others, over every task-mode trace, in one pass
+ * over the traces' members (so it costs what the labels do, not annotators × traces).
+ */
 function sharedUnits(
   ctx: ServeContext,
-  { records, labels, id }: {
+  { records, labels }: {
     records: Awaited<ReturnType<typeof readTraceRecords>>;
     labels: AllLabels;
-    id: string;
   },
-): boolean[][] {
-  return ctx.catalog.traces.flatMap((trace) => {
+): Map<string, boolean[][]> {
+  const shared = new Map<string, boolean[][]>();
+  for (const trace of ctx.catalog.traces) {
     const members = records.get(trace.name)?.value.members ?? [];
-    if (!members.some((m) => m.id === id)) return [];
-    return agreementUnits(trace, members, labels.get(trace.name) ?? new Map(), {
-      sharedWith: id,
-    });
-  });
+    const traceLabels = labels.get(trace.name) ?? new Map();
+    for (const member of members) {
+      const units = agreementUnits(trace, members, traceLabels, { sharedWith: member.id });
+      let own = shared.get(member.id);
+      if (!own) shared.set(member.id, own = []);
+      own.push(...units);
+    }
+  }
+  return shared;
 }
 
-/** The annotator's labels per hour, from the times of their labels (null before two). */
-function labelsPerHour(labels: AllLabels, id: string): number | null {
-  const times: number[] = [];
+/**
+ * Each annotator's labels per hour, between their first and their last label (at least a
+ * minute apart); absent before two labels. One pass over the labels.
+ */
+function labelsPerHour(labels: AllLabels): Map<string, number> {
+  const spans = new Map<string, { first: number; last: number; count: number }>();
   for (const byAnnotator of labels.values()) {
-    for (const record of byAnnotator.get(id)?.values() ?? []) times.push(record.at);
+    for (const [id, own] of byAnnotator) {
+      for (const { at } of own.values()) {
+        const span = spans.get(id);
+        if (!span) spans.set(id, { first: at, last: at, count: 1 });
+        else {
+          span.first = Math.min(span.first, at);
+          span.last = Math.max(span.last, at);
+          span.count++;
+        }
+      }
+    }
   }
-  if (times.length < 2) return null;
-  const span = Math.max(Math.max(...times) - Math.min(...times), 60_000);
-  return Math.round((times.length / span) * 3_600_000 * 10) / 10;
+  const speeds = new Map<string, number>();
+  for (const [id, { first, last, count }] of spans) {
+    if (count < 2) continue;
+    const hours = Math.max(last - first, 60_000) / 3_600_000;
+    speeds.set(id, Math.round((count / hours) * 10) / 10);
+  }
+  return speeds;
 }
 
 /** Traces done / in progress / untouched, labels done / needed, and the time left. */
