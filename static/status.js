@@ -77,6 +77,44 @@ function alphaText(agreement) {
     : `${agreement.value.toFixed(3)} (${agreement.pairable} values)`;
 }
 
+/** A button that releases the annotator's unfinished traces now (their labels there go). */
+function releaseCell(annotator) {
+  const td = document.createElement("td");
+  if (annotator.inProgress === 0) {
+    td.textContent = "—";
+    td.className = "muted";
+    return td;
+  }
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link";
+  button.textContent = `Release (${annotator.inProgress})`;
+  button.title = `Free the traces ${annotator.username} has not finished; their labels there go`;
+  button.addEventListener("click", () => release(annotator, button));
+  td.append(button);
+  return td;
+}
+
+async function release(annotator, button) {
+  button.disabled = true;
+  const live = $("live");
+  try {
+    const response = await fetch("/api/admin/release", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ annotator: annotator.id }),
+    });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(data?.error ?? `HTTP ${response.status}`);
+    await load();
+    live.textContent = `Released ${data.released.length} trace(s) of ${annotator.username}.`;
+  } catch (error) {
+    button.disabled = false;
+    live.textContent = `Cannot release: ${error.message}`;
+    live.classList.add("error");
+  }
+}
+
 function show(status) {
   showStorage(status.storage);
   showTotals(status.totals);
@@ -121,6 +159,7 @@ function show(status) {
         cell(a.labels, true),
         cell(a.labelsPerHour ?? "—", true),
         cell(alphaText(a.agreement), true),
+        releaseCell(a),
       )
     ),
     "Nobody has logged in yet.",

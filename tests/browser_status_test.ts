@@ -58,13 +58,13 @@ Deno.test("browser: the status page needs an admin and lists traces, annotators 
       // hana took task 1 and kim task 2 of tasks_six's first question: 3 units of 2 values,
       // Do = 4/6, De = 16/30, alpha = 1 - 1.25 = -0.25 (by hand); ivan shares nothing.
       const alpha = row[0] === "ivan" ? "—" : "-0.250 (6 values)";
-      assertEquals(row.slice(5), ["—", alpha], `${row[0]}: one label (no speed yet), alpha`);
+      assertEquals(row.slice(5), ["—", alpha, "Release (1)"], `${row[0]}: speed, alpha`);
     }
     assertStringIncludes(
       (await admin.textContent("#agreement")) ?? "",
       "Krippendorff's alpha (nominal)",
     );
-    // The project's totals, the meaning of alpha, and the history download.
+    // The project's totals.
     assertEquals(
       await admin.textContent("#totals-traces"),
       "Traces: 0 done, 2 in progress, 0 untouched.",
@@ -74,10 +74,26 @@ Deno.test("browser: the status page needs an admin and lists traces, annotators 
       (await admin.textContent("#totals-pace")) ?? "",
       "3 labels in the last hour",
     );
+    // Releasing ivan's unfinished trace frees it: xss is untouched again.
+    await admin.click("#annotators tbody tr:nth-child(2) button");
+    await admin.waitForFunction(() =>
+      document.getElementById("live")?.textContent?.startsWith("Released 1 trace(s) of ivan")
+    );
+    assertEquals(
+      await admin.textContent("#totals-traces"),
+      "Traces: 0 done, 1 in progress, 1 untouched.",
+    );
+    assertEquals(await admin.textContent("#totals-labels"), "Labels: 2 of 15 done.");
+    assertStringIncludes(
+      (await admin.textContent("#totals-pace")) ?? "",
+      "2 labels in the last hour",
+    );
+    // The meaning of alpha, and the history download.
     assertStringIncludes((await admin.textContent("#agreement-about")) ?? "", "unreliable");
     const history = await admin.request.get(`${base}/api/admin/history.jsonl`);
     assertEquals(history.status(), 200);
-    assertEquals((await history.text()).trim().split("\n").length, 3);
+    // 3 labels and the removal of ivan's: 4 changes.
+    assertEquals((await history.text()).trim().split("\n").length, 4);
     assertEquals(
       (await page.request.get(`${base}/api/admin/history.jsonl`)).status(),
       403,

@@ -263,23 +263,54 @@ export async function releaseStaleMembers(
 ): Promise<"none" | "released" | "conflict"> {
   const unlock = await ctx.records.lock(trace.name);
   try {
-    return await releaseLocked(ctx, trace, exceptId);
+    return await releaseLocked(ctx, trace, {
+      select: (m, at) => m.id !== exceptId && isStale(trace, m, at, ctx.reclaimAfterMs),
+      why: (m) => `unfinished and idle since ${new Date(m.lastActivity).toISOString()}`,
+    });
   } finally {
     unlock();
   }
 }
 
+/**
+ * Releases the annotator's unfinished reservations now (an admin's action), as an idle
+ * one would be: the slots free up and their labels on those traces are deleted, each
+ * deletion in history. Resolves to the traces released.
+ */
+export async function releaseAnnotator(ctx: ServeContext, annotatorId: string): Promise<string[]> {
+  const released: string[] = [];
+  for (const trace of ctx.catalog.traces) {
+    const { members } = traceRecordOf(ctx.records.get(trace.name));
+    if (!members.some((m) => m.id === annotatorId && !isFinished(trace, m))) continue;
+    const unlock = await ctx.records.lock(trace.name);
+    try {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const outcome = await releaseLocked(ctx, trace, {
+          select: (m) => m.id === annotatorId && !isFinished(trace, m),
+          why: () => "released by an admin",
+        });
+        if (outcome === "released") released.push(trace.name);
+        if (outcome !== "conflict") break;
+      }
+    } finally {
+      unlock();
+    }
+  }
+  return released;
+}
+
 async function releaseLocked(
   ctx: ServeContext,
   trace: CatalogTrace,
-  exceptId?: string,
+  { select, why }: {
+    select: (member: Member, at: number) => boolean;
+    why: (member: Member) => string;
+  },
 ): Promise<"none" | "released" | "conflict"> {
   const entry = ctx.records.get(trace.name);
   if (entry.value === null) return "none";
   const at = ctx.now();
-  const stale = entry.value.members.filter((m) =>
-    m.id !== exceptId && isStale(trace, m, at, ctx.reclaimAfterMs)
-  );
+  const stale = entry.value.members.filter((m) => select(m, at));
   if (stale.length === 0) return "none";
   const kept: TraceRecord = { members: entry.value.members.filter((m) => !stale.includes(m)) };
 
@@ -323,11 +354,7 @@ async function releaseLocked(
     }
   }
   for (const member of stale) {
-    ctx.logger.info(
-      `Released "${trace.name}" from annotator ${member.id}: unfinished and idle since ${
-        new Date(member.lastActivity).toISOString()
-      }`,
-    );
+    ctx.logger.info(`Released "${trace.name}" from annotator ${member.id}: ${why(member)}`);
   }
   ctx.traceChanged(trace.name);
   return "released";

@@ -638,3 +638,40 @@ Deno.test("answers: the annotator's own answers of a trace, in order; 403 for a 
     await expectError(await get(app, "/api/answers?trace=nope", bob), 404, "Unknown trace");
   });
 });
+
+Deno.test("admin: releasing an annotator's unfinished trace frees it and removes its labels", async () => {
+  await withContext({ annotatorsPerTrace: 1 }, async (ctx) => {
+    const app = appOf(ctx);
+    const bob = await login(app, "bob");
+    const taken: State = await (await post(app, "/api/next", {}, { cookie: bob })).json();
+    const trace = ctx.catalog.get(taken.trace!)!;
+    const label = trace.mode === "help" ? "need" : [0];
+    const body = { trace: trace.name, turn: trace.questions[0], label };
+    await (await post(app, "/api/label", body, { cookie: bob })).body?.cancel();
+    const bobId = taken.annotator.id;
+    await expectError(
+      await post(app, "/api/admin/release", { annotator: bobId }, { cookie: bob }),
+      403,
+      "Admins only",
+    );
+
+    const admin = await login(app, "lead", ADMIN_PASSWORD);
+    const reply = await post(app, "/api/admin/release", { annotator: bobId }, { cookie: admin });
+    assertEquals(await reply.json(), { released: [trace.name] });
+    const status: Status = await (await get(app, "/api/status", admin)).json();
+    const row = status.traces.find((t) => t.trace === trace.name)!;
+    assertEquals([row.done, row.inProgress], [0, 0], "the slot is free");
+    const bobs = status.annotators.find((a) => a.username === "bob")!;
+    assertEquals([bobs.inProgress, bobs.labels], [0, 0], "and bob's label on it is gone");
+    // Released again: nothing left to release; a malformed id is a 400.
+    assertEquals(
+      await (await post(app, "/api/admin/release", { annotator: bobId }, { cookie: admin })).json(),
+      { released: [] },
+    );
+    await expectError(
+      await post(app, "/api/admin/release", { annotator: "bob" }, { cookie: admin }),
+      400,
+      "annotator",
+    );
+  });
+});

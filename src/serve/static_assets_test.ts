@@ -93,3 +93,19 @@ Deno.test("each module is served with its type and headers; unknown assets are 4
     }
   });
 });
+
+Deno.test("the annotation page weighs under 60 KiB uncompressed (the admin page apart)", () => {
+  // The page, its stylesheet, and every module app.js loads, followed import by import.
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const spec of importsOf(STATIC_ASSETS.get(`/${name}`)!.body)) visit(spec.slice(2));
+  };
+  visit("app.js");
+  assert(!seen.has("status.js"), "the admin page's module is not part of it");
+  const bytes = (path: string) => new TextEncoder().encode(STATIC_ASSETS.get(path)!.body).length;
+  const total = bytes("/") + bytes("/app.css") +
+    [...seen].reduce((n, name) => n + bytes(`/${name}`), 0);
+  assert(total < 60 * 1024, `${total} bytes`);
+});

@@ -2,21 +2,26 @@
  * The routes of watching the server: `GET /api/health` (the result files' health,
  * `health.ts`; open to all, never shed, 503 when result files are stale) and
  * `GET /api/status` (totals, per-trace progress, every annotator with their speed and
- * agreement, `status.ts`) and `GET /api/admin/history.jsonl` (every label change, as a
- * download): admins only, so an annotator never sees another's name, id or labels.
+ * agreement, `status.ts`), `GET /api/admin/history.jsonl` (every label change, as a
+ * download) and `POST /api/admin/release` (`{annotator}`: their unfinished traces released
+ * now, `releaseAnnotator` of `assignment.ts`): admins only, so an annotator never sees another's name, id or labels.
  * Mounted under `/api` by `createApp` (`serve_app.ts`).
  *
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { healthStatus, HEALTHY } from "./health.ts";
-import { jsonResponse, SECURITY_HEADERS } from "./http_guards.ts";
+import { z } from "zod";
+import { releaseAnnotator } from "./assignment.ts";
+import { jsonResponse, readJsonBody, SECURITY_HEADERS } from "./http_guards.ts";
 import { ADMIN_OFF, type RouteDeps, type ServeEnv } from "./serve_env.ts";
 import { type HistoryRecord, KEY } from "./kv_schema.ts";
 import { sessionTokenFromCookies } from "./sessions.ts";
 import { buildStatus } from "./status.ts";
 
-/** `/health` and `/status`. */
+const releaseBody = z.object({ annotator: z.string().regex(/^[0-9a-f]{32}$/) });
+
+/** `/health`, `/status` and the admin's `/admin/…` routes. */
 export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
   const { app: options } = deps;
   const routes = new Hono<ServeEnv>();
@@ -26,6 +31,15 @@ export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
   });
   routes.get("/status", deps.requireAdmin, async () => jsonResponse(await buildStatus(options)));
   routes.get("/admin/history.jsonl", deps.requireAdmin, () => historyDownload(options.kv));
+  routes.post("/admin/release", deps.requireAdmin, async (c) => {
+    const { annotator } = await readJsonBody(c, releaseBody);
+    const released = await releaseAnnotator(options, annotator);
+    const admin = c.var.user.role === "admin" ? c.var.user.username : "";
+    options.logger.info(
+      `Admin "${admin}" released ${released.length} trace(s) of annotator ${annotator}`,
+    );
+    return jsonResponse({ released });
+  });
   return routes;
 }
 
