@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import type { Trace } from "../formats/trace.ts";
 import { AssignmentIndex, PositionSet } from "./assignment_index.ts";
-import { nextAssignment, releaseAllStale } from "./assignment.ts";
+import { nextAssignment } from "./assignment.ts";
+import { releaseAllStale } from "./releases.ts";
 import { submitLabel } from "./labels.ts";
 import { type Catalog, catalogTrace } from "./trace_catalog.ts";
 import { withContext } from "./testing/test_context.ts";

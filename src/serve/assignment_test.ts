@@ -1,10 +1,6 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
-import {
-  currentAssignment,
-  nextAssignment,
-  readTraceRecords,
-  releaseAllStale,
-} from "./assignment.ts";
+import { currentAssignment, nextAssignment, readTraceRecords } from "./assignment.ts";
+import { releaseAllStale } from "./releases.ts";
 import { listHistory, submitLabel } from "./labels.ts";
 import { CommitBatcher } from "./commit_batcher.ts";
 import { KEY, type TraceRecord as TraceRecordType } from "./kv_schema.ts";

@@ -28,9 +28,9 @@
  * 2 s later `<out>/<trace>.json` is rebuilt from `["trace", T]` and the `["label", T]` range
  * (`readTraceLabels`, `buildResultFile`) and replaced with `writeFileAtomic` (temporary
  * file, fsync, rename). A label counts only while its `reservation` is the member's: labels
- * of a released reservation are ignored, and deleted by the release (`assignment.ts`).
+ * of a released reservation are ignored, and deleted by the release (`releases.ts`).
  *
- * Writers of the keys: reservations and releases `assignment.ts`, labels `labels.ts`, the
+ * Writers of the keys: reservations `assignment.ts`, releases `releases.ts`, labels `labels.ts`, the
  * start-up import `result_import.ts`, annotators `annotators.ts`, sessions `sessions.ts`,
  * login failures `login_throttle.ts`. Besides the keys this module holds only the record
  * types, `traceRecordOf` and `MAX_MUTATIONS`.

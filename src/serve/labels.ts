@@ -30,7 +30,8 @@
  */
 import { HELP_NEED, HELP_NO_NEED, type Label, REJECT_ALL } from "../formats/result_file.ts";
 import { ApiError } from "./api_error.ts";
-import { type Assignment, busy, refreshRecord } from "./assignment.ts";
+import { type Assignment, busy } from "./assignment.ts";
+import { refreshRecord } from "./releases.ts";
 import {
   type HistoryRecord,
   KEY,

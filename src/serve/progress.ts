@@ -2,7 +2,7 @@
  * An annotator's progress on a trace, from their `Member` record alone: `isFinished` (every
  * question answered), `revealedCount` (the events shown: up to and including the next
  * unanswered question, or the whole trace once done) and `isStale` (unfinished and idle for
- * `reclaimAfterMs`, so `assignment.ts` releases it). `Member.answered` is a position because
+ * `reclaimAfterMs`, so `releases.ts` releases it). `Member.answered` is a position because
  * answers always cover a prefix of the questions. Used by the page state (`state.ts`), the
  * result files (`result_writer.ts`), reservations, the import and the status.
  *

@@ -10,7 +10,7 @@
  * atomic operation checked against `["trace", T]` that sets `["trace", T]`,
  * `["label", T, A, turn]` and, on a change, `["history", T, at, id]` (`kv_schema.ts`); then
  * it calls `ServeContext.traceChanged(T)`, which `startServer` (`serve_server.ts`) set to
- * this writer's `schedule`. Reservations and releases (`assignment.ts`) call it too.
+ * this writer's `schedule`. Reservations (`assignment.ts`) and releases (`releases.ts`) call it too.
  *
  * `createResultWriter` is called once by `startServer`. A scheduled trace is written
  * `DEFAULT_WRITE_DELAY_MS` (2 s) later, coalesced per trace, one file at a time in the

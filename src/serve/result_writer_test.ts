@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { parseResultText, stringifyResultFile } from "../formats/result_file.ts";
-import { nextAssignment, releaseAllStale } from "./assignment.ts";
+import { nextAssignment } from "./assignment.ts";
+import { releaseAllStale } from "./releases.ts";
 import { submitLabel } from "./labels.ts";
 import { buildResultFile, createResultWriter, readTraceLabels } from "./result_writer.ts";
 import { type TestContext, withContext } from "./testing/test_context.ts";

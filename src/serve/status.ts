@@ -2,7 +2,7 @@
  * The `Status` answer of `GET /api/status` (shown by the `/status` page): progress per trace
  * and per annotator, Krippendorff's alpha on task labels (`agreement.ts`) and the health of
  * the result files (`health.ts`). `buildStatus` releases idle reservations first
- * (`releaseAllStale`, `assignment.ts`), so the counts match what Next would see, then reads
+ * (`releaseAllStale`, `releases.ts`), so the counts match what Next would see, then reads
  * the whole store (trace records, annotators and every label): it is meant for the status
  * page, not the annotation hot path.
  *
@@ -10,7 +10,8 @@
  */
 import { type Agreement, agreementUnits, krippendorffAlphaNominal } from "./agreement.ts";
 import { listAnnotators } from "./annotators.ts";
-import { readTraceRecords, releaseAllStale } from "./assignment.ts";
+import { readTraceRecords } from "./assignment.ts";
+import { releaseAllStale } from "./releases.ts";
 import { HEALTHY, type StorageHealth } from "./health.ts";
 import { KEY, type LabelRecord } from "./kv_schema.ts";
 import { isFinished } from "./progress.ts";

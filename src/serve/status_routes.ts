@@ -4,7 +4,7 @@
  * `GET /api/status` (totals, per-trace progress, every annotator with their speed and
  * agreement, `status.ts`), `GET /api/admin/history.jsonl` (every label change, as a
  * download) and `POST /api/admin/release` (`{annotator}`: their unfinished traces released
- * now, `releaseAnnotator` of `assignment.ts`): admins only, so an annotator never sees another's name, id or labels.
+ * now, `releaseAnnotator` of `releases.ts`): admins only, so an annotator never sees another's name, id or labels.
  * Mounted under `/api` by `createApp` (`serve_app.ts`).
  *
  * @module
@@ -12,7 +12,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { healthStatus, HEALTHY } from "./health.ts";
 import { z } from "zod";
-import { releaseAnnotator } from "./assignment.ts";
+import { releaseAnnotator } from "./releases.ts";
 import { jsonResponse, readJsonBody, SECURITY_HEADERS } from "./http_guards.ts";
 import { ADMIN_OFF, type RouteDeps, type ServeEnv } from "./serve_env.ts";
 import { type HistoryRecord, KEY } from "./kv_schema.ts";
