@@ -95,6 +95,39 @@ function releaseCell(annotator) {
   return td;
 }
 
+/** Block (or unblock) the annotator's user name: their sessions end, their labels stay. */
+function accessCell(annotator, blocked) {
+  const td = document.createElement("td");
+  const isBlocked = blocked.includes(annotator.username.toLowerCase());
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link";
+  button.textContent = isBlocked ? "Unblock" : "Block";
+  button.addEventListener("click", () => setBlocked(annotator, !isBlocked, button));
+  td.append(button);
+  return td;
+}
+
+async function setBlocked(annotator, blocked, button) {
+  button.disabled = true;
+  const live = $("live");
+  try {
+    const response = await fetch("/api/admin/block", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ username: annotator.username, blocked }),
+    });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(data?.error ?? `HTTP ${response.status}`);
+    await load();
+    live.textContent = `${blocked ? "Blocked" : "Unblocked"} ${annotator.username}.`;
+  } catch (error) {
+    button.disabled = false;
+    live.textContent = `Cannot change the access of ${annotator.username}: ${error.message}`;
+    live.classList.add("error");
+  }
+}
+
 async function release(annotator, button) {
   button.disabled = true;
   const live = $("live");
@@ -160,6 +193,7 @@ function show(status) {
         cell(a.labelsPerHour ?? "—", true),
         cell(alphaText(a.agreement), true),
         releaseCell(a),
+        accessCell(a, status.blocked ?? []),
       )
     ),
     "Nobody has logged in yet.",

@@ -1,4 +1,5 @@
 /** Browser tests: the status page (login needed, traces, annotators, agreement). */
+import type { Page } from "playwright-core";
 import { assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { login, loginAdmin, pressKeys, waitQuestion, withApp } from "./browser_harness.ts";
 
@@ -15,8 +16,9 @@ Deno.test("browser: the status page needs an admin and lists traces, annotators 
       "tasks_six",
       3,
     ]] as const;
+    let newestPage: Page | undefined;
     for (const [who, trace, count] of expected) {
-      const annotator = who === "hana" ? page : await newPage();
+      const annotator = who === "hana" ? page : newestPage = await newPage();
       await login(annotator, base, who);
       await waitQuestion(annotator, 1, count);
       assertEquals(await annotator.textContent("#trace-name"), trace);
@@ -58,12 +60,24 @@ Deno.test("browser: the status page needs an admin and lists traces, annotators 
       // hana took task 1 and kim task 2 of tasks_six's first question: 3 units of 2 values,
       // Do = 4/6, De = 16/30, alpha = 1 - 1.25 = -0.25 (by hand); ivan shares nothing.
       const alpha = row[0] === "ivan" ? "—" : "-0.250 (6 values)";
-      assertEquals(row.slice(5), ["—", alpha, "Release (1)"], `${row[0]}: speed, alpha`);
+      assertEquals(row.slice(5), ["—", alpha, "Release (1)", "Block"], `${row[0]}: speed, alpha`);
     }
     assertStringIncludes(
       (await admin.textContent("#agreement")) ?? "",
       "Krippendorff's alpha (nominal)",
     );
+    // Blocking kim ends kim's session at once; unblocking lets kim back in.
+    const kim = newestPage!;
+    await admin.click("#annotators tbody tr:nth-child(3) td:last-child button");
+    await admin.waitForFunction(() =>
+      document.getElementById("live")?.textContent === "Blocked kim."
+    );
+    assertEquals(await kim.evaluate(async () => (await fetch("/api/state")).status), 403);
+    await admin.click("#annotators tbody tr:nth-child(3) td:last-child button");
+    await admin.waitForFunction(() =>
+      document.getElementById("live")?.textContent === "Unblocked kim."
+    );
+    assertEquals(await kim.evaluate(async () => (await fetch("/api/state")).status), 200);
     // The project's totals.
     assertEquals(
       await admin.textContent("#totals-traces"),

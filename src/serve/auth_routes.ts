@@ -21,7 +21,7 @@ import {
 import { jsonResponse, readJsonBody } from "./http_guards.ts";
 import { LoginThrottle, type LoginVerdict, minutesText } from "./login_throttle.ts";
 import { clientAddress, requestScheme } from "./request_origin.ts";
-import type { RouteDeps, RouteOptions, ServeEnv } from "./serve_env.ts";
+import { blockedError, type RouteDeps, type RouteOptions, type ServeEnv } from "./serve_env.ts";
 import {
   clearedSessionCookie,
   passwordMatches,
@@ -62,6 +62,7 @@ export function authRoutes(deps: RouteDeps): Hono<ServeEnv> {
         "Set-Cookie": sessionCookie(token, secure),
       });
     }
+    if (await deps.blocklist.has(body.username)) throw blockedError();
     await migrateOnce();
     // One durable commit: a new annotator's record and the session go in together.
     const { annotator, token } = await sessions.logIn((session) =>

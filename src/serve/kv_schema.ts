@@ -12,6 +12,7 @@
  * - `["history", T, at, id]` → {@link HistoryRecord}: every label change and removal.
  * - `["annotator", username]` → {@link AnnotatorRecord}: stable identities.
  * - `["session", sha256(token)]` → {@link SessionRecord} (expires after 7 days).
+ * - `["blocked", canonical username]` → {@link BlockedRecord}: user names an admin blocked.
  * - `["login_failures", "username" | "address", name]` → {@link LoginFailures} (expires
  *   after the window).
  *
@@ -59,6 +60,8 @@ export const KEY = {
   annotator: (username: string): Deno.KvKey => ["annotator", username],
   annotators: ["annotator"] as Deno.KvKey,
   session: (tokenHash: string): Deno.KvKey => ["session", tokenHash],
+  blocked: (username: string): Deno.KvKey => ["blocked", username],
+  allBlocked: ["blocked"] as Deno.KvKey,
   loginFailures: (scope: "username" | "address", name: string): Deno.KvKey => [
     "login_failures",
     scope,
@@ -117,6 +120,13 @@ export interface SessionRecord {
   username: string;
   createdAt: number;
   expiresAt: number;
+}
+
+/** A user name an admin blocked: its sessions are refused, its labels stay. */
+export interface BlockedRecord {
+  at: number;
+  /** The admin who blocked it. */
+  by: string;
 }
 
 export interface LoginFailures {

@@ -33,6 +33,7 @@ import { hostGuard } from "./host_check.ts";
 import { jsonResponse, postGuards, SECURITY_HEADERS } from "./http_guards.ts";
 import { createLoadShedder, type LoadLimits } from "./load_shedder.ts";
 import { type RouteDeps, type RouteOptions, sessionMiddlewares } from "./serve_env.ts";
+import { Blocklist } from "./blocklist.ts";
 import { createSessions } from "./sessions.ts";
 import { STATIC_ASSETS } from "./static_assets.ts";
 import { statusPageGuard, statusRoutes } from "./status_routes.ts";
@@ -53,11 +54,13 @@ export interface AppDeps extends RouteOptions {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const sessions = createSessions(deps.kv, deps.now, deps.commits);
+  const blocklist = new Blocklist(deps.kv, deps.now);
   const routeDeps: RouteDeps = {
     app: deps,
     sessions,
+    blocklist,
     transport: { trustProxy: deps.trustProxy ?? false },
-    ...sessionMiddlewares(sessions, deps),
+    ...sessionMiddlewares(sessions, { adminPassword: deps.adminPassword, blocklist }),
   };
   app.onError((error, c) => errorResponse(deps, error, `${c.req.method} ${c.req.path}`));
   app.notFound((c) => jsonResponse({ error: `Not found: ${c.req.path}` }, 404));

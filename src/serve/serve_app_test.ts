@@ -675,3 +675,37 @@ Deno.test("admin: releasing an annotator's unfinished trace frees it and removes
     );
   });
 });
+
+Deno.test("admin: a blocked user name is refused at once and at login, its labels stay", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const ann = await login(app, "ann");
+    const taken: State = await (await post(app, "/api/next", {}, { cookie: ann })).json();
+    const trace = ctx.catalog.get(taken.trace!)!;
+    const body = {
+      trace: trace.name,
+      turn: trace.questions[0],
+      label: trace.mode === "help" ? "need" : [0],
+    };
+    await (await post(app, "/api/label", body, { cookie: ann })).body?.cancel();
+    const block = (cookie: string, blocked: boolean) =>
+      post(app, "/api/admin/block", { username: " ANN ", blocked }, { cookie });
+    await expectError(await block(ann, true), 403, "Admins only");
+
+    const admin = await login(app, "lead", ADMIN_PASSWORD);
+    assertEquals(await (await block(admin, true)).json(), { blocked: ["ann"] });
+    await expectError(await get(app, "/api/state", ann), 403, "blocked"); // the session ends
+    const again = await post(app, "/api/login", { username: "Ann", password: PASSWORD });
+    assertEquals(again.status, 403);
+    await again.body?.cancel();
+    const status = await (await get(app, "/api/status", admin)).json();
+    assertEquals(status.blocked, ["ann"]);
+    assertEquals(
+      status.annotators.find((a: { username: string }) => a.username === "ann").labels,
+      1,
+    );
+
+    assertEquals(await (await block(admin, false)).json(), { blocked: [] });
+    assertEquals((await get(app, "/api/state", ann)).status, 200, "unblocked: the session works");
+  });
+});

@@ -14,6 +14,7 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./api_error.ts";
 import type { Annotator } from "./annotators.ts";
 import type { TransportOptions } from "./request_origin.ts";
+import type { Blocklist } from "./blocklist.ts";
 import type { Guidelines } from "./guidelines.ts";
 import type { ServeContext } from "./serve_context.ts";
 import { type Sessions, sessionTokenFromCookies, type SessionUser } from "./sessions.ts";
@@ -44,6 +45,8 @@ export const ADMIN_OFF =
 export interface RouteDeps {
   app: RouteOptions;
   sessions: Sessions;
+  /** User names an admin blocked (`blocklist.ts`). */
+  blocklist: Blocklist;
   /** Where the client address and scheme come from (`--trust-proxy`). */
   transport: TransportOptions;
   /** Sets `c.var.annotator` from the session cookie: 401 without a session, 403 an admin's. */
@@ -54,10 +57,17 @@ export interface RouteDeps {
   requireSession: MiddlewareHandler<ServeEnv>;
 }
 
+/** The answer to a blocked user name's requests and logins. */
+export function blockedError(): ApiError {
+  return new ApiError(403, {
+    message: "This user name is blocked: ask the person running the server",
+  });
+}
+
 /** The session middlewares over `sessions` (see `RouteDeps`). */
 export function sessionMiddlewares(
   sessions: Sessions,
-  options: Pick<RouteOptions, "adminPassword">,
+  { adminPassword, blocklist }: Pick<RouteOptions, "adminPassword"> & { blocklist: Blocklist },
 ): Pick<RouteDeps, "requireAnnotator" | "requireAdmin" | "requireSession"> {
   const userOf = async (header: string | undefined) => {
     const user = await sessions.user(sessionTokenFromCookies(header));
@@ -72,11 +82,12 @@ export function sessionMiddlewares(
           message: "An admin session does not annotate: log in with the annotators' password",
         });
       }
+      if (await blocklist.has(user.annotator.username)) throw blockedError();
       c.set("annotator", user.annotator);
       await next();
     },
     async requireAdmin(c, next) {
-      if (options.adminPassword === undefined) throw new ApiError(404, { message: ADMIN_OFF });
+      if (adminPassword === undefined) throw new ApiError(404, { message: ADMIN_OFF });
       const user = await userOf(c.req.header("Cookie"));
       if (user.role !== "admin") throw new ApiError(403, { message: "Admins only" });
       c.set("user", user);

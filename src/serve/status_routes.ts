@@ -20,6 +20,7 @@ import { sessionTokenFromCookies } from "./sessions.ts";
 import { buildStatus } from "./status.ts";
 
 const releaseBody = z.object({ annotator: z.string().regex(/^[0-9a-f]{32}$/) });
+const blockBody = z.object({ username: z.string().min(1).max(1024), blocked: z.boolean() });
 
 /** `/health`, `/status` and the admin's `/admin/…` routes. */
 export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
@@ -29,7 +30,10 @@ export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
     const health = options.storageHealth?.() ?? HEALTHY;
     return jsonResponse(health, healthStatus(health));
   });
-  routes.get("/status", deps.requireAdmin, async () => jsonResponse(await buildStatus(options)));
+  routes.get("/status", deps.requireAdmin, async () => {
+    const status = await buildStatus(options);
+    return jsonResponse({ ...status, blocked: await deps.blocklist.names() });
+  });
   routes.get("/admin/history.jsonl", deps.requireAdmin, () => historyDownload(options.kv));
   routes.post("/admin/release", deps.requireAdmin, async (c) => {
     const { annotator } = await readJsonBody(c, releaseBody);
@@ -39,6 +43,13 @@ export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
       `Admin "${admin}" released ${released.length} trace(s) of annotator ${annotator}`,
     );
     return jsonResponse({ released });
+  });
+  routes.post("/admin/block", deps.requireAdmin, async (c) => {
+    const { username, blocked } = await readJsonBody(c, blockBody);
+    const admin = c.var.user.role === "admin" ? c.var.user.username : "";
+    await deps.blocklist.set(username, blocked, admin);
+    options.logger.info(`Admin "${admin}" ${blocked ? "blocked" : "unblocked"} "${username}"`);
+    return jsonResponse({ blocked: await deps.blocklist.names() });
   });
   return routes;
 }
