@@ -324,14 +324,10 @@ export async function listAnswers(
   ctx: ServeContext,
   { annotator, trace }: Omit<QuestionRef, "turn">,
 ): Promise<{ trace: string; count: number; answers: AnswerView[] }> {
-  const record = traceRecordOf(ctx.records.get(trace.name));
-  let member = record.members.find((m) => m.id === annotator);
-  if (!member) {
-    member = traceRecordOf(await refreshRecord(ctx, trace)).members.find((m) => m.id === annotator);
-  }
-  if (!member) {
-    throw new ApiError(403, { message: `The trace "${trace.name}" is not assigned to you` });
-  }
+  // The first question is reached by every member: this checks membership only (403,
+  // confirmed against KV as for any answer).
+  const first = { annotator, trace, turn: trace.questions[0], index: 0 };
+  const { member } = await reachedMember(ctx, first);
   const answers: AnswerView[] = [];
   const prefix = KEY.labelsOfMember(trace.name, annotator);
   for await (const entry of ctx.kv.list<LabelRecord>({ prefix })) {
