@@ -77,73 +77,71 @@ function alphaText(agreement) {
     : `${agreement.value.toFixed(3)} (${agreement.pairable} values)`;
 }
 
-/** A button that releases the annotator's unfinished traces now (their labels there go). */
-function releaseCell(annotator) {
+/** A cell with a link-styled button running `onClick(button)`. */
+function buttonCell(text, title, onClick) {
   const td = document.createElement("td");
-  if (annotator.inProgress === 0) {
-    td.textContent = "—";
-    td.className = "muted";
-    return td;
-  }
   const button = document.createElement("button");
   button.type = "button";
   button.className = "link";
-  button.textContent = `Release (${annotator.inProgress})`;
-  button.title = `Free the traces ${annotator.username} has not finished; their labels there go`;
-  button.addEventListener("click", () => release(annotator, button));
+  button.textContent = text;
+  if (title) button.title = title;
+  button.addEventListener("click", () => onClick(button));
   td.append(button);
   return td;
+}
+
+/** A button that releases the annotator's unfinished traces now (their labels there go). */
+function releaseCell(annotator) {
+  if (annotator.inProgress === 0) {
+    const td = cell("—");
+    td.className = "muted";
+    return td;
+  }
+  return buttonCell(
+    `Release (${annotator.inProgress})`,
+    `Free the traces ${annotator.username} has not finished; their labels there go`,
+    (button) =>
+      adminAction(button, {
+        path: "/api/admin/release",
+        body: { annotator: annotator.id },
+        done: (data) => `Released ${data.released.length} trace(s) of ${annotator.username}.`,
+        failed: "Cannot release",
+      }),
+  );
 }
 
 /** Block (or unblock) the annotator's user name: their sessions end, their labels stay. */
 function accessCell(annotator, blocked) {
-  const td = document.createElement("td");
   const isBlocked = blocked.includes(annotator.username.toLowerCase());
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "link";
-  button.textContent = isBlocked ? "Unblock" : "Block";
-  button.addEventListener("click", () => setBlocked(annotator, !isBlocked, button));
-  td.append(button);
-  return td;
+  return buttonCell(isBlocked ? "Unblock" : "Block", "", (button) =>
+    adminAction(button, {
+      path: "/api/admin/block",
+      body: { username: annotator.username, blocked: !isBlocked },
+      done: () => `${isBlocked ? "Unblocked" : "Blocked"} ${annotator.username}.`,
+      failed: `Cannot change the access of ${annotator.username}`,
+    }));
 }
 
-async function setBlocked(annotator, blocked, button) {
+/**
+ * POSTs an admin action, reloads the report and says what was done (`done(answer)`); on
+ * failure says `failed: why` and enables the button again.
+ */
+async function adminAction(button, { path, body, done, failed }) {
   button.disabled = true;
   const live = $("live");
   try {
-    const response = await fetch("/api/admin/block", {
+    const response = await fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ username: annotator.username, blocked }),
+      body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new Error(data?.error ?? `HTTP ${response.status}`);
     await load();
-    live.textContent = `${blocked ? "Blocked" : "Unblocked"} ${annotator.username}.`;
+    live.textContent = done(data);
   } catch (error) {
     button.disabled = false;
-    live.textContent = `Cannot change the access of ${annotator.username}: ${error.message}`;
-    live.classList.add("error");
-  }
-}
-
-async function release(annotator, button) {
-  button.disabled = true;
-  const live = $("live");
-  try {
-    const response = await fetch("/api/admin/release", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ annotator: annotator.id }),
-    });
-    const data = await response.json().catch(() => null);
-    if (!response.ok) throw new Error(data?.error ?? `HTTP ${response.status}`);
-    await load();
-    live.textContent = `Released ${data.released.length} trace(s) of ${annotator.username}.`;
-  } catch (error) {
-    button.disabled = false;
-    live.textContent = `Cannot release: ${error.message}`;
+    live.textContent = `${failed}: ${error.message}`;
     live.classList.add("error");
   }
 }
