@@ -32,7 +32,7 @@ import {
   type RoleCard,
   trainingHint,
 } from "../formats/dataset_card.ts";
-import { findGymLogs, type FoundLogs } from "../gym/find_gym_logs.ts";
+import { findGymLogs, type FoundLogs, reportSkippedLogs } from "../gym/find_gym_logs.ts";
 import { type GymLog, readGymLog } from "../gym/read_gym_log.ts";
 import { type InvalidSample, type LogResult, replayLog, type SampleSource } from "./replay_log.ts";
 
@@ -119,10 +119,7 @@ export function runAgentTrainset(
 /** The complete logs (up to `--limit`), read: a log that cannot be read fails alone. */
 async function readLogs(options: AgentTrainsetOptions, logger: Logger): Promise<TrainsetRead> {
   const found = await findGymLogs(options.inDir, [options.output]);
-  for (const path of found.incomplete) {
-    logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
-  }
-  for (const { error } of found.unreadable) logger.error(error); // it names the log
+  reportSkippedLogs(found, logger);
   const name = datasetName(options.output);
   await mergedDatasetInfo(options.datasetInfo, name, datasetInfoEntry(options.output)); // fails early
   const logs = found.complete.slice(0, options.llm.limit ?? found.complete.length);

@@ -5,6 +5,7 @@
  * entries that cannot be read as logs — a folder named `x.jsonl`, a log that is not UTF-8 —
  * each with its reason (the commands report those as failed logs).
  */
+import type { Logger } from "../cli/logger.ts";
 import { join, resolve } from "node:path";
 import { describeError } from "../cli/errors.ts";
 import { isCompleteLog } from "./log_writer.ts";
@@ -16,6 +17,14 @@ export interface FoundLogs {
   incomplete: string[];
   /** Entries named like logs that cannot be read, with the reason (naming the path). */
   unreadable: { log: string; error: string }[];
+}
+
+/** Says which logs are skipped: incomplete ones (a warning), unreadable ones (an error). */
+export function reportSkippedLogs(found: FoundLogs, logger: Logger): void {
+  for (const path of found.incomplete) {
+    logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
+  }
+  for (const { error } of found.unreadable) logger.error(error); // it names the log
 }
 
 export async function findGymLogs(inDir: string, exclude: readonly string[]): Promise<FoundLogs> {

@@ -166,7 +166,7 @@ export function nothingLeftFor(ctx: ServeContext, annotatorId: string): NothingL
 
 /** A 503 that asks the client to retry after a second. */
 export function busy(message: string): ApiError {
-  return new ApiError(503, { message: message, headers: { "Retry-After": "1" } });
+  return new ApiError(503, { message, headers: { "Retry-After": "1" } });
 }
 
 /** The annotator's unfinished current trace, marked as active again; else undefined. */

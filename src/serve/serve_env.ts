@@ -21,10 +21,11 @@ import { type Sessions, sessionTokenFromCookies, type SessionUser } from "./sess
 
 /**
  * Hono's `Env` of serve's routes: `c.var.annotator` once `requireAnnotator` has run,
- * `c.var.user` once `requireSession` or `requireAdmin` has.
+ * `c.var.user` once `requireSession` or `requireAdmin` has, and `c.var.admin` (the admin's
+ * user name) once `requireAdmin` has.
  */
 export interface ServeEnv {
-  Variables: { annotator: Annotator; user: SessionUser };
+  Variables: { annotator: Annotator; user: SessionUser; admin: string };
 }
 
 /** The server's options that the routes read (`AppDeps` of `serve_app.ts`). */
@@ -91,6 +92,7 @@ export function sessionMiddlewares(
       const user = await userOf(c.req.header("Cookie"));
       if (user.role !== "admin") throw new ApiError(403, { message: "Admins only" });
       c.set("user", user);
+      c.set("admin", user.username);
       await next();
     },
     async requireSession(c, next) {

@@ -38,17 +38,17 @@ export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
   routes.post("/admin/release", deps.requireAdmin, async (c) => {
     const { annotator } = await readJsonBody(c, releaseBody);
     const released = await releaseAnnotator(options, annotator);
-    const admin = c.var.user.role === "admin" ? c.var.user.username : "";
     options.logger.info(
-      `Admin "${admin}" released ${released.length} trace(s) of annotator ${annotator}`,
+      `Admin "${c.var.admin}" released ${released.length} trace(s) of annotator ${annotator}`,
     );
     return jsonResponse({ released });
   });
   routes.post("/admin/block", deps.requireAdmin, async (c) => {
     const { username, blocked } = await readJsonBody(c, blockBody);
-    const admin = c.var.user.role === "admin" ? c.var.user.username : "";
-    await deps.blocklist.set(username, blocked, admin);
-    options.logger.info(`Admin "${admin}" ${blocked ? "blocked" : "unblocked"} "${username}"`);
+    await deps.blocklist.set(username, blocked, c.var.admin);
+    options.logger.info(
+      `Admin "${c.var.admin}" ${blocked ? "blocked" : "unblocked"} "${username}"`,
+    );
     return jsonResponse({ blocked: await deps.blocklist.names() });
   });
   return routes;

@@ -11,7 +11,7 @@ import type { PromptSetLabel } from "../prompts/prompt_set.ts";
 import { basename, join } from "node:path";
 import { describeError, inputError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import { findGymLogs, type FoundLogs } from "../gym/find_gym_logs.ts";
+import { findGymLogs, type FoundLogs, reportSkippedLogs } from "../gym/find_gym_logs.ts";
 import { type GymLog, readGymLog } from "../gym/read_gym_log.ts";
 import { isValidTraceName, parseTraceText } from "../formats/trace.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
@@ -105,10 +105,7 @@ export function runTraces(options: TracesOptions, ctx: StageContext): Promise<Tr
 /** The complete logs, read; those whose trace is already complete are set aside. */
 async function readLogs(options: TracesOptions, logger: Logger): Promise<TracesRead> {
   const found = await findGymLogs(options.logs, []);
-  for (const path of found.incomplete) {
-    logger.warn(`"${path}" is not a complete gym log (no end record): skipped`);
-  }
-  for (const { error } of found.unreadable) logger.error(error); // it names the log
+  reportSkippedLogs(found, logger);
   const paths = found.complete.slice(0, options.llm.limit ?? found.complete.length);
   const result = emptyResult(options, found);
   const read: TracesRead = { total: 0, todo: [], entries: [], result };
