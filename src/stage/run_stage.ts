@@ -143,7 +143,7 @@ async function runPhases<R extends { total: number }, W, T>(
 }
 
 /** The error a stopped stage ends with: see the module doc. */
-export function stoppedError(
+function stoppedError(
   error: unknown,
   signal: AbortSignal,
   note: StopNote | undefined,
