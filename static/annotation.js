@@ -5,7 +5,12 @@
 
 import { ApiError } from "./api_client.js";
 
-/** A label in a few words, without the tasks' texts: "tasks 1, 3", "Reject all", … */
+/** An answer in a few words, without the tasks' texts: "tasks 1, 3", "Reject all", … */
+function shortAnswer({ label, skip, comment }) {
+  const what = skip ? `skipped (${skip})` : shortLabel(label);
+  return comment ? `${what} · “${comment}”` : what;
+}
+
 function shortLabel(label) {
   if (label === "need") return "Help needed";
   if (label === "no need") return "No help needed";
@@ -27,6 +32,8 @@ export function createAnnotation(page) {
   let countdown = null;
   /** Clears "Saved ✓" a moment after a save. */
   let savedTimer = 0;
+  /** The last answer sent ({question, answer}): what Retry sends again. */
+  let lastSave = null;
 
   /** Shows `state`, and opens the next trace at once when the annotator has none (login). */
   async function open(state) {
@@ -131,6 +138,7 @@ export function createAnnotation(page) {
     page.say(text);
   }
 
+  /** Enter or Submit: the ticked label, with the comment. */
   function submit() {
     const question = form.question;
     if (!question || page.busy) return;
@@ -139,6 +147,31 @@ export function createAnnotation(page) {
       form.showHint(question);
       return;
     }
+    return save(question, { label, comment: form.readComment() });
+  }
+
+  /** Skips the question on screen for `reason` (the skip box's buttons), with the comment. */
+  function skip(reason) {
+    const question = form.question;
+    const why = reason?.trim();
+    if (!question || page.busy) return;
+    if (!why) {
+      page.say("Say why you skip it: Not sure, Trace unclear, or your own words.", true);
+      ui.skipReason.focus();
+      return;
+    }
+    ui.skipBox.open = false;
+    return save(question, { label: null, skip: why, comment: form.readComment() });
+  }
+
+  /** Retry (after an error): the answer that failed, sent again. */
+  function retry() {
+    return lastSave ? save(lastSave.question, lastSave.answer) : submit();
+  }
+
+  /** Saves `answer` ({label, skip, comment}) for `question`, with the form's feedback. */
+  function save(question, answer) {
+    lastSave = { question, answer };
     // The answer this one replaces: the version shown with the question, or none yet.
     const replaces = question.version ?? "new";
     const editing = form.editing;
@@ -147,7 +180,7 @@ export function createAnnotation(page) {
       showFormStatus("Saving…");
       const shownBefore = events.shown;
       try {
-        if (!(await send(question, label, replaces, editing))) return showFormStatus("");
+        if (!(await send(question, answer, replaces, editing))) return showFormStatus("");
         events.markNew(shownBefore);
         if (ui.answersBox.open && page.state.trace) await loadAnswers(); // keep it current
         showFormStatus("Saved ✓");
@@ -175,10 +208,10 @@ export function createAnnotation(page) {
   }
 
   /**
-   * Sends `label` for `question`, replacing the saved answer of version `replaces`;
+   * Sends `answer` for `question`, replacing the saved answer of version `replaces`;
    * resolves to true when it was saved.
    */
-  async function send(question, label, replaces, changed) {
+  async function send(question, answer, replaces, changed) {
     conflict = null;
     form.hideConflict();
     let state;
@@ -186,7 +219,7 @@ export function createAnnotation(page) {
       state = await page.api("POST", "/api/label", {
         trace: question.trace ?? events.trace,
         turn: question.turn,
-        label,
+        ...answer,
         since: events.shown,
         replaces,
       });
@@ -194,8 +227,8 @@ export function createAnnotation(page) {
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 409 && error.data?.current) {
         // Answered meanwhile (another tab): show the saved answer and ask.
-        conflict = { question, label, current: error.data.current, changed };
-        form.showConflict(question, error.data.current, label);
+        conflict = { question, answer, current: error.data.current, changed };
+        form.showConflict(question, error.data.current, answer);
         page.say("Not saved yet: this question was answered meanwhile.", true);
         return false;
       }
@@ -222,14 +255,14 @@ export function createAnnotation(page) {
     if (!pending || page.busy) return;
     conflict = null;
     form.hideConflict();
-    const { question, label, current, changed } = pending;
+    const { question, answer, current, changed } = pending;
     page.say("");
     if (replace) {
-      return page.run(() => send(question, label, current.version, changed), "Saving…");
+      return page.run(() => send(question, answer, current.version, changed), "Saving…");
     }
-    if (form.editing && current.label !== null) {
+    if (form.editing && (current.label !== null || current.skip)) {
       // Keep changing this answer, starting from the saved one.
-      form.show({ ...question, label: current.label, version: current.version }, true);
+      form.show({ ...question, comment: undefined, skip: undefined, ...current }, true);
       page.say("Kept the saved answer.");
       return;
     }
@@ -256,7 +289,7 @@ export function createAnnotation(page) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "link";
-      button.textContent = `Question ${answer.number}: ${shortLabel(answer.label)}`;
+      button.textContent = `Question ${answer.number}: ${shortAnswer(answer)}`;
       button.addEventListener("click", () => {
         if (!page.busy) page.run(() => edit(answer.turn));
       });
@@ -324,6 +357,8 @@ export function createAnnotation(page) {
     open,
     receive,
     submit,
+    skip,
+    retry,
     resolveConflict,
     back,
     cancelEdit,

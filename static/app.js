@@ -29,7 +29,17 @@ function main() {
   ui.back.addEventListener("click", annotation.back);
   ui.next.addEventListener("click", annotation.next);
   ui.stay.addEventListener("click", annotation.stay);
-  ui.retry.addEventListener("click", annotation.submit);
+  ui.retry.addEventListener("click", annotation.retry);
+  ui.skipBox.addEventListener("click", (event) => {
+    const reason = event.target.closest?.("[data-skip]")?.dataset.skip;
+    if (reason) annotation.skip(reason);
+  });
+  ui.skipOther.addEventListener("click", () => annotation.skip(ui.skipReason.value));
+  ui.skipReason.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault(); // Enter here skips; it does not submit the ticked tasks
+    annotation.skip(ui.skipReason.value);
+  });
   ui.answersBox.addEventListener("toggle", annotation.toggleAnswers);
   ui.guidelinesButton.addEventListener("click", guidelines.toggle);
   ui.guidelinesClose.addEventListener("click", guidelines.hide);

@@ -1,5 +1,6 @@
 // The question form: the candidate tasks (or Help needed / No help needed) as choices, the
-// Reject all box, and the hint shown when nothing is chosen. Task text goes in as textContent.
+// Reject all box, the hint shown when nothing is chosen, the comment field and the skip box.
+// Task text goes in as textContent.
 
 import { taskKey } from "./keyboard.js";
 
@@ -46,6 +47,12 @@ export function describeLabel(question, label) {
   if (label === "no need") return "No help needed";
   if (!Array.isArray(label)) return String(label);
   return label.map((i) => `“${question.tasks[i] ?? `task ${i + 1}`}”`).join(", ");
+}
+
+/** An answer ({label, skip, comment}) in words: its label or why it was skipped, and comment. */
+export function describeAnswer(question, answer) {
+  const what = answer.skip ? `skipped (${answer.skip})` : describeLabel(question, answer.label);
+  return answer.comment ? `${what} — comment: ${answer.comment}` : what;
 }
 
 /** The form of the question on screen: the current one or, when editing, an earlier one. */
@@ -95,8 +102,12 @@ export class QuestionForm {
     this.editing = editing;
     const help = question.kind === "help";
     ui.legend.textContent = editing
-      ? `Changing your answer to question ${question.number} of ${question.count}`
+      ? `Changing your answer to question ${question.number} of ${question.count}` +
+        (question.skip ? ` (you skipped it: ${question.skip})` : "")
       : `Question ${question.number} of ${question.count}`;
+    ui.comment.value = question.comment ?? "";
+    ui.skipReason.value = question.skip ?? "";
+    ui.skipBox.open = false;
     ui.prompt.textContent = help ? "Does the user need help at this point?" : TASKS_PROMPT;
     this.#showKeys(question.tasks.length, help);
 
@@ -126,12 +137,12 @@ export class QuestionForm {
    */
   showConflict(question, current, mine) {
     const ui = this.ui;
-    ui.conflictText.textContent = current.label === null
+    ui.conflictText.textContent = current.label === null && !current.skip
       ? "This question has no saved answer any more (it changed elsewhere).\n" +
-        `Your answer: ${describeLabel(question, mine)}\nSave your answer?`
+        `Your answer: ${describeAnswer(question, mine)}\nSave your answer?`
       : "This question was answered meanwhile, maybe in another tab.\n" +
-        `Saved answer: ${describeLabel(question, current.label)}\n` +
-        `Your answer: ${describeLabel(question, mine)}\n` +
+        `Saved answer: ${describeAnswer(question, current)}\n` +
+        `Your answer: ${describeAnswer(question, mine)}\n` +
         "Replace the saved answer with yours?";
     ui.conflict.hidden = false;
     ui.conflictKeep.focus();
@@ -165,6 +176,11 @@ export class QuestionForm {
     }
     if (picked.length > 0) return picked.sort((a, b) => a - b);
     return this.ui.reject.checked ? "Reject all" : null;
+  }
+
+  /** The comment typed for the answer, or undefined when there is none. */
+  readComment() {
+    return this.ui.comment.value.trim() || undefined;
   }
 
   /** Says what to choose before `question` can be submitted. */

@@ -188,6 +188,8 @@ function show(status) {
         cell(a.done, true),
         cell(a.inProgress, true),
         cell(a.labels, true),
+        cell(a.skips ?? 0, true),
+        cell(a.comments ?? 0, true),
         cell(a.labelsPerHour ?? "—", true),
         cell(alphaText(a.agreement), true),
         releaseCell(a),
@@ -195,6 +197,28 @@ function show(status) {
       )
     ),
     "Nobody has logged in yet.",
+  );
+  showNotes(status.notes ?? { count: 0, latest: [] });
+}
+
+/** The latest skips and comments, newest first. */
+function showNotes(notes) {
+  $("notes-count").textContent = notes.count > notes.latest.length
+    ? `The latest ${notes.latest.length} of ${notes.count}; the label history has them all.`
+    : `${notes.count} in all.`;
+  fillTable(
+    $("notes"),
+    notes.latest.map((n) =>
+      row(
+        cell(n.trace),
+        cell(n.question, true),
+        cell(n.username),
+        cell(n.skip ?? "—"),
+        cell(n.comment ?? "—"),
+        cell(new Date(n.at).toLocaleString()),
+      )
+    ),
+    "No skip or comment yet.",
   );
 }
 

@@ -60,7 +60,8 @@ Deno.test("browser: the status page needs an admin and lists traces, annotators 
       // hana took task 1 and kim task 2 of tasks_six's first question: 3 units of 2 values,
       // Do = 4/6, De = 16/30, alpha = 1 - 1.25 = -0.25 (by hand); ivan shares nothing.
       const alpha = row[0] === "ivan" ? "—" : "-0.250 (6 values)";
-      assertEquals(row.slice(5), ["—", alpha, "Release (1)", "Block"], `${row[0]}: speed, alpha`);
+      assertEquals(row.slice(5, 7), ["0", "0"], `${row[0]}: no skip, no comment`);
+      assertEquals(row.slice(7), ["—", alpha, "Release (1)", "Block"], `${row[0]}: speed, alpha`);
     }
     assertStringIncludes(
       (await admin.textContent("#agreement")) ?? "",

@@ -3,14 +3,14 @@
  * (`krippendorffAlphaNominal`) over the task labels of the current annotators. A unit is one
  * (question turn, candidate task) of a task-mode trace and holds each annotator's accept or
  * reject of that task (`agreementUnits`); help-mode traces give no units, and labels of
- * released reservations are not counted. `buildStatus` (`status.ts`) collects the units of
+ * released reservations and skipped questions are not counted. `buildStatus` (`status.ts`) collects the units of
  * every trace from the store and reports the result as `Status.agreement`.
  *
  * @module
  */
 import type { Label } from "../formats/result_file.ts";
 import type { Member } from "./kv_schema.ts";
-import type { TraceLabels } from "./result_writer.ts";
+import { currentLabel, type TraceLabels } from "./result_writer.ts";
 import type { CatalogTrace } from "./trace_catalog.ts";
 
 export const AGREEMENT_MEASURE = "Krippendorff's alpha (nominal)";
@@ -94,9 +94,9 @@ export function agreementUnits(
     const given: Label[] = [];
     let shared = sharedWith === undefined;
     for (const member of members) {
-      const record = labels.get(member.id)?.get(turn);
-      if (record && record.reservation === member.reservation) {
-        given.push(record.label);
+      const label = currentLabel(labels, member, turn);
+      if (label !== undefined) {
+        given.push(label);
         if (member.id === sharedWith) shared = true;
       }
     }

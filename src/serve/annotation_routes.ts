@@ -7,13 +7,15 @@
  * answers. Mounted under `/api` by `createApp` (`serve_app.ts`).
  *
  * A label's body is checked here for its shape only (`labelBody`, whose `label` is
- * `labelSchema` of `formats/result_file.ts`, the schema result files use too) and its trace
- * name by `traceNamed`; `submitLabel` checks the rest and stores it (see `labels.ts`).
+ * `labelSchema` of `formats/result_file.ts`, the schema result files use too; or, instead of
+ * a label, `skip` with the reason; and an optional `comment`) and its trace name by
+ * `traceNamed`; `submitLabel` checks the rest and stores it (see `labels.ts`).
  *
  * @module
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { MAX_NOTE_LENGTH } from "../formats/notes_file.ts";
 import { labelSchema } from "../formats/result_file.ts";
 import { isValidTraceName } from "../formats/trace.ts";
 import { ApiError } from "./api_error.ts";
@@ -26,10 +28,19 @@ import type { CatalogTrace } from "./trace_catalog.ts";
 
 const since = z.number().int().nonnegative();
 const nextBody = z.object({ since: since.optional() });
+/** A skip reason or comment: trimmed, at most `MAX_NOTE_LENGTH` characters; empty: none. */
+const noteText = (what: string) =>
+  z.string().trim().max(MAX_NOTE_LENGTH, {
+    error: `${what}: at most ${MAX_NOTE_LENGTH} characters`,
+  }).transform((text) => text === "" ? undefined : text);
+
 const labelBody = z.object({
   trace: z.string().max(1024),
   turn: z.number().int().nonnegative(),
-  label: labelSchema,
+  /** The label; absent (or null) with `skip`. */
+  label: labelSchema.nullish().transform((label) => label ?? null),
+  skip: noteText("skip").optional(),
+  comment: noteText("comment").optional(),
   since: since.optional(),
   replaces: z.union([z.literal(NEW_ANSWER), z.string().regex(/^[0-9a-f]{20}$/)], {
     error: `expected "${NEW_ANSWER}" or the version of the answer shown`,
@@ -76,6 +87,8 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
       trace: traceNamed(options, body.trace),
       turn: body.turn,
       label: body.label,
+      skip: body.skip,
+      comment: body.comment,
       replaces: body.replaces,
     });
     const progress = progressOf(options, c.var.annotator.id);
@@ -86,15 +99,11 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
 
   routes.get("/question", requireAnnotator, async (c) => {
     const name = c.req.query("trace");
-    const rawTurn = c.req.query("turn");
     if (name === undefined) throw new ApiError(400, { message: "trace: required" });
-    if (rawTurn === undefined || !/^\d{1,9}$/.test(rawTurn)) {
-      throw new ApiError(400, { message: "turn: expected a whole number ≥ 0" });
-    }
     const question = await getQuestion(options, {
       annotator: c.var.annotator.id,
       trace: traceNamed(options, name),
-      turn: Number(rawTurn),
+      turn: turnParam(c.req.query("turn")),
     });
     return jsonResponse(question);
   });
@@ -109,8 +118,16 @@ export function annotationRoutes(deps: RouteDeps): Hono<ServeEnv> {
   return routes;
 }
 
+/** The `turn` query parameter: 400 unless a whole number ≥ 0. */
+export function turnParam(raw: string | undefined): number {
+  if (raw === undefined || !/^\d{1,9}$/.test(raw)) {
+    throw new ApiError(400, { message: "turn: expected a whole number ≥ 0" });
+  }
+  return Number(raw);
+}
+
 /** The trace named in a request: 400 when the name is path-like or malformed, 404 unknown. */
-function traceNamed(options: RouteOptions, name: string): CatalogTrace {
+export function traceNamed(options: RouteOptions, name: string): CatalogTrace {
   if (!isValidTraceName(name)) {
     throw new ApiError(400, {
       message: `trace: ${JSON.stringify(name.slice(0, 80))} is not a valid trace name`,

@@ -9,7 +9,9 @@
  * - `["current", A]` → trace name: annotator A's current trace (the per-annotator index).
  * - `["label", T, A, turn]` → {@link LabelRecord}; its versionstamp is the answer's
  *   version (what a label request names in `replaces`).
- * - `["history", T, at, id]` → {@link HistoryRecord}: every label change and removal.
+ * - `["history", T, at, id]` → {@link HistoryRecord}: every change of an answer (label, skip,
+ *   comment), every removal and every admin decision.
+ * - `["decision", T, turn]` → {@link DecisionRecord}: an admin's final label of a question.
  * - `["annotator", username]` → {@link AnnotatorRecord}: stable identities.
  * - `["session", sha256(token)]` → {@link SessionRecord} (expires after 7 days).
  * - `["blocked", canonical username]` → {@link BlockedRecord}: user names an admin blocked.
@@ -32,7 +34,7 @@
  * of a released reservation are ignored, and deleted by the release (`releases.ts`).
  *
  * Writers of the keys: reservations `assignment.ts`, releases `releases.ts`, labels `labels.ts`, the
- * start-up import `result_import.ts`, annotators `annotators.ts`, sessions `sessions.ts`,
+ * start-up import `result_import.ts`, decisions `decisions.ts`, annotators `annotators.ts`, sessions `sessions.ts`,
  * login failures `login_throttle.ts`. Besides the keys this module holds only the record
  * types, `traceRecordOf` and `MAX_MUTATIONS`.
  *
@@ -57,6 +59,9 @@ export const KEY = {
   history: (trace: string, at: number, id: string): Deno.KvKey => ["history", trace, at, id],
   historyOfTrace: (trace: string): Deno.KvKey => ["history", trace],
   allHistory: ["history"] as Deno.KvKey,
+  decision: (trace: string, turn: number): Deno.KvKey => ["decision", trace, turn],
+  decisionsOfTrace: (trace: string): Deno.KvKey => ["decision", trace],
+  decisions: ["decision"] as Deno.KvKey,
   annotator: (username: string): Deno.KvKey => ["annotator", username],
   annotators: ["annotator"] as Deno.KvKey,
   session: (tokenHash: string): Deno.KvKey => ["session", tokenHash],
@@ -87,8 +92,14 @@ export interface TraceRecord {
   members: Member[];
 }
 
+/** One annotator's answer to one question: a label, or a skip with its reason. */
 export interface LabelRecord {
-  label: Label;
+  /** The label; null when the question was skipped (`skip` says why). */
+  label: Label | null;
+  /** Why the annotator skipped the question ("not sure", "trace unclear", their words). */
+  skip?: string;
+  /** The annotator's comment on this answer. */
+  comment?: string;
   at: number;
   reservation: string;
 }
@@ -98,13 +109,32 @@ export interface HistoryRecord {
   trace: string;
   turn: number;
   old: Label | null;
+  /** The new label; null for a removal or a skip (`skip` set). */
   new: Label | null;
+  /** The new answer's skip reason, when it is a skip. */
+  skip?: string;
+  /** The new answer's comment, when it has one. */
+  comment?: string;
   at: number;
   /**
    * "released": removed because the reservation was released; "imported": read back
-   * from a result file at start-up (see `importResultFiles`).
+   * from a result file at start-up (see `importResultFiles`); "adjudicated": an admin's
+   * decision (`annotator` is then `"admin"` and `by` the admin's user name; `new` null
+   * when the decision was withdrawn, `comment` the decision's note).
    */
-  reason?: "released" | "imported";
+  reason?: "released" | "imported" | "adjudicated";
+  /** The admin who made a decision. */
+  by?: string;
+}
+
+/** An admin's final label of one question where the annotators disagree. */
+export interface DecisionRecord {
+  label: Label;
+  /** Why, in the admin's words. */
+  note?: string;
+  /** The admin's user name. */
+  by: string;
+  at: number;
 }
 
 export interface AnnotatorRecord {

@@ -5,17 +5,22 @@
  * `GET /api/question` ("change answer"); `labelProblem` also decides which labels
  * `result_import.ts` takes from a result file.
  *
+ * An answer is a label or a skip (no label, the reason why), either with an optional
+ * comment (`Answer`); skips and comments never reach the result file (the notes side file
+ * has them, `formats/notes_file.ts`). A skip moves the annotator on like a label does.
+ *
  * `submitLabel` checks, in order: the turn is a question of the trace (`questionNumber`,
- * else 409); the label fits it (`labelProblem`, else 400: `HELP_NEED` or `HELP_NO_NEED` in
+ * else 409); the answer is a label or a skip (400); a label fits it (`labelProblem`, else 400: `HELP_NEED` or `HELP_NO_NEED` in
  * a help-mode trace, otherwise `REJECT_ALL` or a non-empty, sorted, duplicate-free list of
  * task indices in range); the trace is the annotator's and the question is reached
  * (`reachedMember`: 403 or 409, confirmed against KV before refusing, since the mirror may
  * lag); and, when the client sends `replaces`, the stored answer is the one it saw (else
- * 409 with the current one; the same label again is accepted as a retry).
+ * 409 with the current one; the same answer again is accepted as a retry).
  *
  * Storing (`tryStore`) is one atomic operation, checked against the versionstamp of the
  * trace record: set `["trace", T]` (the member's `answered` and `lastActivity`), set
- * `["label", T, A, turn]` to `{label, at, reservation}`, and, when the label changed, set
+ * `["label", T, A, turn]` to `{label, skip?, comment?, at, reservation}`, and, when the
+ * answer changed, set
  * `["history", T, at, id]` (the keys are `KEY` of `kv_schema.ts`). It is committed through
  * `ctx.commits`, the `CommitBatcher` (`commit_batcher.ts`), which merges the operations
  * arriving while a commit runs into the next one and resolves each once its writes are
@@ -73,8 +78,38 @@ export function questionTasks(trace: CatalogTrace, turn: number): string[] {
   return trace.mode === "help" ? [...HELP_TASKS] : trace.turns[turn].agent_response.candidate_task;
 }
 
-function sameLabel(a: Label | null, b: Label | null): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/**
+ * An annotator's answer to a question: a label, or a skip (`label` null, `skip` the
+ * reason), either with an optional comment.
+ */
+export interface Answer {
+  label: Label | null;
+  skip?: string;
+  comment?: string;
+}
+
+/** The answer as stored and compared: absent fields left out. */
+function answerOf({ label, skip, comment }: Answer): Answer {
+  return {
+    label,
+    ...(skip !== undefined && { skip }),
+    ...(comment !== undefined && { comment }),
+  };
+}
+
+function sameAnswer(a: Answer | null, b: Answer): boolean {
+  return a !== null && JSON.stringify(answerOf(a)) === JSON.stringify(answerOf(b));
+}
+
+/** Why an answer is not a label or a skip, if so (`labelProblem` checks the label). */
+function answerProblem(answer: Answer): string | undefined {
+  if (answer.label === null && answer.skip === undefined) {
+    return "label: expected a label, or skip with a reason";
+  }
+  if (answer.label !== null && answer.skip !== undefined) {
+    return "skip: a skipped question has no label; send one or the other";
+  }
+  return undefined;
 }
 
 /** The question number (0-based) of `turn`, or a 409 when the turn is not a question. */
@@ -104,7 +139,7 @@ function locate<Q extends QuestionRef>(question: Q): Q & { index: number } {
 }
 
 /** Why the annotator may not answer the question in the record, if so. */
-function answerProblem(record: TraceRecord, question: LocatedQuestion): ApiError | Member {
+function memberProblem(record: TraceRecord, question: LocatedQuestion): ApiError | Member {
   const { annotator, trace, turn, index } = question;
   const member = record.members.find((m) => m.id === annotator);
   if (!member) {
@@ -130,10 +165,10 @@ async function reachedMember(
   question: LocatedQuestion,
 ): Promise<{ member: Member; entry: Deno.KvEntryMaybe<TraceRecord> }> {
   let entry = ctx.records.get(question.trace.name);
-  let outcome = answerProblem(traceRecordOf(entry), question);
+  let outcome = memberProblem(traceRecordOf(entry), question);
   if (outcome instanceof ApiError) {
     entry = await refreshRecord(ctx, question.trace);
-    outcome = answerProblem(traceRecordOf(entry), question);
+    outcome = memberProblem(traceRecordOf(entry), question);
     if (outcome instanceof ApiError) throw outcome;
   }
   return { member: outcome, entry };
@@ -146,8 +181,7 @@ export const NEW_ANSWER = "new";
 export type Replaces = string;
 
 /** One annotator's answer to one question, as `POST /api/label` carries it. */
-export interface LabelSubmission extends QuestionRef {
-  label: Label;
+export interface LabelSubmission extends QuestionRef, Answer {
   /** The version of the answer the client saw (see `submitLabel`); absent for old clients. */
   replaces?: Replaces;
 }
@@ -169,7 +203,8 @@ export async function submitLabel(
 ): Promise<Assignment> {
   const located = locate(submission);
   const { trace, turn, label } = located;
-  const problem = labelProblem(trace, turn, label);
+  const problem = answerProblem(located) ??
+    (label === null ? undefined : labelProblem(trace, turn, label));
   if (problem) throw new ApiError(400, { message: problem });
   const unlock = await ctx.records.lock(trace.name);
   try {
@@ -192,14 +227,17 @@ async function storedAnswer(
   ctx: ServeContext,
   question: LocatedQuestion,
   member: Member,
-): Promise<{ old: Label | null; version: Replaces }> {
+): Promise<{ old: Answer | null; version: Replaces }> {
   const labelEntry = question.index < member.answered
     ? await ctx.kv.get<LabelRecord>(
       KEY.label(question.trace.name, question.annotator, question.turn),
     )
     : undefined; // the current question has no label yet
   const stored = labelEntry?.value?.reservation === member.reservation ? labelEntry : undefined;
-  return { old: stored?.value?.label ?? null, version: stored?.versionstamp ?? NEW_ANSWER };
+  return {
+    old: stored?.value ? answerOf(stored.value) : null,
+    version: stored?.versionstamp ?? NEW_ANSWER,
+  };
 }
 
 /**
@@ -211,16 +249,16 @@ async function tryStore(
   submission: LocatedSubmission,
   confirmed: boolean,
 ): Promise<Assignment | undefined> {
-  const { trace, label, replaces, index } = submission;
+  const { trace, replaces, index } = submission;
   const { member, entry: recordEntry } = await reachedMember(ctx, submission);
   const { old, version } = await storedAnswer(ctx, submission, member);
   if (replaces !== undefined && replaces !== version) {
-    if (sameLabel(old, label)) return { trace, member }; // already stored (a retry)
+    if (sameAnswer(old, submission)) return { trace, member }; // already stored (a retry)
     if (!confirmed) return undefined;
     throw new ApiError(409, {
       message: `Question ${index + 1} of "${trace.name}" was answered meanwhile (another tab?); ` +
         "send it again with the current version to replace that answer",
-      details: { current: { label: old, version } },
+      details: { current: { ...(old ?? { label: null }), version } },
     });
   }
   const at = ctx.now();
@@ -248,21 +286,31 @@ function labelMutations(
     submission: LabelSubmission;
     record: TraceRecord;
     member: Member;
-    old: Label | null;
+    old: Answer | null;
     at: number;
   },
 ): Deno.KvMutation[] {
-  const { annotator, trace, turn, label } = submission;
+  const { annotator, trace, turn } = submission;
+  const answer = answerOf(submission);
   const mutations: Deno.KvMutation[] = [
     { type: "set", key: KEY.trace(trace.name), value: record },
     {
       type: "set",
       key: KEY.label(trace.name, annotator, turn),
-      value: { label, at, reservation: member.reservation } satisfies LabelRecord,
+      value: { ...answer, at, reservation: member.reservation } satisfies LabelRecord,
     },
   ];
-  if (!sameLabel(old, label)) {
-    const change: HistoryRecord = { annotator, trace: trace.name, turn, old, new: label, at };
+  if (!sameAnswer(old, answer)) {
+    const { label, ...notes } = answer;
+    const change: HistoryRecord = {
+      annotator,
+      trace: trace.name,
+      turn,
+      old: old?.label ?? null,
+      new: label,
+      ...notes,
+      at,
+    };
     mutations.push({
       type: "set",
       key: KEY.history(trace.name, at, crypto.randomUUID()),
@@ -278,6 +326,10 @@ export interface QuestionView {
   kind: "tasks" | "help";
   tasks: string[];
   label: Label | null;
+  /** Why the annotator skipped it, when they did. */
+  skip?: string;
+  /** The annotator's comment on their answer. */
+  comment?: string;
   /** Version of the stored answer (send it as `replaces`), or null when unanswered. */
   version: string | null;
   number: number;
@@ -294,13 +346,12 @@ export async function getQuestion(
   const { member } = await reachedMember(ctx, located);
   const labelEntry = await ctx.kv.get<LabelRecord>(KEY.label(trace.name, annotator, turn));
   const stored = labelEntry.value?.reservation === member.reservation;
-  const label = stored ? labelEntry.value!.label : null;
   return {
     trace: trace.name,
     turn,
     kind: trace.mode,
     tasks: questionTasks(trace, turn),
-    label,
+    ...(stored ? answerOf(labelEntry.value!) : { label: null }),
     version: stored ? labelEntry.versionstamp : null,
     number: index + 1,
     count: trace.questions.length,
@@ -308,11 +359,10 @@ export async function getQuestion(
 }
 
 /** One answer of the annotator's, as the review list shows it. */
-export interface AnswerView {
+export interface AnswerView extends Answer {
   turn: number;
   /** The question's number in the trace (1-based). */
   number: number;
-  label: Label;
 }
 
 /**
@@ -335,7 +385,7 @@ export async function listAnswers(
     const turn = entry.key[3] as number;
     const index = trace.questionIndex.get(turn);
     if (index === undefined || index >= member.answered) continue;
-    answers.push({ turn, number: index + 1, label: entry.value.label });
+    answers.push({ turn, number: index + 1, ...answerOf(entry.value) });
   }
   answers.sort((a, b) => a.number - b.number);
   return { trace: trace.name, count: trace.questions.length, answers };

@@ -1,7 +1,14 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { ApiError } from "./api_error.ts";
 import { nextAssignment } from "./assignment.ts";
-import { getQuestion, labelProblem, listHistory, NEW_ANSWER, submitLabel } from "./labels.ts";
+import {
+  getQuestion,
+  labelProblem,
+  listAnswers,
+  listHistory,
+  NEW_ANSWER,
+  submitLabel,
+} from "./labels.ts";
 import { KEY, type TraceRecord } from "./kv_schema.ts";
 import { fixtureCatalog, withContext } from "./testing/test_context.ts";
 
@@ -203,5 +210,103 @@ Deno.test("a label with a stale `replaces` gets 409 with the current answer; not
     assertEquals((await getQuestion(ctx, { annotator: "a", trace, turn: 1 })).label, [1]);
     const history = (await listHistory(ctx.kv, "alpha")).map((h) => [h.old, h.new]);
     assertEquals(history, [[null, [0]], [[0], [2]], [[2], [1]]]);
+  });
+});
+
+Deno.test("a skip moves on without a label; comments are kept; both in history", async () => {
+  await withContext({}, async (ctx) => {
+    const { trace } = (await nextAssignment(ctx, "a"))!; // alpha: questions 1, 3, 4
+    ctx.clock.now = 1000;
+    const skipped = await submitLabel(ctx, {
+      annotator: "a",
+      trace,
+      turn: 1,
+      label: null,
+      skip: "not sure",
+      replaces: NEW_ANSWER,
+    });
+    assertEquals(skipped.member.answered, 1);
+    ctx.clock.now = 2000;
+    await submitLabel(ctx, {
+      annotator: "a",
+      trace,
+      turn: 3,
+      label: [1],
+      comment: "close call",
+      replaces: NEW_ANSWER,
+    });
+    const first = await getQuestion(ctx, { annotator: "a", trace, turn: 1 });
+    assertEquals([first.label, first.skip, first.comment], [null, "not sure", undefined]);
+    const second = await getQuestion(ctx, { annotator: "a", trace, turn: 3 });
+    assertEquals([second.label, second.skip, second.comment], [[1], undefined, "close call"]);
+    const { answers } = await listAnswers(ctx, { annotator: "a", trace });
+    assertEquals(answers, [
+      { turn: 1, number: 1, label: null, skip: "not sure" },
+      { turn: 3, number: 2, label: [1], comment: "close call" },
+    ]);
+
+    // Answering the skipped question replaces the skip; a comment-only change is history too.
+    ctx.clock.now = 3000;
+    await submitLabel(ctx, {
+      annotator: "a",
+      trace,
+      turn: 1,
+      label: [0],
+      replaces: first.version!,
+    });
+    ctx.clock.now = 4000;
+    await submitLabel(ctx, {
+      annotator: "a",
+      trace,
+      turn: 3,
+      label: [1],
+      comment: "sure now",
+      replaces: second.version!,
+    });
+    const history = (await listHistory(ctx.kv, "alpha")).map((h) => ({
+      turn: h.turn,
+      old: h.old,
+      new: h.new,
+      skip: h.skip,
+      comment: h.comment,
+    }));
+    assertEquals(history, [
+      { turn: 1, old: null, new: null, skip: "not sure", comment: undefined },
+      { turn: 3, old: null, new: [1], skip: undefined, comment: "close call" },
+      { turn: 1, old: null, new: [0], skip: undefined, comment: undefined },
+      { turn: 3, old: [1], new: [1], skip: undefined, comment: "sure now" },
+    ]);
+    const stored = await ctx.kv.get(KEY.label("alpha", "a", 1));
+    assertEquals((stored.value as { skip?: string }).skip, undefined, "the skip is gone");
+  });
+});
+
+Deno.test("a skip needs a reason and no label; the same skip again is a retry", async () => {
+  await withContext({}, async (ctx) => {
+    const { trace } = (await nextAssignment(ctx, "a"))!;
+    const neither = await assertRejects(
+      () => submitLabel(ctx, { annotator: "a", trace, turn: 1, label: null }),
+      ApiError,
+    );
+    assertEquals([neither.status, neither.message], [
+      400,
+      "label: expected a label, or skip with a reason",
+    ]);
+    assertEquals(
+      await status(submitLabel(ctx, { annotator: "a", trace, turn: 1, label: [0], skip: "x" })),
+      400,
+    );
+    const skip = { annotator: "a", trace, turn: 1, label: null, skip: "trace unclear" };
+    await submitLabel(ctx, { ...skip, replaces: NEW_ANSWER });
+    const again = await submitLabel(ctx, { ...skip, replaces: NEW_ANSWER }); // a retried request
+    assertEquals(again.member.answered, 1);
+    const stale = await assertRejects(
+      () => submitLabel(ctx, { ...skip, skip: "not sure", replaces: NEW_ANSWER }),
+      ApiError,
+    );
+    assertEquals(stale.status, 409);
+    const current = (stale.details as { current: Record<string, unknown> }).current;
+    assertEquals([current.label, current.skip], [null, "trace unclear"]);
+    assertEquals((await listHistory(ctx.kv, "alpha")).length, 1);
   });
 });

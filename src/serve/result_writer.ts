@@ -19,7 +19,9 @@
  * per turn revealed to some current annotator, with `real_user: {annotator id: label}` on
  * labelled question turns, annotators in reservation order, labels of released
  * reservations left out), then `stringifyResultFile` (the reference's 4-space indent) and
- * `writeFileAtomic` (temporary file, fsync, rename: the folder always holds valid JSON). A
+ * `writeFileAtomic` (temporary file, fsync, rename: the folder always holds valid JSON),
+ * and beside it the notes side file `<out>/notes/<trace>.json` (skips, comments and
+ * decisions, `trace_notes.ts`; removed when the trace has none). A
  * failed write never fails a request: it is logged, retried with backoff and listed by
  * `stale()`, so `GET /api/health` answers 503 until it succeeds. `regenerateAll` rewrites
  * every file at start-up; `close` tries the stale ones once more at shutdown.
@@ -38,6 +40,9 @@ import {
   traceRecordOf,
 } from "./kv_schema.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
+import { refuseSymlink } from "../store/no_follow.ts";
+import { NOTES_FOLDER, type NotesFile, stringifyNotesFile } from "../formats/notes_file.ts";
+import { buildNotesFile, readTraceDecisions } from "./trace_notes.ts";
 import { revealedCount } from "./progress.ts";
 import type { Catalog, CatalogTrace } from "./trace_catalog.ts";
 
@@ -61,10 +66,25 @@ export async function readTraceLabels(
 }
 
 /**
+ * The member's current label of question `turn`: undefined when they have none, when it
+ * belongs to a released reservation, or when they skipped the question.
+ */
+export function currentLabel(
+  labels: TraceLabels,
+  member: Member,
+  turn: number,
+): Label | undefined {
+  const record = labels.get(member.id)?.get(turn);
+  if (!record || record.reservation !== member.reservation) return undefined;
+  return record.label ?? undefined;
+}
+
+/**
  * The reference result file of a trace: entries for turns 0..R-1, R = the most events any
  * current annotator has been shown (the whole trace once someone finished); each entry
  * `{observation, candidate_task}`, question turns with labels also `real_user: {uuid:
- * label}`, keys in reservation order. Labels of released reservations are left out.
+ * label}`, keys in reservation order. Labels of released reservations and skipped
+ * questions are left out (skips and comments go to the notes side file).
  */
 export function buildResultFile(
   trace: CatalogTrace,
@@ -82,10 +102,8 @@ export function buildResultFile(
     if (trace.questionIndex.has(turn)) {
       const realUser: Record<string, Label> = {};
       for (const member of members) {
-        const record = labels.get(member.id)?.get(turn);
-        if (record && record.reservation === member.reservation) {
-          realUser[member.id] = record.label;
-        }
+        const label = currentLabel(labels, member, turn);
+        if (label !== undefined) realUser[member.id] = label;
       }
       if (Object.keys(realUser).length > 0) entry.real_user = realUser;
     }
@@ -319,13 +337,35 @@ class CoalescingResultWriter implements ResultWriter {
     if (!trace) return;
     const path = join(this.#outDir, `${name}.json`);
     try {
-      const { members, labels } = await readTraceLabels(this.#kv, name);
+      const [{ members, labels }, decisions] = await Promise.all([
+        readTraceLabels(this.#kv, name),
+        readTraceDecisions(this.#kv, name),
+      ]);
       await this.#writeFile(path, stringifyResultFile(buildResultFile(trace, members, labels)));
+      await this.#writeNotes(name, buildNotesFile(trace, members, labels, decisions));
       this.counts.writes++;
       this.#succeeded(name, path);
     } catch (error) {
       this.#failedWith(name, path, "write", error);
     }
+  }
+
+  /**
+   * Writes `<out>/notes/<trace>.json` (creating the folder, never through a symbolic link),
+   * or removes it when the trace has no notes.
+   */
+  async #writeNotes(name: string, notes: NotesFile | null): Promise<void> {
+    const folder = join(this.#outDir, NOTES_FOLDER);
+    const path = join(folder, `${name}.json`);
+    await refuseSymlink(folder, "folder of the notes side files");
+    if (notes === null) {
+      await Deno.remove(path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      return;
+    }
+    await Deno.mkdir(folder, { recursive: true });
+    await this.#writeFile(path, stringifyNotesFile(notes));
   }
 
   #pump(): void {

@@ -5,8 +5,11 @@
  * module under `/api` (Hono's `app.route()`):
  * - `auth_routes.ts`: `POST /api/login`, `POST /api/logout`, `GET /api/me`;
  * - `annotation_routes.ts`: `GET /api/state`, `POST /api/next`, `POST /api/label`,
- *   `GET /api/question`;
- * - `status_routes.ts`: `GET /api/health`, `GET /api/status`.
+ *   `GET /api/question`, `GET /api/answers`;
+ * - `status_routes.ts`: `GET /api/health`, `GET /api/status` and the admin's downloads,
+ *   release and block;
+ * - `review_routes.ts`: the admin's review queue and decisions (`/api/admin/review`,
+ *   `/api/admin/decision`).
  *
  * The groups share one `RouteDeps` (`serve_env.ts`); a route that needs the annotator puts
  * `requireAnnotator` before its handler and reads `c.var.annotator` (401 without a
@@ -36,6 +39,7 @@ import { type RouteDeps, type RouteOptions, sessionMiddlewares } from "./serve_e
 import { Blocklist } from "./blocklist.ts";
 import { createSessions } from "./sessions.ts";
 import { STATIC_ASSETS } from "./static_assets.ts";
+import { reviewRoutes } from "./review_routes.ts";
 import { statusPageGuard, statusRoutes } from "./status_routes.ts";
 
 export interface AppDeps extends RouteOptions {
@@ -66,6 +70,7 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => jsonResponse({ error: `Not found: ${c.req.path}` }, 404));
   app.use("*", hostGuard(deps.allowedHosts));
   app.use("/status", statusPageGuard(routeDeps));
+  app.use("/review", statusPageGuard(routeDeps));
   serveStaticAssets(app);
 
   const shedder = createLoadShedder(deps.load, deps.commits);
@@ -78,6 +83,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/api", authRoutes(routeDeps));
   app.route("/api", annotationRoutes(routeDeps));
   app.route("/api", statusRoutes(routeDeps));
+  app.route("/api", reviewRoutes(routeDeps));
   return app;
 }
 

@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../tests/assert.ts";
+import { unzipSync } from "fflate";
 import type { Hono } from "hono";
+import { join } from "node:path";
 import { KEY } from "./kv_schema.ts";
 import { createApp } from "./serve_app.ts";
 import type { State } from "./state.ts";
@@ -404,6 +406,39 @@ Deno.test("status reports agreement over task labels of several annotators", asy
     const changes = lines.map((l) => JSON.stringify([l.trace, l.turn, l.old, l.new])).sort();
     assertEquals(changes, ['["alpha",1,null,[0,2]]', '["alpha",1,null,[0]]']);
     await expectError(await get(app, "/api/admin/history.jsonl", cookies[0]), 403, "Admins only");
+  });
+});
+
+Deno.test("the result folder as a zip download, for admins only", async () => {
+  await withContext({}, async (ctx) => {
+    const result = '[{"real_user":{}}]\n';
+    const notes = '{"trace":"alpha","turns":[]}\n';
+    await Deno.writeTextFile(join(ctx.outDir, "alpha.json"), result);
+    await Deno.mkdir(join(ctx.outDir, "notes"));
+    await Deno.writeTextFile(join(ctx.outDir, "notes", "alpha.json"), notes);
+    await Deno.mkdir(join(ctx.outDir, ".state"));
+    await Deno.writeTextFile(join(ctx.outDir, ".state", "serve.lock"), "pid");
+    const app = appOf(ctx);
+    const admin = await login(app, "lead", ADMIN_PASSWORD);
+    const download = await get(app, "/api/admin/results.zip", admin);
+    assertEquals(download.status, 200);
+    assertEquals(download.headers.get("Content-Type"), "application/zip");
+    assertEquals(
+      download.headers.get("Content-Disposition"),
+      'attachment; filename="results-20240529T162640Z.zip"',
+    );
+    assertEquals(download.headers.get("Cache-Control"), "no-store");
+    const entries = unzipSync(new Uint8Array(await download.arrayBuffer()));
+    const decoder = new TextDecoder();
+    assertEquals(
+      Object.entries(entries).map(([name, bytes]) => [name, decoder.decode(bytes)]),
+      [["results/alpha.json", result], ["results/notes/alpha.json", notes]],
+    );
+    const ann = await login(app, "ann");
+    await expectError(await get(app, "/api/admin/results.zip", ann), 403, "Admins only");
+    await expectError(await get(app, "/api/admin/results.zip"), 401, "Not logged in");
+    const off = createApp({ ...ctx, password: PASSWORD });
+    await expectError(await get(off, "/api/admin/results.zip", admin), 404, "--admin-password");
   });
 });
 

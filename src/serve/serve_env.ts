@@ -36,6 +36,11 @@ export interface RouteOptions extends ServeContext {
   adminPassword?: string;
   /** `--guidelines FILE.md`, parsed (`guidelines.ts`); absent, none. */
   guidelines?: Guidelines;
+  /**
+   * `--out`: the result folder (`<out>/<trace>.json`, `<out>/notes/`), which the admin
+   * downloads as a zip (`result_zip.ts`); the routes only read it.
+   */
+  outDir: string;
 }
 
 /** What an admin route answers while no admin password is set. */

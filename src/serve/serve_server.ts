@@ -130,6 +130,7 @@ export async function startServer(options: ServeOptions, deps: ServerDeps): Prom
       password: options.password,
       ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
       ...(opened.guidelines ? { guidelines: opened.guidelines } : {}),
+      outDir: options.outDir,
       trustProxy: options.trustProxy,
       allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
     });

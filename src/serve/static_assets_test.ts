@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/assert.ts";
 import { createApp } from "./serve_app.ts";
 import { STATIC_ASSETS } from "./static_assets.ts";
+import { stripComments } from "./strip_comments.ts";
 import { withContext } from "./testing/test_context.ts";
 
 const STATIC_DIR = new URL("../../static/", import.meta.url);
@@ -32,14 +33,15 @@ Deno.test("importsOf finds default, named and bare imports", () => {
   assertEquals(importsOf(source), ["./a.js", "./bc.js", "./side.js"]);
 });
 
-Deno.test("every module in static/ is embedded as it is, and served as JavaScript", async () => {
+Deno.test("every module in static/ is embedded (its comment lines apart), served as JavaScript", async () => {
   const scripts = await staticScripts();
   assert(scripts.includes("app.js") && scripts.length > 2, scripts.join(", "));
   for (const name of scripts) {
     const asset = STATIC_ASSETS.get(`/${name}`);
     assert(asset, `static/${name} is not listed in static_assets.ts`);
     assertEquals(asset.contentType, JS, name);
-    assertEquals(asset.body, await Deno.readTextFile(new URL(name, STATIC_DIR)), name);
+    const source = await Deno.readTextFile(new URL(name, STATIC_DIR));
+    assertEquals(asset.body, stripComments(source), name);
   }
   const served = [...STATIC_ASSETS].filter(([, a]) => a.contentType === JS).map(([p]) => p);
   assertEquals(served.toSorted(), scripts.map((name) => `/${name}`), "no other script is served");
@@ -104,6 +106,7 @@ Deno.test("the annotation page weighs under 60 KiB uncompressed (the admin page 
   };
   visit("app.js");
   assert(!seen.has("status.js"), "the admin page's module is not part of it");
+  assert(!seen.has("review.js"), "nor is the review page's");
   const bytes = (path: string) => new TextEncoder().encode(STATIC_ASSETS.get(path)!.body).length;
   const total = bytes("/") + bytes("/app.css") +
     [...seen].reduce((n, name) => n + bytes(`/${name}`), 0);

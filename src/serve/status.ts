@@ -13,10 +13,11 @@ import { listAnnotators } from "./annotators.ts";
 import { readTraceRecords } from "./assignment.ts";
 import { releaseAllStale } from "./releases.ts";
 import { HEALTHY, type StorageHealth } from "./health.ts";
-import { KEY, type LabelRecord } from "./kv_schema.ts";
+import { KEY, type LabelRecord, type Member } from "./kv_schema.ts";
 import { isFinished } from "./progress.ts";
 import type { TraceLabels } from "./result_writer.ts";
 import type { ServeContext } from "./serve_context.ts";
+import type { CatalogTrace } from "./trace_catalog.ts";
 
 /** The `Status` object of the JSON API. */
 export interface Status {
@@ -40,6 +41,9 @@ export interface Status {
     done: number;
     inProgress: number;
     labels: number;
+    /** Of their answers: questions skipped, and answers with a comment. */
+    skips: number;
+    comments: number;
     /** Labels per hour between their first and their last label; null before two. */
     labelsPerHour: number | null;
     /** Krippendorff's alpha over the units they share with other annotators. */
@@ -55,11 +59,55 @@ export interface Status {
     hoursLeft: number | null;
   };
   agreement: Agreement;
+  /** The latest skips and comments (newest first, at most `MAX_NOTES`), and how many. */
+  notes: { count: number; latest: StatusNote[] };
   /** Whether every result file is current (as `GET /api/health`). */
   storage: StorageHealth;
 }
 
-async function readAllLabels(kv: Deno.Kv): Promise<Map<string, TraceLabels>> {
+/** A skip or a comment, as the status page lists it. */
+export interface StatusNote {
+  trace: string;
+  turn: number;
+  question: number;
+  annotator: string;
+  username: string;
+  skip?: string;
+  comment?: string;
+  at: number;
+}
+
+/** The most skips and comments `Status.notes` lists. */
+export const MAX_NOTES = 200;
+
+/** The skips and comments of a trace's current annotators. */
+function traceNotes(
+  trace: CatalogTrace,
+  members: readonly Member[],
+  { labels, usernames }: { labels: TraceLabels; usernames: Map<string, string> },
+): StatusNote[] {
+  const notes: StatusNote[] = [];
+  for (const member of members) {
+    for (const [turn, record] of labels.get(member.id) ?? []) {
+      if (record.reservation !== member.reservation) continue;
+      if (record.skip === undefined && record.comment === undefined) continue;
+      notes.push({
+        trace: trace.name,
+        turn,
+        question: (trace.questionIndex.get(turn) ?? 0) + 1,
+        annotator: member.id,
+        username: usernames.get(member.id) ?? "",
+        ...(record.skip !== undefined && { skip: record.skip }),
+        ...(record.comment !== undefined && { comment: record.comment }),
+        at: record.at,
+      });
+    }
+  }
+  return notes;
+}
+
+/** Every label record in the store: trace → annotator → turn → record. */
+export async function readAllLabels(kv: Deno.Kv): Promise<Map<string, TraceLabels>> {
   const byTrace = new Map<string, TraceLabels>();
   for await (const entry of kv.list<LabelRecord>({ prefix: KEY.labels })) {
     const [, trace, annotator, turn] = entry.key as [string, string, string, number];
@@ -84,8 +132,17 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
     listAnnotators(ctx.kv),
     readAllLabels(ctx.kv),
   ]);
-  const perAnnotator = new Map<string, { done: number; inProgress: number; labels: number }>();
-  for (const id of usernames.keys()) perAnnotator.set(id, { done: 0, inProgress: 0, labels: 0 });
+  type Counts = {
+    done: number;
+    inProgress: number;
+    labels: number;
+    skips: number;
+    comments: number;
+  };
+  const none = (): Counts => ({ done: 0, inProgress: 0, labels: 0, skips: 0, comments: 0 });
+  const perAnnotator = new Map<string, Counts>();
+  for (const id of usernames.keys()) perAnnotator.set(id, none());
+  const notes: StatusNote[] = [];
   const units: boolean[][] = [];
 
   const traces = ctx.catalog.traces.map((trace) => {
@@ -93,7 +150,7 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
     const annotators = members.map((member) => {
       const done = isFinished(trace, member);
       let counts = perAnnotator.get(member.id);
-      if (!counts) perAnnotator.set(member.id, counts = { done: 0, inProgress: 0, labels: 0 });
+      if (!counts) perAnnotator.set(member.id, counts = none());
       if (done) counts.done++;
       else counts.inProgress++;
       counts.labels += member.answered;
@@ -104,7 +161,14 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
         answered: member.answered,
       };
     });
-    units.push(...agreementUnits(trace, members, labels.get(trace.name) ?? new Map()));
+    const traceLabels = labels.get(trace.name) ?? new Map();
+    units.push(...agreementUnits(trace, members, traceLabels));
+    for (const note of traceNotes(trace, members, { labels: traceLabels, usernames })) {
+      const counts = perAnnotator.get(note.annotator)!;
+      if (note.skip !== undefined) counts.skips++;
+      if (note.comment !== undefined) counts.comments++;
+      notes.push(note);
+    }
     const done = annotators.filter((a) => a.status === "done").length;
     return {
       trace: trace.name,
@@ -132,6 +196,10 @@ export async function buildStatus(ctx: ServeContext): Promise<Status> {
     annotators,
     totals: statusTotals(ctx, { traces, labels }),
     agreement: krippendorffAlphaNominal(units),
+    notes: {
+      count: notes.length,
+      latest: notes.sort((a, b) => b.at - a.at).slice(0, MAX_NOTES),
+    },
     storage: ctx.storageHealth?.() ?? HEALTHY,
   };
 }

@@ -3,8 +3,10 @@
  * `health.ts`; open to all, never shed, 503 when result files are stale) and
  * `GET /api/status` (totals, per-trace progress, every annotator with their speed and
  * agreement, `status.ts`), `GET /api/admin/history.jsonl` (every label change, as a
- * download) and `POST /api/admin/release` (`{annotator}`: their unfinished traces released
- * now, `releaseAnnotator` of `releases.ts`): admins only, so an annotator never sees another's name, id or labels.
+ * download), `GET /api/admin/results.zip` (the result folder, `<out>/*.json` and
+ * `<out>/notes/`, as a streamed zip, `result_zip.ts`) and `POST /api/admin/release`
+ * (`{annotator}`: their unfinished traces released now, `releaseAnnotator` of
+ * `releases.ts`): admins only, so an annotator never sees another's name, id or labels.
  * Mounted under `/api` by `createApp` (`serve_app.ts`).
  *
  * @module
@@ -17,6 +19,7 @@ import { jsonResponse, readJsonBody, SECURITY_HEADERS } from "./http_guards.ts";
 import { ADMIN_OFF, type RouteDeps, type ServeEnv } from "./serve_env.ts";
 import { type HistoryRecord, KEY } from "./kv_schema.ts";
 import { sessionTokenFromCookies } from "./sessions.ts";
+import { resultZipResponse } from "./result_zip.ts";
 import { buildStatus } from "./status.ts";
 
 const releaseBody = z.object({ annotator: z.string().regex(/^[0-9a-f]{32}$/) });
@@ -35,6 +38,7 @@ export function statusRoutes(deps: RouteDeps): Hono<ServeEnv> {
     return jsonResponse({ ...status, blocked: await deps.blocklist.names() });
   });
   routes.get("/admin/history.jsonl", deps.requireAdmin, () => historyDownload(options.kv));
+  routes.get("/admin/results.zip", deps.requireAdmin, () => resultZipResponse(options));
   routes.post("/admin/release", deps.requireAdmin, async (c) => {
     const { annotator } = await readJsonBody(c, releaseBody);
     const released = await releaseAnnotator(options, annotator);

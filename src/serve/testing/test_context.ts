@@ -15,6 +15,8 @@ export function fixtureCatalog(checkpoints?: number[]): Promise<Catalog> {
 }
 
 export interface TestContext extends ServeContext {
+  /** The result folder of `createApp({ ...ctx })`: a fresh temporary folder, removed by `close`. */
+  outDir: string;
   clock: { now: number };
   /** Every `traceChanged` call, in order. */
   changed: string[];
@@ -33,6 +35,7 @@ export async function openTestContext(options: {
   const logger = createMemoryLogger();
   const records = new TraceRecords(kv);
   await records.load();
+  const outDir = await Deno.makeTempDir({ prefix: "proactive_test_out_" });
   return {
     kv,
     commits: new CommitBatcher(kv),
@@ -43,10 +46,14 @@ export async function openTestContext(options: {
     now: () => clock.now,
     logger,
     traceChanged: (trace) => changed.push(trace),
+    outDir,
     clock,
     changed,
     logLines: logger.lines,
-    close: () => kv.close(),
+    close() {
+      kv.close();
+      Deno.removeSync(outDir, { recursive: true });
+    },
   };
 }
 
