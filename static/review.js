@@ -288,6 +288,7 @@ for (const id of ["sort", "annotator-filter", "undecided-only"]) {
   $(id).addEventListener("change", showQueue);
 }
 $("decision-form").addEventListener("submit", decideFromForm);
+$("decision-choices").addEventListener("change", () => showError(""));
 $("withdraw").addEventListener("click", () => send(null));
 $("close-unit").addEventListener("click", closeUnit);
 $("refresh").addEventListener("click", () => {

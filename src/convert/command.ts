@@ -2,7 +2,7 @@
  * The `proactive convert` command: its help text, its flags and `run`, which `main.ts`
  * loads for `proactive convert`. `parseConvertOptions` is the pure parser into
  * `ConvertOptions` (`RESULT_DIR` or `--in`, `--out-dir`, `--seed`, `--test-per-category`,
- * `--rules`, `--split-by`, `--allow-empty`, `--json`, `--wait`); `run` calls
+ * `--rules`, `--split-by`, `--adjudicated`, `--exclude-annotators`, `--allow-empty`, `--json`, `--wait`); `run` calls
  * `convertResults` (`convert.ts`), prints the summary (`formatSummary`, or `summaryJson`
  * with `--json`, `convert_summary.ts`) and exits 1 when nothing was written.
  *
@@ -15,6 +15,7 @@ import { busyPolicyOf, WAIT_FLAG } from "../store/output_lock.ts";
 import { type ConvertOptions, convertResults, TEST_FILE, TRAIN_FILE } from "./convert.ts";
 import { formatSummary, summaryJson } from "./convert_summary.ts";
 import { SPLIT_BY, type SplitBy } from "./split_groups.ts";
+import { ADJUDICATED, type Adjudicated } from "./read_notes.ts";
 import { RULES, type Rules } from "./vote_rules.ts";
 
 export const DEFAULTS = {
@@ -24,6 +25,7 @@ export const DEFAULTS = {
   testPerCategory: 30,
   rules: "reference" as Rules,
   splitBy: "item" as SplitBy,
+  adjudicated: "prefer" as Adjudicated,
 };
 
 /** The flags of `proactive convert`, each declared once (see `cli/flags.ts`). */
@@ -93,6 +95,29 @@ export const FLAGS = {
       `training set. (default: ${DEFAULTS.splitBy})`,
     ],
   },
+  adjudicated: {
+    kind: "choice",
+    value: "prefer|ignore",
+    choices: ADJUDICATED,
+    default: DEFAULTS.adjudicated,
+    help: [
+      "The final labels admins set on the review page of",
+      "proactive serve (in RESULT_DIR/notes/).",
+      "prefer: a decided turn votes as if each of its annotators",
+      "(at least 2) had given the final label.",
+      "ignore: the labels' vote decides, as without decisions.",
+      `(default: ${DEFAULTS.adjudicated})`,
+    ],
+  },
+  "exclude-annotators": {
+    kind: "list",
+    value: "ID,...",
+    item: "annotator id",
+    help: [
+      "Annotator ids (the keys of real_user, as /status lists",
+      "them) whose labels are dropped before the vote",
+    ],
+  },
   "allow-empty": { kind: "boolean", help: "Write empty files (exit 0) when no item comes out" },
   json: { kind: "boolean", help: "Print the summary as JSON (every figure a number)" },
   ...WAIT_FLAG,
@@ -119,6 +144,11 @@ why, and exits 1 (--allow-empty writes empty files and exits 0).
 Options:
 ${flagTable(FLAGS, { column: 27 })}
 
+A result folder written by proactive serve may hold notes/<trace>.json beside the
+results: skipped questions (no vote; the summary counts them), comments, and the final
+labels an admin set where annotators disagreed (--adjudicated). The reference's result
+folders have none and convert as before.
+
 Help-mode labels ("need" / "no need") give one null item per turn with at least 2
 annotators and a strict majority, under both rules. Bad input (not JSON, wrong shape)
 names the file and the JSON path, and nothing is written.
@@ -126,6 +156,7 @@ names the file and the JSON path, and nothing is written.
 Examples:
   proactive convert result --out-dir reward_data --seed 42 --test-per-category 30
   proactive convert result --split-by trace --out-dir reward_data_by_trace
+  proactive convert result --adjudicated ignore --exclude-annotators 3f2a...,9c41...
 `;
 
 /** Parses the command line of `proactive convert` (pure; usage errors throw). */
@@ -145,6 +176,8 @@ export function parseConvertOptions(args: string[]): ConvertOptions {
     testPerCategory: flags.testPerCategory,
     rules: flags.rules,
     splitBy: flags.splitBy,
+    adjudicated: flags.adjudicated,
+    excludeAnnotators: flags.excludeAnnotators ?? [],
     allowEmpty: flags.allowEmpty,
     json: flags.json,
     onBusy: busyPolicyOf(flags),

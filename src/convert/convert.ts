@@ -5,15 +5,18 @@
  *
  * 1. `listResultFiles` (`read_results.ts`): the folder's `*.json` files in Python's sorted
  *    order;
- * 2. `voteFiles` (`vote_files.ts`): each file read, validated and voted (`vote_rules.ts`)
+ * 2. `readNotesFolder` (`read_notes.ts`): the notes side files `proactive serve` writes
+ *    beside the results (skips, admins' decisions), if any;
+ * 3. `voteFiles` (`vote_files.ts`): each file read, validated, its notes applied
+ *    (`--exclude-annotators`, `--adjudicated`) and voted (`vote_rules.ts`)
  *    into items already encoded as JSONL (`reward_lines.ts`), with its figures; here each
  *    item also gets its split group (itself, its turn or its file, by `--split-by`);
- * 3. the split, with one `PythonRandom` seeded by `--seed`: item by item as the reference
+ * 4. the split, with one `PythonRandom` seeded by `--seed`: item by item as the reference
  *    does (`splitDataset`, `split_dataset.ts`), or keeping each turn or trace on one side
  *    (`splitGroups`, `split_groups.ts`);
- * 4. both files written together (`writeFilesAtomic` over `encodeRewardLines`) under the
+ * 5. both files written together (`writeFilesAtomic` over `encodeRewardLines`) under the
  *    output locks (`withOutputLocks`): both are replaced or neither;
- * 5. the `ConvertSummary` (`convert_summary.ts`).
+ * 6. the `ConvertSummary` (`convert_summary.ts`).
  *
  * Every file is validated before anything is written. A run that gives no item writes
  * nothing unless `allowEmpty`; an interrupt (the abort signal) before the write leaves the
@@ -30,6 +33,12 @@ import { CATEGORIES, type Category } from "../formats/reward_category.ts";
 import { PythonRandom } from "../random/python_random.ts";
 import { writeFilesAtomic } from "../store/atomic_write.ts";
 import { type ConvertSummary, shortfallNotes } from "./convert_summary.ts";
+import {
+  type Adjudicated,
+  noNotesFigures,
+  type NotesFigures,
+  readNotesFolder,
+} from "./read_notes.ts";
 import { listResultFiles } from "./read_results.ts";
 import { type EncodedItem, encodeRewardLines } from "./reward_lines.ts";
 import { splitDataset, testGrade } from "./split_dataset.ts";
@@ -47,6 +56,10 @@ export interface ConvertOptions {
   rules: Rules;
   /** What stays together on one side of the split (see `splitGroups`). */
   splitBy: SplitBy;
+  /** Admins' decisions in the notes side files: used over the vote, or left out. */
+  adjudicated: Adjudicated;
+  /** Annotator UUIDs whose labels are dropped before the vote. */
+  excludeAnnotators: readonly string[];
   /** Write empty files when no item comes out (otherwise nothing is written). */
   allowEmpty: boolean;
   /** Print the summary as JSON (used by the command, not here). */
@@ -79,7 +92,25 @@ export async function convertResults(
   }
 
   const paths = names.map((name) => join(options.inDir, name));
-  const files = await voteFiles(paths, { rules: options.rules, logger, signal });
+  const sideFiles = readNotesFolder(options.inDir);
+  for (const name of sideFiles.keys()) {
+    if (!names.includes(name)) {
+      logger.warn(
+        `The notes file "${join(options.inDir, "notes", name)}" has no result file; ignored`,
+      );
+    }
+  }
+  const policy = {
+    adjudicated: options.adjudicated,
+    exclude: new Set(options.excludeAnnotators),
+  };
+  const files = await voteFiles(paths, {
+    rules: options.rules,
+    logger,
+    signal,
+    notes: sideFiles,
+    policy,
+  });
   if (signal?.aborted) throw interruptedError("nothing was written, the outputs are as they were");
   const items: EncodedItem[] = [];
   /** The split group of each item: its file (trace) or its (file, turn). */
@@ -95,9 +126,13 @@ export async function convertResults(
     taskVotes: 0,
     taskItems: 0,
   };
+  const notesFigures = noNotesFigures();
   for (const file of files) {
     for (const key of Object.keys(figures) as (keyof typeof figures)[]) {
       figures[key] += key === "entries" ? file.entryCount : file[key];
+    }
+    for (const key of Object.keys(notesFigures) as (keyof NotesFigures)[]) {
+      notesFigures[key] += file.notes[key];
     }
     file.items.forEach((item, i) => {
       // Items come in turn order; a new group starts at every item (item), at every new
@@ -165,7 +200,11 @@ export async function convertResults(
     seed: options.seed,
     inDir: options.inDir,
     filesRead: names.length,
+    notesFiles: [...sideFiles.keys()].filter((name) => names.includes(name)).length,
+    adjudicated: options.adjudicated,
+    excludeAnnotators: [...options.excludeAnnotators],
     ...figures,
+    ...notesFigures,
     helpFraction: figures.entries > 0 ? figures.helpTurns / figures.entries : null,
     helpFractionOfLabelled: figures.labelledTurns > 0
       ? figures.helpTurns / figures.labelledTurns

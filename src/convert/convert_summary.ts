@@ -9,6 +9,7 @@
  * @module
  */
 import { CATEGORIES, type Category, categoryCode } from "../formats/reward_category.ts";
+import type { Adjudicated } from "./read_notes.ts";
 import type { SplitBy } from "./split_groups.ts";
 import type { Rules } from "./vote_rules.ts";
 
@@ -19,6 +20,19 @@ export interface ConvertSummary {
   seed: bigint;
   inDir: string;
   filesRead: number;
+  /** Result files with a notes side file (`notes/<trace>.json`, `read_notes.ts`). */
+  notesFiles: number;
+  /** `--adjudicated` and `--exclude-annotators`. */
+  adjudicated: Adjudicated;
+  excludeAnnotators: string[];
+  /** Skipped answers (no vote) and the turns with at least one (from the side files). */
+  skippedAnswers: number;
+  skippedTurns: number;
+  /** Decided turns whose final label the vote used, and decisions left out. */
+  adjudicatedTurns: number;
+  adjudicatedIgnored: number;
+  /** Labels of excluded annotators dropped before the vote. */
+  excludedLabels: number;
   /** All entries of all files (the reference's `total_turns`), raw trace turns included. */
   entries: number;
   /** Entries that carry `real_user`. */
@@ -106,6 +120,38 @@ export function summaryJson(summary: ConvertSummary): string {
   }\n`;
 }
 
+/** The summary's lines on skips, decisions and excluded annotators (none without them). */
+function notesLines(summary: ConvertSummary): string[] {
+  const lines: string[] = [];
+  if (summary.skippedAnswers > 0) {
+    lines.push(
+      `Skipped:              ${summary.skippedAnswers} answer(s) in ${summary.skippedTurns} ` +
+        `turn(s) were skipped by their annotator and are no vote`,
+    );
+  }
+  const decided = summary.adjudicatedTurns + summary.adjudicatedIgnored;
+  if (decided > 0) {
+    lines.push(
+      summary.adjudicated === "prefer"
+        ? `Adjudicated:          ${summary.adjudicatedTurns} turn(s) voted with the admin's ` +
+          `final label${
+            summary.adjudicatedIgnored > 0
+              ? `; ${summary.adjudicatedIgnored} decision(s) did not fit and were ignored`
+              : ""
+          }`
+        : `Adjudicated:          ${summary.adjudicatedIgnored} decision(s) ignored ` +
+          `(--adjudicated ignore): the labels' vote decides`,
+    );
+  }
+  if (summary.excludeAnnotators.length > 0) {
+    lines.push(
+      `Excluded annotators:  ${summary.excludedLabels} label(s) of ` +
+        `${summary.excludeAnnotators.length} annotator(s) dropped before the vote`,
+    );
+  }
+  return lines;
+}
+
 /** The human-readable summary. */
 export function formatSummary(summary: ConvertSummary): string {
   const grouped = summary.splitBy !== "item";
@@ -145,6 +191,7 @@ export function formatSummary(summary: ConvertSummary): string {
     `Test items (${codes}): up to ${summary.testPerCategory} per category, split by ` +
     `${summary.splitBy}`,
   ];
+  lines.push(...notesLines(summary));
   if (summary.heldOut > 0) {
     lines.push(
       `Held out:             ${summary.heldOut} items of test ${summary.splitBy}s that are not ` +

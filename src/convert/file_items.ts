@@ -9,6 +9,8 @@
  *
  * @module
  */
+import type { NotesFile } from "../formats/notes_file.ts";
+import { applyNotes, type NotesFigures, type NotesPolicy } from "./read_notes.ts";
 import { decodeResultFile } from "./read_results.ts";
 import type { EncodedItem, LineEncoder } from "./reward_lines.ts";
 import { type Rules, type Vote, voteTurn } from "./vote_rules.ts";
@@ -26,24 +28,37 @@ export interface FileItems {
   fewAnnotatorTurns: number;
   /** Labelled turns with at least 2 annotators that give no item (no majority). */
   noMajorityTurns: number;
+  /** What its notes side file did (skips, decisions, excluded annotators). */
+  notes: NotesFigures;
   /** The file's items in turn order, encoded. */
   items: EncodedItem[];
   /** Warnings about the file, to be logged in file order. */
   warnings: string[];
 }
 
+/** How one file is voted. */
+export interface FileVoteOptions {
+  rules: Rules;
+  /** The run's shared encoder of items. */
+  lines: LineEncoder;
+  /** The file's notes side file, if any, and what to do with it (`read_notes.ts`). */
+  notes?: NotesFile;
+  policy: NotesPolicy;
+}
+
 /**
- * Decodes, validates and votes one result file, and encodes its items with `lines`.
- * Errors name the file (and the JSON path), as `readResultFile` does.
+ * Decodes, validates and votes one result file (after its notes are applied), and encodes
+ * its items with `lines`. Errors name the file (and the JSON path), as `readResultFile` does.
  */
 export async function fileItems(
   bytes: Uint8Array,
   path: string,
-  rules: Rules,
-  lines: LineEncoder,
+  { rules, lines, notes, policy }: FileVoteOptions,
 ): Promise<FileItems> {
   const warnings: string[] = [];
-  const file = await decodeResultFile(bytes, path, (message) => warnings.push(message));
+  const warn = (message: string) => warnings.push(message);
+  const file = await decodeResultFile(bytes, path, warn);
+  const applied = applyNotes(file.turns, notes, { policy, path, warn });
   let helpTurns = 0;
   let agreeVotes = 0;
   let taskVotes = 0;
@@ -52,7 +67,7 @@ export async function fileItems(
   let noMajorityTurns = 0;
   const itemEntries: number[] = [];
   const itemVotes: Vote[] = [];
-  for (const turn of file.turns) {
+  for (const turn of applied.turns) {
     const votes = voteTurn(turn.labels, turn.tasks, rules);
     if (votes.helpTurn) helpTurns++;
     agreeVotes += votes.agreeVotes;
@@ -70,6 +85,7 @@ export async function fileItems(
   return {
     entryCount: file.entryCount,
     labelledTurns: file.turns.length,
+    notes: applied.figures,
     helpTurns,
     agreeVotes,
     taskVotes,

@@ -14,6 +14,9 @@ import { type FileItems, fileItems } from "./file_items.ts";
 import { readBytesSync } from "./read_results.ts";
 import { LineEncoder } from "./reward_lines.ts";
 import type { Rules } from "./vote_rules.ts";
+import { basename } from "node:path";
+import type { NotesFile } from "../formats/notes_file.ts";
+import type { NotesPolicy } from "./read_notes.ts";
 
 /** Files converted between two turns of the event loop (a few milliseconds of work). */
 const CHUNK = 32;
@@ -21,6 +24,9 @@ const CHUNK = 32;
 export interface VoteFilesOptions {
   rules: Rules;
   logger: Logger;
+  /** The notes side files by result file name (`readNotesFolder`), and their policy. */
+  notes?: ReadonlyMap<string, NotesFile>;
+  policy?: NotesPolicy;
   /** Checked between chunks of files: an abort stops the run with an error. */
   signal?: AbortSignal;
 }
@@ -37,7 +43,7 @@ export interface VoteFilesOptions {
  */
 export async function voteFiles(
   paths: readonly string[],
-  { rules, logger, signal }: VoteFilesOptions,
+  { rules, logger, signal, notes, policy = NO_POLICY }: VoteFilesOptions,
 ): Promise<FileItems[]> {
   const lines = new LineEncoder();
   const files: FileItems[] = [];
@@ -48,13 +54,21 @@ export async function voteFiles(
         throw interruptedError("nothing was written, the outputs are as they were");
       }
     }
-    const file = await fileItems(readBytesSync(paths[i]), paths[i], rules, lines);
+    const file = await fileItems(readBytesSync(paths[i]), paths[i], {
+      rules,
+      lines,
+      notes: notes?.get(basename(paths[i])),
+      policy,
+    });
     for (const warning of file.warnings) logger.warn(warning);
     logger.debug(`Read "${paths[i]}": ${file.entryCount} entries, ${file.labelledTurns} labelled`);
     files.push(file);
   }
   return files;
 }
+
+/** Decisions preferred, nobody excluded: what a folder without side files gets. */
+const NO_POLICY: NotesPolicy = { adjudicated: "prefer", exclude: new Set() };
 
 /** Resolves after one turn of the event loop (a message to itself; timers would be clamped). */
 function nextTurn(): Promise<void> {

@@ -3,7 +3,8 @@ import { assert, assertEquals } from "../../tests/assert.ts";
 import { parseResultText, stringifyResultFile } from "../formats/result_file.ts";
 import { nextAssignment } from "./assignment.ts";
 import { releaseAllStale } from "./releases.ts";
-import { submitLabel } from "./labels.ts";
+import { parseNotesText } from "../formats/notes_file.ts";
+import { getQuestion, submitLabel } from "./labels.ts";
 import { buildResultFile, createResultWriter, readTraceLabels } from "./result_writer.ts";
 import { type TestContext, withContext } from "./testing/test_context.ts";
 
@@ -331,4 +332,47 @@ Deno.test("background writes run one at a time, spaced out; a flush writes at on
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the writer keeps the notes side file: written with a skip, removed when none is left", async () => {
+  await withContext({}, async (ctx) => {
+    const writer = createResultWriter({
+      kv: ctx.kv,
+      catalog: ctx.catalog,
+      outDir: ctx.outDir,
+      logger: ctx.logger,
+    });
+    const alpha = await threeOnAlpha(ctx);
+    await submitLabel(ctx, {
+      annotator: "a",
+      trace: alpha,
+      turn: 1,
+      label: null,
+      skip: "not sure",
+    });
+    writer.schedule("alpha");
+    await writer.flush();
+    const notesPath = join(ctx.outDir, "notes", "alpha.json");
+    assertEquals(parseNotesText(await Deno.readTextFile(notesPath), notesPath), {
+      trace: "alpha",
+      turns: [{ turn: 1, question: 1, answers: [{ annotator: "a", skipped: "not sure" }] }],
+    });
+    // The skip is not in the result file: no real_user at turn 1.
+    const result = parseResultText(await Deno.readTextFile(join(ctx.outDir, "alpha.json")), "a");
+    assertEquals(result[1].real_user, undefined);
+
+    const { version } = await getQuestion(ctx, { annotator: "a", trace: alpha, turn: 1 });
+    await submitLabel(ctx, {
+      annotator: "a",
+      trace: alpha,
+      turn: 1,
+      label: [0],
+      replaces: version!,
+    });
+    writer.schedule("alpha");
+    await writer.flush();
+    assertEquals(await Deno.stat(notesPath).catch(() => null), null, "no note left: no file");
+    const again = parseResultText(await Deno.readTextFile(join(ctx.outDir, "alpha.json")), "a");
+    assertEquals(again[1].real_user, { a: [0] });
+  });
 });

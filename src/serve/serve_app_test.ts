@@ -744,3 +744,104 @@ Deno.test("admin: a blocked user name is refused at once and at login, its label
     assertEquals((await get(app, "/api/state", ann)).status, 200, "unblocked: the session works");
   });
 });
+
+/** Every admin route: its method, path and a well-formed body. */
+const ADMIN_ROUTES: [string, string, unknown?][] = [
+  ["GET", "/api/status"],
+  ["GET", "/api/admin/history.jsonl"],
+  ["GET", "/api/admin/results.zip"],
+  ["GET", "/api/admin/review"],
+  ["GET", "/api/admin/review/events?trace=alpha&turn=1"],
+  ["POST", "/api/admin/release", { annotator: "0".repeat(32) }],
+  ["POST", "/api/admin/block", { username: "x", blocked: true }],
+  ["POST", "/api/admin/decision", { trace: "alpha", turn: 1, label: [0] }],
+];
+
+Deno.test("every admin route: 404 while off, 401 without a session, 403 for an annotator", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const off = createApp({ ...ctx, password: PASSWORD });
+    const ann = await login(app, "ann");
+    const offAnn = await login(off, "ann");
+    for (const [method, path, body] of ADMIN_ROUTES) {
+      const send = (on: Hono, cookie?: string) =>
+        method === "GET" ? get(on, path, cookie) : post(on, path, body, { cookie });
+      await expectError(await send(off, offAnn), 404, "--admin-password");
+      await expectError(await send(app), 401, "Not logged in");
+      await expectError(await send(app, ann), 403, "Admins only");
+    }
+    for (const page of ["/status", "/review"]) {
+      const response = await get(app, page, ann);
+      assertEquals(response.status, 403, page);
+      await response.body?.cancel();
+    }
+    assertEquals((await storedDecisions(ctx)).length, 0, "the annotator's decision was not stored");
+  });
+});
+
+async function storedDecisions(ctx: TestContext) {
+  const decisions = [];
+  for await (const entry of ctx.kv.list({ prefix: KEY.decisions })) decisions.push(entry);
+  return decisions;
+}
+
+Deno.test("review: the queue, the events up to a question, and a decision (admins only)", async () => {
+  await withContext({}, async (ctx) => {
+    const app = appOf(ctx);
+    const admin = await login(app, "lead", ADMIN_PASSWORD);
+    const empty = await (await get(app, "/api/admin/review", admin)).json();
+    assertEquals(empty, { units: [] });
+    const events = await (await get(app, "/api/admin/review/events?trace=alpha&turn=3", admin))
+      .json();
+    assertEquals(events.trace, "alpha");
+    assertEquals(events.events.map((e: { turn: number }) => e.turn), [0, 1, 2, 3]);
+    await expectError(
+      await get(app, "/api/admin/review/events?trace=alpha&turn=0", admin),
+      409,
+      "not a question",
+    );
+    await expectError(
+      await get(app, "/api/admin/review/events?trace=nope&turn=1", admin),
+      404,
+      "nope",
+    );
+    await expectError(
+      await post(app, "/api/admin/decision", { trace: "alpha", turn: 1, label: [9] }, {
+        cookie: admin,
+      }),
+      400,
+      "out of range",
+    );
+    await expectError(
+      await post(app, "/api/admin/decision", {
+        trace: "alpha",
+        turn: 1,
+        label: [0],
+        note: "x".repeat(501),
+      }, {
+        cookie: admin,
+      }),
+      400,
+      "note: at most 500 characters",
+    );
+    const ok = await post(app, "/api/admin/decision", {
+      trace: "alpha",
+      turn: 1,
+      label: [0],
+      note: " kept ",
+    }, {
+      cookie: admin,
+    });
+    assertEquals(await ok.json(), { ok: true });
+    const { units } = await (await get(app, "/api/admin/review", admin)).json();
+    assertEquals(units.length, 1, "a decided question is listed even without labels");
+    assertEquals([units[0].trace, units[0].turn, units[0].decision.label, units[0].decision.note], [
+      "alpha",
+      1,
+      [0],
+      "kept",
+    ]);
+    assertEquals(units[0].decision.by, "lead");
+    assertEquals(ctx.changed.at(-1), "alpha");
+  });
+});
