@@ -230,6 +230,8 @@ class CoalescingResultWriter implements ResultWriter {
   readonly #writing = new Set<string>();
   readonly #failed = new Map<string, StaleFile>();
   readonly #retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Traces known to have no notes side file on disk (its removal is then skipped). */
+  readonly #withoutNotes = new Set<string>();
   #closed = false;
   #idleWaiters: (() => void)[] = [];
   #dueTimer: { id: ReturnType<typeof setTimeout>; at: number } | undefined;
@@ -355,6 +357,7 @@ class CoalescingResultWriter implements ResultWriter {
    * or removes it when the trace has no notes.
    */
   async #writeNotes(name: string, notes: NotesFile | null): Promise<void> {
+    if (notes === null && this.#withoutNotes.has(name)) return; // most writes: no syscall
     const folder = join(this.#outDir, NOTES_FOLDER);
     const path = join(folder, `${name}.json`);
     await refuseSymlink(folder, "folder of the notes side files");
@@ -362,8 +365,10 @@ class CoalescingResultWriter implements ResultWriter {
       await Deno.remove(path).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
+      this.#withoutNotes.add(name);
       return;
     }
+    this.#withoutNotes.delete(name);
     await Deno.mkdir(folder, { recursive: true });
     await this.#writeFile(path, stringifyNotesFile(notes));
   }

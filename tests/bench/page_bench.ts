@@ -59,7 +59,7 @@ function installProbe(): void {
     const text = document.getElementById("question-legend")?.textContent ?? "";
     if (!form || form.hidden || !/^Question \d+ of \d+$/.test(text) || text === legend) return;
     probe.shownAt = performance.now();
-    probe.rows = document.getElementById("events")?.children.length ?? 0;
+    probe.rows = document.querySelectorAll("#events > li:not(.day)").length; // day rows apart
     const label = performance.getEntriesByType("resource")
       .filter((entry) => entry.name.includes("/api/label")).at(-1);
     probe.labelMs = label ? label.duration : 0;
