@@ -7,7 +7,9 @@
  * labels (`importablePrefix`, checked with `labelProblem` of `labels.ts`), each label with a
  * history entry of reason "imported"; wherever the store knows the annotator, the store
  * wins. Reading a file and matching it with its trace is `import_file.ts`; a file not taken
- * whole is copied first (`replaced_copies.ts`).
+ * whole is copied first (`replaced_copies.ts`). The trace's notes side file
+ * (`notes_import.ts`) gives back the skips, comments and decisions the result file has no
+ * place for; one the store does not then hold whole is copied too.
  *
  * Writes (`importTrace`, keys of `kv_schema.ts`): the labels and their history entries
  * first, in batches below `MAX_MUTATIONS`, then one commit that checks and sets
@@ -25,6 +27,14 @@ import {
   type StoredResultFile,
 } from "../formats/result_file.ts";
 import { readImportFile } from "./import_file.ts";
+import {
+  importDecisions,
+  keepNotesNotHeld,
+  type NotedAnswer,
+  notesForImport,
+  readImportNotes,
+  type SaveCopy,
+} from "./notes_import.ts";
 import {
   type HistoryRecord,
   KEY,
@@ -49,6 +59,8 @@ export interface ImportedMember {
 
 export interface ImportReport {
   imported: ImportedMember[];
+  /** Admins' decisions taken from the notes side files. */
+  decisions: number;
   /** Copies kept of the result files not taken whole (new, or the same bytes kept before). */
   savedCopies: string[];
 }
@@ -73,16 +85,33 @@ export function labelsInFile(
   return byAnnotator;
 }
 
+/** An answer to import: a label (with its comment, if any), or a skip with its reason. */
+export interface ImportedAnswer {
+  label: Label | null;
+  skip?: string;
+  comment?: string;
+}
+
 /**
- * The labels of an annotator that can be imported: the longest prefix of the trace's
- * questions with a valid label each (live labels always cover such a prefix).
+ * The answers of an annotator that can be imported: the longest prefix of the trace's
+ * questions with a valid label each, or a skip in the notes side file (`noted`; live
+ * answers always cover such a prefix). Comments of the notes go with their labels.
  */
-export function importablePrefix(trace: CatalogTrace, labels: Map<number, Label>): Label[] {
-  const prefix: Label[] = [];
+export function importablePrefix(
+  trace: CatalogTrace,
+  labels: Map<number, Label>,
+  noted: ReadonlyMap<number, NotedAnswer> = new Map(),
+): ImportedAnswer[] {
+  const prefix: ImportedAnswer[] = [];
   for (const turn of trace.questions) {
     const label = labels.get(turn);
+    const note = noted.get(turn);
+    if (label === undefined && note?.skip !== undefined) {
+      prefix.push({ label: null, skip: note.skip, ...(note.comment && { comment: note.comment }) });
+      continue;
+    }
     if (label === undefined || labelProblem(trace, turn, label) !== undefined) break;
-    prefix.push(label);
+    prefix.push({ label, ...(note?.comment !== undefined && { comment: note.comment }) });
   }
   return prefix;
 }
@@ -123,51 +152,23 @@ export async function importResultFiles(options: {
   now: () => number;
 }): Promise<ImportReport> {
   const { kv, catalog, outDir, logger, now } = options;
-  const report: ImportReport = { imported: [], savedCopies: [] };
+  const report: ImportReport = { imported: [], decisions: 0, savedCopies: [] };
   await refuseLinkedCopyFolders(outDir);
-  const saveCopy = async (trace: string, path: string, bytes: Uint8Array, why: string) => {
+  const saveCopy: SaveCopy = async (trace, path, bytes, why, what = "result file") => {
     const copy = await saveReplacedCopy({ outDir, trace, bytes, at: now() });
     report.savedCopies.push(copy.path);
     logger.warn(
-      `The result file "${path}" ${why}; ${copy.created ? "kept a copy" : "a copy is kept"} ` +
+      `The ${what} "${path}" ${why}; ${copy.created ? "kept a copy" : "a copy is kept"} ` +
         `as "${copy.path}"`,
     );
   };
 
   for (const trace of catalog.traces) {
-    const path = join(outDir, `${trace.name}.json`);
-    const read = await readImportFile(path, trace);
-    if (read.kind === "missing") continue;
-    if (read.kind === "unreadable") {
-      logger.warn(`Cannot read the result file "${path}" to import it: ${read.error}`);
-      continue;
-    }
-    if (read.kind === "invalid") {
-      await saveCopy(trace.name, path, read.bytes, `is not a valid result file (${read.problem})`);
-      continue;
-    }
-    const inFile = labelsInFile(read.file, read.matches);
-    if (inFile.size > 0) {
-      report.imported.push(...await importTrace(kv, trace, inFile, now()));
-    }
-    if (read.mismatch !== undefined) {
-      await saveCopy(
-        trace.name,
-        path,
-        read.bytes,
-        `does not match its trace: ${read.mismatch}; no label was taken from those entries`,
-      );
-      continue;
-    }
-    const { members, labels } = await readTraceLabels(kv, trace.name);
-    if (!holdsNothingMore(read.file, buildResultFile(trace, members, labels))) {
-      await saveCopy(
-        trace.name,
-        path,
-        read.bytes,
-        "holds labels the store does not have and will not take",
-      );
-    }
+    const notesRead = await readImportNotes(outDir, trace);
+    const notes = notesForImport(trace, notesRead.kind === "parsed" ? notesRead.notes : undefined);
+    await importResultFile(trace, notes.answers, { kv, outDir, logger, now, report, saveCopy });
+    report.decisions += await importDecisions(kv, trace, { decisions: notes.decisions, at: now() });
+    await keepNotesNotHeld(trace, notesRead, { kv, outDir, logger, saveCopy });
   }
 
   for (const member of report.imported) {
@@ -188,14 +189,70 @@ export async function importResultFiles(options: {
       } on ${plural(traces, "trace")} from the result files in "${outDir}" into the store`,
     );
   }
+  if (report.decisions > 0) {
+    logger.info(
+      `Imported ${plural(report.decisions, "decision")} from the notes side files into the store`,
+    );
+  }
   return report;
 }
 
-/** Imports the labels of `trace` whose annotators the store does not know there. */
+/** The import of one trace's result file, with the skips and comments of its notes. */
+async function importResultFile(
+  trace: CatalogTrace,
+  noted: Map<string, Map<number, NotedAnswer>>,
+  { kv, outDir, logger, now, report, saveCopy }: {
+    kv: Deno.Kv;
+    outDir: string;
+    logger: Logger;
+    now: () => number;
+    report: ImportReport;
+    saveCopy: SaveCopy;
+  },
+): Promise<void> {
+  const path = join(outDir, `${trace.name}.json`);
+  const read = await readImportFile(path, trace);
+  if (read.kind === "unreadable") {
+    logger.warn(`Cannot read the result file "${path}" to import it: ${read.error}`);
+    return;
+  }
+  if (read.kind === "invalid") {
+    await saveCopy(trace.name, path, read.bytes, `is not a valid result file (${read.problem})`);
+    return;
+  }
+  const inFile = read.kind === "parsed" ? labelsInFile(read.file, read.matches) : new Map();
+  if (inFile.size > 0 || noted.size > 0) {
+    report.imported.push(...await importTrace(kv, trace, { inFile, noted }, now()));
+  }
+  if (read.kind === "missing") return;
+  if (read.mismatch !== undefined) {
+    await saveCopy(
+      trace.name,
+      path,
+      read.bytes,
+      `does not match its trace: ${read.mismatch}; no label was taken from those entries`,
+    );
+    return;
+  }
+  const { members, labels } = await readTraceLabels(kv, trace.name);
+  if (!holdsNothingMore(read.file, buildResultFile(trace, members, labels))) {
+    await saveCopy(
+      trace.name,
+      path,
+      read.bytes,
+      "holds labels the store does not have and will not take",
+    );
+  }
+}
+
+/** Imports the answers of `trace` whose annotators the store does not know there. */
 async function importTrace(
   kv: Deno.Kv,
   trace: CatalogTrace,
-  inFile: Map<string, Map<number, Label>>,
+  { inFile, noted }: {
+    inFile: Map<string, Map<number, Label>>;
+    noted: Map<string, Map<number, NotedAnswer>>;
+  },
   at: number,
 ): Promise<ImportedMember[]> {
   const recordEntry = await kv.get<TraceRecord>(KEY.trace(trace.name));
@@ -208,9 +265,10 @@ async function importTrace(
   const added: Member[] = [];
   const imported: ImportedMember[] = [];
   const labelWrites: Deno.KvMutation[] = [];
-  for (const [id, labels] of inFile) {
+  const ids = new Set([...inFile.keys(), ...noted.keys()]);
+  for (const id of ids) {
     if (known.has(id)) continue;
-    const prefix = importablePrefix(trace, labels);
+    const prefix = importablePrefix(trace, inFile.get(id) ?? new Map(), noted.get(id));
     if (prefix.length === 0) continue;
     const member: Member = {
       id,
@@ -219,13 +277,14 @@ async function importTrace(
       lastActivity: at,
       answered: prefix.length,
     };
-    prefix.forEach((label, index) => {
+    prefix.forEach((answer, index) => {
       const turn = trace.questions[index];
+      const { label } = answer;
       labelWrites.push(
         {
           type: "set",
           key: KEY.label(trace.name, id, turn),
-          value: { label, at, reservation: member.reservation } satisfies LabelRecord,
+          value: { ...answer, at, reservation: member.reservation } satisfies LabelRecord,
         },
         {
           type: "set",
@@ -236,6 +295,8 @@ async function importTrace(
             turn,
             old: null,
             new: label,
+            ...(answer.skip !== undefined && { skip: answer.skip }),
+            ...(answer.comment !== undefined && { comment: answer.comment }),
             at,
             reason: "imported",
           } satisfies HistoryRecord,
