@@ -146,6 +146,16 @@ Deno.test("browser: skip and comment, shown on the status page and decided on th
       const api = await who.evaluate(async () => (await fetch("/api/admin/review")).status);
       assertEquals(api, 403);
     }
-    assert(kimId !== hana);
+    // hana's page and every answer of the API she can reach name nobody else.
+    const seen = await page.evaluate(async (trace) => {
+      const texts = [document.documentElement.outerHTML];
+      for (const path of ["/api/me", "/api/state", `/api/answers?trace=${trace}`]) {
+        texts.push(await (await fetch(path)).text());
+      }
+      return texts.join("\n");
+    }, "tasks_six");
+    for (const other of ["kim", kimId, "ivan", "lead"]) {
+      assert(!seen.includes(other), `hana sees ${other}`);
+    }
   });
 });
