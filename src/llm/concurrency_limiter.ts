@@ -4,7 +4,7 @@
  * endpoint within `--concurrency`.
  */
 export class ConcurrencyLimiter {
-  readonly limit: number;
+  #limit: number;
   #running = 0;
   #maxRunning = 0;
   /** Waiting grants by priority, each in arrival order. */
@@ -14,7 +14,27 @@ export class ConcurrencyLimiter {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new RangeError(`A concurrency limit must be a whole number ≥ 1, got ${limit}`);
     }
-    this.limit = limit;
+    this.#limit = limit;
+  }
+
+  /** Tasks allowed to run at once. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * Changes the limit (a server pool does, as its servers are set aside and come back):
+   * a higher one starts waiting tasks at once; with a lower one, running tasks finish and
+   * new ones wait until fewer than the limit run.
+   */
+  setLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`A concurrency limit must be a whole number ≥ 1, got ${limit}`);
+    }
+    this.#limit = limit;
+    while (this.#running < this.#limit && this.#grantNext()) {
+      // each grant takes a slot
+    }
   }
 
   /** Tasks running now. */
@@ -51,7 +71,7 @@ export class ConcurrencyLimiter {
 
   #acquire(signal: AbortSignal | undefined, priority: number): Promise<void> {
     signal?.throwIfAborted();
-    if (this.#running < this.limit) {
+    if (this.#running < this.#limit) {
       this.#take();
       return Promise.resolve();
     }
@@ -80,11 +100,18 @@ export class ConcurrencyLimiter {
 
   #release(): void {
     this.#running--;
+    if (this.#running < this.#limit) this.#grantNext();
+  }
+
+  /** Starts the waiting task of highest priority, the earliest among equals; false: none. */
+  #grantNext(): boolean {
     let best: (() => void)[] | undefined;
     let bestPriority = -Infinity;
     for (const [priority, queue] of this.#queues) {
       if (queue.length > 0 && priority > bestPriority) [best, bestPriority] = [queue, priority];
     }
-    best?.shift()?.();
+    const grant = best?.shift();
+    grant?.();
+    return grant !== undefined;
   }
 }

@@ -15,8 +15,11 @@
  * (`sample_seed.ts`; not with the model's `seed: false`), so two attempts differ.
  * Each call goes: completion cache (and joining an identical call already in flight) →
  * concurrency limiter → whole-request deadline → the `openai` client (its own retries
- * off) → our retry loop → cache write → stats. API keys (several rotate per request) are
- * redacted from every message, log line and stat; the cache never sees them.
+ * off) → our retry loop → cache write → stats. An alias with several `base_url`s sends
+ * each attempt to the server its `ServerPool` picks (fewest in flight; a server refusing
+ * connections or answering 5xx is set aside, and the retry goes to another); stats count
+ * requests and tokens per server too. API keys (several rotate per request) are redacted
+ * from every message, log line and stat; the cache never sees them.
  * Most stages get their clients from `createLlmRuntime` (one per role) instead.
  */
 import OpenAI from "openai";
@@ -30,10 +33,11 @@ import {
   type CompletionRequest,
   requestKeyer,
 } from "./completion_cache.ts";
-import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
+import type { ConcurrencyLimiter } from "./concurrency_limiter.ts";
+import { type PoolServer, ServerPool } from "./server_pool.ts";
 import { withDeadline } from "./deadline.ts";
 import type { EndpointConfig, LlmSettings, ResponseFormatMode } from "./llm_config.ts";
-import type { EndpointLabel, LlmStats } from "./llm_stats.ts";
+import type { EndpointLabel, LlmStats, ServerCounters } from "./llm_stats.ts";
 import type {
   CallOptions,
   ChatMessage,
@@ -86,8 +90,11 @@ export interface LlmClientDeps {
   cache: CompletionCache;
   stats: LlmStats;
   logger: Logger;
-  /** Shared by every client of the same endpoint; default: a new one at its concurrency. */
-  limiter?: ConcurrencyLimiter;
+  /**
+   * The endpoint's servers and concurrency limiter, shared by every client of the same
+   * endpoint; default: a new pool of its `baseUrls` at its concurrency per server.
+   */
+  pool?: ServerPool;
   /**
    * Added to every cache tag (so to every cache key and seed): the hash of a prompt set
    * other than the built-in one, so answers to other texts are never reused.
@@ -130,8 +137,9 @@ class EndpointClient implements LlmClient {
   readonly #deps: LlmClientDeps;
   /** How messages name the endpoint (no key). */
   readonly #target: string;
-  /** One `openai` client per API key; requests take them in turn. */
-  readonly #openaiClients: OpenAI[];
+  readonly #pool: ServerPool;
+  /** Per server (pool index), one `openai` client per API key; requests take keys in turn. */
+  readonly #openaiClients: OpenAI[][];
   #nextKey = 0;
   readonly #inFlight = new Map<string, Promise<Completed>>();
   #warnedCacheWrite = false;
@@ -143,25 +151,31 @@ class EndpointClient implements LlmClient {
   constructor(deps: LlmClientDeps) {
     const { endpoint, settings } = deps;
     this.#deps = deps;
-    this.limiter = deps.limiter ?? new ConcurrencyLimiter(endpoint.concurrency);
+    this.#pool = deps.pool ?? new ServerPool({
+      urls: serverUrls(endpoint),
+      concurrency: endpoint.concurrency,
+    });
+    this.limiter = this.#pool.limiter;
     this.endpoint = {
       alias: endpoint.alias,
       model: endpoint.model,
-      baseUrl: displayUrl(endpoint.baseUrl),
+      baseUrl: this.#pool.servers.map((server) => displayUrl(server.url)).join(", "),
     };
     this.#target =
       `endpoint "${this.endpoint.alias}" (${this.endpoint.baseUrl}, model ${this.endpoint.model})`;
     const keys = endpoint.apiKeys.length > 0 ? endpoint.apiKeys : ["no-key"];
-    this.#openaiClients = keys.map((apiKey) =>
-      new OpenAI({
-        baseURL: endpoint.baseUrl,
-        apiKey,
-        maxRetries: 0,
-        // Ours covers the body too; theirs (headers only) is a backstop just behind it.
-        timeout: settings.timeoutMs + 1_000,
-        logLevel: "off",
-        fetch: plainHeadersFetch(deps.fetch ?? fetch),
-      })
+    this.#openaiClients = this.#pool.servers.map((server) =>
+      keys.map((apiKey) =>
+        new OpenAI({
+          baseURL: server.url,
+          apiKey,
+          maxRetries: 0,
+          // Ours covers the body too; theirs (headers only) is a backstop just behind it.
+          timeout: settings.timeoutMs + 1_000,
+          logLevel: "off",
+          fetch: plainHeadersFetch(deps.fetch ?? fetch),
+        })
+      )
     );
   }
 
@@ -334,30 +348,80 @@ class EndpointClient implements LlmClient {
     });
   }
 
-  /** One attempt: a slot of the limiter, the next API key, the whole-request deadline. */
+  /**
+   * One attempt: a slot of the limiter, the server the pool picks, the next API key, the
+   * whole-request deadline. The pool hears whether the server answered or is down.
+   */
   #attempt(body: CompletionRequest, call: CallState): Promise<Completion> {
     const { settings, stats } = this.#deps;
-    const openai = this.#openaiClients[this.#nextKey++ % this.#openaiClients.length];
+    const key = this.#nextKey++;
     return this.limiter.run(
-      () => {
+      async () => {
+        const server = this.#pool.pick();
+        const clients = this.#openaiClients[server.index];
+        const openai = clients[key % clients.length];
         stats.add(this.endpoint, { requests: 1 });
+        this.#serverStats(server, { requests: 1 });
         call.sent.requests++;
-        return withDeadline(settings.timeoutMs, async (deadlineSignal) => {
-          const response = await openai.chat.completions.create(
-            {
-              ...body.params,
-              model: body.model,
-              messages: body.messages,
-            } as ChatCompletionCreateParamsNonStreaming,
-            { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
-          );
-          return toCompletion(response);
-        }, call.signal);
+        try {
+          const completion = await withDeadline(settings.timeoutMs, async (deadlineSignal) => {
+            const response = await openai.chat.completions.create(
+              {
+                ...body.params,
+                model: body.model,
+                messages: body.messages,
+              } as ChatCompletionCreateParamsNonStreaming,
+              { signal: deadlineSignal, maxRetries: 0, timeout: settings.timeoutMs + 1_000 },
+            );
+            return toCompletion(response);
+          }, call.signal);
+          this.#pool.report(server, "ok");
+          this.#serverStats(server, {
+            promptTokens: completion.usage.promptTokens,
+            completionTokens: completion.usage.completionTokens,
+          });
+          return completion;
+        } catch (error) {
+          const down = serverIsDown(error);
+          this.#pool.report(server, down ? "down" : "ok");
+          this.#serverStats(server, { failures: 1, ...(down && { setAside: 1 }) });
+          throw error;
+        } finally {
+          this.#pool.finish(server);
+        }
       },
       call.signal,
       call.priority,
     );
   }
+
+  /** Counts on the row of one server (only an alias with several has them). */
+  #serverStats(server: PoolServer, delta: Partial<ServerCounters>): void {
+    if (this.#pool.servers.length > 1) {
+      this.#deps.stats.addServer(this.endpoint, displayUrl(server.url), delta);
+    }
+  }
+}
+
+/** The servers of an endpoint: its `baseUrls`, or its one `baseUrl`. */
+export function serverUrls(endpoint: Pick<EndpointConfig, "baseUrl" | "baseUrls">): string[] {
+  return endpoint.baseUrls && endpoint.baseUrls.length > 0
+    ? [...endpoint.baseUrls]
+    : [endpoint.baseUrl];
+}
+
+/**
+ * True when `error` says the server is not serving: the connection failed (refused, reset,
+ * unreachable) or it answered 5xx. A 4xx (rate limit included), a timeout or an invalid
+ * answer is the request's problem, not the server's.
+ */
+export function serverIsDown(error: unknown): boolean {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return false;
+  if (error instanceof OpenAI.APIConnectionError) return true;
+  if (error instanceof OpenAI.APIError && typeof error.status === "number") {
+    return error.status >= 500;
+  }
+  return error instanceof TypeError; // fetch's own connection failures
 }
 
 /**

@@ -14,6 +14,10 @@
  *     api_key_env: [OPENAI_KEY_A, OPENAI_KEY_B]   # one name, or several keys to rotate
  *     params: { temperature: 0.7, max_tokens: 2048 }
  *     concurrency: 32
+ *   cluster:                                      # one model on several servers:
+ *     base_url: [http://gpu1:8000/v1, http://gpu2:8000/v1]   # each request to the least busy
+ *     model: Qwen/Qwen2.5-72B-Instruct
+ *     concurrency: 16                             # per server
  *   local:
  *     base_url: http://127.0.0.1:8000/v1
  *     model: Qwen/Qwen2.5-7B-Instruct
@@ -80,7 +84,14 @@ export type ResponseFormatMode = typeof RESPONSE_FORMAT_MODES[number];
 export interface EndpointConfig {
   /** The config alias ("default" when only flags and environment are used). */
   alias: string;
+  /** The server, or the first of several. */
   baseUrl: string;
+  /**
+   * Every server of the alias when it lists several (`base_url: [a, b, …]`): the same model
+   * on several machines, each request to the least busy (`server_pool.ts`); `baseUrl` is
+   * the first. Absent: the one `baseUrl`.
+   */
+  baseUrls?: string[];
   model: string;
   /** Zero keys (a local server), one, or several used in turn. */
   apiKeys: string[];
@@ -276,8 +287,11 @@ export function parseLlmFlags(
         `No model for role "${role}": pass --model or name one in ${DEFAULT_CONFIG_FILE}`,
       );
     }
+    const { baseUrls, ...rest } = endpoint;
     endpoints[role] = {
-      ...endpoint,
+      ...rest,
+      // --base-url names the one server of every role.
+      ...(flags.baseUrl === undefined && baseUrls && { baseUrls: baseUrls.map(checkBaseUrl) }),
       baseUrl: checkBaseUrl(baseUrl),
       model,
       apiKeys: apiKey !== undefined ? [apiKey] : endpoint.apiKeys,
@@ -347,9 +361,15 @@ function endpointFromConfig(
       return value;
     });
   }
+  const urls = entry.base_url === undefined
+    ? [fallback.baseUrl]
+    : typeof entry.base_url === "string"
+    ? [entry.base_url]
+    : entry.base_url;
   return {
     alias,
-    baseUrl: entry.base_url ?? fallback.baseUrl,
+    baseUrl: urls[0],
+    ...(urls.length > 1 && { baseUrls: urls }),
     model: entry.model,
     apiKeys,
     params: entry.params ?? {},

@@ -32,8 +32,16 @@ const envName = z.string().regex(
   "must be an environment variable name",
 );
 
+const httpUrl = z.url({ protocol: /^https?$/ });
+
 const modelSchema = z.strictObject({
-  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** One server, or several serving the same model (each request to the least busy). */
+  base_url: z.union([
+    httpUrl,
+    z.array(httpUrl).min(1).refine((urls) => new Set(urls).size === urls.length, {
+      error: "lists a server twice",
+    }),
+  ]).optional(),
   model: z.string().min(1),
   api_key_env: z.union([envName, z.array(envName).min(1)]).optional(),
   params: paramsSchema.optional(),

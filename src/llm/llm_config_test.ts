@@ -190,3 +190,37 @@ Deno.test("config: errors name the file and the field, never a key", () => {
 Deno.test("LLM_FLAGS_HELP documents every shared flag", () => {
   for (const name of Object.keys(LLM_FLAGS)) assert(LLM_FLAGS_HELP.includes(`--${name}`), name);
 });
+
+Deno.test("config: an alias on several servers; --base-url names one server instead", () => {
+  const text = "models:\n  cluster:\n    base_url: [http://gpu1:8000/v1/, http://gpu2:8000/v1]\n" +
+    "    model: m\n    concurrency: 8\n";
+  const parse = (...args: string[]) =>
+    parseLlmFlags(flags(...args), env({}), { config: { path: "c.yaml", text } }).endpoints
+      .default!;
+  const cluster = parse();
+  assertEquals(cluster.baseUrl, "http://gpu1:8000/v1");
+  assertEquals(cluster.baseUrls, ["http://gpu1:8000/v1", "http://gpu2:8000/v1"]);
+  assertEquals(cluster.concurrency, 8, "per server");
+  const one = parse("--base-url=http://gpu3:8000/v1");
+  assertEquals([one.baseUrl, one.baseUrls], ["http://gpu3:8000/v1", undefined]);
+  const single = parseLlmFlags(flags(), env({}), {
+    config: { path: "c.yaml", text: "models:\n  a: {base_url: [http://x/v1], model: m}\n" },
+  }).endpoints.default!;
+  assertEquals([single.baseUrl, single.baseUrls], ["http://x/v1", undefined]);
+  for (
+    const [urls, message] of [
+      ["[http://x/v1, http://x/v1]", "lists a server twice"],
+      ["[]", "at models.a.base_url"],
+      ["[ftp://x]", "at models.a.base_url"],
+    ]
+  ) {
+    assertThrows(
+      () =>
+        parseLlmFlags(flags(), env({}), {
+          config: { path: "p.yaml", text: `models:\n  a: {base_url: ${urls}, model: m}\n` },
+        }),
+      ProactiveError,
+      message,
+    );
+  }
+});

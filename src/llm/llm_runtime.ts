@@ -25,15 +25,18 @@
  * summary.llm = llm.stats.toJSON();      // and in the JSON summary beside the output
  * ```
  *
- * Roles that resolve to the same endpoint share one client; one concurrency limiter per
- * endpoint (alias and base URL, or its `limitKey`) is shared by all its clients; one cache
- * and one stats object serve them all.
+ * Roles that resolve to the same endpoint share one client; one server pool per endpoint
+ * (alias and servers, or its `limitKey`: its concurrency limiter and, for an alias with
+ * several `base_url`s, which server takes each request, `server_pool.ts`) is shared by all
+ * its clients, and logs a server set aside or back; one cache and one stats object serve
+ * them all.
  */
 import { runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { type CompletionCache, openCompletionCache } from "./completion_cache.ts";
-import { ConcurrencyLimiter } from "./concurrency_limiter.ts";
-import { createLlmClient, type LlmClient, type LlmClientDeps } from "./llm_client.ts";
+import { createLlmClient, type LlmClient, type LlmClientDeps, serverUrls } from "./llm_client.ts";
+import { displayUrl } from "./redact.ts";
+import { ServerPool } from "./server_pool.ts";
 import type { LlmOptions, LlmRole } from "./llm_config.ts";
 import { LlmStats, type LlmStatsOptions } from "./llm_stats.ts";
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
@@ -63,7 +66,7 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
   const stats = new LlmStats({ onAdd: deps.onUsage });
   const prompts = promptsOf(options);
   const cache = openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
-  const limiters = new Map<string, ConcurrencyLimiter>();
+  const pools = new Map<string, ServerPool>();
   const clients = new Map<string, LlmClient>();
   return {
     stats,
@@ -74,14 +77,29 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
       if (!endpoint) {
         throw runtimeError(`No LLM endpoint was configured for role "${role}"`);
       }
-      const endpointId = endpoint.limitKey ?? JSON.stringify([endpoint.alias, endpoint.baseUrl]);
-      const clientId = JSON.stringify([endpoint.alias, endpoint.baseUrl, endpoint.model]);
+      const urls = serverUrls(endpoint);
+      const endpointId = endpoint.limitKey ?? JSON.stringify([endpoint.alias, urls]);
+      const clientId = JSON.stringify([endpoint.alias, urls, endpoint.model]);
       let client = clients.get(clientId);
       if (!client) {
-        let limiter = limiters.get(endpointId);
-        if (!limiter) {
-          limiter = new ConcurrencyLimiter(endpoint.concurrency);
-          limiters.set(endpointId, limiter);
+        let pool = pools.get(endpointId);
+        if (!pool) {
+          pool = new ServerPool({
+            urls,
+            concurrency: endpoint.concurrency,
+            now: deps.now,
+            onChange: (server, change) =>
+              change === "aside"
+                ? deps.logger.warn(
+                  `Server ${displayUrl(server.url)} of "${endpoint.alias}" is not answering ` +
+                    `(${server.failures} failure(s) in a row): its requests go to the others for ` +
+                    `${Math.round((server.asideUntil - (deps.now ?? Date.now)()) / 1000)} s`,
+                )
+                : deps.logger.info(
+                  `Server ${displayUrl(server.url)} of "${endpoint.alias}" is back`,
+                ),
+          });
+          pools.set(endpointId, pool);
         }
         client = createLlmClient({
           ...deps,
@@ -89,7 +107,7 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
           settings: options,
           cache,
           stats,
-          limiter,
+          pool,
           ...(prompts.builtin ? {} : { promptsTag: prompts.hash.slice(0, 16) }),
         });
         clients.set(clientId, client);

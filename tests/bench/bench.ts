@@ -10,6 +10,7 @@ import { benchPage } from "./page_bench.ts";
 import { benchDatagen } from "./datagen_bench.ts";
 import { benchAgentTrainset } from "./agent_trainset_bench.ts";
 import { benchEvalAgent } from "./eval_agent_bench.ts";
+import { benchLlmServers } from "./llm_servers_bench.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
 
@@ -53,6 +54,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   datagen: () => benchDatagen(),
   "agent-trainset": () => benchAgentTrainset(),
   "eval-agent": () => benchEvalAgent(),
+  "llm-servers": () => benchLlmServers(),
 };
 
 async function machine(): Promise<string> {

@@ -73,6 +73,8 @@ export interface FakeOpenAiServerOptions {
    * - `"none"` (default): not checked.
    */
   responseFormatCheck?: "openai" | "unsupported" | "none";
+  /** The port to listen on (default: a free one), e.g. to start a stopped server again. */
+  port?: number;
 }
 
 export interface FakeOpenAiServer extends AsyncDisposable {
@@ -156,7 +158,10 @@ export function startFakeOpenAiServer(
     }
   };
 
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, serve);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: options.port ?? 0, onListen: () => {} },
+    serve,
+  );
   const port = server.addr.port;
   const close = async () => {
     if (closed) return;
