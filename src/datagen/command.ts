@@ -11,6 +11,8 @@ import { runScene } from "../gym/scene_loop.ts";
 import { LLM_FLAGS, llmFlagsHelp, type LlmRole, parseLlmConfig } from "../llm/llm_config.ts";
 import { formatDatagenReport, SUMMARY_FILE } from "./datagen_summary.ts";
 import { type DatagenDeps, type DatagenOptions, DEFAULT_KV, runDatagen } from "./run_datagen.ts";
+import { DB_FLAG } from "../store/open_work_store.ts";
+import { runSharedCommand, SHARED_HELP, sharedSubcommand } from "./shared_command.ts";
 
 export const DEFAULTS = {
   scenesDir: "scenes",
@@ -21,6 +23,8 @@ export const DEFAULTS = {
   filterRetries: 3,
   agentActions: 5,
   leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+  maxSceneAttempts: 3,
+  dbTimeoutMs: 60_000,
 };
 
 /** The flags of `proactive datagen` besides the LLM ones, in the help's order. */
@@ -122,6 +126,31 @@ const OWN_FLAGS = {
     min: 100,
     help: "Lease time to live, renewed every third of it (default 60s)",
   },
+  ...DB_FLAG,
+  enqueue: {
+    kind: "boolean",
+    help: "With --db: register the scenes found, play none (one machine plans)",
+  },
+  worker: {
+    kind: "boolean",
+    help: "With --db: play the stored scenes until none is left, then exit",
+  },
+  "max-scene-attempts": {
+    kind: "integer",
+    value: "N",
+    default: DEFAULTS.maxSceneAttempts,
+    min: 1,
+    max: 100,
+    help: `With --db: attempts before a scene is failed (default ${DEFAULTS.maxSceneAttempts})`,
+  },
+  "retry-failed": { kind: "boolean", help: "With --db: failed scenes are tried again" },
+  "db-timeout": {
+    kind: "duration",
+    value: "DURATION",
+    default: DEFAULTS.dbTimeoutMs,
+    min: 0,
+    help: "With --db: how long the database may be unreachable (default 60s)",
+  },
 } as const satisfies FlagDecls;
 
 /**
@@ -148,6 +177,9 @@ export const FLAGS = { ...DATAGEN_LLM_FLAGS, ...OWN_FLAGS } as const satisfies F
 const HELP = `proactive datagen — play gym scenes and write their event logs
 
 Usage: proactive datagen [options]
+       proactive datagen --db URL --enqueue [options]     (register scenes, play none)
+       proactive datagen --db URL --worker --out-dir DIR  (play stored scenes until none is left)
+       proactive datagen export|status --db URL …
 
 Plays every scene configuration (scene_*.yaml) of --scenes-dir, sorted by name, or every
 scene of a scene list (--scene-file; entry i becomes scene_<file stem>-<iii>). In each
@@ -171,9 +203,21 @@ Writes, beside the logs, ${SUMMARY_FILE} (replaced atomically): every scene's st
 accounting. Exit status 1 when any scene failed or the run was interrupted, 2 for a bad
 command line, 0 otherwise (scenes taken by another run are not failures).
 
+Many machines (--db URL, or PROACTIVE_DATABASE_URL): the scenes, their leases, the
+complete logs and the completion cache live in PostgreSQL (postgres://…; the schema is
+created and migrated by proactive) or, given a path, a Deno KV file. One machine enqueues
+(--enqueue), any number of workers play (--worker): each claims the next pending scene
+(or one whose lease ran out), renews its lease while playing, writes the log to its
+--out-dir and stores it; a failed scene is tried again up to --max-scene-attempts times,
+then failed until --retry-failed. A worker exits 0 when no scene is left (1 when some
+failed for good), and stops with an error when the database stays unreachable for
+--db-timeout. Without --enqueue or --worker, datagen --db enqueues then works.
+
 Options:
 ${flagTable(OWN_FLAGS, { column: 25 })}
   (--limit N plays only the first N scenes.)
+
+${SHARED_HELP}
 
 ${llmFlagsHelp(DATAGEN_LLM_FLAGS)}
 The roles env, user, agent and reward use the config's roles of those names, else
@@ -184,6 +228,10 @@ Examples:
   proactive datagen --scene-file scenes_example.yaml --out-dir logs --no-agent --limit 2
   # cron, every 10 minutes; overlapping runs share the work:
   */10 * * * * cd /data/gym && proactive datagen --scenes-dir scenes >> datagen.log 2>&1
+  # many machines: plan once, run a worker on each GPU node, collect the logs
+  proactive datagen --db postgres://gym@db/gym --enqueue --scenes-dir scenes
+  proactive datagen --db postgres://gym@db/gym --worker --out-dir logs --config proactive.yaml
+  proactive datagen export --db postgres://gym@db/gym --out-dir all_logs
 `;
 
 /** How `proactive datagen` reads its command line (see `stage/stage_options.ts`). */
@@ -248,6 +296,14 @@ export async function runDatagenCommand(
   ctx: CommandContext,
   deps: DatagenDeps,
 ): Promise<number> {
+  const subcommand = sharedSubcommand(args);
+  if (subcommand) return await subcommand(ctx);
+  const shared = await runSharedCommand(args, ctx, {
+    ...deps,
+    flags: FLAGS,
+    options: DATAGEN_OPTIONS,
+  });
+  if (shared !== undefined) return shared;
   const options = await readStageOptions(args, ctx.env, DATAGEN_OPTIONS);
   if (options.scene.rewardFilter || options.scene.rewardJudge) {
     checkReferenceRewardTexts(promptsOf(options.llm), "datagen --reward-filter / --reward-judge");

@@ -35,7 +35,8 @@ export interface SceneReport {
 
 export interface DatagenSummary {
   command: "datagen";
-  input: { scenesDir: string } | { sceneFile: string };
+  /** The scenes' folder or list, or (a shared run, `--db`) the store they came from. */
+  input: { scenesDir: string } | { sceneFile: string } | { db: string };
   outDir: string;
   kv: string;
   /** This run, as it appears in leases held by it. */

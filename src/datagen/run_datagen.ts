@@ -10,15 +10,11 @@
 import { join } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
-import {
-  SceneFailure,
-  type SceneRunner,
-  type SceneRunOptions,
-  sceneRunOptionsFor,
-} from "../gym/gym_types.ts";
+import { SceneFailure, type SceneRunner, type SceneRunOptions } from "../gym/gym_types.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
 import { holdLease } from "../store/lease_holder.ts";
-import { isCompleteLog, type LogFormat, openGymLog } from "../gym/log_writer.ts";
+import { isCompleteLog, type LogFormat } from "../gym/log_writer.ts";
+import { playIntoLog, ScenePlayError } from "./play_scene.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
@@ -300,30 +296,17 @@ async function playSceneJob(
         return { ...base, status: "complete" };
       }
       const signal = AbortSignal.any([deps.signal, held.signal]);
-      const log = await openGymLog(job.logPath, { format: logFormatOf(deps.options) });
       try {
-        const sceneOptions = sceneRunOptionsFor(
-          job.config,
-          deps.options.scene,
-          promptsOf(deps.options.llm).protocol,
-        );
-        const summary = await deps.runner(job, sceneOptions, {
-          llm: deps.llm,
-          log,
-          logger: deps.logger,
-          signal,
-        });
-        if (signal.aborted) throw signal.reason;
-        await log.complete();
+        const summary = await playIntoLog(job, { ...deps, signal });
         return { ...base, status: "done", summary, durationMs: deps.now() - started };
       } catch (error) {
-        log.close();
-        const cause = held.signal.aborted ? held.signal.reason : error;
+        const played = error instanceof ScenePlayError ? error : undefined;
+        const cause = held.signal.aborted ? held.signal.reason : played?.cause ?? error;
         // A forced re-run of a complete scene that fails keeps the previous complete log;
         // its partial log goes, or it would lie beside the complete one for good (later
         // runs skip the scene).
         if (deps.options.force && await isCompleteLog(job.logPath)) {
-          await Deno.remove(log.partialPath).catch(() => {});
+          if (played) await Deno.remove(played.partialPath).catch(() => {});
           return failed(cause, "; the previous complete log kept");
         }
         return failed(cause);

@@ -53,6 +53,11 @@ export interface LlmRuntime {
 export type LlmRuntimeDeps =
   & {
     logger: Logger;
+    /**
+     * The completion cache to use instead of the one of `options.cacheDir` (a shared one,
+     * e.g. in the work store's database: `store/work_store.ts`).
+     */
+    cache?: CompletionCache;
     /** Told of every change of the accounting (a usage journal's `record`). */
     onUsage?: LlmStatsOptions["onAdd"];
   }
@@ -65,7 +70,8 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
   }
   const stats = new LlmStats({ onAdd: deps.onUsage });
   const prompts = promptsOf(options);
-  const cache = openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
+  const cache = deps.cache ??
+    openCompletionCache({ dir: options.cacheDir, logger: deps.logger, now: deps.now });
   const pools = new Map<string, ServerPool>();
   const clients = new Map<string, LlmClient>();
   return {

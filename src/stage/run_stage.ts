@@ -83,6 +83,8 @@ export interface StageOutline<R extends { total: number }, W, T> {
     runtime?: LlmRuntime;
     /** Told of every change of the accounting, once `read` is done (a usage journal). */
     onUsage?: (read: R) => LlmRuntimeDeps["onUsage"];
+    /** A completion cache found by `read` (a shared one) instead of `--cache-dir`'s. */
+    cache?: (read: R) => LlmRuntimeDeps["cache"];
   };
   before?(): Promise<void>;
   read(tools: ReadTools): Promise<R>;
@@ -128,6 +130,7 @@ async function runPhases<R extends { total: number }, W, T>(
       signal,
       now,
       onUsage: outline.llm.onUsage?.(read),
+      cache: outline.llm.cache?.(read),
     });
   const tools: StageTools = { logger, progress, llm, signal, now, startedAt };
   let worked: W;

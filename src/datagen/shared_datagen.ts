@@ -1,0 +1,335 @@
+/**
+ * `proactive datagen --db …`: scenes shared through the work store (`store/work_store.ts`)
+ * by workers on any number of machines.
+ *
+ * - `enqueueScenes` (`--enqueue`): the scenes found as usual (`--scenes-dir`,
+ *   `--scene-file`) are registered by name, not played; one machine plans, many run.
+ * - `runSharedDatagen` (`--worker`, or after enqueueing without `--enqueue`): `--concurrency`
+ *   slots each claim the next scene, play it into the worker's `--out-dir` (renewing the
+ *   lease while it plays), and store the complete log with the scene (fenced: a worker whose
+ *   lease was taken over stores nothing). A failed scene is retried by whichever worker
+ *   claims it next, up to `--max-scene-attempts`; an interrupted one is given back. A slot
+ *   stops when nothing is pending; while other workers still hold leases (one of them may
+ *   have died) it waits and looks again. The LLM answers come from and go to the store's
+ *   completion cache, so no request is paid twice across workers.
+ * - The database going away: every store call is retried with backoff (`withStoreRetry`)
+ *   for up to `--db-timeout`, then the worker stops with an error; a scene whose lease
+ *   cannot be renewed meanwhile is abandoned before its lease runs out.
+ *
+ * @module
+ */
+import { basename, join } from "node:path";
+import { describeError, runtimeError } from "../cli/errors.ts";
+import { parseSceneConfig, type SceneConfig } from "../formats/scene.ts";
+import type { SceneJob, SceneRunner } from "../gym/gym_types.ts";
+import type { LlmRuntime } from "../llm/llm_runtime.ts";
+import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
+import { writeJsonAtomic } from "../store/atomic_write.ts";
+import { leaseOwnerName } from "../store/lease_store.ts";
+import type { SceneClaim, SceneToEnqueue, WorkStore } from "../store/work_store.ts";
+import {
+  costOf,
+  countScenes,
+  type DatagenSummary,
+  formatSceneLine,
+  type SceneReport,
+  SUMMARY_FILE,
+  sumScenes,
+} from "./datagen_summary.ts";
+import { findScenes, type SceneInput } from "./find_scenes.ts";
+import { playIntoLog, ScenePlayError } from "./play_scene.ts";
+import { type DatagenOptions, logFormatOf } from "./run_datagen.ts";
+import { holdClaim, type StoreRetry, withStoreRetry } from "./store_retry.ts";
+
+/** What `--db` adds to a datagen run. */
+export interface SharedOptions {
+  /** `--max-scene-attempts` (3). */
+  maxSceneAttempts: number;
+  /** `--retry-failed`: failed scenes become pending again first. */
+  retryFailed: boolean;
+  /** `--db-timeout`: how long the database may be unreachable before the worker stops. */
+  dbTimeoutMs: number;
+  /** How long an idle slot waits before looking again while others hold leases. */
+  pollMs?: number;
+}
+
+/** A scene as the store keeps it: its name, its log's file name and its configuration. */
+interface ScenePayload {
+  name: string;
+  log: string;
+  config: SceneConfig;
+}
+
+/** Registers the scenes found (valid ones) in the store; the others are returned as warnings. */
+export async function enqueueScenes(
+  options: SceneInput & { limit?: number },
+  store: WorkStore,
+): Promise<{ added: number; known: number; skipped: string[] }> {
+  const found = await findScenes(options);
+  const skipped = [...found.warnings];
+  const scenes: SceneToEnqueue[] = [];
+  for (const scene of found.scenes.slice(0, options.limit ?? found.scenes.length)) {
+    if (!scene.job) {
+      skipped.push(`${scene.name}: ${scene.error}`);
+      continue;
+    }
+    const payload: ScenePayload = {
+      name: scene.job.name,
+      log: basename(scene.job.logPath),
+      config: scene.job.config,
+    };
+    scenes.push({ key: scene.job.name, payload: JSON.stringify(payload) });
+  }
+  const { added, known } = await store.scenes.enqueue(scenes);
+  return { added, known, skipped };
+}
+
+export interface SharedDatagenDeps {
+  runner: SceneRunner;
+  store: WorkStore;
+  owner?: string;
+  llm?: LlmRuntime;
+}
+
+interface SharedRead {
+  total: number;
+  outDir: string;
+  owner: string;
+  reports: SceneReport[];
+}
+
+/** Plays scenes of the store until none is left (see the module doc). */
+export function runSharedDatagen(
+  options: DatagenOptions & { outDir: string },
+  shared: SharedOptions,
+  ctx: StageContext,
+  deps: SharedDatagenDeps,
+): Promise<{ summary: DatagenSummary; stats: string; interrupted: boolean }> {
+  const { store } = deps;
+  return runStage<
+    SharedRead,
+    boolean,
+    { summary: DatagenSummary; stats: string; interrupted: boolean }
+  >({
+    name: "datagen",
+    llm: { options: options.llm, runtime: deps.llm, cache: () => store.completions },
+    async read() {
+      await Deno.mkdir(options.outDir, { recursive: true }).catch((error) => {
+        throw runtimeError(
+          `Cannot create the output folder "${options.outDir}": ${describeError(error)}`,
+        );
+      });
+      if (shared.retryFailed) await store.scenes.retryFailed();
+      const open = (await store.scenes.list()).filter((s) => s.status === "pending").length;
+      return {
+        total: open,
+        outDir: options.outDir,
+        owner: deps.owner ?? leaseOwnerName(),
+        reports: [],
+      };
+    },
+    work: (read, tools) => work(options, shared, { read, tools, deps }),
+    async finish(read, interrupted, tools) {
+      const summary = sharedSummary(options, read, tools, store.where);
+      await writeJsonAtomic(join(read.outDir, SUMMARY_FILE), summary);
+      return { summary, stats: tools.llm.stats.formatStats(), interrupted };
+    },
+  }, ctx);
+}
+
+interface WorkDeps {
+  read: SharedRead;
+  tools: StageTools;
+  deps: SharedDatagenDeps;
+}
+
+/** Runs `--concurrency` slots; resolves to true when interrupted. */
+async function work(
+  options: DatagenOptions & { outDir: string },
+  shared: SharedOptions,
+  { read, tools, deps }: WorkDeps,
+): Promise<boolean> {
+  const { logger } = tools;
+  const retry: StoreRetry = {
+    timeoutMs: shared.dbTimeoutMs,
+    where: deps.store.where,
+    logger,
+    signal: tools.signal,
+  };
+  logger.info(
+    `datagen: worker ${read.owner} on ${deps.store.where}, ${options.concurrency} scene(s) at ` +
+      `once, logs in "${read.outDir}"`,
+  );
+  const slot = async () => {
+    for (;;) {
+      if (tools.signal.aborted) return;
+      const claim = await withStoreRetry(
+        () =>
+          deps.store.scenes.claim(read.owner, {
+            ttlMs: options.leaseTtlMs,
+            maxAttempts: shared.maxSceneAttempts,
+          }),
+        retry,
+      );
+      if (!claim) {
+        if (!await othersAtWork(deps.store, retry)) return;
+        await pause(shared.pollMs ?? 2_000, tools.signal);
+        continue;
+      }
+      const report = await playClaim(claim, {
+        options,
+        shared,
+        tools,
+        deps,
+        retry,
+        outDir: read.outDir,
+      });
+      read.reports.push(report);
+      logger[report.status === "failed" ? "error" : "info"](formatSceneLine(report).trim());
+      tools.progress.tick(1, { failed: report.status === "failed" });
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, slot));
+  return tools.signal.aborted;
+}
+
+/** True while some scene is leased (by another worker, maybe a dead one: wait for it). */
+async function othersAtWork(store: WorkStore, retry: StoreRetry): Promise<boolean> {
+  const rows = await withStoreRetry(() => store.scenes.list(), retry);
+  return rows.some((row) => row.status === "leased" || row.status === "pending");
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+interface PlayClaimDeps extends Omit<WorkDeps, "read"> {
+  options: DatagenOptions;
+  shared: SharedOptions;
+  retry: StoreRetry;
+  outDir: string;
+}
+
+/** The job of a claimed scene, its log in this worker's output folder. */
+function jobOf(claim: SceneClaim, outDir: string): SceneJob {
+  const payload = JSON.parse(claim.payload) as ScenePayload;
+  const log = basename(String(payload.log ?? `${claim.key}.jsonl`));
+  const config = parseSceneConfig(payload.config, `the stored scene "${claim.key}"`);
+  return { name: claim.key, config, logPath: join(outDir, log) };
+}
+
+/** One claimed scene, from its job to its stored log; never throws but for the store. */
+async function playClaim(claim: SceneClaim, d: PlayClaimDeps): Promise<SceneReport> {
+  const { store } = d.deps;
+  const started = d.tools.now();
+  const base = { name: claim.key, log: join(d.outDir, `${claim.key}.jsonl`) };
+  let job: SceneJob;
+  try {
+    job = jobOf(claim, d.outDir);
+  } catch (error) {
+    const reason = `its stored configuration is not usable: ${describeError(error)}`;
+    await withStoreRetry(() => store.scenes.fail(claim, reason, 1), d.retry);
+    return { ...base, status: "failed", reason };
+  }
+  const held = holdClaim(store, claim, {
+    ttlMs: d.options.leaseTtlMs,
+    now: d.tools.now,
+    logger: d.tools.logger,
+  });
+  const signal = AbortSignal.any([d.tools.signal, held.signal]);
+  try {
+    const summary = await playIntoLog(job, {
+      options: d.options,
+      llm: d.tools.llm,
+      logger: d.tools.logger,
+      runner: d.deps.runner,
+      signal,
+    });
+    held.stop();
+    const log = await Deno.readTextFile(job.logPath);
+    const stored = await withStoreRetry(() => store.scenes.complete(held.current(), log), d.retry);
+    const durationMs = d.tools.now() - started;
+    return stored ? { name: claim.key, log: job.logPath, status: "done", summary, durationMs } : {
+      name: claim.key,
+      log: job.logPath,
+      status: "taken",
+      reason: "its lease ran out and another worker took the scene over: that worker's log counts",
+    };
+  } catch (error) {
+    held.stop();
+    const cause = error instanceof ScenePlayError ? error.cause : error;
+    return await settleFailure(claim, { d, held, cause, logPath: job.logPath, started });
+  }
+}
+
+/** A scene that did not complete: given back (interrupt), lost (lease), or failed (counted). */
+async function settleFailure(
+  claim: SceneClaim,
+  { d, held, cause, logPath, started }: {
+    d: PlayClaimDeps;
+    held: ReturnType<typeof holdClaim>;
+    cause: unknown;
+    logPath: string;
+    started: number;
+  },
+): Promise<SceneReport> {
+  const base = { name: claim.key, log: logPath };
+  if (d.tools.signal.aborted) {
+    await d.deps.store.scenes.release(held.current()).catch(() => {});
+    return { ...base, status: "interrupted", reason: "interrupted: given back to the queue" };
+  }
+  if (held.signal.aborted) {
+    return { ...base, status: "taken", reason: describeError(held.signal.reason) };
+  }
+  const reason = describeError(cause);
+  const outcome = await withStoreRetry(
+    () => d.deps.store.scenes.fail(held.current(), reason, d.shared.maxSceneAttempts),
+    d.retry,
+  );
+  const note = outcome === "failed"
+    ? ` (attempt ${claim.attempt} of ${d.shared.maxSceneAttempts}: failed for good until --retry-failed)`
+    : outcome === "pending"
+    ? ` (attempt ${claim.attempt} of ${d.shared.maxSceneAttempts}: it will be tried again)`
+    : "";
+  return { ...base, status: "failed", reason: reason + note, durationMs: d.tools.now() - started };
+}
+
+function sharedSummary(
+  options: DatagenOptions,
+  read: SharedRead,
+  tools: StageTools,
+  where: string,
+): DatagenSummary {
+  const { reports } = read;
+  return {
+    command: "datagen",
+    input: { db: where },
+    outDir: read.outDir,
+    kv: where,
+    owner: read.owner,
+    promptSet: tools.llm.prompts.label,
+    settings: {
+      ...options.scene,
+      force: options.force,
+      limit: options.llm.limit ?? null,
+      concurrency: options.concurrency,
+      logFormat: logFormatOf(options),
+    },
+    counts: countScenes(reports),
+    totals: sumScenes(reports),
+    cost: costOf(reports),
+    scenes: reports,
+    dropped: [],
+    llm: tools.llm.stats.toJSON(),
+    startedAt: new Date(tools.startedAt).toISOString(),
+    durationMs: tools.now() - tools.startedAt,
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * `proactive datagen --db` end to end: the real command in child processes (`main.ts
+ * datagen`), the real scene loop and LLM layer against the scripted fake server in this
+ * process, and the store on a Deno KV file or a throwaway PostgreSQL cluster. One machine
+ * enqueues, several workers play, `export` collects; the logs are byte-identical to a
+ * single-machine run. On PostgreSQL, 3 workers share 30 scenes and one is killed with
+ * SIGKILL while it holds leases.
+ */
+import postgres from "postgres";
+import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "./assert.ts";
+import { MAIN, runProactive } from "./run_deno.ts";
+import { isCompleteLog } from "../src/gym/log_writer.ts";
+import { startFakeOpenAiServer } from "../src/llm/testing/fake_openai_server.ts";
+import { postgresMissing, startPostgresCluster } from "../src/store/testing/postgres_cluster.ts";
+import { gymServerHandler, listDir, type Setup, setup, writeScenes } from "./testing/gym_e2e.ts";
+
+/** `s.args(...more)` with the logs going to `outDir` instead. */
+function argsWithOut(s: Setup, outDir: string, ...more: string[]): string[] {
+  const args = s.args(...more);
+  args[args.indexOf("--out-dir") + 1] = outDir;
+  return args;
+}
+
+/** The logs of `dir` (`*.jsonl`), by name. */
+async function logsOf(dir: string): Promise<Map<string, string>> {
+  const logs = new Map<string, string>();
+  for (const name of await listDir(dir)) {
+    if (name.endsWith(".jsonl")) logs.set(name, await Deno.readTextFile(`${dir}/${name}`));
+  }
+  return logs;
+}
+
+/** A single-machine run of the same scenes (its own cache): the logs to compare with. */
+async function singleMachineLogs(s: Setup): Promise<Map<string, string>> {
+  const local = `${s.dir}/single`;
+  const args = argsWithOut(s, local);
+  args[args.indexOf("--cache-dir") + 1] = `${s.dir}/single_cache`;
+  const run = await runProactive(args);
+  assertEquals(run.code, 0, run.stderr);
+  return await logsOf(local);
+}
+
+Deno.test("datagen --db on a KV file: enqueue once, two workers, export gives the single-machine logs", async () => {
+  const gym = gymServerHandler();
+  await using server = await startFakeOpenAiServer({ handler: gym.handler });
+  const s = await setup(server.baseUrl);
+  const names = await writeScenes(s.scenes, 6);
+  const db = `${s.dir}/state/work.kv`;
+
+  const enqueue = ["datagen", "--db", db, "--enqueue", "--scenes-dir", s.scenes];
+  const first = await runProactive(enqueue);
+  assertEquals(first.code, 0, first.stderr);
+  assertStringIncludes(first.stdout, `Enqueued 6 scene(s) into ${db} (0 already there)`);
+  const again = await runProactive(enqueue);
+  assertStringIncludes(again.stdout, "Enqueued 0 scene(s)");
+
+  const workers = await Promise.all(
+    ["w1", "w2"].map((w) =>
+      runProactive(argsWithOut(s, `${s.dir}/${w}`, "--db", db, "--worker", "--concurrency", "2"))
+    ),
+  );
+  for (const worker of workers) assertEquals(worker.code, 0, worker.stderr);
+  const bodies = server.requests.map((body) => JSON.stringify(body));
+  assertEquals(new Set(bodies).size, bodies.length, "no request was sent twice");
+
+  const status = await runProactive(["datagen", "status", "--db", db, "--json"]);
+  assertEquals(status.code, 0, status.stderr);
+  const report = JSON.parse(status.stdout);
+  assertEquals(report.counts, { pending: 0, leased: 0, done: 6, failed: 0 });
+  assertEquals(report.workers.reduce((n: number, w: { done: number }) => n + w.done, 0), 6);
+
+  const exported = await runProactive([
+    "datagen",
+    "export",
+    "--db",
+    db,
+    "--out-dir",
+    `${s.dir}/all`,
+  ]);
+  assertEquals(exported.code, 0, exported.stderr);
+  assertStringIncludes(exported.stdout, "Exported 6 complete log(s)");
+  const logs = await logsOf(`${s.dir}/all`);
+  assertEquals([...logs.keys()], names.map((n) => `${n}.jsonl`));
+  for (const name of logs.keys()) assert(await isCompleteLog(`${s.dir}/all/${name}`), name);
+  // Each worker wrote its own scenes' logs too: together, all of them.
+  const local = [...(await logsOf(`${s.dir}/w1`)).keys(), ...(await logsOf(`${s.dir}/w2`)).keys()];
+  assertEquals(local.sort(), [...logs.keys()]);
+  const single = await singleMachineLogs(s);
+  assertEquals([...single.keys()], [...logs.keys()]);
+  for (const [name, text] of logs) assertEquals(text, single.get(name), `${name}: the same bytes`);
+  await Deno.remove(s.dir, { recursive: true });
+});
+
+Deno.test("datagen --db without --db, or --worker without --out-dir, is a usage error", async () => {
+  const noDb = await runProactive(["datagen", "--worker", "--model", "m"]);
+  assertEquals(noDb.code, 2);
+  assertStringIncludes(noDb.stderr, "need --db URL (or PROACTIVE_DATABASE_URL)");
+  const noOut = await runProactive(["datagen", "--db", "x.kv", "--worker", "--model", "m"]);
+  assertEquals(noOut.code, 2);
+  assertStringIncludes(noOut.stderr, "--worker needs --out-dir DIR");
+});
+
+Deno.test({
+  name: "datagen --db on PostgreSQL: 3 workers, 30 scenes, one killed holding leases",
+  ignore: postgresMissing() !== undefined,
+  async fn() {
+    await using cluster = await startPostgresCluster();
+    const gym = gymServerHandler();
+    await using server = await startFakeOpenAiServer({ handler: gym.handler });
+    const s = await setup(server.baseUrl);
+    const names = await writeScenes(s.scenes, 30);
+    const db = cluster.url;
+    const enqueue = await runProactive([
+      "datagen",
+      "--db",
+      db,
+      "--enqueue",
+      "--scenes-dir",
+      s.scenes,
+    ]);
+    assertEquals(enqueue.code, 0, enqueue.stderr);
+
+    const spawn = (w: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--unstable-kv",
+          "-A",
+          MAIN,
+          ...argsWithOut(
+            s,
+            `${s.dir}/${w}`,
+            "--db",
+            db,
+            "--worker",
+            "--concurrency",
+            "2",
+            "--lease-ttl",
+            "1s",
+          ),
+        ],
+        env: { NO_COLOR: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    const children = ["w1", "w2", "w3"].map(spawn);
+    // Once about 4 scenes are answered, hold the requests until all 6 slots wait on the
+    // server: every earlier answer is then in the shared cache, so the kill loses only the
+    // held requests. Then kill worker 1 while it holds leases.
+    while (gym.answered.length < 80) await new Promise((resolve) => setTimeout(resolve, 10));
+    await gym.hold(6);
+    const sql = postgres(db, { onnotice: () => {} });
+    const held = await sql<{ key: string }[]>`
+      SELECT key FROM proactive_scenes
+      WHERE status = 'leased' AND owner LIKE ${`% pid ${children[0].pid},%`}`;
+    children[0].kill("SIGKILL");
+    assertNotEquals((await children[0].status).code, 0);
+    const before = new Set(gym.answered);
+    const sentBefore = server.requests.length;
+    gym.release();
+    for (const child of children.slice(1)) {
+      const { code, stderr } = await child.output();
+      assertEquals(code, 0, new TextDecoder().decode(stderr));
+    }
+    await children[0].stderr.cancel();
+
+    const rows = await sql<{ key: string; status: string; attempts: number }[]>`
+      SELECT key, status, attempts FROM proactive_scenes ORDER BY key`;
+    await sql.end();
+    assertEquals(rows.length, 30);
+    assert(rows.every((r) => r.status === "done"), "every scene done");
+    assert(held.length > 0, "worker 1 held leases when it was killed");
+    for (const { key } of held) {
+      assertEquals(rows.find((r) => r.key === key)?.attempts, 2, `${key} was taken over`);
+    }
+    assertEquals(rows.filter((r) => r.attempts !== 1).length, held.length, "others: one attempt");
+    const after = server.requests.slice(sentBefore).map((body) => JSON.stringify(body));
+    assertEquals(
+      after.filter((body) => before.has(body)),
+      [],
+      "no answered request was paid again",
+    );
+
+    const exported = await runProactive([
+      "datagen",
+      "export",
+      "--db",
+      db,
+      "--out-dir",
+      `${s.dir}/all`,
+    ]);
+    assertEquals(exported.code, 0, exported.stderr);
+    const logs = await logsOf(`${s.dir}/all`);
+    assertEquals([...logs.keys()], names.map((n) => `${n}.jsonl`));
+    const single = await singleMachineLogs(s);
+    for (const [name, text] of logs) {
+      assertEquals(text, single.get(name), `${name}: the same bytes`);
+    }
+    await Deno.remove(s.dir, { recursive: true });
+  },
+});
