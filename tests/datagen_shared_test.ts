@@ -199,3 +199,109 @@ Deno.test({
     await Deno.remove(s.dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name:
+    "datagen --db: a worker started with the database down, restarted mid-run, loses and repeats no scene",
+  ignore: postgresMissing() !== undefined,
+  async fn() {
+    await using cluster = await startPostgresCluster();
+    const gym = gymServerHandler();
+    await using server = await startFakeOpenAiServer({ handler: gym.handler });
+    const s = await setup(server.baseUrl);
+    const names = await writeScenes(s.scenes, 8);
+    const db = cluster.url;
+    const enqueue = await runProactive([
+      "datagen",
+      "--db",
+      db,
+      "--enqueue",
+      "--scenes-dir",
+      s.scenes,
+    ]);
+    assertEquals(enqueue.code, 0, enqueue.stderr);
+    await cluster.stop();
+
+    const worker = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--unstable-kv",
+        "-A",
+        MAIN,
+        ...argsWithOut(
+          s,
+          `${s.dir}/w`,
+          "--db",
+          db,
+          "--worker",
+          "--db-timeout",
+          "60s",
+          "--lease-ttl",
+          "3s",
+        ),
+      ],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // it waits for the database
+    await cluster.start();
+    while (gym.answered.length < 40) await new Promise((resolve) => setTimeout(resolve, 10));
+    await cluster.stop(); // mid-run
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await cluster.start();
+    const { code, stderr } = await worker.output();
+    const log = new TextDecoder().decode(stderr);
+    assertEquals(code, 0, log);
+    assertStringIncludes(log, "Cannot reach the database");
+    const summary = JSON.parse(await Deno.readTextFile(`${s.dir}/w/datagen_summary.json`));
+    assertEquals(summary.counts.done, names.length, "each scene played to its end once");
+
+    const sql = postgres(db, { onnotice: () => {} });
+    const rows = await sql<{ status: string }[]>`SELECT status FROM proactive_scenes`;
+    await sql.end();
+    assertEquals(rows.map((r) => r.status), names.map(() => "done"));
+    const exported = await runProactive([
+      "datagen",
+      "export",
+      "--db",
+      db,
+      "--out-dir",
+      `${s.dir}/all`,
+    ]);
+    assertEquals(exported.code, 0, exported.stderr);
+    const logs = await logsOf(`${s.dir}/all`);
+    assertEquals([...logs.keys()], names.map((n) => `${n}.jsonl`));
+    for (const name of logs.keys()) assert(await isCompleteLog(`${s.dir}/all/${name}`), name);
+    await Deno.remove(s.dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "datagen --db: a database that stays down past --db-timeout stops the worker, without the password",
+  ignore: postgresMissing() !== undefined,
+  async fn() {
+    await using cluster = await startPostgresCluster();
+    await cluster.stop();
+    const url = cluster.url.replace("postgres@", "postgres:hunter2@");
+    const dir = await Deno.makeTempDir({ prefix: "datagen-db-down-" });
+    const run = await runProactive([
+      "datagen",
+      "--db",
+      url,
+      "--worker",
+      "--out-dir",
+      dir,
+      "--model",
+      "m",
+      "--db-timeout",
+      "2s",
+    ]);
+    assertEquals(run.code, 1, run.stderr);
+    assertStringIncludes(run.stderr, "Lost the database postgres://postgres:***@127.0.0.1");
+    assertStringIncludes(run.stderr, "--db-timeout 2 s");
+    assert(!`${run.stdout}${run.stderr}`.includes("hunter2"), run.stderr);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

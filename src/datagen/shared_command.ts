@@ -17,7 +17,9 @@ import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { readStageOptions, type StageOptionsReader } from "../stage/stage_options.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
-import { DB_FLAG, openWorkStore } from "../store/open_work_store.ts";
+import { DB_FLAG, isDatabaseUrl, openWorkStore } from "../store/open_work_store.ts";
+import { redactDatabaseUrl } from "../store/postgres_work_store.ts";
+import { type StoreRetry, withStoreRetry } from "./store_retry.ts";
 import type { SceneRow, WorkStore } from "../store/work_store.ts";
 import type { SceneRunner } from "../gym/gym_types.ts";
 import { formatDatagenReport } from "./datagen_summary.ts";
@@ -54,8 +56,18 @@ export function sharedSubcommand(
   return undefined;
 }
 
-async function withStore<T>(db: string, body: (store: WorkStore) => Promise<T>): Promise<T> {
-  const store = await openWorkStore(db);
+/**
+ * Runs `body` with the store `db` open; with `retry`, opening waits for an unreachable
+ * database (up to `--db-timeout`) instead of failing at once.
+ */
+async function withStore<T>(
+  db: string,
+  body: (store: WorkStore) => Promise<T>,
+  retry?: StoreRetry,
+): Promise<T> {
+  const store = retry
+    ? await withStoreRetry(() => openWorkStore(db), retry)
+    : await openWorkStore(db);
   try {
     return await body(store);
   } finally {
@@ -172,6 +184,12 @@ export async function runSharedCommand<D extends FlagDecls>(
   const db = flags.db;
   if (flags.enqueue) return await enqueueOnly(flags, db, ctx);
   const options = await readStageOptions(args, ctx.env, deps.options);
+  const retry: StoreRetry = {
+    timeoutMs: flags.dbTimeout,
+    where: isDatabaseUrl(db) ? redactDatabaseUrl(db) : db,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  };
   return await withStore(db, async (store) => {
     if (!flags.worker) await enqueueAndSay({ ...options, limit: options.llm.limit }, store, ctx);
     const result = await runSharedDatagen(
@@ -196,7 +214,7 @@ export async function runSharedCommand<D extends FlagDecls>(
       );
     }
     return 0;
-  });
+  }, retry);
 }
 
 interface SharedFlags {

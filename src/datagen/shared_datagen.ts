@@ -255,7 +255,9 @@ async function playClaim(claim: SceneClaim, d: PlayClaimDeps): Promise<SceneRepo
     });
     held.stop();
     const log = await Deno.readTextFile(job.logPath);
-    const stored = await withStoreRetry(() => store.scenes.complete(held.current(), log), d.retry);
+    const stored = await withStoreRetry(() =>
+      store.scenes.complete(held.current(), log), d.retry) ||
+      await doneByUs(store, held.current(), d.retry);
     const durationMs = d.tools.now() - started;
     return stored ? { name: claim.key, log: job.logPath, status: "done", summary, durationMs } : {
       name: claim.key,
@@ -268,6 +270,16 @@ async function playClaim(claim: SceneClaim, d: PlayClaimDeps): Promise<SceneRepo
     const cause = error instanceof ScenePlayError ? error.cause : error;
     return await settleFailure(claim, { d, held, cause, logPath: job.logPath, started });
   }
+}
+
+/**
+ * True when the store shows the scene done by this claim's owner: a `complete` whose answer
+ * was lost with the connection, retried, finds its own work done.
+ */
+async function doneByUs(store: WorkStore, claim: SceneClaim, retry: StoreRetry): Promise<boolean> {
+  const rows = await withStoreRetry(() => store.scenes.list(), retry);
+  const row = rows.find((r) => r.key === claim.key);
+  return row?.status === "done" && row.owner === claim.owner;
 }
 
 /** A scene that did not complete: given back (interrupt), lost (lease), or failed (counted). */

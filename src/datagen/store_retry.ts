@@ -23,6 +23,9 @@ export interface StoreRetry {
   now?: () => number;
 }
 
+/** The longest pause between two tries: a restarted database is used again within it. */
+const MAX_PAUSE_MS = 2_000;
+
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -37,8 +40,10 @@ const CONNECTION_CODES = new Set([
   "CONNECT_TIMEOUT",
 ]);
 
-/** True when `error` says the store cannot be reached now (worth retrying). */
-export function isStoreUnavailable(error: unknown): boolean {
+/** True when `error` (or its cause) says the store cannot be reached now (worth retrying). */
+export function isStoreUnavailable(error: unknown, depth = 0): boolean {
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause !== undefined && depth < 5 && isStoreUnavailable(cause, depth + 1)) return true;
   if (isBusyError(error)) return true;
   const code = String((error as { code?: unknown })?.code ?? "");
   if (CONNECTION_CODES.has(code)) return true;
@@ -79,7 +84,9 @@ export async function withStoreRetry<T>(
             `for up to ${Math.round(retry.timeoutMs / 1000)} s`,
         );
       }
-      await sleep(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6), retry.timeoutMs - waited));
+      await sleep(
+        Math.min(MAX_PAUSE_MS, 250 * 2 ** Math.min(attempt, 6), retry.timeoutMs - waited),
+      );
     }
   }
 }
