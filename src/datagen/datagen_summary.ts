@@ -75,6 +75,8 @@ export interface DatagenSummary {
   scenes: SceneReport[];
   /** Scene-list entries dropped. */
   dropped: string[];
+  /** A worker of a shared run (`--db`): its calls to the store and the time they took. */
+  coordination?: { calls: number; ms: number };
   llm: LlmStatsJson;
   startedAt: string;
   durationMs: number;

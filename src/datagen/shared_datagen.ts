@@ -96,6 +96,8 @@ interface SharedRead {
   outDir: string;
   owner: string;
   reports: SceneReport[];
+  /** The worker's calls to the store (claims, completions, …) and their time. */
+  coordination: { calls: number; ms: number };
 }
 
 /** Plays scenes of the store until none is left (see the module doc). */
@@ -126,6 +128,7 @@ export function runSharedDatagen(
         outDir: options.outDir,
         owner: deps.owner ?? leaseOwnerName(),
         reports: [],
+        coordination: { calls: 0, ms: 0 },
       };
     },
     work: (read, tools) => work(options, shared, { read, tools, deps }),
@@ -155,6 +158,7 @@ async function work(
     where: deps.store.where,
     logger,
     signal: tools.signal,
+    timing: read.coordination,
   };
   logger.info(
     `datagen: worker ${read.owner} on ${deps.store.where}, ${options.concurrency} scene(s) at ` +
@@ -173,7 +177,7 @@ async function work(
       );
       if (!claim) {
         if (!await othersAtWork(deps.store, retry)) return;
-        await pause(shared.pollMs ?? 2_000, tools.signal);
+        await pause(shared.pollMs ?? 1_000, tools.signal);
         continue;
       }
       const report = await playClaim(claim, {
@@ -340,6 +344,10 @@ function sharedSummary(
     cost: costOf(reports),
     scenes: reports,
     dropped: [],
+    coordination: {
+      calls: read.coordination.calls,
+      ms: Math.round(read.coordination.ms),
+    },
     llm: tools.llm.stats.toJSON(),
     startedAt: new Date(tools.startedAt).toISOString(),
     durationMs: tools.now() - tools.startedAt,

@@ -21,6 +21,8 @@ export interface StoreRetry {
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Store calls made and the time they took (retries included), counted here. */
+  timing?: { calls: number; ms: number };
 }
 
 /** The longest pause between two tries: a restarted database is used again within it. */
@@ -59,6 +61,18 @@ export async function withStoreRetry<T>(
   operation: () => Promise<T>,
   retry: StoreRetry,
 ): Promise<T> {
+  const started = performance.now();
+  try {
+    return await retried(operation, retry);
+  } finally {
+    if (retry.timing) {
+      retry.timing.calls++;
+      retry.timing.ms += performance.now() - started;
+    }
+  }
+}
+
+async function retried<T>(operation: () => Promise<T>, retry: StoreRetry): Promise<T> {
   const now = retry.now ?? Date.now;
   const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let since: number | undefined;

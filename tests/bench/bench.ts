@@ -11,6 +11,7 @@ import { benchDatagen } from "./datagen_bench.ts";
 import { benchAgentTrainset } from "./agent_trainset_bench.ts";
 import { benchEvalAgent } from "./eval_agent_bench.ts";
 import { benchLlmServers } from "./llm_servers_bench.ts";
+import { benchDatagenDb } from "./datagen_db_bench.ts";
 
 const ROOT = `${import.meta.dirname}/../../`;
 
@@ -55,6 +56,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   "agent-trainset": () => benchAgentTrainset(),
   "eval-agent": () => benchEvalAgent(),
   "llm-servers": () => benchLlmServers(),
+  "datagen-db": () => benchDatagenDb(),
 };
 
 async function machine(): Promise<string> {
