@@ -23,6 +23,7 @@ import { EMBEDDED_TRACES } from "../src/formats/embedded_traces.ts";
 import { parseTrace } from "../src/formats/trace.ts";
 import { command } from "../src/eval/command.ts";
 import { runAgentCommand } from "../src/eval/agent_command.ts";
+import { postgresMissing, startPostgresCluster } from "../src/store/testing/postgres_cluster.ts";
 import {
   type FakeRequestBody,
   startFakeOpenAiServer,
@@ -734,6 +735,40 @@ Deno.test("eval score --as-reference scores reference-shaped files exactly as th
     const lines = (ctx.logger as unknown as { lines: string[] }).lines.join("\n");
     assertStringIncludes(lines, 'split "gone" skipped');
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("eval agent and judge --db: a second machine's run is answered from the shared cache", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startFakeOpenAiServer({ handler: handler(false) });
+  const cluster = postgresMissing() === undefined ? await startPostgresCluster() : undefined;
+  try {
+    for (const db of [`${dir}/state/work.kv`, ...(cluster ? [cluster.url] : [])]) {
+      const llm = ["--base-url", server.baseUrl, "--db", db, "--limit", "2"];
+      const folder = (machine: string) =>
+        `${dir}/${machine}-${db.startsWith("postgres") ? "pg" : "kv"}`;
+      const before = server.requests.length;
+      const first = ["agent", "--model", "agent-x", "--out-dir", folder("a"), ...llm];
+      assertEquals(await command.run(first, context()), 0);
+      const paid = server.requests.length - before;
+      assert(paid > 0);
+      // Another machine, another folder, no local cache: every answer from the database.
+      const second = ["agent", "--model", "agent-x", "--out-dir", folder("b"), ...llm];
+      await command.run(second, context());
+      assertEquals(server.requests.length - before, paid, `${db}: nothing paid twice`);
+      const judge = (machine: string) =>
+        command.run(
+          ["judge", "--model", "reward-y", "--out-dir", folder(machine), ...llm],
+          context(),
+        );
+      await judge("a");
+      const judged = server.requests.length;
+      await judge("b");
+      assertEquals(server.requests.length, judged, `${db}: the judgements too`);
+    }
+  } finally {
+    await cluster?.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -157,8 +157,15 @@ const OWN_FLAGS = {
  * The LLM flags of datagen: `--concurrency` counts scenes here, so the LLM layer's
  * per-endpoint limit is `--requests`, in its place.
  */
-const { "base-url": baseUrl, "api-key": apiKey, model, config, concurrency, ...LATER_LLM_FLAGS } =
-  LLM_FLAGS;
+const {
+  "base-url": baseUrl,
+  "api-key": apiKey,
+  model,
+  config,
+  concurrency,
+  db: _db, // datagen's own --db (the whole shared run, not only the cache)
+  ...LATER_LLM_FLAGS
+} = LLM_FLAGS;
 const DATAGEN_LLM_FLAGS = {
   "base-url": baseUrl,
   "api-key": apiKey,

@@ -4,6 +4,8 @@
  * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
  * step follows (`eval_steps.ts`).
  */
+import type { CompletionCache } from "../llm/completion_cache.ts";
+import { openSharedCache } from "../stage/shared_cache.ts";
 import { readStageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
@@ -163,6 +165,19 @@ export async function runAgent(
   options: AgentCommandOptions,
   ctx: CommandContext,
 ): Promise<AgentRun> {
+  const shared = await openSharedCache(options.llm); // --db: answers shared by machines
+  try {
+    return await runAgentWith(options, ctx, shared.cache);
+  } finally {
+    await shared.close();
+  }
+}
+
+async function runAgentWith(
+  options: AgentCommandOptions,
+  ctx: CommandContext,
+  cache: CompletionCache | undefined,
+): Promise<AgentRun> {
   const all = await loadEvalTraces(options.data);
   const outDir = await agentFolder(options, ctx.logger);
   const traces = options.llm.limit === undefined ? all : all.slice(0, options.llm.limit);
@@ -178,7 +193,7 @@ export async function runAgent(
     ...options.llm,
     endpoints: { ...options.llm.endpoints, ...options.judgeLlm.endpoints },
   };
-  const llm = createLlmRuntime(llmOptions, { logger, signal: ctx.signal, now: ctx.now });
+  const llm = createLlmRuntime(llmOptions, { logger, signal: ctx.signal, now: ctx.now, cache });
   const client = llm.client("agent");
   const judge = pipelined
     ? createPipelinedJudge(traces, outDir, llm.client("reward"), {

@@ -2,6 +2,8 @@
  * `proactive eval judge`: flags, help and a pure options parser over `judge_predictions.ts`.
  * Also the judge step `eval agent --judge-model` chains.
  */
+import type { CompletionCache } from "../llm/completion_cache.ts";
+import { openSharedCache } from "../stage/shared_cache.ts";
 import { readStageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
@@ -198,6 +200,8 @@ export interface JudgeRunDeps {
   judgedHere?: JudgeFileOutcome[];
   /** The folders' locks are held by the caller (`eval agent`), not taken here. */
   lockHeld?: boolean;
+  /** The completion cache to use instead of `--cache-dir`'s (`--db`'s shared one). */
+  cache?: CompletionCache;
 }
 
 /** Judges the folders and prints the counts and the LLM accounting. */
@@ -222,7 +226,13 @@ export async function runJudge(
     if (options.agents.length > 0) {
       for (const { dir, model } of agents) await claimModelFolder(dir, model);
     }
-    return await judgeFolders(options, agents, ctx, deps);
+    if (deps.llm) return await judgeFolders(options, agents, ctx, deps);
+    const shared = await openSharedCache(options.llm); // --db: answers shared by machines
+    try {
+      return await judgeFolders(options, agents, ctx, { ...deps, cache: shared.cache });
+    } finally {
+      await shared.close();
+    }
   });
 }
 
@@ -248,7 +258,7 @@ async function judgeFolders(
   const progress = createCommandProgress(ctx, total, "eval judge");
   const logger = loggerAboveProgress(ctx.logger, progress);
   const llm = deps.llm ??
-    createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now });
+    createLlmRuntime(options.llm, { logger, signal: ctx.signal, now: ctx.now, cache: deps.cache });
   const client = llm.client("reward");
   let outcomes: JudgeFileOutcome[];
   try {

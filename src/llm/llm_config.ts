@@ -132,6 +132,11 @@ export interface LlmOptions extends LlmSettings {
   endpoints: Partial<Record<LlmRole, EndpointConfig>>;
   /** Completion cache folder, or null with `--no-cache`. */
   cacheDir: string | null;
+  /**
+   * `--db`: the completion cache of the shared work store (`store/open_work_store.ts`)
+   * instead of `cacheDir`; `stage/shared_cache.ts` opens it.
+   */
+  db?: string;
   /** `--limit N`: process only the first N items. */
   limit: number | undefined;
   /**
@@ -234,6 +239,16 @@ export const LLM_FLAGS = {
     help: `Completion cache (default ${DEFAULT_CACHE_DIR})`,
   },
   "no-cache": { kind: "boolean", help: "Neither read nor write the completion cache" },
+  db: {
+    kind: "string",
+    value: "URL",
+    env: "PROACTIVE_DATABASE_URL",
+    help: [
+      "The completion cache in PostgreSQL (postgres://…) or a Deno KV",
+      "file, shared by machines: an answer is paid for once (env",
+      "PROACTIVE_DATABASE_URL; instead of --cache-dir)",
+    ],
+  },
   limit: { kind: "integer", value: "N", min: 1, help: "Process only the first N items" },
   prompts: {
     kind: "string",
@@ -316,6 +331,7 @@ export function parseLlmFlags(
     responseFormat: responseFormatOf(flags),
     maxRepairs: flags.maxRepairs,
     cacheDir: flags.noCache ? null : flags.cacheDir,
+    ...(flags.db !== undefined && !flags.noCache && { db: flags.db }),
     limit: flags.limit,
   };
 }

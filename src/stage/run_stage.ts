@@ -34,6 +34,8 @@ import { describeError, inputError, ProactiveError, runtimeError } from "../cli/
 import type { Logger } from "../cli/logger.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { createLlmRuntime, type LlmRuntime, type LlmRuntimeDeps } from "../llm/llm_runtime.ts";
+import type { CompletionCache } from "../llm/completion_cache.ts";
+import { openSharedCache } from "./shared_cache.ts";
 import { createCommandProgress, loggerAboveProgress, type Progress } from "../llm/progress.ts";
 import { type LockedOutput, withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
@@ -122,6 +124,24 @@ async function runPhases<R extends { total: number }, W, T>(
   const { signal, now } = ctx;
   const startedAt = now();
   const read = await outline.read({ logger: ctx.logger, signal, now, startedAt });
+  const cache = outline.llm.cache?.(read);
+  // --db: the shared completion cache, unless the stage brings its own runtime or cache.
+  const shared = outline.llm.runtime || cache
+    ? undefined
+    : await openSharedCache(outline.llm.options);
+  try {
+    return await runWork(outline, ctx, { read, startedAt, cache: cache ?? shared?.cache });
+  } finally {
+    await shared?.close();
+  }
+}
+
+async function runWork<R extends { total: number }, W, T>(
+  outline: StageOutline<R, W, T>,
+  ctx: StageContext,
+  { read, startedAt, cache }: { read: R; startedAt: number; cache?: CompletionCache },
+): Promise<T> {
+  const { signal, now } = ctx;
   const progress = createCommandProgress(ctx, read.total, outline.progressLabel ?? outline.name);
   const logger = loggerAboveProgress(ctx.logger, progress);
   const llm = outline.llm.runtime ??
@@ -130,7 +150,7 @@ async function runPhases<R extends { total: number }, W, T>(
       signal,
       now,
       onUsage: outline.llm.onUsage?.(read),
-      cache: outline.llm.cache?.(read),
+      cache,
     });
   const tools: StageTools = { logger, progress, llm, signal, now, startedAt };
   let worked: W;

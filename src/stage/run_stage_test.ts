@@ -90,3 +90,31 @@ Deno.test("runStage: the outputs' folders are made and locked while the stage ru
     // Released at the end: a third run takes it.
     await runStage({ ...outline, work: () => Promise.resolve(2) }, context());
   }));
+
+Deno.test("runStage --db: the stage's cache is the store's, shared by runs, closed after", async () => {
+  await withTempDir(async (dir) => {
+    const db = join(dir, "work.kv");
+    const options = parseLlmFlags({ model: "m", db }, () => undefined);
+    const completion = {
+      choices: [{ text: "hi", finishReason: "stop" }],
+      usage: { promptTokens: 1, completionTokens: 1 },
+    };
+    const request = { model: "m", messages: [], params: {} };
+    const stage = (work: StageOutline<{ total: number }, unknown, unknown>["work"]) =>
+      runStage({
+        name: "demo",
+        llm: { options },
+        read: () => Promise.resolve({ total: 0 }),
+        work,
+        finish: (_, worked) => Promise.resolve(worked),
+      }, context());
+    await stage(async (_, tools) => {
+      assertEquals(tools.llm.cache.enabled, true);
+      await tools.llm.cache.put("k", request, completion);
+    });
+    // Another run (a second machine on the same store) finds the answer.
+    const found = await stage((_, tools) => tools.llm.cache.get("k"));
+    assertEquals(found, completion);
+    // (Each run closes its store: the test's resource check fails on a KV left open.)
+  });
+});
