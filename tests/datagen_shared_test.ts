@@ -21,6 +21,16 @@ function argsWithOut(s: Setup, outDir: string, ...more: string[]): string[] {
   return args;
 }
 
+/** `datagen --worker` in a child process, its logs in `outDir`, stderr piped. */
+function spawnWorker(s: Setup, outDir: string, ...more: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--unstable-kv", "-A", MAIN, ...argsWithOut(s, outDir, "--worker", ...more)],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
 /** The logs of `dir` (`*.jsonl`), by name. */
 async function logsOf(dir: string): Promise<Map<string, string>> {
   const logs = new Map<string, string>();
@@ -121,28 +131,7 @@ Deno.test({
     assertEquals(enqueue.code, 0, enqueue.stderr);
 
     const spawn = (w: string) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--unstable-kv",
-          "-A",
-          MAIN,
-          ...argsWithOut(
-            s,
-            `${s.dir}/${w}`,
-            "--db",
-            db,
-            "--worker",
-            "--concurrency",
-            "2",
-            "--lease-ttl",
-            "1s",
-          ),
-        ],
-        env: { NO_COLOR: "1" },
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      spawnWorker(s, `${s.dir}/${w}`, "--db", db, "--concurrency", "2", "--lease-ttl", "1s");
     const children = ["w1", "w2", "w3"].map(spawn);
     // Once about 4 scenes are answered, hold the requests until all 6 slots wait on the
     // server: every earlier answer is then in the shared cache, so the kill loses only the
@@ -222,28 +211,16 @@ Deno.test({
     assertEquals(enqueue.code, 0, enqueue.stderr);
     await cluster.stop();
 
-    const worker = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--unstable-kv",
-        "-A",
-        MAIN,
-        ...argsWithOut(
-          s,
-          `${s.dir}/w`,
-          "--db",
-          db,
-          "--worker",
-          "--db-timeout",
-          "60s",
-          "--lease-ttl",
-          "3s",
-        ),
-      ],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const worker = spawnWorker(
+      s,
+      `${s.dir}/w`,
+      "--db",
+      db,
+      "--db-timeout",
+      "60s",
+      "--lease-ttl",
+      "3s",
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // it waits for the database
     await cluster.start();
     while (gym.answered.length < 40) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -196,15 +196,35 @@ function datagenSummary(
   read: DatagenRead,
   tools: StageTools,
 ): DatagenSummary {
-  const { reports } = read;
-  return {
-    command: "datagen",
+  return buildDatagenSummary(options, {
     input: options.sceneFile !== undefined
       ? { sceneFile: options.sceneFile }
       : { scenesDir: options.scenesDir },
     outDir: read.outDir,
     kv: read.kvPath,
     owner: read.owner,
+    reports: read.reports,
+    dropped: read.found.warnings,
+  }, tools);
+}
+
+/** What a run reports besides its settings, counts and accounting. */
+export type RunFacts = Pick<DatagenSummary, "input" | "outDir" | "kv" | "owner" | "dropped"> & {
+  reports: SceneReport[];
+};
+
+/** The summary of a run: a local one (`datagenSummary`) or a shared run's worker. */
+export function buildDatagenSummary(
+  options: DatagenOptions,
+  { reports, ...facts }: RunFacts,
+  tools: StageTools,
+): DatagenSummary {
+  return {
+    command: "datagen",
+    input: facts.input,
+    outDir: facts.outDir,
+    kv: facts.kv,
+    owner: facts.owner,
     promptSet: tools.llm.prompts.label,
     settings: {
       ...options.scene,
@@ -217,7 +237,7 @@ function datagenSummary(
     totals: sumScenes(reports),
     cost: costOf(reports),
     scenes: reports,
-    dropped: read.found.warnings,
+    dropped: facts.dropped,
     llm: tools.llm.stats.toJSON(),
     startedAt: new Date(tools.startedAt).toISOString(),
     durationMs: tools.now() - tools.startedAt,

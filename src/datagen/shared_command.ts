@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { inputError, interruptedError, runtimeError, usageError } from "../cli/errors.ts";
-import { type FlagDecls, flagTable, parseCommandLine } from "../cli/flags.ts";
+import { type FlagDecls, parseCommandLine } from "../cli/flags.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { readStageOptions, type StageOptionsReader } from "../stage/stage_options.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
@@ -41,11 +41,12 @@ const STATUS_FLAGS = {
   json: { kind: "boolean", help: "Print the status as JSON" },
 } as const satisfies FlagDecls;
 
-export const SHARED_HELP = `Subcommands of a shared store (--db):
-  proactive datagen export --db URL --out-dir DIR   every complete log, as <scene>.jsonl
-${flagTable(EXPORT_FLAGS, { column: 25, helpRow: false })}
-  proactive datagen status --db URL [--json]        scenes by status, and each worker's pace
-${flagTable(STATUS_FLAGS, { column: 25, helpRow: false })}`;
+export const SHARED_HELP = `Subcommands of a shared store (--db URL, or PROACTIVE_DATABASE_URL):
+  proactive datagen export --db URL --out-dir DIR
+      writes every complete log (and only those) into DIR as <scene>.jsonl, atomically
+  proactive datagen status --db URL [--json]
+      scenes pending, leased (by whom, until when), done and failed (why), and each
+      worker's scenes done and pace; --json prints it as JSON`;
 
 /** The runner of `export` or `status` when `args` names one. */
 export function sharedSubcommand(

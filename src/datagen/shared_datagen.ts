@@ -22,23 +22,21 @@ import { basename, join } from "node:path";
 import { describeError, runtimeError } from "../cli/errors.ts";
 import { parseSceneConfig, type SceneConfig } from "../formats/scene.ts";
 import type { SceneJob, SceneRunner } from "../gym/gym_types.ts";
+import type { CompletionCache } from "../llm/completion_cache.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { leaseOwnerName } from "../store/lease_store.ts";
 import type { SceneClaim, SceneToEnqueue, WorkStore } from "../store/work_store.ts";
 import {
-  costOf,
-  countScenes,
   type DatagenSummary,
   formatSceneLine,
   type SceneReport,
   SUMMARY_FILE,
-  sumScenes,
 } from "./datagen_summary.ts";
 import { findScenes, type SceneInput } from "./find_scenes.ts";
 import { playIntoLog, ScenePlayError } from "./play_scene.ts";
-import { type DatagenOptions, logFormatOf } from "./run_datagen.ts";
+import { buildDatagenSummary, type DatagenOptions } from "./run_datagen.ts";
 import { holdClaim, type StoreRetry, withStoreRetry } from "./store_retry.ts";
 
 /** What `--db` adds to a datagen run. */
@@ -92,6 +90,8 @@ export interface SharedDatagenDeps {
 }
 
 interface SharedRead {
+  /** How store calls wait for an unreachable database. */
+  retry: StoreRetry;
   total: number;
   outDir: string;
   owner: string;
@@ -114,21 +114,34 @@ export function runSharedDatagen(
     { summary: DatagenSummary; stats: string; interrupted: boolean }
   >({
     name: "datagen",
-    llm: { options: options.llm, runtime: deps.llm, cache: () => store.completions },
-    async read() {
+    llm: {
+      options: options.llm,
+      runtime: deps.llm,
+      cache: (read) => patientCache(store.completions, read.retry),
+    },
+    async read(tools) {
       await Deno.mkdir(options.outDir, { recursive: true }).catch((error) => {
         throw runtimeError(
           `Cannot create the output folder "${options.outDir}": ${describeError(error)}`,
         );
       });
-      if (shared.retryFailed) await store.scenes.retryFailed();
-      const open = (await store.scenes.list()).filter((s) => s.status === "pending").length;
+      const coordination = { calls: 0, ms: 0 };
+      const retry: StoreRetry = {
+        timeoutMs: shared.dbTimeoutMs,
+        where: store.where,
+        logger: tools.logger,
+        signal: tools.signal,
+        timing: coordination,
+      };
+      if (shared.retryFailed) await withStoreRetry(() => store.scenes.retryFailed(), retry);
+      const rows = await withStoreRetry(() => store.scenes.list(), retry);
       return {
-        total: open,
+        retry,
+        total: rows.filter((s) => s.status === "pending").length,
         outDir: options.outDir,
         owner: deps.owner ?? leaseOwnerName(),
         reports: [],
-        coordination: { calls: 0, ms: 0 },
+        coordination,
       };
     },
     work: (read, tools) => work(options, shared, { read, tools, deps }),
@@ -153,13 +166,8 @@ async function work(
   { read, tools, deps }: WorkDeps,
 ): Promise<boolean> {
   const { logger } = tools;
-  const retry: StoreRetry = {
-    timeoutMs: shared.dbTimeoutMs,
-    where: deps.store.where,
-    logger,
-    signal: tools.signal,
-    timing: read.coordination,
-  };
+  // The stage's logger (above the progress bar) from here on.
+  const retry: StoreRetry = { ...read.retry, logger };
   logger.info(
     `datagen: worker ${read.owner} on ${deps.store.where}, ${options.concurrency} scene(s) at ` +
       `once, logs in "${read.outDir}"`,
@@ -195,6 +203,19 @@ async function work(
   };
   await Promise.all(Array.from({ length: options.concurrency }, slot));
   return tools.signal.aborted;
+}
+
+/**
+ * The store's completion cache, patient with an unreachable database: a lookup or a write
+ * waits for it (up to `--db-timeout`) instead of failing the scene's request.
+ */
+function patientCache(cache: CompletionCache, retry: StoreRetry): CompletionCache {
+  return {
+    enabled: cache.enabled,
+    get: (key) => withStoreRetry(() => cache.get(key), retry),
+    put: (key, request, completion) =>
+      withStoreRetry(() => cache.put(key, request, completion), retry),
+  };
 }
 
 /** True while some scene is leased (by another worker, maybe a dead one: wait for it). */
@@ -324,32 +345,9 @@ function sharedSummary(
   tools: StageTools,
   where: string,
 ): DatagenSummary {
-  const { reports } = read;
+  const facts = { input: { db: where }, outDir: read.outDir, kv: where, owner: read.owner };
   return {
-    command: "datagen",
-    input: { db: where },
-    outDir: read.outDir,
-    kv: where,
-    owner: read.owner,
-    promptSet: tools.llm.prompts.label,
-    settings: {
-      ...options.scene,
-      force: options.force,
-      limit: options.llm.limit ?? null,
-      concurrency: options.concurrency,
-      logFormat: logFormatOf(options),
-    },
-    counts: countScenes(reports),
-    totals: sumScenes(reports),
-    cost: costOf(reports),
-    scenes: reports,
-    dropped: [],
-    coordination: {
-      calls: read.coordination.calls,
-      ms: Math.round(read.coordination.ms),
-    },
-    llm: tools.llm.stats.toJSON(),
-    startedAt: new Date(tools.startedAt).toISOString(),
-    durationMs: tools.now() - tools.startedAt,
+    ...buildDatagenSummary(options, { ...facts, reports: read.reports, dropped: [] }, tools),
+    coordination: { calls: read.coordination.calls, ms: Math.round(read.coordination.ms) },
   };
 }

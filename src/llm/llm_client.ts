@@ -141,7 +141,8 @@ class EndpointClient implements LlmClient {
   /** Per server (pool index), one `openai` client per API key; requests take keys in turn. */
   readonly #openaiClients: OpenAI[][];
   #nextKey = 0;
-  readonly #inFlight = new Map<string, Promise<Completed>>();
+  /** Requests in flight by cache key, with the signal of the call that sent each. */
+  readonly #inFlight = new Map<string, { pending: Promise<Completed>; signal?: AbortSignal }>();
   #warnedCacheWrite = false;
   /** `response_format` per schema, mode, name and strictness, built once per client. */
   readonly #formats = new WeakMap<z.ZodType, Map<string, ChatParams["response_format"] | null>>();
@@ -284,16 +285,25 @@ class EndpointClient implements LlmClient {
   ): Promise<Completed> {
     const joined = this.#inFlight.get(key);
     if (joined) {
-      const { completion } = await joined;
-      this.#deps.stats.add(this.endpoint, { cacheHits: 1 });
-      return { completion, cached: true };
+      try {
+        const { completion } = await joined.pending;
+        this.#deps.stats.add(this.endpoint, { cacheHits: 1 });
+        return { completion, cached: true };
+      } catch (error) {
+        // The call this one joined was stopped by its own signal (its scene was abandoned,
+        // say): that is no answer to this call, which asks for itself.
+        if (!joined.signal?.aborted || call.signal?.aborted) throw error;
+        if (this.#inFlight.get(key) === joined) this.#inFlight.delete(key);
+        return await this.#complete({ body, key }, call);
+      }
     }
     const pending = this.#lookupOrRequest(key, body, call);
-    this.#inFlight.set(key, pending);
+    const entry = { pending, signal: call.signal };
+    this.#inFlight.set(key, entry);
     try {
       return await pending;
     } finally {
-      this.#inFlight.delete(key);
+      if (this.#inFlight.get(key) === entry) this.#inFlight.delete(key);
     }
   }
 

@@ -277,6 +277,19 @@ Deno.test("identical calls in flight at once share one request", async () => {
   });
 });
 
+Deno.test("a call that joined one stopped by its own signal asks for itself", async () => {
+  await withHarness(() => ({ texts: "mine", delayMs: 40 }), async (h) => {
+    const abandoned = new AbortController();
+    const first = h.client.chat(ask("dup"), {}, { signal: abandoned.signal });
+    const second = h.client.chat(ask("dup")); // joins the first one's request
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    abandoned.abort(new Error("scene abandoned"));
+    await assertRejects(() => first, Error, "scene abandoned");
+    assertEquals((await second).choices[0], "mine");
+    assertEquals(h.server.requests.length, 2, "the second call sent its own request");
+  });
+});
+
 Deno.test("answers larger than 64 KiB round-trip through the cache", async () => {
   const big = "y".repeat(150_000);
   await withHarness(() => ({ texts: big }), async (h) => {

@@ -6,7 +6,8 @@
  * coordinating through the database. Reported: wall time of each run (enqueue excluded),
  * the ideal of the schedule (each scene's requests × latency, handed to 12 slots), and the
  * coordination overhead per scene: the time the workers spent in store calls (claims,
- * completions, the end-of-queue checks; the `coordination` of each worker's summary),
+ * stored logs, the shared completion cache, the end-of-queue checks; the `coordination` of
+ * each worker's summary),
  * divided by the scenes. Workers are child processes (`main.ts datagen --worker`), as users
  * run them; the fake server runs here.
  */
@@ -136,7 +137,7 @@ export async function benchDatagenDb(): Promise<string> {
     "queue is empty. PostgreSQL is a throwaway cluster on this machine (fsync off, as in the " +
     "tests). Ideal: each scene's requests × latency, handed in order to the 12 slots. " +
     "Coordination per scene: the workers' time in store calls (claims, stored logs, the " +
-    "end-of-queue checks) over the scenes; it overlaps the other scenes' requests, so it adds " +
+    "shared completion cache's lookups and writes, the end-of-queue checks) over the scenes; it overlaps the other scenes' requests, so it adds " +
     "to a scene's time, not to the run's.",
     "",
     "| store | workers × scenes at once | wall time | ideal | requests | store calls | coordination per scene |",
