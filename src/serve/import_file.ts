@@ -71,9 +71,20 @@ function describeMismatch(trace: CatalogTrace, matches: readonly boolean[]): str
     `"${trace.name}" (${which})`;
 }
 
-/** Reads `path`, the result file of `trace`; throws `SymlinkRefusedError` for a link. */
-export async function readImportFile(path: string, trace: CatalogTrace): Promise<ImportFile> {
-  await refuseSymlink(path, `result file of the trace "${trace.name}"`);
+/** A JSON file read back at start-up: missing, unreadable, not JSON, or its value. */
+export type ImportJson =
+  | { kind: "missing" }
+  | { kind: "unreadable"; error: string }
+  | { kind: "invalid"; bytes: Uint8Array; problem: string }
+  | { kind: "json"; bytes: Uint8Array; value: unknown };
+
+/**
+ * Reads and parses `path` without following a symbolic link (a link throws
+ * `SymlinkRefusedError` naming `what`); a syntax error is told by line and column, never
+ * by quoting the file.
+ */
+export async function readImportJson(path: string, what: string): Promise<ImportJson> {
+  await refuseSymlink(path, what);
   let bytes: Uint8Array;
   try {
     bytes = await readFileNoFollow(path);
@@ -88,15 +99,21 @@ export async function readImportFile(path: string, trace: CatalogTrace): Promise
   } catch {
     return { kind: "invalid", bytes, problem: "it is not UTF-8 text" };
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return { kind: "json", bytes, value: JSON.parse(text) };
   } catch {
     // JSON.parse's message quotes the text: say where and what instead.
     const found = jsonSyntaxProblem(text);
     const where = found ? `: line ${found.line}, column ${found.column}: ${found.problem}` : "";
     return { kind: "invalid", bytes, problem: `not JSON${where}` };
   }
+}
+
+/** Reads `path`, the result file of `trace`; throws `SymlinkRefusedError` for a link. */
+export async function readImportFile(path: string, trace: CatalogTrace): Promise<ImportFile> {
+  const read = await readImportJson(path, `result file of the trace "${trace.name}"`);
+  if (read.kind !== "json") return read;
+  const { bytes, value } = read;
   const problem = resultFileProblem(value);
   if (problem) {
     return { kind: "invalid", bytes, problem: `at ${quietPath(problem.path)}: ${problem.message}` };

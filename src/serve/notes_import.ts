@@ -10,8 +10,6 @@
  * @module
  */
 import { join } from "node:path";
-import { describeError } from "../cli/errors.ts";
-import { jsonSyntaxProblem } from "../formats/json_syntax.ts";
 import {
   type Decision,
   NOTES_FOLDER,
@@ -19,7 +17,8 @@ import {
   notesFileSchema,
 } from "../formats/notes_file.ts";
 import { jsonPath } from "../formats/trace.ts";
-import { readFileNoFollow, refuseSymlink, SymlinkRefusedError } from "../store/no_follow.ts";
+import { refuseSymlink } from "../store/no_follow.ts";
+import { readImportJson } from "./import_file.ts";
 import { type DecisionRecord, type HistoryRecord, KEY } from "./kv_schema.ts";
 import { labelProblem } from "./labels.ts";
 import type { Logger } from "../cli/logger.ts";
@@ -44,27 +43,12 @@ export function notesPath(outDir: string, trace: string): string {
 /** Reads the notes side file of `trace`; throws `SymlinkRefusedError` for a link. */
 export async function readImportNotes(outDir: string, trace: CatalogTrace): Promise<ImportNotes> {
   await refuseSymlink(join(outDir, NOTES_FOLDER), "folder of the notes side files");
-  const path = notesPath(outDir, trace.name);
-  await refuseSymlink(path, `notes side file of the trace "${trace.name}"`);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFileNoFollow(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { kind: "missing" };
-    if (error instanceof SymlinkRefusedError) throw error;
-    return { kind: "unreadable", error: describeError(error, path) };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (error) {
-    if (error instanceof TypeError) {
-      return { kind: "invalid", bytes, problem: "it is not UTF-8 text" };
-    }
-    const found = jsonSyntaxProblem(new TextDecoder().decode(bytes));
-    const where = found ? `: line ${found.line}, column ${found.column}: ${found.problem}` : "";
-    return { kind: "invalid", bytes, problem: `not JSON${where}` };
-  }
+  const read = await readImportJson(
+    notesPath(outDir, trace.name),
+    `notes side file of the trace "${trace.name}"`,
+  );
+  if (read.kind !== "json") return read;
+  const { bytes, value } = read;
   const parsed = notesFileSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

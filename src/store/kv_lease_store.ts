@@ -138,19 +138,23 @@ export async function openKvLeaseStore(
   path: string,
   options: Omit<KvLeaseStoreOptions, "ownsKv"> = {},
 ): Promise<LeaseStore> {
-  let kv: Deno.Kv;
+  const kv = await openKvFile(path, "lease store");
+  return createKvLeaseStore(kv, { ...options, ownsKv: true });
+}
+
+/**
+ * Opens the Deno KV file at `path`, creating its folder; a symbolic link on the way is
+ * refused. Errors name `what` and the path.
+ */
+export async function openKvFile(path: string, what: string): Promise<Deno.Kv> {
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
     await refuseStoreLinks(path);
-    kv = await Deno.openKv(path);
+    return await Deno.openKv(path);
   } catch (error) {
     if (error instanceof SymlinkRefusedError) throw error;
-    throw runtimeError(
-      `Cannot open the lease store "${path}": ${describeError(error, path)}`,
-      error,
-    );
+    throw runtimeError(`Cannot open the ${what} "${path}": ${describeError(error, path)}`, error);
   }
-  return createKvLeaseStore(kv, { ...options, ownsKv: true });
 }
 
 function conflictError(action: string, key: string): Error {

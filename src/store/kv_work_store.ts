@@ -21,8 +21,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
-import { describeError, inputError, runtimeError } from "../cli/errors.ts";
+import { inputError, runtimeError } from "../cli/errors.ts";
 import {
   chunksOf,
   commit,
@@ -36,7 +35,7 @@ import {
   writeChunks,
 } from "./kv_chunks.ts";
 import { createKvCompletionCache } from "./kv_completion_cache.ts";
-import { refuseStoreLinks, SymlinkRefusedError } from "./no_follow.ts";
+import { openKvFile } from "./kv_lease_store.ts";
 import {
   expiredReason,
   type SceneClaim,
@@ -115,18 +114,7 @@ export async function openKvWorkStore(
   path: string,
   options: { now?: () => number } = {},
 ): Promise<WorkStore> {
-  let kv: Deno.Kv;
-  try {
-    await Deno.mkdir(dirname(path), { recursive: true });
-    await refuseStoreLinks(path);
-    kv = await Deno.openKv(path);
-  } catch (error) {
-    if (error instanceof SymlinkRefusedError) throw error;
-    throw runtimeError(
-      `Cannot open the work store "${path}": ${describeError(error, path)}`,
-      error,
-    );
-  }
+  const kv = await openKvFile(path, "work store");
   return createKvWorkStore(kv, { ...options, where: path, ownsKv: true });
 }
 
