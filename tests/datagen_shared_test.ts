@@ -31,6 +31,12 @@ function spawnWorker(s: Setup, outDir: string, ...more: string[]): Deno.ChildPro
   }).spawn();
 }
 
+/** `datagen --db DB --enqueue` of the scenes in `scenes`, which must succeed. */
+async function enqueue(db: string, scenes: string): Promise<void> {
+  const run = await runProactive(["datagen", "--db", db, "--enqueue", "--scenes-dir", scenes]);
+  assertEquals(run.code, 0, run.stderr);
+}
+
 /** The logs of `dir` (`*.jsonl`), by name. */
 async function logsOf(dir: string): Promise<Map<string, string>> {
   const logs = new Map<string, string>();
@@ -120,15 +126,7 @@ Deno.test({
     const s = await setup(server.baseUrl);
     const names = await writeScenes(s.scenes, 30);
     const db = cluster.url;
-    const enqueue = await runProactive([
-      "datagen",
-      "--db",
-      db,
-      "--enqueue",
-      "--scenes-dir",
-      s.scenes,
-    ]);
-    assertEquals(enqueue.code, 0, enqueue.stderr);
+    await enqueue(db, s.scenes);
 
     const spawn = (w: string) =>
       spawnWorker(s, `${s.dir}/${w}`, "--db", db, "--concurrency", "2", "--lease-ttl", "1s");
@@ -200,15 +198,7 @@ Deno.test({
     const s = await setup(server.baseUrl);
     const names = await writeScenes(s.scenes, 8);
     const db = cluster.url;
-    const enqueue = await runProactive([
-      "datagen",
-      "--db",
-      db,
-      "--enqueue",
-      "--scenes-dir",
-      s.scenes,
-    ]);
-    assertEquals(enqueue.code, 0, enqueue.stderr);
+    await enqueue(db, s.scenes);
     await cluster.stop();
 
     const worker = spawnWorker(
