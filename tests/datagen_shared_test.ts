@@ -84,6 +84,14 @@ Deno.test("datagen --db on a KV file: enqueue once, two workers, export gives th
   const report = JSON.parse(status.stdout);
   assertEquals(report.counts, { pending: 0, leased: 0, done: 6, failed: 0 });
   assertEquals(report.workers.reduce((n: number, w: { done: number }) => n + w.done, 0), 6);
+  // Each worker run recorded its accounting: together, every scene and every request.
+  assertEquals(report.runs.length, 2);
+  const sum = (f: (r: { scenes: { done: number }; requests: number }) => number) =>
+    report.runs.reduce(
+      (n: number, r: { scenes: { done: number }; requests: number }) => n + f(r),
+      0,
+    );
+  assertEquals([sum((r) => r.scenes.done), sum((r) => r.requests)], [6, server.requests.length]);
 
   const exported = await runProactive([
     "datagen",

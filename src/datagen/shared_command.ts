@@ -6,7 +6,8 @@
  * - `proactive datagen export --db URL --out-dir DIR`: every complete log (and only those)
  *   written to DIR as `<scene>.jsonl`, atomically;
  * - `proactive datagen status --db URL [--json]`: scenes pending / leased (by whom, until
- *   when) / done / failed (why), and each worker's scenes done and pace.
+ *   when) / done / failed (why), each worker's scenes done and pace, and the accounting each
+ *   worker run recorded at its end (scenes, requests, tokens, time).
  *
  * @module
  */
@@ -118,8 +119,9 @@ function workersOf(rows: readonly SceneRow[]) {
 
 async function showStatus(args: string[], ctx: CommandContext): Promise<number> {
   const { flags } = parseCommandLine(args, STATUS_FLAGS, { env: ctx.env });
-  const { rows, where } = await withStore(flags.db, async (store) => ({
+  const { rows, runs, where } = await withStore(flags.db, async (store) => ({
     rows: await store.scenes.list(),
+    runs: await store.runs.list(),
     where: store.where,
   }));
   const counts = { pending: 0, leased: 0, done: 0, failed: 0 };
@@ -128,7 +130,7 @@ async function showStatus(args: string[], ctx: CommandContext): Promise<number> 
   const leased = rows.filter((r) => r.status === "leased");
   const failed = rows.filter((r) => r.status === "failed");
   if (flags.json) {
-    ctx.stdout(JSON.stringify({ where, counts, leased, failed, workers }, null, 2) + "\n");
+    ctx.stdout(JSON.stringify({ where, counts, leased, failed, workers, runs }, null, 2) + "\n");
     return 0;
   }
   const lines = [
@@ -142,6 +144,11 @@ async function showStatus(args: string[], ctx: CommandContext): Promise<number> 
     ...workers.map((w) =>
       `  worker ${w.owner}: ${w.done} done` +
       (w.perHour === null ? "" : `, ${w.perHour.toFixed(1)} scenes/hour`)
+    ),
+    ...runs.map((r) =>
+      `  run of ${r.owner} (ended ${new Date(r.at).toISOString()}): ${r.scenes.done} done, ` +
+      `${r.scenes.failed} failed, ${r.requests} requests, ${r.promptTokens} + ` +
+      `${r.completionTokens} tokens in ${Math.round(r.durationMs / 1000)} s`
     ),
   ];
   ctx.stdout(lines.join("\n") + "\n");

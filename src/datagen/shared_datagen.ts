@@ -27,7 +27,7 @@ import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { leaseOwnerName } from "../store/lease_store.ts";
-import type { SceneClaim, SceneToEnqueue, WorkStore } from "../store/work_store.ts";
+import type { RunAccount, SceneClaim, SceneToEnqueue, WorkStore } from "../store/work_store.ts";
 import {
   type DatagenSummary,
   formatSceneLine,
@@ -148,6 +148,8 @@ export function runSharedDatagen(
     async finish(read, interrupted, tools) {
       const summary = sharedSummary(options, read, tools, store.where);
       await writeJsonAtomic(join(read.outDir, SUMMARY_FILE), summary);
+      await withStoreRetry(() => store.runs.record(accountOf(summary, tools.now())), read.retry)
+        .catch((error) => tools.logger.warn(`Cannot record this run's accounting: ${error}`));
       return { summary, stats: tools.llm.stats.formatStats(), interrupted };
     },
   }, ctx);
@@ -337,6 +339,20 @@ async function settleFailure(
     ? ` (attempt ${claim.attempt} of ${d.shared.maxSceneAttempts}: it will be tried again)`
     : "";
   return { ...base, status: "failed", reason: reason + note, durationMs: d.tools.now() - started };
+}
+
+/** What a worker's summary tells the store's run accounting. */
+function accountOf(summary: DatagenSummary, at: number): RunAccount {
+  const { done, failed, taken, interrupted } = summary.counts;
+  return {
+    owner: summary.owner,
+    at,
+    scenes: { done, failed, taken, interrupted },
+    requests: summary.llm.requests,
+    promptTokens: summary.llm.promptTokens,
+    completionTokens: summary.llm.completionTokens,
+    durationMs: summary.durationMs,
+  };
 }
 
 function sharedSummary(

@@ -38,6 +38,7 @@ import { createKvCompletionCache } from "./kv_completion_cache.ts";
 import { openKvFile } from "./kv_lease_store.ts";
 import {
   expiredReason,
+  type RunAccount,
   type SceneClaim,
   type SceneQueue,
   type SceneRow,
@@ -102,6 +103,14 @@ export function createKvWorkStore(kv: Deno.Kv, options: KvWorkStoreOptions = {})
     where: options.where ?? ":memory:",
     scenes: createSceneQueue(ctx),
     completions: createKvCompletionCache(ctx),
+    runs: {
+      async record(account) {
+        await commit(ctx, (op) => op.set([...ctx.prefix, "run", account.owner], account));
+      },
+      async list() {
+        return (await listAll<RunAccount>(ctx, [...ctx.prefix, "run"])).map((e) => e.value);
+      },
+    },
     close() {
       if (ownsKv) kv.close();
       return Promise.resolve();

@@ -50,6 +50,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "run accounting",
+    sql: `
+      CREATE TABLE proactive_runs (
+        owner text COLLATE "C" PRIMARY KEY,
+        at double precision NOT NULL,
+        account text NOT NULL
+      );
+    `,
+  },
 ];
 
 /** An arbitrary constant: the advisory lock the migrations run under. */

@@ -24,6 +24,7 @@ import type { Completion, CompletionCache } from "../llm/completion_cache.ts";
 import { migrate } from "./postgres_schema.ts";
 import {
   expiredReason,
+  type RunAccount,
   type SceneClaim,
   type SceneQueue,
   type SceneRow,
@@ -96,6 +97,19 @@ export function createPostgresWorkStore(
     where,
     scenes: sceneQueue(sql, now),
     completions: completionTable(sql, now),
+    runs: {
+      async record(account) {
+        await sql`
+          INSERT INTO proactive_runs (owner, at, account)
+          VALUES (${account.owner}, ${account.at}, ${JSON.stringify(account)})
+          ON CONFLICT (owner) DO UPDATE SET at = excluded.at, account = excluded.account`;
+      },
+      async list() {
+        const rows = await sql<{ account: string }[]>`
+          SELECT account FROM proactive_runs ORDER BY owner`;
+        return rows.map((row) => JSON.parse(row.account) as RunAccount);
+      },
+    },
     async close() {
       await sql.end({ timeout: 5 });
     },

@@ -88,3 +88,29 @@ Deno.test({
     assert(!error.message.includes("hunter2"), error.message);
   },
 });
+
+Deno.test({
+  name: "a database of an older schema is migrated forward, version by version",
+  ignore: missing !== undefined,
+  async fn() {
+    await using cluster = await startPostgresCluster();
+    const sql = postgres(cluster.url, { onnotice: () => {} });
+    try {
+      // A database set up by a proactive that knew only the first schema version.
+      await sql.unsafe(MIGRATIONS[0].sql);
+      await sql`CREATE TABLE proactive_schema (version integer PRIMARY KEY, name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now())`;
+      await sql`INSERT INTO proactive_schema (version, name) VALUES (1, ${MIGRATIONS[0].name})`;
+      await sql`INSERT INTO proactive_scenes (key, payload, enqueued_at) VALUES ('old', '{}', 1)`;
+      assertEquals(await migrate(sql), 1, "it was at version 1");
+      const versions = await sql`SELECT version FROM proactive_schema ORDER BY version`;
+      assertEquals(versions.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+      const store = await openPostgresWorkStore(cluster.url);
+      assertEquals((await store.scenes.list()).map((r) => r.key), ["old"], "its data kept");
+      assertEquals(await store.runs.list(), [], "the new table is there");
+      await store.close();
+    } finally {
+      await sql.end();
+    }
+  },
+});

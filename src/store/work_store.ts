@@ -10,6 +10,7 @@
  *   the token, so a worker whose lease was taken over cannot overwrite its new owner's
  *   result; a scene whose attempts reach the limit is marked failed with its last reason
  *   and not claimed again until `retryFailed`. Each complete log is stored with its scene.
+ * - `runs`, the accounting of every worker run (scenes, requests, tokens), for `status`;
  * - `completions`, the shared completion cache (`CompletionCache` of `llm/completion_cache.ts`,
  *   keyed exactly as the local one): the first answer stored for a key is kept, a racing
  *   second one never replaces it.
@@ -95,12 +96,33 @@ export interface SceneQueue {
   logs(): AsyncIterable<{ key: string; log: string }>;
 }
 
+/** What one worker run did, as it reported at its end (its summary's figures). */
+export interface RunAccount {
+  owner: string;
+  /** When it reported (ms). */
+  at: number;
+  scenes: { done: number; failed: number; taken: number; interrupted: number };
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  durationMs: number;
+}
+
+/** The accounting of the runs that shared the store, one entry per worker run. */
+export interface RunAccounts {
+  /** Stores (or replaces) the account of `account.owner`. */
+  record(account: RunAccount): Promise<void>;
+  /** Every run's account, by owner. */
+  list(): Promise<RunAccount[]>;
+}
+
 export interface WorkStore {
   readonly engine: "kv" | "postgres";
   /** Where the store is, for messages: a path, or the database URL without its password. */
   readonly where: string;
   readonly scenes: SceneQueue;
   readonly completions: CompletionCache;
+  readonly runs: RunAccounts;
   close(): Promise<void>;
 }
 

@@ -150,6 +150,22 @@ export const WORK_STORE_CASES: [string, (s: WorkStore, clock: SuiteClock) => Pro
     assertEquals(logs[0].log, big);
     assertEquals(logs[1].log, "c's log");
   }],
+  ["run accounts: one per worker run, replaced when it reports again", async (store) => {
+    const account = (owner: string, done: number) => ({
+      owner,
+      at: 5,
+      scenes: { done, failed: 1, taken: 0, interrupted: 0 },
+      requests: 10 * done,
+      promptTokens: 100,
+      completionTokens: 20,
+      durationMs: 1_000,
+    });
+    assertEquals(await store.runs.list(), []);
+    await store.runs.record(account("w2", 1));
+    await store.runs.record(account("w1", 2));
+    await store.runs.record(account("w2", 3));
+    assertEquals(await store.runs.list(), [account("w1", 2), account("w2", 3)]);
+  }],
   ["the completion cache keeps the first answer of a key", async (store) => {
     const completion = (text: string): Completion => ({
       choices: [{ text, finishReason: "stop" }],
