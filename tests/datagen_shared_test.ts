@@ -66,9 +66,16 @@ Deno.test("datagen --db on a KV file: enqueue once, two workers, export gives th
   const enqueue = ["datagen", "--db", db, "--enqueue", "--scenes-dir", s.scenes];
   const first = await runProactive(enqueue);
   assertEquals(first.code, 0, first.stderr);
-  assertStringIncludes(first.stdout, `Enqueued 6 scene(s) into ${db} (0 already there)`);
-  const again = await runProactive(enqueue);
-  assertStringIncludes(again.stdout, "Enqueued 0 scene(s)");
+  assertStringIncludes(
+    first.stdout,
+    `Enqueued 6 scene(s) of "${s.scenes}" into ${db} (0 already there)`,
+  );
+  const again = await runProactive(["datagen", "--db", db, "--enqueue", s.scenes]); // SCENES…
+  assertEquals(again.code, 0, again.stderr);
+  assertStringIncludes(
+    again.stdout,
+    `Enqueued 0 scene(s) of "${s.scenes}" into ${db} (6 already there)`,
+  );
 
   const workers = await Promise.all(
     ["w1", "w2"].map((w) =>
@@ -122,6 +129,20 @@ Deno.test("datagen --db without --db, or --worker without --out-dir, is a usage 
   const noOut = await runProactive(["datagen", "--db", "x.kv", "--worker", "--model", "m"]);
   assertEquals(noOut.code, 2);
   assertStringIncludes(noOut.stderr, "--worker needs --out-dir DIR");
+  const stray = await runProactive([
+    "datagen",
+    "--db",
+    "x.kv",
+    "--worker",
+    "scenes",
+    "--model",
+    "m",
+  ]);
+  assertEquals(stray.code, 2);
+  assertStringIncludes(
+    stray.stderr,
+    'Unexpected argument "scenes" (scenes are named so with --enqueue)',
+  );
 });
 
 Deno.test({

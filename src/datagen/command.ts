@@ -184,7 +184,7 @@ export const FLAGS = { ...DATAGEN_LLM_FLAGS, ...OWN_FLAGS } as const satisfies F
 const HELP = `proactive datagen — play gym scenes and write their event logs
 
 Usage: proactive datagen [options]
-       proactive datagen --db URL --enqueue [options]     (register scenes, play none)
+       proactive datagen --db URL --enqueue [SCENES…]     (register scenes, play none)
        proactive datagen --db URL --worker --out-dir DIR  (play stored scenes until none is left)
        proactive datagen export|status --db URL …
 
@@ -213,7 +213,8 @@ command line, 0 otherwise (scenes taken by another run are not failures).
 Many machines (--db URL, or PROACTIVE_DATABASE_URL): the scenes, their leases, the
 complete logs and the completion cache live in PostgreSQL (postgres://…; the schema is
 created and migrated by proactive) or, given a path, a Deno KV file. One machine enqueues
-(--enqueue), any number of workers play (--worker): each claims the next pending scene
+(--enqueue, with SCENES… folders or scene files, else --scenes-dir / --scene-file), any
+number of workers play (--worker): each claims the next pending scene
 (or one whose lease ran out), renews its lease while playing, writes the log to its
 --out-dir and stores it; a failed scene is tried again up to --max-scene-attempts times,
 then failed until --retry-failed. A worker exits 0 when no scene is left (1 when some

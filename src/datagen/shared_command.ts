@@ -172,9 +172,13 @@ export async function runSharedCommand<D extends FlagDecls>(
   ctx: CommandContext,
   deps: SharedCommandDeps<D>,
 ): Promise<number | undefined> {
-  const { flags } = parseCommandLine(args, deps.flags, { env: ctx.env }) as unknown as {
-    flags: SharedFlags;
-  };
+  // Positionals are the scenes of --enqueue (folders or scene files); refused otherwise.
+  const parsed = parseCommandLine(args, deps.flags, { env: ctx.env, positionals: MAX_SOURCES });
+  const flags = parsed.flags as unknown as SharedFlags;
+  const sources = parsed.positionals;
+  if (sources.length > 0 && !flags.enqueue) {
+    throw usageError(`Unexpected argument "${sources[0]}" (scenes are named so with --enqueue)`);
+  }
   if (flags.db === undefined) {
     if (flags.enqueue || flags.worker || flags.retryFailed) {
       throw usageError(
@@ -190,7 +194,7 @@ export async function runSharedCommand<D extends FlagDecls>(
     throw usageError("--worker needs --out-dir DIR: where this worker writes its logs");
   }
   const db = flags.db;
-  if (flags.enqueue) return await enqueueOnly(flags, db, ctx);
+  if (flags.enqueue) return await enqueueOnly(flags, { db, sources }, ctx);
   const options = await readStageOptions(args, ctx.env, deps.options);
   const retry: StoreRetry = {
     timeoutMs: flags.dbTimeout,
@@ -238,15 +242,41 @@ interface SharedFlags {
   limit?: number;
 }
 
-async function enqueueOnly(flags: SharedFlags, db: string, ctx: CommandContext): Promise<number> {
-  const input = {
-    scenesDir: flags.scenesDir ?? "scenes",
-    sceneFile: flags.sceneFile,
-    outDir: flags.outDir,
-    limit: flags.limit,
-  };
-  await withStore(db, (store) => enqueueAndSay(input, store, ctx));
+/** The most scene folders and files one `--enqueue` names. */
+const MAX_SOURCES = 10_000;
+
+/**
+ * `--enqueue`: the scenes of each folder or scene file named (`SCENES…`), else of
+ * `--scenes-dir` / `--scene-file` as without `--db`.
+ */
+async function enqueueOnly(
+  flags: SharedFlags,
+  { db, sources }: { db: string; sources: string[] },
+  ctx: CommandContext,
+): Promise<number> {
+  if (sources.length > 0 && (flags.scenesDir !== undefined || flags.sceneFile !== undefined)) {
+    throw usageError("Name the scenes either as arguments or with --scenes-dir / --scene-file");
+  }
+  const inputs = sources.length === 0
+    ? [{ scenesDir: flags.scenesDir ?? "scenes", sceneFile: flags.sceneFile }]
+    : await Promise.all(sources.map(sourceInput));
+  await withStore(db, async (store) => {
+    for (const input of inputs) {
+      await enqueueAndSay({ ...input, outDir: flags.outDir, limit: flags.limit }, store, ctx);
+    }
+  });
   return 0;
+}
+
+/** A folder of scene configurations, or a scene file (a list or one configuration). */
+async function sourceInput(path: string): Promise<{ scenesDir: string; sceneFile?: string }> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw inputError(`Cannot read the scenes "${path}": ${(error as Error).message}`);
+  }
+  return info.isDirectory ? { scenesDir: path } : { scenesDir: ".", sceneFile: path };
 }
 
 async function enqueueAndSay(
@@ -256,5 +286,8 @@ async function enqueueAndSay(
 ): Promise<void> {
   const { added, known, skipped } = await enqueueScenes(input, store);
   for (const warning of skipped) ctx.logger.warn(`Not enqueued: ${warning}`);
-  ctx.stdout(`Enqueued ${added} scene(s) into ${store.where} (${known} already there)\n`);
+  const from = input.sceneFile ?? input.scenesDir;
+  ctx.stdout(
+    `Enqueued ${added} scene(s) of "${from}" into ${store.where} (${known} already there)\n`,
+  );
 }
