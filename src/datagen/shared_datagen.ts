@@ -220,10 +220,9 @@ function patientCache(cache: CompletionCache, retry: StoreRetry): CompletionCach
   };
 }
 
-/** True while some scene is leased (by another worker, maybe a dead one: wait for it). */
-async function othersAtWork(store: WorkStore, retry: StoreRetry): Promise<boolean> {
-  const rows = await withStoreRetry(() => store.scenes.list(), retry);
-  return rows.some((row) => row.status === "leased" || row.status === "pending");
+/** True while some scene is pending or leased (by another worker, maybe a dead one: wait). */
+function othersAtWork(store: WorkStore, retry: StoreRetry): Promise<boolean> {
+  return withStoreRetry(() => store.scenes.hasOpenWork(), retry);
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

@@ -216,6 +216,7 @@ function createSceneQueue(ctx: Context): SceneQueue {
     fail: (claim, reason, maxAttempts) => fail(ctx, claim, reason, maxAttempts),
     release: (claim) => release(ctx, claim),
     retryFailed: () => retryFailed(ctx),
+    hasOpenWork: () => hasOpenWork(ctx),
     list: () => list(ctx),
     logs: () => logs(ctx),
   };
@@ -406,6 +407,14 @@ function rowOf(key: string, r: SceneRecord): SceneRow {
   }
   if (r.status === "done") row.doneAt = r.doneAt;
   return row;
+}
+
+/** True when the pending or the leased index holds an entry (one read of each, at most). */
+async function hasOpenWork(ctx: Context): Promise<boolean> {
+  for (const index of ["pending", "leased"]) {
+    if ((await listAll(ctx, [...ctx.prefix, index], 1)).length > 0) return true;
+  }
+  return false;
 }
 
 async function list(ctx: Context): Promise<SceneRow[]> {

@@ -227,6 +227,13 @@ function sceneQueue(sql: Sql, now: () => number): SceneQueue {
       return rows.length;
     },
 
+    async hasOpenWork() {
+      const [{ open }] = await sql<{ open: boolean }[]>`
+        SELECT EXISTS (SELECT 1 FROM proactive_scenes WHERE status IN ('pending', 'leased'))
+          AS open`;
+      return open;
+    },
+
     async list() {
       const rows = await sql<Row[]>`
         SELECT key, status, attempts, owner, expires_at, reason, done_at

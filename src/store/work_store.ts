@@ -90,6 +90,8 @@ export interface SceneQueue {
   release(claim: SceneClaim): Promise<void>;
   /** Failed scenes become pending again with no attempt counted; resolves to how many. */
   retryFailed(): Promise<number>;
+  /** True while some scene is pending or leased (cheap: what an idle worker asks). */
+  hasOpenWork(): Promise<boolean>;
   /** Every scene, in key order. */
   list(): Promise<SceneRow[]>;
   /** The log of every done scene, in key order (read one at a time). */

@@ -38,6 +38,17 @@ export const WORK_STORE_CASES: [string, (s: WorkStore, clock: SuiteClock) => Pro
       ["c", "pending", 0],
     ]);
   }],
+  ["open work: while some scene is pending or leased", async (store) => {
+    assertEquals(await store.scenes.hasOpenWork(), false);
+    await store.scenes.enqueue(scenes("o1", "o2"));
+    assertEquals(await store.scenes.hasOpenWork(), true);
+    const first = (await store.scenes.claim("w", TTL))!;
+    const second = (await store.scenes.claim("w", TTL))!;
+    assertEquals(await store.scenes.hasOpenWork(), true, "leased");
+    await store.scenes.complete(first, "log");
+    await store.scenes.fail(second, "no", 1);
+    assertEquals(await store.scenes.hasOpenWork(), false, "done and failed");
+  }],
   ["claims come in key order, one scene each, until none is left", async (store, clock) => {
     await store.scenes.enqueue(scenes("s2", "s1"));
     const first = await store.scenes.claim("w1", TTL);
