@@ -21,14 +21,13 @@
  *
  * @module
  */
+import { NOTES_FOLDER } from "../formats/notes_file.ts";
 import { Zip, ZipDeflate } from "fflate";
 import { join } from "node:path";
 import { describeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
 import { SECURITY_HEADERS } from "./http_guards.ts";
 
-/** The folder of the side files inside the result folder (`notes_file.ts`). */
-const NOTES_FOLDER = "notes";
 const CHUNK_BYTES = 64 * 1024;
 /** The limits of a zip without zip64: entries, and bytes (every offset must fit). */
 const MAX_ENTRIES = 0xffff;
