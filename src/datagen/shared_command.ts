@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { inputError, interruptedError, runtimeError, usageError } from "../cli/errors.ts";
 import { type FlagDecls, parseCommandLine } from "../cli/flags.ts";
@@ -205,7 +205,12 @@ export async function runSharedCommand<D extends FlagDecls>(
   return await withStore(db, async (store) => {
     if (!flags.worker) await enqueueAndSay({ ...options, limit: options.llm.limit }, store, ctx);
     const result = await runSharedDatagen(
-      { ...options, outDir: options.outDir ?? flags.scenesDir ?? "scenes" },
+      // Without --out-dir, the logs go where a local run writes them: the scenes' folder.
+      {
+        ...options,
+        outDir: options.outDir ??
+          (options.sceneFile !== undefined ? dirname(options.sceneFile) : options.scenesDir),
+      },
       {
         maxSceneAttempts: flags.maxSceneAttempts,
         retryFailed: flags.retryFailed,
