@@ -301,3 +301,21 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test("datagen --db without --enqueue or --worker enqueues its scenes, then plays them", async () => {
+  const gym = gymServerHandler();
+  await using server = await startFakeOpenAiServer({ handler: gym.handler });
+  const s = await setup(server.baseUrl);
+  const names = await writeScenes(s.scenes, 2);
+  const db = `${s.dir}/work.kv`;
+  const run = await runProactive(s.args("--db", db));
+  assertEquals(run.code, 0, run.stderr);
+  assertStringIncludes(run.stdout, `Enqueued 2 scene(s) of "${s.scenes}"`);
+  assertEquals([...(await logsOf(s.out)).keys()], names.map((n) => `${n}.jsonl`));
+  const requests = server.requests.length;
+  const again = await runProactive(s.args("--db", db));
+  assertEquals(again.code, 0, again.stderr);
+  assertStringIncludes(again.stdout, "Enqueued 0 scene(s)");
+  assertEquals(server.requests.length, requests, "nothing left to play");
+  await Deno.remove(s.dir, { recursive: true });
+});
