@@ -739,7 +739,7 @@ Deno.test("eval score --as-reference scores reference-shaped files exactly as th
   }
 });
 
-Deno.test("eval agent and judge --db: a second machine's run is answered from the shared cache", async () => {
+Deno.test("eval agent and judge --db: a second machine resumes from the stored traces and the shared cache", async () => {
   const dir = await Deno.makeTempDir();
   await using server = await startFakeOpenAiServer({ handler: handler(false) });
   const cluster = postgresMissing() === undefined ? await startPostgresCluster() : undefined;
@@ -755,8 +755,18 @@ Deno.test("eval agent and judge --db: a second machine's run is answered from th
       assert(paid > 0);
       // Another machine, another folder, no local cache: every answer from the database.
       const second = ["agent", "--model", "agent-x", "--out-dir", folder("b"), ...llm];
-      await command.run(second, context());
+      const secondCtx = context();
+      await command.run(second, secondCtx);
       assertEquals(server.requests.length - before, paid, `${db}: nothing paid twice`);
+      // The finished traces came from the store as files, and are the same files.
+      const lines = (secondCtx.logger as unknown as { lines: string[] }).lines.join("\n");
+      assertStringIncludes(lines, "eval agent: 2 finished trace(s) from");
+      for (const { name } of TRACES.slice(0, 2)) {
+        assertEquals(
+          await Deno.readTextFile(join(folder("b"), "agent-x", `${name}.json`)),
+          await Deno.readTextFile(join(folder("a"), "agent-x", `${name}.json`)),
+        );
+      }
       const judge = (machine: string) =>
         command.run(
           ["judge", "--model", "reward-y", "--out-dir", folder(machine), ...llm],

@@ -4,8 +4,8 @@
  * and then, like `eval judge`, the traces done by an earlier run; with `--score` the score
  * step follows (`eval_steps.ts`).
  */
-import type { CompletionCache } from "../llm/completion_cache.ts";
-import { openSharedCache } from "../stage/shared_cache.ts";
+import { openSharedCache, type SharedCache } from "../stage/shared_cache.ts";
+import { pullPredictions, pushPredictions } from "./shared_predictions.ts";
 import { readStageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
@@ -167,7 +167,7 @@ export async function runAgent(
 ): Promise<AgentRun> {
   const shared = await openSharedCache(options.llm); // --db: answers shared by machines
   try {
-    return await runAgentWith(options, ctx, shared.cache);
+    return await runAgentWith(options, ctx, shared);
   } finally {
     await shared.close();
   }
@@ -176,11 +176,15 @@ export async function runAgent(
 async function runAgentWith(
   options: AgentCommandOptions,
   ctx: CommandContext,
-  cache: CompletionCache | undefined,
+  { cache, store }: SharedCache,
 ): Promise<AgentRun> {
   const all = await loadEvalTraces(options.data);
   const outDir = await agentFolder(options, ctx.logger);
   const traces = options.llm.limit === undefined ? all : all.slice(0, options.llm.limit);
+  if (store) {
+    const pulled = await pullPredictions(store, { outDir, files: traces.map((t) => t.file) });
+    if (pulled > 0) ctx.logger.info(`eval agent: ${pulled} finished trace(s) from ${store.where}`);
+  }
   const total = traces.reduce((n, t) => n + t.trace.length, 0);
   const pipelined = options.judgeLlm !== null;
   const progress = createCommandProgress(
@@ -232,6 +236,10 @@ async function runAgentWith(
     );
   } finally {
     progress.done();
+  }
+  if (store) {
+    const finished = summary.traces.filter((t) => t.status === "done" || t.status === "skipped");
+    await pushPredictions(store, { outDir, files: finished.map((t) => t.file) });
   }
   const written = new Set(
     summary.traces.filter((t) => t.status === "done").map((t) => join(outDir, t.file)),

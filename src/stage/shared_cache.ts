@@ -10,10 +10,13 @@
 import type { CompletionCache } from "../llm/completion_cache.ts";
 import type { LlmOptions } from "../llm/llm_config.ts";
 import { openWorkStore } from "../store/open_work_store.ts";
+import type { WorkStore } from "../store/work_store.ts";
 
 export interface SharedCache {
   /** The store's cache; undefined without `--db` (the stage uses `--cache-dir`). */
   cache?: CompletionCache;
+  /** The store itself (its stored files: a stage's finished steps), with `--db`. */
+  store?: WorkStore;
   close(): Promise<void>;
 }
 
@@ -21,5 +24,5 @@ export interface SharedCache {
 export async function openSharedCache(llm: Pick<LlmOptions, "db">): Promise<SharedCache> {
   if (llm.db === undefined) return { close: () => Promise.resolve() };
   const store = await openWorkStore(llm.db);
-  return { cache: store.completions, close: () => store.close() };
+  return { cache: store.completions, store, close: () => store.close() };
 }

@@ -35,6 +35,7 @@ import {
   writeChunks,
 } from "./kv_chunks.ts";
 import { createKvCompletionCache } from "./kv_completion_cache.ts";
+import { createKvStoredFiles } from "./kv_stored_files.ts";
 import { openKvFile } from "./kv_lease_store.ts";
 import {
   expiredReason,
@@ -103,6 +104,7 @@ export function createKvWorkStore(kv: Deno.Kv, options: KvWorkStoreOptions = {})
     where: options.where ?? ":memory:",
     scenes: createSceneQueue(ctx),
     completions: createKvCompletionCache(ctx),
+    files: createKvStoredFiles(ctx),
     runs: {
       async record(account) {
         await commit(ctx, (op) => op.set([...ctx.prefix, "run", account.owner], account));

@@ -61,6 +61,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "stored files of resumable steps",
+    sql: `
+      CREATE TABLE proactive_files (
+        key text COLLATE "C" PRIMARY KEY,
+        body text NOT NULL,
+        at double precision NOT NULL
+      );
+    `,
+  },
 ];
 
 /** An arbitrary constant: the advisory lock the migrations run under. */

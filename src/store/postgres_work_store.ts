@@ -97,6 +97,23 @@ export function createPostgresWorkStore(
     where,
     scenes: sceneQueue(sql, now),
     completions: completionTable(sql, now),
+    files: {
+      async get(key) {
+        const [row] = await sql<{ body: string }[]>`
+          SELECT body FROM proactive_files WHERE key = ${key}`;
+        return row?.body;
+      },
+      async put(key, text) {
+        await sql`
+          INSERT INTO proactive_files (key, body, at) VALUES (${key}, ${text}, ${now()})
+          ON CONFLICT (key) DO UPDATE SET body = excluded.body, at = excluded.at`;
+      },
+      async keys(prefix) {
+        const rows = await sql<{ key: string }[]>`
+          SELECT key FROM proactive_files WHERE starts_with(key, ${prefix}) ORDER BY key`;
+        return rows.map((row) => row.key);
+      },
+    },
     runs: {
       async record(account) {
         await sql`

@@ -10,6 +10,7 @@
  *   the token, so a worker whose lease was taken over cannot overwrite its new owner's
  *   result; a scene whose attempts reach the limit is marked failed with its last reason
  *   and not claimed again until `retryFailed`. Each complete log is stored with its scene.
+ * - `files`, what resumable steps finished (`eval agent`'s predictions), by key;
  * - `runs`, the accounting of every worker run (scenes, requests, tokens), for `status`;
  * - `completions`, the shared completion cache (`CompletionCache` of `llm/completion_cache.ts`,
  *   keyed exactly as the local one): the first answer stored for a key is kept, a racing
@@ -118,6 +119,19 @@ export interface RunAccounts {
   list(): Promise<RunAccount[]>;
 }
 
+/**
+ * Files kept in the store by key (`eval-agent/<model>/<trace>.json`, …): what a resumable
+ * step has finished, so a run on another machine resumes from it without a shared folder.
+ */
+export interface StoredFiles {
+  /** The text stored under `key`, if any. */
+  get(key: string): Promise<string | undefined>;
+  /** Stores `text` under `key`, replacing what was there. */
+  put(key: string, text: string): Promise<void>;
+  /** The keys that start with `prefix`, in order. */
+  keys(prefix: string): Promise<string[]>;
+}
+
 export interface WorkStore {
   readonly engine: "kv" | "postgres";
   /** Where the store is, for messages: a path, or the database URL without its password. */
@@ -125,6 +139,7 @@ export interface WorkStore {
   readonly scenes: SceneQueue;
   readonly completions: CompletionCache;
   readonly runs: RunAccounts;
+  readonly files: StoredFiles;
   close(): Promise<void>;
 }
 

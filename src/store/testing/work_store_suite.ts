@@ -177,6 +177,20 @@ export const WORK_STORE_CASES: [string, (s: WorkStore, clock: SuiteClock) => Pro
     await store.runs.record(account("w2", 3));
     assertEquals(await store.runs.list(), [account("w1", 2), account("w2", 3)]);
   }],
+  ["stored files: put replaces, get reads back any size, keys by prefix", async (store) => {
+    assertEquals(await store.files.get("eval-agent/m/a.json"), undefined);
+    const big = "[" + '"é😀",'.repeat(40_000) + '""]'; // ~360 KB
+    await store.files.put("eval-agent/m/b.json", "first");
+    await store.files.put("eval-agent/m/b.json", big);
+    await store.files.put("eval-agent/m/a.json", "[]");
+    await store.files.put("eval-agent/n/a.json", "[1]");
+    assertEquals(await store.files.get("eval-agent/m/b.json"), big);
+    assertEquals(await store.files.keys("eval-agent/m/"), [
+      "eval-agent/m/a.json",
+      "eval-agent/m/b.json",
+    ]);
+    assertEquals(await store.files.keys("nothing/"), []);
+  }],
   ["the completion cache keeps the first answer of a key", async (store) => {
     const completion = (text: string): Completion => ({
       choices: [{ text, finishReason: "stop" }],
