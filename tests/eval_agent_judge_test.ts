@@ -776,6 +776,16 @@ Deno.test("eval agent and judge --db: a second machine resumes from the stored t
       const judged = server.requests.length;
       await judge("b");
       assertEquals(server.requests.length, judged, `${db}: the judgements too`);
+      // A third machine gets the judged files from the store: nothing left to judge.
+      await command.run(
+        ["agent", "--model", "agent-x", "--out-dir", folder("c"), ...llm],
+        context(),
+      );
+      const name = TRACES[0].name;
+      const fromStore = JSON.parse(
+        await Deno.readTextFile(join(folder("c"), "agent-x", `${name}.json`)),
+      );
+      assert(fromStore.every((turn: Turn) => "judgement" in turn || "failure" in turn), name);
     }
   } finally {
     await cluster?.close();

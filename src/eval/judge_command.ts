@@ -4,11 +4,13 @@
  */
 import type { CompletionCache } from "../llm/completion_cache.ts";
 import { openSharedCache } from "../stage/shared_cache.ts";
+import type { WorkStore } from "../store/work_store.ts";
+import { pushPredictions } from "./shared_predictions.ts";
 import { readStageOptions } from "../stage/stage_options.ts";
 import { REFERENCE_QUIRKS_FLAG } from "../prompts/reference_messages.ts";
 import { checkJudgeTexts } from "./judge_askers.ts";
 import { promptsOf } from "../prompts/prompt_set.ts";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { CommandContext } from "../cli/command.ts";
 import { describeError, inputError, interruptedError, usageError } from "../cli/errors.ts";
 import { busyPolicyOf, WAIT_FLAG, withOutputLocks } from "../store/output_lock.ts";
@@ -229,11 +231,27 @@ export async function runJudge(
     if (deps.llm) return await judgeFolders(options, agents, ctx, deps);
     const shared = await openSharedCache(options.llm); // --db: answers shared by machines
     try {
-      return await judgeFolders(options, agents, ctx, { ...deps, cache: shared.cache });
+      const summary = await judgeFolders(options, agents, ctx, { ...deps, cache: shared.cache });
+      if (shared.store) await storeJudgedFiles(shared.store, summary);
+      return summary;
     } finally {
       await shared.close();
     }
   });
+}
+
+/**
+ * `--db`: the judged files replace their unjudged version in the store (`eval agent`'s
+ * stored trace files), so a machine resuming from the store gets them judged.
+ */
+async function storeJudgedFiles(store: WorkStore, summary: JudgeSummary): Promise<void> {
+  const byFolder = new Map<string, string[]>();
+  for (const { file } of summary.files) {
+    const files = byFolder.get(dirname(file)) ?? [];
+    files.push(basename(file));
+    byFolder.set(dirname(file), files);
+  }
+  for (const [outDir, files] of byFolder) await pushPredictions(store, { outDir, files });
 }
 
 async function judgeFolders(
