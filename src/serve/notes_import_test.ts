@@ -1,3 +1,4 @@
+import { importInto, writeAll } from "./testing/result_files.ts";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { withTempDir } from "../../tests/temp_dir.ts";
@@ -6,31 +7,8 @@ import { nextAssignment } from "./assignment.ts";
 import { decide } from "./decisions.ts";
 import { KEY, type LabelRecord, type TraceRecord } from "./kv_schema.ts";
 import { listHistory, submitLabel } from "./labels.ts";
-import { importResultFiles } from "./result_import.ts";
-import { createResultWriter } from "./result_writer.ts";
 import { readTraceDecisions } from "./trace_notes.ts";
 import { type TestContext, withContext } from "./testing/test_context.ts";
-
-async function writeAll(ctx: TestContext, dir: string): Promise<void> {
-  const writer = createResultWriter({
-    kv: ctx.kv,
-    catalog: ctx.catalog,
-    outDir: dir,
-    logger: ctx.logger,
-  });
-  await writer.regenerateAll();
-  assertEquals(await writer.close(), []);
-}
-
-function importInto(ctx: TestContext, dir: string) {
-  return importResultFiles({
-    kv: ctx.kv,
-    catalog: ctx.catalog,
-    outDir: dir,
-    logger: ctx.logger,
-    now: ctx.now,
-  });
-}
 
 /** a and d on alpha (questions at turns 1, 3, 4): a skipped turn 1 and commented turn 3. */
 async function annotate(ctx: TestContext): Promise<void> {

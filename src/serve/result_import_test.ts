@@ -1,3 +1,4 @@
+import { importInto, writeAll } from "./testing/result_files.ts";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import {
@@ -12,32 +13,9 @@ import { lstatOrUndefined, SymlinkRefusedError } from "../store/no_follow.ts";
 import { nextAssignment } from "./assignment.ts";
 import { KEY, MAX_MUTATIONS, type TraceRecord } from "./kv_schema.ts";
 import { listHistory, submitLabel } from "./labels.ts";
-import { importResultFiles } from "./result_import.ts";
-import { createResultWriter } from "./result_writer.ts";
 import { type Catalog, catalogTrace } from "./trace_catalog.ts";
-import { openTestContext, type TestContext, withContext } from "./testing/test_context.ts";
+import { openTestContext, withContext } from "./testing/test_context.ts";
 import { withTempDir } from "../../tests/temp_dir.ts";
-
-async function writeAll(ctx: TestContext, dir: string): Promise<void> {
-  const writer = createResultWriter({
-    kv: ctx.kv,
-    catalog: ctx.catalog,
-    outDir: dir,
-    logger: ctx.logger,
-  });
-  await writer.regenerateAll();
-  assertEquals(await writer.close(), []);
-}
-
-function importInto(ctx: TestContext, dir: string) {
-  return importResultFiles({
-    kv: ctx.kv,
-    catalog: ctx.catalog,
-    outDir: dir,
-    logger: ctx.logger,
-    now: ctx.now,
-  });
-}
 
 Deno.test("a lost store is rebuilt from the result files: members, labels, done or in progress", async () => {
   await withTempDir(async (dir) => {
