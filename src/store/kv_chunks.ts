@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isBusyError } from "./kv_lease_store.ts";
+import { busyRetried } from "./kv_lease_store.ts";
 
 /** What every part of a KV work store works with. */
 export interface KvContext {
@@ -23,22 +23,12 @@ const CHUNKS_PER_COMMIT = 10;
 const DELETES_PER_COMMIT = 100;
 /** Entries read per page when listing. */
 const PAGE_SIZE = 100;
-/** Retries of one operation that SQLite refused because another process held the file. */
-const MAX_BUSY_RETRIES = 60;
 
 const decoder = new TextDecoder();
 
-/** Runs `operation`, retrying (bounded, with a short random pause) while the file is busy. */
-export async function whenFree<T>(operation: () => Promise<T>): Promise<T> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!isBusyError(error) || attempt >= MAX_BUSY_RETRIES) throw error;
-      const pause = 5 + Math.floor(Math.random() * 20 * Math.min(attempt + 1, 5));
-      await new Promise<void>((resolve) => setTimeout(resolve, pause));
-    }
-  }
+/** Runs `operation`, retried while the file is busy (`busyRetried`, `kv_lease_store.ts`). */
+export function whenFree<T>(operation: () => Promise<T>): Promise<T> {
+  return busyRetried(operation);
 }
 
 /** Builds and commits one atomic operation (rebuilt for each busy retry). */

@@ -40,6 +40,27 @@ export function isBusyError(error: unknown): boolean {
   );
 }
 
+/** A timer sleep (the default pause between busy retries). */
+const timerSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `operation`, retrying (bounded, with a short random pause) while SQLite says
+ * another process holds the file. Shared by the KV lease store and the KV work store.
+ */
+export async function busyRetried<T>(
+  operation: () => Promise<T>,
+  sleep: (ms: number) => Promise<void> = timerSleep,
+): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isBusyError(error) || attempt >= MAX_BUSY_RETRIES) throw error;
+      await sleep(5 + Math.floor(Math.random() * 20 * Math.min(attempt + 1, 5)));
+    }
+  }
+}
+
 function holderOf(value: StoredLease): LeaseHolder {
   return { owner: value.owner, expiresAt: value.expiresAt };
 }
@@ -48,20 +69,9 @@ export function createKvLeaseStore(kv: Deno.Kv, options: KvLeaseStoreOptions = {
   const prefix = options.prefix ?? ["lease"];
   const now = options.now ?? Date.now;
   const ownsKv = options.ownsKv ?? true;
-  const sleep = options.sleep ??
-    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? timerSleep;
   const keyOf = (key: string): Deno.KvKey => [...prefix, key];
-  /** Runs `operation`, retrying (bounded, with a short random pause) while the file is busy. */
-  const whenFree = async <T>(operation: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0;; attempt++) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!isBusyError(error) || attempt >= MAX_BUSY_RETRIES) throw error;
-        await sleep(5 + Math.floor(Math.random() * 20 * Math.min(attempt + 1, 5)));
-      }
-    }
-  };
+  const whenFree = <T>(operation: () => Promise<T>) => busyRetried(operation, sleep);
   const read = (key: string) => whenFree(() => kv.get<StoredLease>(keyOf(key)));
   const isLive = (value: StoredLease | null): value is StoredLease =>
     value !== null && typeof value.expiresAt === "number" && value.expiresAt > now();

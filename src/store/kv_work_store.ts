@@ -87,8 +87,6 @@ interface SceneRecord {
   logChunks?: number;
 }
 
-type Context = KvContext;
-
 /** The outcome of looking at a record: the record to write (if any) and what to return. */
 interface Decision<T> {
   next?: SceneRecord;
@@ -97,7 +95,7 @@ interface Decision<T> {
 
 /** Wraps a KV store (`ownsKv`: closed with the work store) as a work store. */
 export function createKvWorkStore(kv: Deno.Kv, options: KvWorkStoreOptions = {}): WorkStore {
-  const ctx: Context = { kv, prefix: options.prefix ?? ["work"], now: options.now ?? Date.now };
+  const ctx: KvContext = { kv, prefix: options.prefix ?? ["work"], now: options.now ?? Date.now };
   const ownsKv = options.ownsKv ?? true;
   return {
     engine: "kv",
@@ -132,10 +130,10 @@ export async function openKvWorkStore(
 // ---------------------------------------------------------------------------------------
 // Scene records
 
-const sceneKey = (ctx: Context, key: string): Deno.KvKey => [...ctx.prefix, "scene", key];
-const pendingKey = (ctx: Context, key: string): Deno.KvKey => [...ctx.prefix, "pending", key];
-const leasedKey = (ctx: Context, key: string): Deno.KvKey => [...ctx.prefix, "leased", key];
-const logBase = (ctx: Context, key: string, token: string): Deno.KvKey => [
+const sceneKey = (ctx: KvContext, key: string): Deno.KvKey => [...ctx.prefix, "scene", key];
+const pendingKey = (ctx: KvContext, key: string): Deno.KvKey => [...ctx.prefix, "pending", key];
+const leasedKey = (ctx: KvContext, key: string): Deno.KvKey => [...ctx.prefix, "leased", key];
+const logBase = (ctx: KvContext, key: string, token: string): Deno.KvKey => [
   ...ctx.prefix,
   "log",
   key,
@@ -167,7 +165,7 @@ function clipReason(reason: string): string {
 }
 
 /** Sets the record of `key` and its index entries to match its status. */
-function writeScene(ctx: Context, op: Deno.AtomicOperation, key: string, next: SceneRecord) {
+function writeScene(ctx: KvContext, op: Deno.AtomicOperation, key: string, next: SceneRecord) {
   op.set(sceneKey(ctx, key), next);
   if (next.status === "pending") op.set(pendingKey(ctx, key), true);
   else op.delete(pendingKey(ctx, key));
@@ -180,7 +178,7 @@ function writeScene(ctx: Context, op: Deno.AtomicOperation, key: string, next: S
  * against the record's versionstamp; a lost race reads and decides again (bounded).
  */
 async function updateScene<T>(
-  ctx: Context,
+  ctx: KvContext,
   key: string,
   action: string,
   decide: (current: SceneRecord | null) => Decision<T>,
@@ -209,7 +207,7 @@ function conflictError(action: string, what: string): Error {
 // ---------------------------------------------------------------------------------------
 // The scene queue
 
-function createSceneQueue(ctx: Context): SceneQueue {
+function createSceneQueue(ctx: KvContext): SceneQueue {
   return {
     enqueue: (scenes) => enqueue(ctx, scenes),
     claim: (owner, { ttlMs, maxAttempts }) => claim(ctx, owner, ttlMs, maxAttempts),
@@ -247,7 +245,7 @@ function encodeScenes(scenes: readonly SceneToEnqueue[]): EncodedScene[] {
   return encoded;
 }
 
-async function enqueue(ctx: Context, scenes: readonly SceneToEnqueue[]) {
+async function enqueue(ctx: KvContext, scenes: readonly SceneToEnqueue[]) {
   const encoded = encodeScenes(scenes);
   let added = 0;
   for (let first = 0; first < encoded.length; first += SCENES_PER_COMMIT) {
@@ -257,7 +255,7 @@ async function enqueue(ctx: Context, scenes: readonly SceneToEnqueue[]) {
 }
 
 /** Adds the scenes of `batch` not known yet in one commit; resolves to how many. */
-async function enqueueBatch(ctx: Context, batch: EncodedScene[]): Promise<number> {
+async function enqueueBatch(ctx: KvContext, batch: EncodedScene[]): Promise<number> {
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
     const keys = batch.map((scene) => sceneKey(ctx, scene.key));
     const entries = await whenFree(() => ctx.kv.getMany<SceneRecord[]>(keys));
@@ -275,7 +273,7 @@ async function enqueueBatch(ctx: Context, batch: EncodedScene[]): Promise<number
   throw conflictError("enqueue", `the scenes from "${batch[0].key}"`);
 }
 
-async function claim(ctx: Context, owner: string, ttlMs: number, maxAttempts: number) {
+async function claim(ctx: KvContext, owner: string, ttlMs: number, maxAttempts: number) {
   for (let round = 0; round < MAX_CONFLICTS; round++) {
     const expired = await sweepExpired(ctx, maxAttempts);
     const pending = await listAll<boolean>(ctx, [...ctx.prefix, "pending"], PENDING_PER_ROUND);
@@ -295,7 +293,7 @@ async function claim(ctx: Context, owner: string, ttlMs: number, maxAttempts: nu
  * Fails the scenes whose lease ran out on their last attempt; resolves to the keys of
  * those whose lease ran out with attempts left, in key order.
  */
-async function sweepExpired(ctx: Context, maxAttempts: number): Promise<string[]> {
+async function sweepExpired(ctx: KvContext, maxAttempts: number): Promise<string[]> {
   const expired: string[] = [];
   for (const entry of await listAll<number>(ctx, [...ctx.prefix, "leased"])) {
     if (entry.value > ctx.now()) continue;
@@ -313,7 +311,7 @@ async function sweepExpired(ctx: Context, maxAttempts: number): Promise<string[]
 
 /** Claims `key` if it is pending or its lease ran out with attempts left. */
 function claimScene(
-  ctx: Context,
+  ctx: KvContext,
   key: string,
   owner: string,
   ttlMs: number,
@@ -335,7 +333,7 @@ function claimScene(
   });
 }
 
-function renew(ctx: Context, claim: SceneClaim, ttlMs: number) {
+function renew(ctx: KvContext, claim: SceneClaim, ttlMs: number) {
   return updateScene(ctx, claim.key, "renew", (current) => {
     const held = heldBy(current, claim);
     if (!held) return { result: undefined };
@@ -344,7 +342,7 @@ function renew(ctx: Context, claim: SceneClaim, ttlMs: number) {
   });
 }
 
-async function complete(ctx: Context, claim: SceneClaim, log: string): Promise<boolean> {
+async function complete(ctx: KvContext, claim: SceneClaim, log: string): Promise<boolean> {
   if (!heldBy((await get<SceneRecord>(ctx, sceneKey(ctx, claim.key))).value, claim)) return false;
   const base = logBase(ctx, claim.key, claim.token);
   const chunks = chunksOf(encoder.encode(log));
@@ -366,7 +364,7 @@ async function complete(ctx: Context, claim: SceneClaim, log: string): Promise<b
   return done;
 }
 
-function fail(ctx: Context, claim: SceneClaim, reason: string, maxAttempts: number) {
+function fail(ctx: KvContext, claim: SceneClaim, reason: string, maxAttempts: number) {
   return updateScene(ctx, claim.key, "fail", (current): Decision<"pending" | "failed" | "lost"> => {
     const held = heldBy(current, claim);
     if (!held) return { result: "lost" };
@@ -378,7 +376,7 @@ function fail(ctx: Context, claim: SceneClaim, reason: string, maxAttempts: numb
   });
 }
 
-function release(ctx: Context, claim: SceneClaim): Promise<void> {
+function release(ctx: KvContext, claim: SceneClaim): Promise<void> {
   return updateScene(ctx, claim.key, "release", (current) => {
     const held = heldBy(current, claim);
     if (!held) return { result: undefined };
@@ -386,7 +384,7 @@ function release(ctx: Context, claim: SceneClaim): Promise<void> {
   });
 }
 
-async function retryFailed(ctx: Context): Promise<number> {
+async function retryFailed(ctx: KvContext): Promise<number> {
   let count = 0;
   for await (const entry of listPages<SceneRecord>(ctx, [...ctx.prefix, "scene"])) {
     if (entry.value.status !== "failed") continue;
@@ -412,14 +410,14 @@ function rowOf(key: string, r: SceneRecord): SceneRow {
 }
 
 /** True when the pending or the leased index holds an entry (one read of each, at most). */
-async function hasOpenWork(ctx: Context): Promise<boolean> {
+async function hasOpenWork(ctx: KvContext): Promise<boolean> {
   for (const index of ["pending", "leased"]) {
     if ((await listAll(ctx, [...ctx.prefix, index], 1)).length > 0) return true;
   }
   return false;
 }
 
-async function list(ctx: Context): Promise<SceneRow[]> {
+async function list(ctx: KvContext): Promise<SceneRow[]> {
   const rows: SceneRow[] = [];
   for await (const entry of listPages<SceneRecord>(ctx, [...ctx.prefix, "scene"])) {
     rows.push(rowOf(entry.key.at(-1) as string, entry.value));
@@ -427,7 +425,7 @@ async function list(ctx: Context): Promise<SceneRow[]> {
   return rows;
 }
 
-async function* logs(ctx: Context): AsyncGenerator<{ key: string; log: string }> {
+async function* logs(ctx: KvContext): AsyncGenerator<{ key: string; log: string }> {
   for await (const entry of listPages<SceneRecord>(ctx, [...ctx.prefix, "scene"])) {
     const { status, logToken, logChunks } = entry.value;
     if (status !== "done" || logToken === undefined) continue;
