@@ -18,8 +18,7 @@ import { type FlagDecls, parseCommandLine } from "../cli/flags.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
 import { readStageOptions, type StageOptionsReader } from "../stage/stage_options.ts";
 import { writeFileAtomic } from "../store/atomic_write.ts";
-import { DB_FLAG, isDatabaseUrl, openWorkStore } from "../store/open_work_store.ts";
-import { redactDatabaseUrl } from "../store/postgres_work_store.ts";
+import { DB_FLAG, openWorkStore, workStoreWhere } from "../store/open_work_store.ts";
 import { type StoreRetry, withStoreRetry } from "./store_retry.ts";
 import type { SceneRow, WorkStore } from "../store/work_store.ts";
 import type { SceneRunner } from "../gym/gym_types.ts";
@@ -198,7 +197,7 @@ export async function runSharedCommand<D extends FlagDecls>(
   const options = await readStageOptions(args, ctx.env, deps.options);
   const retry: StoreRetry = {
     timeoutMs: flags.dbTimeout,
-    where: isDatabaseUrl(db) ? redactDatabaseUrl(db) : db,
+    where: workStoreWhere(db),
     logger: ctx.logger,
     signal: ctx.signal,
   };

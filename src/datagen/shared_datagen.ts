@@ -24,6 +24,7 @@ import { parseSceneConfig, type SceneConfig } from "../formats/scene.ts";
 import type { SceneJob, SceneRunner } from "../gym/gym_types.ts";
 import type { CompletionCache } from "../llm/completion_cache.ts";
 import type { LlmRuntime } from "../llm/llm_runtime.ts";
+import { abortableSleep } from "../llm/retry_policy.ts";
 import { runStage, type StageContext, type StageTools } from "../stage/run_stage.ts";
 import { writeJsonAtomic } from "../store/atomic_write.ts";
 import { leaseOwnerName } from "../store/lease_store.ts";
@@ -187,7 +188,8 @@ async function work(
       );
       if (!claim) {
         if (!await othersAtWork(deps.store, retry)) return;
-        await pause(shared.pollMs ?? 1_000, tools.signal);
+        // An abort ends the wait; the loop's check then stops the slot.
+        await abortableSleep(shared.pollMs ?? 1_000, tools.signal).catch(() => {});
         continue;
       }
       const report = await playClaim(claim, {
@@ -223,18 +225,6 @@ function patientCache(cache: CompletionCache, retry: StoreRetry): CompletionCach
 /** True while some scene is pending or leased (by another worker, maybe a dead one: wait). */
 function othersAtWork(store: WorkStore, retry: StoreRetry): Promise<boolean> {
   return withStoreRetry(() => store.scenes.hasOpenWork(), retry);
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 interface PlayClaimDeps extends Omit<WorkDeps, "read"> {

@@ -10,6 +10,7 @@
  */
 import { describeError, runtimeError } from "../cli/errors.ts";
 import type { Logger } from "../cli/logger.ts";
+import { abortableSleep } from "../llm/retry_policy.ts";
 import { isBusyError } from "../store/kv_lease_store.ts";
 import type { SceneClaim, WorkStore } from "../store/work_store.ts";
 
@@ -74,7 +75,7 @@ export async function withStoreRetry<T>(
 
 async function retried<T>(operation: () => Promise<T>, retry: StoreRetry): Promise<T> {
   const now = retry.now ?? Date.now;
-  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = retry.sleep ?? abortableSleep;
   let since: number | undefined;
   for (let attempt = 0;; attempt++) {
     try {

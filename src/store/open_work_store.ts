@@ -8,7 +8,7 @@
  */
 import type { FlagDecls } from "../cli/flags.ts";
 import { openKvWorkStore } from "./kv_work_store.ts";
-import { openPostgresWorkStore } from "./postgres_work_store.ts";
+import { openPostgresWorkStore, redactDatabaseUrl } from "./postgres_work_store.ts";
 import type { WorkStore } from "./work_store.ts";
 
 /** The `--db` flag, declared once for every command that shares work. */
@@ -33,6 +33,11 @@ export interface OpenWorkStoreOptions {
   now?: () => number;
   /** Seconds to wait for a PostgreSQL connection (default 10). */
   connectTimeoutS?: number;
+}
+
+/** How messages name the store `db` (its `where` once open): no password. */
+export function workStoreWhere(db: string): string {
+  return isDatabaseUrl(db) ? redactDatabaseUrl(db) : db;
 }
 
 /** Opens the store `db` names (see the module doc). */
