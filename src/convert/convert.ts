@@ -25,6 +25,7 @@
  * @module
  */
 import { join } from "node:path";
+import { NOTES_FOLDER } from "../formats/notes_file.ts";
 import { describeError, inputError, interruptedError, runtimeError } from "../cli/errors.ts";
 import { withOutputLocks } from "../store/output_lock.ts";
 import type { BusyPolicy } from "../store/process_lock.ts";
@@ -93,12 +94,16 @@ export async function convertResults(
 
   const paths = names.map((name) => join(options.inDir, name));
   const sideFiles = readNotesFolder(options.inDir);
+  const resultNames = new Set(names);
+  let notesFiles = 0;
   for (const name of sideFiles.keys()) {
-    if (!names.includes(name)) {
-      logger.warn(
-        `The notes file "${join(options.inDir, "notes", name)}" has no result file; ignored`,
-      );
+    if (resultNames.has(name)) {
+      notesFiles++;
+      continue;
     }
+    logger.warn(
+      `The notes file "${join(options.inDir, NOTES_FOLDER, name)}" has no result file; ignored`,
+    );
   }
   const policy = {
     adjudicated: options.adjudicated,
@@ -200,7 +205,7 @@ export async function convertResults(
     seed: options.seed,
     inDir: options.inDir,
     filesRead: names.length,
-    notesFiles: [...sideFiles.keys()].filter((name) => names.includes(name)).length,
+    notesFiles,
     adjudicated: options.adjudicated,
     excludeAnnotators: [...options.excludeAnnotators],
     ...figures,

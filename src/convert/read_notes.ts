@@ -20,8 +20,7 @@ import { join } from "node:path";
 import { inputError } from "../cli/errors.ts";
 import { NOTES_FOLDER, type NotesFile, parseNotesText } from "../formats/notes_file.ts";
 import { listInputFolder } from "../store/input_folder.ts";
-import { readInputBytesSync } from "../store/read_input.ts";
-import { decodeInputBytes } from "../store/utf8_text.ts";
+import { readInputTextSync } from "../store/read_input.ts";
 import type { LabelledTurn } from "./read_results.ts";
 import { labelKind } from "./vote_rules.ts";
 
@@ -76,12 +75,7 @@ export function readNotesFolder(inDir: string): Map<string, NotesFile> {
   const folder = listInputFolder(dir, isNotesName, { what: "notes folder" });
   for (const name of folder.files) {
     const path = join(dir, name);
-    const text = decodeInputBytes(
-      readInputBytesSync(path, { what: "notes file" }),
-      path,
-      "notes file",
-    );
-    notes.set(name, parseNotesText(text, path));
+    notes.set(name, parseNotesText(readInputTextSync(path, { what: "notes file" }), path));
   }
   return notes;
 }

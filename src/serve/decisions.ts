@@ -15,7 +15,7 @@ import { listAnnotators } from "./annotators.ts";
 import { ApiError } from "./api_error.ts";
 import { readTraceRecords } from "./assignment.ts";
 import { type DecisionRecord, type HistoryRecord, KEY, type Member } from "./kv_schema.ts";
-import { labelProblem, questionNumber, questionTasks } from "./labels.ts";
+import { answerOf, labelProblem, questionNumber, questionTasks } from "./labels.ts";
 import type { TraceLabels } from "./result_writer.ts";
 import type { ServeContext } from "./serve_context.ts";
 import { readAllLabels } from "./status.ts";
@@ -61,9 +61,7 @@ function answersOf(
     return [{
       annotator: member.id,
       username: usernames.get(member.id) ?? "",
-      label: record.label,
-      ...(record.skip !== undefined && { skip: record.skip }),
-      ...(record.comment !== undefined && { comment: record.comment }),
+      ...answerOf(record),
     }];
   });
 }

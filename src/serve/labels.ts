@@ -89,7 +89,7 @@ export interface Answer {
 }
 
 /** The answer as stored and compared: absent fields left out. */
-function answerOf({ label, skip, comment }: Answer): Answer {
+export function answerOf({ label, skip, comment }: Answer): Answer {
   return {
     label,
     ...(skip !== undefined && { skip }),
