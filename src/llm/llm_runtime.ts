@@ -36,7 +36,7 @@ import type { Logger } from "../cli/logger.ts";
 import { type CompletionCache, openCompletionCache } from "./completion_cache.ts";
 import { createLlmClient, type LlmClient, type LlmClientDeps, serverUrls } from "./llm_client.ts";
 import { displayUrl } from "./redact.ts";
-import { ServerPool } from "./server_pool.ts";
+import { ServerPool, type ServerPoolOptions } from "./server_pool.ts";
 import type { LlmOptions, LlmRole } from "./llm_config.ts";
 import { LlmStats, type LlmStatsOptions } from "./llm_stats.ts";
 import { type PromptSet, promptsOf } from "../prompts/prompt_set.ts";
@@ -94,16 +94,7 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
             urls,
             concurrency: endpoint.concurrency,
             now: deps.now,
-            onChange: (server, change) =>
-              change === "aside"
-                ? deps.logger.warn(
-                  `Server ${displayUrl(server.url)} of "${endpoint.alias}" is not answering ` +
-                    `(${server.failures} failure(s) in a row): its requests go to the others for ` +
-                    `${Math.round((server.asideUntil - (deps.now ?? Date.now)()) / 1000)} s`,
-                )
-                : deps.logger.info(
-                  `Server ${displayUrl(server.url)} of "${endpoint.alias}" is back`,
-                ),
+            onChange: poolLog(endpoint.alias, deps),
           });
           pools.set(endpointId, pool);
         }
@@ -120,5 +111,21 @@ export function createLlmRuntime(options: LlmOptions, deps: LlmRuntimeDeps): Llm
       }
       return client;
     },
+  };
+}
+
+/** Logs a server of `alias` set aside (a warning) or back. */
+function poolLog(
+  alias: string,
+  { logger, now = Date.now }: Pick<LlmRuntimeDeps, "logger" | "now">,
+): ServerPoolOptions["onChange"] {
+  return (server, change) => {
+    const name = `Server ${displayUrl(server.url)} of "${alias}"`;
+    if (change === "back") return logger.info(`${name} is back`);
+    const seconds = Math.round((server.asideUntil - now()) / 1000);
+    logger.warn(
+      `${name} is not answering (${server.failures} failure(s) in a row): its requests go to ` +
+        `the others for ${seconds} s`,
+    );
   };
 }
