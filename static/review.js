@@ -2,6 +2,7 @@
 // disagree, each with the events up to it and every answer, and a form for the final label.
 // Every value from the server reaches the DOM through textContent.
 
+import { cell, fillTable, row } from "./admin_table.js";
 import { EventList } from "./event_list.js";
 import { describeAnswer, describeLabel } from "./question_form.js";
 
@@ -13,13 +14,6 @@ const view = {
   open: null, // the unit shown in the form
   events: new EventList($("unit-events")),
 };
-
-function cell(text, numeric = false) {
-  const td = document.createElement("td");
-  td.textContent = String(text);
-  if (numeric) td.className = "num";
-  return td;
-}
 
 /** How split the vote is: 0 when unanimous, nearer 1 the more evenly the labels spread. */
 function split(unit) {
@@ -64,9 +58,6 @@ function answersCell(unit) {
 }
 
 function queueRow(unit) {
-  const tr = document.createElement("tr");
-  tr.dataset.trace = unit.trace;
-  tr.dataset.turn = String(unit.turn);
   const open = document.createElement("button");
   open.type = "button";
   open.className = "link";
@@ -74,7 +65,7 @@ function queueRow(unit) {
   open.addEventListener("click", () => openUnit(unit));
   const action = document.createElement("td");
   action.append(open);
-  tr.append(
+  const tr = row(
     cell(unit.trace),
     cell(unit.question, true),
     answersCell(unit),
@@ -82,20 +73,15 @@ function queueRow(unit) {
     cell(unit.decision ? describeLabel(unit, unit.decision.label) : "—"),
     action,
   );
+  tr.dataset.trace = unit.trace;
+  tr.dataset.turn = String(unit.turn);
   return tr;
 }
 
 function showQueue() {
   const units = shownUnits();
-  const body = $("queue").tBodies[0];
-  if (units.length === 0) {
-    const td = cell(view.units.length === 0 ? "No disagreement yet." : "Nothing matches.");
-    td.colSpan = 6;
-    td.className = "muted";
-    const tr = document.createElement("tr");
-    tr.append(td);
-    body.replaceChildren(tr);
-  } else body.replaceChildren(...units.map(queueRow));
+  const empty = view.units.length === 0 ? "No disagreement yet." : "Nothing matches.";
+  fillTable($("queue"), units.map(queueRow), empty);
   const decided = view.units.filter((u) => u.decision !== null).length;
   $("queue-count").textContent =
     `${units.length} shown of ${view.units.length} (${decided} decided).`;

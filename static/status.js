@@ -1,34 +1,9 @@
 // The status page of `proactive serve`: progress per trace and annotator, and agreement.
 // Every value from the server reaches the DOM through textContent.
 
+import { cell, fillTable, row } from "./admin_table.js";
+
 const $ = (id) => document.getElementById(id);
-
-function cell(text, numeric = false) {
-  const td = document.createElement("td");
-  td.textContent = String(text);
-  if (numeric) td.className = "num";
-  return td;
-}
-
-function row(...cells) {
-  const tr = document.createElement("tr");
-  tr.append(...cells);
-  return tr;
-}
-
-function fillTable(table, rows, emptyText) {
-  const body = table.tBodies[0];
-  if (rows.length === 0) {
-    const td = cell(emptyText);
-    td.colSpan = table.tHead.rows[0].cells.length;
-    td.className = "muted";
-    body.replaceChildren(row(td));
-    return;
-  }
-  const fragment = document.createDocumentFragment();
-  fragment.append(...rows);
-  body.replaceChildren(fragment);
-}
 
 function traceAnnotators(annotators) {
   const td = document.createElement("td");

@@ -15,6 +15,7 @@ import statusHtml from "../../static/status.html" with { type: "text" };
 import statusJs from "../../static/status.js" with { type: "text" };
 import reviewHtml from "../../static/review.html" with { type: "text" };
 import reviewJs from "../../static/review.js" with { type: "text" };
+import adminTableJs from "../../static/admin_table.js" with { type: "text" };
 import appJs from "../../static/app.js" with { type: "text" };
 import annotationJs from "../../static/annotation.js" with { type: "text" };
 import apiClientJs from "../../static/api_client.js" with { type: "text" };
@@ -38,6 +39,7 @@ const CSS = "text/css; charset=utf-8";
 const SCRIPTS: ReadonlyArray<[string, string]> = ([
   ["status.js", statusJs],
   ["review.js", reviewJs],
+  ["admin_table.js", adminTableJs],
   ["app.js", appJs],
   ["annotation.js", annotationJs],
   ["api_client.js", apiClientJs],
