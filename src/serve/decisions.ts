@@ -16,7 +16,7 @@ import { ApiError } from "./api_error.ts";
 import { readTraceRecords } from "./assignment.ts";
 import { type DecisionRecord, type HistoryRecord, KEY, type Member } from "./kv_schema.ts";
 import { answerOf, labelProblem, questionNumber, questionTasks } from "./labels.ts";
-import type { TraceLabels } from "./result_writer.ts";
+import { currentRecord, type TraceLabels } from "./result_writer.ts";
 import type { ServeContext } from "./serve_context.ts";
 import { readAllLabels } from "./status.ts";
 import type { CatalogTrace } from "./trace_catalog.ts";
@@ -56,8 +56,8 @@ function answersOf(
   turn: number,
 ): ReviewAnswer[] {
   return members.flatMap((member) => {
-    const record = labels.get(member.id)?.get(turn);
-    if (!record || record.reservation !== member.reservation) return [];
+    const record = currentRecord(labels, member, turn);
+    if (!record) return [];
     return [{
       annotator: member.id,
       username: usernames.get(member.id) ?? "",

@@ -66,6 +66,19 @@ export async function readTraceLabels(
 }
 
 /**
+ * The member's current answer record of question `turn`: undefined when they have none or
+ * when it belongs to a released reservation.
+ */
+export function currentRecord(
+  labels: TraceLabels,
+  member: Member,
+  turn: number,
+): LabelRecord | undefined {
+  const record = labels.get(member.id)?.get(turn);
+  return record?.reservation === member.reservation ? record : undefined;
+}
+
+/**
  * The member's current label of question `turn`: undefined when they have none, when it
  * belongs to a released reservation, or when they skipped the question.
  */
@@ -74,9 +87,7 @@ export function currentLabel(
   member: Member,
   turn: number,
 ): Label | undefined {
-  const record = labels.get(member.id)?.get(turn);
-  if (!record || record.reservation !== member.reservation) return undefined;
-  return record.label ?? undefined;
+  return currentRecord(labels, member, turn)?.label ?? undefined;
 }
 
 /**

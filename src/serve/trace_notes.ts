@@ -9,7 +9,7 @@
  */
 import type { NoteAnswer, NotesFile, NotesTurn } from "../formats/notes_file.ts";
 import { type DecisionRecord, KEY, type Member } from "./kv_schema.ts";
-import type { TraceLabels } from "./result_writer.ts";
+import { currentRecord, type TraceLabels } from "./result_writer.ts";
 import type { CatalogTrace } from "./trace_catalog.ts";
 
 /** Question turn → the admin's decision. */
@@ -26,8 +26,8 @@ export async function readTraceDecisions(kv: Deno.Kv, trace: string): Promise<Tr
 
 /** A member's noted answer to `turn` (a skip, or a label with a comment), if any. */
 function noteOf(labels: TraceLabels, member: Member, turn: number): NoteAnswer | undefined {
-  const record = labels.get(member.id)?.get(turn);
-  if (!record || record.reservation !== member.reservation) return undefined;
+  const record = currentRecord(labels, member, turn);
+  if (!record) return undefined;
   if (record.skip !== undefined) {
     return {
       annotator: member.id,
